@@ -1,0 +1,251 @@
+"""A complete design: head, hair-loss pattern, scars, hairline and target density."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from smpstudio import __version__
+from smpstudio._errors import PatternError
+from smpstudio._settings import Settings
+from smpstudio._types import BoolArray, FloatArray
+from smpstudio.density import ZONES, DensityField
+from smpstudio.hairline import Hairline, design_hairline
+from smpstudio.head import HeadMeasures, VirtualHead
+from smpstudio.loss import LossPattern, Patch, Scar, loss_pattern, parse_scar
+
+__all__ = ["DESIGN_SCHEMA", "Design", "DesignSummary", "design"]
+
+DESIGN_SCHEMA = "smpstudio/design@1"
+AREATA_RADIUS_MM = (3.0, 60.0)
+
+
+@dataclass(frozen=True)
+class DesignSummary:
+    """Areas (cm²) and impression counts of a design, integrated over the head mesh."""
+
+    scalp_area_cm2: float
+    bald_cm2: float
+    thinning_cm2: float
+    hair_cm2: float
+    treatment_cm2: float
+    zone_cm2: dict[str, float]
+    impressions: tuple[int, ...]  # cumulative target after each session
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """Everything decided at the consultation, ready for dot placement, rendering and plans.
+
+    Build it with :func:`design`.
+    """
+
+    inputs: dict[str, Any]
+    head: VirtualHead
+    pattern: LossPattern
+    hairline: Hairline
+    scars: tuple[Scar, ...]
+    settings: Settings
+
+    @cached_property
+    def field(self) -> DensityField:
+        return DensityField(self.head, self.pattern, self.hairline, self.scars, self.settings)
+
+    @cached_property
+    def summary(self) -> DesignSummary:
+        mesh = self.head.mesh
+        points = self.head.shape.project(mesh.centroids)
+        sample = self.field.sample(points)
+        area = mesh.triangle_areas / 100.0
+        natural = self.head.natural_scalp_mask(points)
+        s = self.settings
+        cov = sample.coverage
+        zone = sample.zone.astype(np.int64)
+        zones = {
+            name: _sum(area, zone == code) for code, name in enumerate(ZONES) if name != "none"
+        }
+        final = float(np.dot(area, sample.density))
+        return DesignSummary(
+            scalp_area_cm2=_sum(area, natural),
+            bald_cm2=_sum(area, natural & (cov < s.coverage_bald_below)),
+            thinning_cm2=_sum(
+                area, natural & (cov >= s.coverage_bald_below) & (cov < s.coverage_hair_from)
+            ),
+            hair_cm2=_sum(area, natural & (cov >= s.coverage_hair_from)),
+            treatment_cm2=_sum(area, sample.density > 0),
+            zone_cm2=zones,
+            impressions=tuple(round(final * f) for f in s.session_fractions),
+        )
+
+    @property
+    def landmarks(self) -> dict[str, tuple[float, float, float]]:
+        right, left = self.hairline.temporal_points
+        return {
+            **self.head.landmarks,
+            "mid_frontal_point": self.hairline.mid_frontal_point,
+            "temporal_point_left": left,
+            "temporal_point_right": right,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The content of ``design.json``."""
+        summ = self.summary
+        s = self.settings
+        full = s.density_full_per_cm2
+        per_session = [summ.impressions[0]] + [
+            b - a for a, b in zip(summ.impressions, summ.impressions[1:], strict=False)
+        ]
+        return {
+            "schema": DESIGN_SCHEMA,
+            "smpstudio_version": __version__,
+            "inputs": self.inputs,
+            "head": {
+                "measures_mm": self.head.measures.to_dict(),
+                "surface": {
+                    k: round(v, 6) for k, v in vars(self.head.shape).items() if isinstance(v, float)
+                },
+            },
+            "scalp_area_cm2": round(summ.scalp_area_cm2, 2),
+            "areas_cm2": {
+                "bald": round(summ.bald_cm2, 2),
+                "thinning": round(summ.thinning_cm2, 2),
+                "hair": round(summ.hair_cm2, 2),
+                "treatment": round(summ.treatment_cm2, 2),
+                "by_zone": {k: round(v, 2) for k, v in summ.zone_cm2.items()},
+            },
+            "hairline": self.hairline.to_dict(),
+            "landmarks_mm": {k: [round(c, 3) for c in v] for k, v in self.landmarks.items()},
+            "density_per_cm2": {
+                "full": full,
+                "sessions": [round(full * f, 3) for f in s.session_fractions],
+                "session_fractions": list(s.session_fractions),
+                "scar": round(full * s.scar_overfill, 3),
+                "transition_edge": round(full * s.transition_edge_fraction, 3),
+            },
+            "impressions_estimate": {
+                "cumulative": list(summ.impressions),
+                "per_session": per_session,
+                "total": summ.impressions[-1],
+            },
+            "pattern": self.pattern.name,
+            "scars": [scar.to_dict() for scar in self.scars],
+            "settings": s.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _sum(area: FloatArray, mask: BoolArray) -> float:
+    return float(area[mask].sum())
+
+
+def design(
+    *,
+    pattern: str,
+    hairline: str,
+    hairline_height_cm: float | None = None,
+    hairline_rule: str = "fixed",
+    hairline_shape: str | None = None,
+    head: str | HeadMeasures = "M",
+    scars: Sequence[str] = (),
+    areata: Sequence[tuple[float, float, float, float]] = (),
+    seed: int = 0,
+    settings: Settings | None = None,
+) -> Design:
+    """Build a design from what the practitioner and client chose.
+
+    Parameters
+    ----------
+    pattern
+        Hair-loss pattern: ``norwood-1`` … ``norwood-7`` (with ``-2a``, ``-3a``, ``-3v``,
+        ``-4a``, ``-5a``), ``ludwig-1`` … ``ludwig-3``, ``diffuse`` or ``none``.
+    hairline
+        Hairline style: ``soft``, ``broken``, ``medium`` or ``defined``.
+    hairline_height_cm
+        Mid-frontal height above the glabella along the skin (5–11 cm; 8 cm if omitted).
+    hairline_rule
+        ``fixed`` (the height above), ``thirds`` (facial thirds) or ``original``.
+    hairline_shape
+        ``rounded``, ``flat``, ``widows-peak`` or ``original`` (style default if omitted).
+    head
+        Preset ``S``, ``M`` or ``L``, or :class:`~smpstudio.head.HeadMeasures`.
+    scars
+        Scar specifications such as ``fut:width=2`` or ``line:width=3:points=...``.
+    areata
+        Alopecia areata patches as ``(x, y, z, radius)`` in mm; centres are projected onto
+        the scalp.
+    seed
+        Seed for every random choice (hairline irregularity, FUE scar positions).
+    settings
+        Clinic settings (defaults when omitted).
+
+    Examples
+    --------
+    >>> d = design(pattern="norwood-5", hairline="soft", seed=1)
+    >>> d.hairline.height_cm
+    8.0
+    >>> d.summary.bald_cm2 > d.summary.thinning_cm2 > 0
+    True
+    """
+    settings = settings or Settings()
+    settings.check()
+    measures = head if isinstance(head, HeadMeasures) else HeadMeasures.preset(head)
+    virtual_head = VirtualHead(measures)
+    patches = tuple(_areata_patch(virtual_head, spec) for spec in areata)
+    loss = loss_pattern(pattern).with_patches(patches)
+    line = design_hairline(
+        virtual_head,
+        style=hairline,
+        height_cm=hairline_height_cm,
+        rule=hairline_rule,
+        shape=hairline_shape,
+        seed=seed,
+        settings=settings,
+    )
+    scar_list = tuple(parse_scar(spec, virtual_head, seed=seed) for spec in scars)
+    inputs = {
+        "pattern": loss.name,
+        "hairline": line.style.name,
+        "hairline_height_cm": hairline_height_cm,
+        "hairline_rule": line.rule,
+        "hairline_shape": hairline_shape,
+        "head": head if isinstance(head, str) else "custom",
+        "head_measures_mm": measures.to_dict(),
+        "scars": list(scars),
+        "areata": [list(a) for a in areata],
+        "seed": seed,
+        "settings": _changed_settings(settings),
+    }
+    return Design(inputs, virtual_head, loss, line, scar_list, settings)
+
+
+def _changed_settings(settings: Settings) -> dict[str, Any]:
+    default = Settings().to_dict()
+    return {k: v for k, v in settings.to_dict().items() if default[k] != v}
+
+
+def _areata_patch(head: VirtualHead, spec: tuple[float, float, float, float]) -> Patch:
+    if len(spec) != 4 or not all(isinstance(v, int | float) and math.isfinite(v) for v in spec):
+        raise PatternError(
+            f"alopecia areata patch {spec!r} must be four numbers X,Y,Z,RADIUS in mm"
+        )
+    x, y, z, radius = (float(v) for v in spec)
+    low, high = AREATA_RADIUS_MM
+    if not low <= radius <= high:
+        raise PatternError(
+            f"alopecia areata patch radius {radius:g} mm is outside {low:g}–{high:g} mm"
+        )
+    if math.hypot(x, y, z) < 1.0:
+        raise PatternError("an alopecia areata patch centre at the head centre cannot be projected")
+    centre = head.shape.project(np.array([[x, y, z]]))
+    if not head.natural_scalp_mask(centre)[0]:
+        raise PatternError(f"alopecia areata patch centre ({x:g}, {y:g}, {z:g}) lies off the scalp")
+    c = centre[0]
+    return Patch((float(c[0]), float(c[1]), float(c[2])), radius)

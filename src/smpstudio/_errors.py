@@ -1,0 +1,55 @@
+"""Errors raised by smpstudio.
+
+Every error a user can cause derives from :class:`SmpError` and carries a message that
+says what is wrong and how to fix it, in one line::
+
+    SmpError
+    └── InputError (also a ValueError)      bad option, value or file content
+        ├── PatternError                    unknown hair-loss pattern
+        ├── HairlineError                   impossible hairline height, style or shape
+        ├── ScarError                       malformed or off-scalp scar specification
+        ├── HeadMeasureError                head measures no adult head can have
+        └── SettingError                    unknown setting or value out of its range
+
+The command line prints ``error: <message>`` and exits with status 2 for any of them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HairlineError",
+    "HeadMeasureError",
+    "InputError",
+    "PatternError",
+    "ScarError",
+    "SettingError",
+    "SmpError",
+]
+
+
+class SmpError(Exception):
+    """Base class of every error smpstudio raises on purpose."""
+
+
+class InputError(SmpError, ValueError):
+    """A value given by the user cannot be used."""
+
+
+class PatternError(InputError):
+    """Unknown hair-loss pattern name or malformed pattern parameters."""
+
+
+class HairlineError(InputError):
+    """Hairline height, style or shape outside what the design allows."""
+
+
+class ScarError(InputError):
+    """Malformed scar specification, or a scar that does not lie on the scalp."""
+
+
+class HeadMeasureError(InputError):
+    """Head measures outside adult ranges or inconsistent with each other."""
+
+
+class SettingError(InputError):
+    """Unknown setting name, or a value of the wrong type or out of range."""

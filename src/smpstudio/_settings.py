@@ -1,0 +1,306 @@
+"""The one declared list of clinic-configurable settings.
+
+Every value that a source does not fix, or that sources disagree on, is a setting here, with
+its unit, its allowed range and why it has its default. The same list drives
+``smpstudio settings``, ``--set NAME=VALUE`` on the command line, and ``docs/settings.md``
+(a test fails when a setting is missing from the docs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from smpstudio._errors import SettingError
+
+__all__ = ["SESSION_PRESETS", "SettingSpec", "Settings", "parse_session_fractions", "setting_specs"]
+
+SESSION_PRESETS: dict[str, tuple[float, ...]] = {
+    "standard": (0.6, 0.9, 1.0),
+    "liu-2025": (0.3, 0.7, 1.0),
+}
+"""Cumulative share of the final impressions reached after each session.
+
+``standard``: session 1 lays most of the pigment, 2 shades and defines, 3 adjusts.
+``liu-2025``: 30 % → 70 % → 100 % of natural follicular spacing (Liu et al., J Cosmet
+Dermatol 2025;24(9):e70375).
+"""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """Description of one setting: its name, default, unit, range and rationale."""
+
+    name: str
+    default: Any
+    unit: str
+    help: str
+    minimum: float | None
+    maximum: float | None
+
+
+def _setting(
+    default: Any,
+    *,
+    unit: str,
+    help: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> Any:
+    meta = {"unit": unit, "help": help, "minimum": minimum, "maximum": maximum}
+    return field(default=default, metadata=meta)
+
+
+def parse_session_fractions(text: str) -> tuple[float, ...]:
+    """Parse a session plan: a preset name or comma-separated cumulative fractions.
+
+    >>> parse_session_fractions("liu-2025")
+    (0.3, 0.7, 1.0)
+    >>> parse_session_fractions("0.5, 0.8, 0.95, 1")
+    (0.5, 0.8, 0.95, 1.0)
+    """
+    key = text.strip().lower()
+    if key in SESSION_PRESETS:
+        return SESSION_PRESETS[key]
+    try:
+        values = tuple(float(part) for part in key.split(","))
+    except ValueError:
+        names = ", ".join(SESSION_PRESETS)
+        raise SettingError(
+            f"session plan {text!r} is neither a preset ({names}) nor a list like 0.6,0.9,1.0"
+        ) from None
+    _check_session_fractions(values)
+    return values
+
+
+def _check_session_fractions(values: tuple[float, ...]) -> None:
+    if not 1 <= len(values) <= 6:
+        raise SettingError(f"a session plan has 1 to 6 sessions, got {len(values)}")
+    if any(not math.isfinite(v) or v <= 0 for v in values):
+        raise SettingError("session fractions must be positive numbers, e.g. 0.6,0.9,1.0")
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise SettingError(f"session fractions must increase from session to session: {values}")
+    if abs(values[-1] - 1.0) > 1e-9:
+        raise SettingError(
+            f"the last session must reach 1.0 (100 % of the design), got {values[-1]}"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Clinic settings with their defaults. Build with :meth:`Settings.from_overrides`."""
+
+    density_full_per_cm2: float = _setting(
+        80.0,
+        unit="impressions/cm²",
+        minimum=20.0,
+        maximum=150.0,
+        help="Final impression density on bald scalp. Natural follicular-unit density is "
+        "65–100 FU/cm² (sourced range 45–120); 80 sits mid-range, about 1.1 mm between dots.",
+    )
+    session_fractions: tuple[float, ...] = _setting(
+        SESSION_PRESETS["standard"],
+        unit="cumulative share",
+        help="Share of the final impressions reached after each session, e.g. 0.6,0.9,1.0 "
+        "(session 1 lays most of the pigment) or the preset liu-2025 (0.3,0.7,1.0).",
+    )
+    coverage_bald_below: float = _setting(
+        0.2,
+        unit="coverage",
+        minimum=0.0,
+        maximum=0.5,
+        help="Remaining-hair coverage under which scalp counts as bald (full SMP density).",
+    )
+    coverage_hair_from: float = _setting(
+        0.8,
+        unit="coverage",
+        minimum=0.5,
+        maximum=1.0,
+        help="Coverage from which scalp counts as hair-bearing (no SMP). Between the two "
+        "thresholds scalp is thinning and receives density enhancement between the hairs.",
+    )
+    pattern_edge_mm: float = _setting(
+        12.0,
+        unit="mm",
+        minimum=2.0,
+        maximum=40.0,
+        help="Width of the soft edge (thinning margin) around each bald area of a pattern.",
+    )
+    scar_overfill: float = _setting(
+        1.25,
+        unit="× full density",
+        minimum=1.0,
+        maximum=2.0,
+        help="Density on scar tissue relative to full density: scars take pigment less "
+        "evenly and are over-filled so that they vanish.",
+    )
+    hairline_height_default_cm: float = _setting(
+        8.0,
+        unit="cm",
+        minimum=5.0,
+        maximum=11.0,
+        help="Mid-frontal hairline height above the glabella along the skin when none is "
+        "given: about 8 cm (four finger-breadths) for a mature male hairline.",
+    )
+    hairline_height_min_cm: float = _setting(
+        5.0, unit="cm", minimum=3.0, maximum=8.0, help="Lowest hairline height accepted."
+    )
+    hairline_height_max_cm: float = _setting(
+        11.0, unit="cm", minimum=8.0, maximum=14.0, help="Highest hairline height accepted."
+    )
+    hairline_temporal_rise_mm: float = _setting(
+        15.0,
+        unit="mm",
+        minimum=0.0,
+        maximum=35.0,
+        help="Where the temporal points sit on the lateral canthus lines: this much skin above "
+        "the level of the mid-frontal point (rounded shape; flat keeps 30 %). The midpoint "
+        "sits lower than the temporal points; a level line looks like a bowl.",
+    )
+    widows_peak_depth_mm: float = _setting(
+        8.0,
+        unit="mm",
+        minimum=2.0,
+        maximum=20.0,
+        help="How far the widow's peak reaches below the rest of the frontal hairline.",
+    )
+    transition_soft_mm: float = _setting(
+        10.0,
+        unit="mm",
+        minimum=1.0,
+        maximum=25.0,
+        help="Transition-zone depth of the soft style (sources: 5–10 mm, up to 2 cm deep).",
+    )
+    transition_broken_mm: float = _setting(
+        10.0, unit="mm", minimum=1.0, maximum=25.0, help="Transition-zone depth, broken style."
+    )
+    transition_medium_mm: float = _setting(
+        5.0, unit="mm", minimum=1.0, maximum=25.0, help="Transition-zone depth, medium style."
+    )
+    transition_defined_mm: float = _setting(
+        1.5,
+        unit="mm",
+        minimum=0.5,
+        maximum=5.0,
+        help="Transition-zone depth of the defined style: a crisp edge within about 1–2 mm.",
+    )
+    transition_edge_fraction: float = _setting(
+        0.35,
+        unit="× full density",
+        minimum=0.1,
+        maximum=1.0,
+        help="Density at the leading edge of the transition zone (about 30–50 % of the core "
+        "density), rising to full density at the back of the zone.",
+    )
+    sentinel_band_mm: float = _setting(
+        3.0,
+        unit="mm",
+        minimum=0.0,
+        maximum=6.0,
+        help="How far ahead of the hairline sentinel dots may stand (single hairs 1–3 mm in "
+        "front of the line blur it).",
+    )
+    broken_scatter_mm: float = _setting(
+        6.0,
+        unit="mm",
+        minimum=0.0,
+        maximum=12.0,
+        help="How far ahead of the hairline the broken style scatters isolated dots.",
+    )
+
+    @classmethod
+    def from_overrides(
+        cls, overrides: Mapping[str, Any] | Iterable[str] = (), *, base: Settings | None = None
+    ) -> Settings:
+        """Return settings with ``overrides`` applied, each checked against its range.
+
+        ``overrides`` is a mapping, or strings of the form ``NAME=VALUE``.
+
+        >>> Settings.from_overrides(["density_full_per_cm2=90"]).density_full_per_cm2
+        90.0
+        """
+        pairs = _as_pairs(overrides)
+        values: dict[str, Any] = {}
+        specs = {spec.name: spec for spec in setting_specs()}
+        for name, raw in pairs.items():
+            if name not in specs:
+                raise SettingError(
+                    f"unknown setting {name!r}: run 'smpstudio settings' to list them"
+                )
+            values[name] = _coerce(specs[name], raw)
+        settings = dataclasses.replace(base or cls(), **values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise :class:`SettingError` when settings contradict each other."""
+        _check_session_fractions(self.session_fractions)
+        if self.coverage_bald_below >= self.coverage_hair_from:
+            raise SettingError("coverage_bald_below must be lower than coverage_hair_from")
+        if not (
+            self.hairline_height_min_cm
+            <= self.hairline_height_default_cm
+            <= self.hairline_height_max_cm
+        ):
+            raise SettingError(
+                "hairline_height_default_cm must lie between the min and max hairline heights"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping of every setting (tuples become lists), for JSON."""
+        out = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+def setting_specs() -> tuple[SettingSpec, ...]:
+    """Every setting with its default, unit, range and help text, in declaration order."""
+    return tuple(
+        SettingSpec(
+            name=f.name,
+            default=f.default,
+            unit=f.metadata["unit"],
+            help=f.metadata["help"],
+            minimum=f.metadata["minimum"],
+            maximum=f.metadata["maximum"],
+        )
+        for f in dataclasses.fields(Settings)
+    )
+
+
+def _as_pairs(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, Any]:
+    if isinstance(overrides, Mapping):
+        return dict(overrides)
+    pairs: dict[str, Any] = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise SettingError(f"setting {item!r} is not of the form NAME=VALUE")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _coerce(spec: SettingSpec, raw: Any) -> Any:
+    if isinstance(spec.default, tuple):
+        if isinstance(raw, str):
+            return parse_session_fractions(raw)
+        values = tuple(float(v) for v in raw)
+        _check_session_fractions(values)
+        return values
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise SettingError(
+            f"setting {spec.name} needs a number ({spec.unit}), got {raw!r}"
+        ) from None
+    if not math.isfinite(value):
+        raise SettingError(f"setting {spec.name} must be a finite number, got {raw!r}")
+    low, high = spec.minimum, spec.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise SettingError(
+            f"setting {spec.name}={value:g} is outside its range {low:g}–{high:g} {spec.unit}"
+        )
+    return value

@@ -1,0 +1,367 @@
+"""The ``smpstudio`` command line.
+
+Every error a user can cause prints one line, ``error: <what is wrong and how to fix it>``,
+and exits with status 2; nothing is written unless everything succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from smpstudio import __version__
+from smpstudio._design import Design, design
+from smpstudio._errors import InputError, SmpError
+from smpstudio._settings import SESSION_PRESETS, Settings, setting_specs
+from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES, HEIGHT_RULES
+from smpstudio.head import HEAD_PRESETS, MEASURE_RANGES_MM, HeadMeasures
+from smpstudio.loss import PATTERN_NAMES
+from smpstudio.render import render_chart
+
+__all__ = ["cli", "main"]
+
+DEMO_PATTERN = "norwood-5"
+DEMO_HAIRLINE = "soft"
+DEMO_SEED = 7
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="smpstudio")
+def cli() -> None:
+    """Plan and simulate scalp micropigmentation (SMP)."""
+
+
+def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that builds a design."""
+    options = [
+        click.option(
+            "--pattern",
+            required=True,
+            metavar="NAME",
+            help=f"Hair-loss pattern: {', '.join(PATTERN_NAMES)}.",
+        ),
+        click.option(
+            "--hairline",
+            "hairline_style",
+            required=True,
+            metavar="STYLE",
+            help=f"Hairline style: {', '.join(HAIRLINE_STYLES)}.",
+        ),
+        click.option(
+            "--hairline-height-cm",
+            type=float,
+            default=None,
+            metavar="CM",
+            help="Mid-frontal hairline height above the glabella, along the skin "
+            "(5–11 cm; default 8).",
+        ),
+        click.option(
+            "--hairline-rule",
+            default="fixed",
+            show_default=True,
+            metavar="RULE",
+            help=f"Where the height comes from: {', '.join(HEIGHT_RULES)}.",
+        ),
+        click.option(
+            "--hairline-shape",
+            default=None,
+            metavar="SHAPE",
+            help=f"{', '.join(HAIRLINE_SHAPES)} (default: the style's).",
+        ),
+        click.option(
+            "--head",
+            "head_preset",
+            default="M",
+            show_default=True,
+            metavar="S|M|L",
+            help="Head size preset; the measures below override it.",
+        ),
+        *[
+            click.option(
+                f"--{name.replace('_', '-')}",
+                name,
+                type=float,
+                default=None,
+                metavar="MM",
+                help=f"Head measure ({low:g}–{high:g} mm).",
+            )
+            for name, (low, high) in MEASURE_RANGES_MM.items()
+        ],
+        click.option(
+            "--scar",
+            "scars",
+            multiple=True,
+            metavar="SPEC",
+            help="Scar, repeatable: fut[:width=2][:length=240], fue[:count=1500][:punch=0.9], "
+            "line:width=W:points=X,Y,Z;X,Y,Z.",
+        ),
+        click.option(
+            "--areata",
+            multiple=True,
+            metavar="X,Y,Z,R",
+            help="Alopecia areata patch centred at X,Y,Z (mm) with radius R (mm), repeatable.",
+        ),
+        click.option(
+            "--density",
+            type=float,
+            default=None,
+            metavar="N",
+            help="Full density in impressions/cm² (setting density_full_per_cm2, default 80).",
+        ),
+        click.option(
+            "--sessions",
+            default=None,
+            metavar="PLAN",
+            help=f"Session plan: {', '.join(SESSION_PRESETS)} or cumulative shares like 0.6,0.9,1.",
+        ),
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Change any setting (see 'smpstudio settings'), repeatable.",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _build_design(params: dict[str, Any]) -> Design:
+    overrides: dict[str, Any] = {}
+    for item in params["overrides"]:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--set {item!r} is not NAME=VALUE")
+        overrides[name.strip()] = value.strip()
+    if params["density"] is not None:
+        overrides["density_full_per_cm2"] = params["density"]
+    if params["sessions"] is not None:
+        overrides["session_fractions"] = params["sessions"]
+    settings = Settings.from_overrides(overrides)
+    measures = HeadMeasures.preset(params["head_preset"])
+    changes = {k: params[k] for k in MEASURE_RANGES_MM if params[k] is not None}
+    head: str | HeadMeasures = (
+        measures.replace(**changes) if changes else params["head_preset"].upper()
+    )
+    return design(
+        pattern=params["pattern"],
+        hairline=params["hairline_style"],
+        hairline_height_cm=params["hairline_height_cm"],
+        hairline_rule=params["hairline_rule"],
+        hairline_shape=params["hairline_shape"],
+        head=head,
+        scars=params["scars"],
+        areata=[_areata(text) for text in params["areata"]],
+        seed=params["seed"],
+        settings=settings,
+    )
+
+
+def _areata(text: str) -> tuple[float, float, float, float]:
+    try:
+        x, y, z, r = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(
+            f"--areata {text!r} must be X,Y,Z,RADIUS in mm, e.g. 0,80,-40,12"
+        ) from None
+    return x, y, z, r
+
+
+@cli.command("design")
+@design_options
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for design.json and chart.png (created if missing).",
+)
+def design_command(out_dir: Path, **params: Any) -> None:
+    """Design a treatment: head, hair-loss pattern, hairline and target density.
+
+    Writes DIR/design.json and DIR/chart.png.
+    """
+    _run_design(params, out_dir)
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("demo-out"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+def demo_command(out_dir: Path) -> None:
+    """Run the main job on the embedded defaults (virtual head M, Norwood 5, soft hairline)."""
+    params = {
+        "pattern": DEMO_PATTERN,
+        "hairline_style": DEMO_HAIRLINE,
+        "hairline_height_cm": None,
+        "hairline_rule": "fixed",
+        "hairline_shape": None,
+        "head_preset": "M",
+        "scars": (),
+        "areata": (),
+        "density": None,
+        "sessions": None,
+        "overrides": (),
+        "seed": DEMO_SEED,
+        **dict.fromkeys(MEASURE_RANGES_MM),
+    }
+    _run_design(params, out_dir)
+
+
+def _run_design(params: dict[str, Any], out_dir: Path) -> None:
+    err = _stderr()
+    with err.status("designing…"):
+        d = _build_design(params)
+        text = d.to_json()
+    with err.status("drawing the scalp chart…"):
+        chart = _png_bytes(d)
+    written = write_atomically(out_dir, {"design.json": text.encode("utf-8"), "chart.png": chart})
+    _print_summary(d, written)
+
+
+def _png_bytes(d: Design) -> bytes:
+    from io import BytesIO
+
+    buffer = BytesIO()
+    render_chart(d).save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write all files or none: each goes to a temporary name first, then all are renamed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mode = 0o666 & ~_umask()
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in files.items():
+            fd, temp_name = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp_name, mode)
+            staged.append((Path(temp_name), out_dir / name))
+        for temp, final in staged:
+            os.replace(temp, final)
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+    return [final for _, final in staged]
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _print_summary(d: Design, written: Sequence[Path]) -> None:
+    out = _stdout()
+    s = d.summary
+    line = d.hairline
+    out.print(
+        f"[bold]{d.pattern.name}[/] · {line.style.name} hairline ({line.shape}) at "
+        f"{line.height_cm:.1f} cm · head {d.inputs['head']} · seed {d.inputs['seed']}"
+    )
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_row("scalp", f"{s.scalp_area_cm2:.1f} cm²")
+    table.add_row(
+        "bald / thinning / hair", f"{s.bald_cm2:.1f} / {s.thinning_cm2:.1f} / {s.hair_cm2:.1f} cm²"
+    )
+    table.add_row("treated", f"{s.treatment_cm2:.1f} cm²")
+    sessions = d.settings.session_fractions
+    full = d.settings.density_full_per_cm2
+    table.add_row("density (cumulative)", " → ".join(f"{full * f:g}" for f in sessions) + " /cm²")
+    table.add_row("impressions (cumulative)", " → ".join(f"{n:,}" for n in s.impressions))
+    out.print(table)
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+@cli.command("patterns")
+def patterns_command() -> None:
+    """List the hair-loss patterns with their areas on the M head."""
+    table = Table("pattern", "bald cm²", "thinning cm²", "hair cm²")
+    for name in PATTERN_NAMES:
+        s = design(pattern=name, hairline="medium").summary
+        table.add_row(name, f"{s.bald_cm2:.1f}", f"{s.thinning_cm2:.1f}", f"{s.hair_cm2:.1f}")
+    _stdout().print(table)
+
+
+@cli.command("settings")
+def settings_command() -> None:
+    """List every setting with its default, unit and range."""
+    table = Table("setting", "default", "unit", "range", "meaning")
+    for spec in setting_specs():
+        default = (
+            ",".join(f"{v:g}" for v in spec.default)
+            if isinstance(spec.default, tuple)
+            else f"{spec.default:g}"
+        )
+        rng = "" if spec.minimum is None else f"{spec.minimum:g}–{spec.maximum:g}"
+        table.add_row(spec.name, default, spec.unit, rng, spec.help)
+    _stdout().print(table)
+
+
+@cli.command("heads")
+def heads_command() -> None:
+    """List the head presets."""
+    table = Table("measure", *HEAD_PRESETS)
+    for name in MEASURE_RANGES_MM:
+        table.add_row(name, *(f"{getattr(m, name):g}" for m in HEAD_PRESETS.values()))
+    _stdout().print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI and turn every user error into one line on stderr."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="smpstudio",
+            standalone_mode=False,
+        )
+    except click.exceptions.Abort:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except click.ClickException as exc:
+        print(f"error: {_one_line(exc.format_message())}", file=sys.stderr)
+        return 2
+    except SmpError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        target = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write{target}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

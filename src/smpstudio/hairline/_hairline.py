@@ -1,0 +1,459 @@
+"""Hairline design: height, temporal points, shape, style, and the resulting line on the head.
+
+The line is built in four steps:
+
+1. the mid-frontal height above the glabella (along the skin) comes from an explicit value,
+   the facial-thirds rule or the client's original hairline;
+2. the frontal curve rises from the mid-frontal point to the two temporal points, which sit
+   on the lateral canthus lines (the fronto-temporal angle stays on the lateral epicanthal
+   line: Shapiro & Shapiro, Facial Plast Surg Clin N Am);
+3. from each temporal point the temporal hairline runs down and back until it meets the
+   natural scalp edge;
+4. seeded macro- and micro-irregularity displace the line along the skin, tapering to nothing
+   where it joins the natural edge.
+
+Distances to the line, along the skin, drive the transition zone, sentinels and scatter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from smpstudio._errors import HairlineError
+from smpstudio._rng import rng_for
+from smpstudio._settings import Settings
+from smpstudio._types import BoolArray, FloatArray, Vec3
+from smpstudio.hairline._styles import HAIRLINE_SHAPES, HairlineStyle, hairline_style
+from smpstudio.head import VirtualHead
+from smpstudio.loss._primitives import smoothstep
+
+__all__ = ["HEIGHT_RULES", "Hairline", "HairlineSample", "HeightRule", "design_hairline"]
+
+HeightRule = Literal["fixed", "thirds", "original"]
+HEIGHT_RULES: tuple[str, ...] = ("fixed", "thirds", "original")
+
+_TEMPORAL_DESCENT_DEG = 60.0  # temporal hairline runs down and back at about this angle
+_FLAT_RISE = 0.3  # share of the temporal rise kept by the flat shape
+_PEAK_HALF_WIDTH = 0.25  # widow's peak half width, share of the temporal-point spacing
+_STEP_MM = 0.5
+_TOP_MARGIN_MM = 2.0  # temporal points stay this far below the top of the canthus lines
+_TAPER_MM = 15.0  # irregularity fades out over this length where the line joins the edge
+_NEAR_MM = 15.0  # beyond this, which side of the line a point is on comes from the base line
+
+
+@dataclass(frozen=True)
+class HairlineSample:
+    """Relation of surface points to a hairline."""
+
+    signed: FloatArray  # mm, positive behind the line; ±inf far from it, +inf beside its span
+    factor: FloatArray  # density multiplier of the hairline
+    region: BoolArray  # inside the designed hair-bearing region
+
+
+@dataclass(frozen=True, eq=False)
+class Hairline:
+    """A designed hairline on a :class:`~smpstudio.head.VirtualHead`.
+
+    ``polyline`` runs from the client's right (−x) end, where the temporal hairline meets the
+    natural scalp edge, over the right temporal point, the mid-frontal point and the left
+    temporal point to the left end, in steps of about 0.5 mm along the skin.
+    """
+
+    style: HairlineStyle
+    shape: str
+    rule: HeightRule
+    height_cm: float
+    seed: int
+    transition_mm: float
+    sentinel_mm: float
+    scatter_mm: float
+    edge_fraction: float
+    polyline: FloatArray
+    base_polyline: FloatArray
+    behind: FloatArray  # unit vectors along the skin, pointing behind the line
+    arc_mm: FloatArray  # arc length of each polyline point from the right end
+    temporal_points: tuple[Vec3, Vec3]  # (right, left)
+    temporal_rise_mm: float  # skin on the canthus lines from the mid-frontal level (signed)
+    mid_frontal_point: Vec3
+    head: VirtualHead
+    _base_phi: FloatArray
+    _base_y: FloatArray
+
+    @cached_property
+    def _tree(self) -> cKDTree:
+        return cKDTree(self.polyline)
+
+    @cached_property
+    def _patchiness(self) -> FloatArray:
+        """Seeded clustering of sentinel and scatter dots along the line, in [0.3, 1.7]."""
+        rng = rng_for(self.seed, "hairline-patches")
+        noise = _band_noise(self.arc_mm, rng, (6.0, 14.0), terms=8)
+        return np.asarray(
+            1.0 + 0.7 * noise / max(1e-9, float(np.abs(noise).max())), dtype=np.float64
+        )
+
+    @property
+    def near_mm(self) -> float:
+        """Distance within which the line is located exactly (beyond it, only the side)."""
+        return max(_NEAR_MM, self.transition_mm + 5.0, self.scatter_mm + 5.0)
+
+    def sample(self, points: FloatArray) -> HairlineSample:
+        """Where points lie relative to the line, and the line's density factor there.
+
+        One nearest-neighbour query per point, bounded to :attr:`near_mm`; farther points only
+        need to know their side, which the base line in the (azimuth, height) chart tells.
+        """
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        dist, idx = self._tree.query(pts, distance_upper_bound=self.near_mm, workers=-1)
+        near = np.isfinite(dist)
+        idx = np.where(near, idx, 0)
+        offset = pts - self.polyline[idx]
+        near_sign = np.sign(np.einsum("ij,ij->i", offset, self.behind[idx]))
+        phi, y = self.head.shape.to_chart(pts)
+        base_y = np.interp(np.abs(phi), self._base_phi, self._base_y)
+        far_sign = np.where(y >= base_y, 1.0, -1.0)
+        sign = np.where(near & (near_sign != 0), near_sign, far_sign)
+        ends = (idx == 0) | (idx == len(self.polyline) - 1)
+        in_span = np.where(near, ~ends, np.abs(phi) <= self._base_phi[-1])
+        signed = np.where(near, sign * np.where(near, dist, 0.0), sign * np.inf)
+        natural = self.head.natural_scalp_mask(pts)
+        region = np.where(in_span, signed >= 0.0, natural)
+        factor = self._factor(signed, self._patchiness[idx])
+        factor = np.where(in_span, factor, natural.astype(np.float64))
+        shape = np.shape(points)[:-1]
+        return HairlineSample(
+            signed=np.where(in_span, signed, np.inf).reshape(shape),
+            factor=factor.reshape(shape),
+            region=region.reshape(shape),
+        )
+
+    def signed_distance(self, points: FloatArray) -> FloatArray:
+        """Distance (mm) to the line, positive behind it; ±inf beyond :attr:`near_mm` and
+        +inf beside the line's span."""
+        return self.sample(points).signed
+
+    def _factor(self, signed: FloatArray, patch: FloatArray) -> FloatArray:
+        """1 behind the transition zone, rising from ``edge_fraction`` across it; a sparse,
+        patchy band of sentinels just ahead of the line (and broken-style scatter further
+        ahead); 0 elsewhere in front of the line."""
+        width = self.transition_mm
+        behind = self.edge_fraction + (1.0 - self.edge_fraction) * smoothstep(0.0, width, signed)
+        ahead = np.zeros_like(signed)
+        s = self.style
+        if self.sentinel_mm > 0:
+            band = (signed < 0) & (signed >= -self.sentinel_mm)
+            ahead = np.where(band, s.sentinel_fraction * patch, ahead)
+        if self.scatter_mm > 0:
+            band = (signed < -self.sentinel_mm) & (signed >= -self.scatter_mm)
+            ahead = np.where(band, s.scatter_fraction * patch, ahead)
+        return np.asarray(np.where(signed >= 0, behind, ahead), dtype=np.float64)
+
+    def to_dict(self, *, decimals: int = 2) -> dict[str, object]:
+        right, left = self.temporal_points
+        return {
+            "style": self.style.name,
+            "shape": self.shape,
+            "rule": self.rule,
+            "height_cm": round(self.height_cm, 3),
+            "transition_mm": self.transition_mm,
+            "sentinel_mm": self.sentinel_mm,
+            "scatter_mm": self.scatter_mm,
+            "mid_frontal_point_mm": list(self.mid_frontal_point),
+            "temporal_points_mm": {"right": list(right), "left": list(left)},
+            "temporal_rise_mm": round(self.temporal_rise_mm, 2),
+            "length_mm": round(float(self.arc_mm[-1]), 1),
+            "polyline_mm": np.round(self.polyline, decimals).tolist(),
+        }
+
+
+def design_hairline(
+    head: VirtualHead,
+    *,
+    style: str,
+    height_cm: float | None = None,
+    rule: str = "fixed",
+    shape: str | None = None,
+    seed: int = 0,
+    settings: Settings | None = None,
+) -> Hairline:
+    """Design a hairline on ``head``.
+
+    Parameters
+    ----------
+    head
+        The virtual head.
+    style
+        ``soft``, ``broken``, ``medium`` or ``defined``.
+    height_cm
+        Mid-frontal height above the glabella along the skin (rule ``fixed``); the setting
+        ``hairline_height_default_cm`` (8 cm) when omitted.
+    rule
+        ``fixed``; ``thirds`` (upper facial third equal to the mean of the middle and lower
+        thirds, i.e. half the glabella–menton height, measured vertically as on a frontal
+        photo); ``original`` (the client's own forehead height).
+    shape
+        ``rounded``, ``flat``, ``widows-peak`` or ``original``; the style's default when omitted.
+    seed
+        Seed of the irregularity.
+
+    Examples
+    --------
+    >>> head = VirtualHead.preset("M")
+    >>> line = design_hairline(head, style="defined", height_cm=8.0)
+    >>> line.temporal_points[1][0] == head.measures.canthal_width_mm / 2  # on the canthus line
+    True
+    >>> design_hairline(head, style="soft", height_cm=4.9)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    smpstudio._errors.HairlineError: hairline height 4.9 cm is outside 5–11 cm above the ...
+    """
+    settings = settings or Settings()
+    chosen = hairline_style(style)
+    shape_name = (shape or chosen.default_shape).strip().lower()
+    if shape_name not in HAIRLINE_SHAPES:
+        raise HairlineError(
+            f"unknown hairline shape {shape!r}: choose one of {', '.join(HAIRLINE_SHAPES)}"
+        )
+    rule_name = _check_rule(rule, height_cm)
+    mid_arc = _mid_frontal_arc(head, rule_name, height_cm, settings)
+    frontal_phi, frontal_y = _frontal_curve(head, shape_name, mid_arc, settings)
+    temporal_phi, temporal_y = _temporal_curve(head, float(frontal_phi[-1]), float(frontal_y[-1]))
+    half_phi = np.concatenate([frontal_phi, temporal_phi[1:]])
+    half_y = np.concatenate([frontal_y, temporal_y[1:]])
+    base = _mirror_to_polyline(head, half_phi, half_y)
+    base, arc = _resample(head, base, _STEP_MM)
+    behind = _behind_directions(head, base)
+    polyline, arc = _resample(head, _irregular(head, base, behind, arc, chosen, seed), _STEP_MM)
+    behind = _behind_directions(head, polyline)
+    t_left = head.shape.from_chart(frontal_phi[-1:], frontal_y[-1:])[0]
+    t_right = t_left * np.array([-1.0, 1.0, 1.0])
+    mid = head.shape.from_chart(np.zeros(1), frontal_y[:1])[0]
+    return Hairline(
+        style=chosen,
+        shape=shape_name,
+        rule=rule_name,
+        height_cm=mid_arc / 10.0,
+        seed=seed,
+        transition_mm=chosen.transition_mm(settings),
+        sentinel_mm=chosen.sentinel_mm(settings),
+        scatter_mm=chosen.scatter_mm(settings),
+        edge_fraction=settings.transition_edge_fraction,
+        polyline=polyline,
+        base_polyline=base,
+        behind=behind,
+        arc_mm=arc,
+        temporal_points=(_vec(t_right), _vec(t_left)),
+        temporal_rise_mm=_canthus_skin(head, float(frontal_y[0]), float(frontal_y[-1])),
+        mid_frontal_point=_vec(mid),
+        head=head,
+        _base_phi=half_phi,
+        _base_y=half_y,
+    )
+
+
+def _check_rule(rule: str, height_cm: float | None) -> HeightRule:
+    key = rule.strip().lower()
+    if key not in HEIGHT_RULES:
+        raise HairlineError(
+            f"unknown hairline rule {rule!r}: choose one of {', '.join(HEIGHT_RULES)}"
+        )
+    if key != "fixed" and height_cm is not None:
+        raise HairlineError(f"give either a hairline height or the rule {key!r}, not both")
+    return key  # type: ignore[return-value]
+
+
+def _mid_frontal_arc(
+    head: VirtualHead, rule: HeightRule, height_cm: float | None, settings: Settings
+) -> float:
+    low, high = settings.hairline_height_min_cm, settings.hairline_height_max_cm
+    if rule == "thirds":
+        vertical = head.measures.face_height_mm / 2.0
+        arc_cm = float(head.shape.meridian_arc(0.0, np.array([vertical]))[0]) / 10.0
+        source = f"the facial-thirds rule ({vertical / 10:.1f} cm vertical)"
+    elif rule == "original":
+        arc_cm = head.measures.forehead_height_mm / 10.0
+        source = "the client's forehead height"
+    else:
+        arc_cm = settings.hairline_height_default_cm if height_cm is None else height_cm
+        source = ""
+    if not isinstance(arc_cm, int | float) or not math.isfinite(arc_cm):
+        raise HairlineError(f"hairline height must be a number of cm, got {arc_cm!r}")
+    if not low <= arc_cm <= high:
+        origin = f" (from {source})" if source else ""
+        raise HairlineError(
+            f"hairline height {arc_cm:g} cm{origin} is outside {low:g}–{high:g} cm above the "
+            f"glabella; give a height between {low:g} and {high:g} cm"
+        )
+    return float(arc_cm) * 10.0
+
+
+def _front_point(head: VirtualHead, x: FloatArray, y: FloatArray) -> FloatArray:
+    """Points of the face-side surface with given x and y (NaN z where there is none)."""
+    s = head.shape
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    n = s.n_front
+    rest = s.section_scale(y) ** n - (np.abs(x) / s.a) ** n
+    z = np.where(rest >= 0.0, s.c * np.abs(rest) ** (1.0 / n), np.nan)
+    return np.stack([x, y, z], axis=-1)
+
+
+def _temporal_height(head: VirtualHead, y_mid: float, rise_mm: float) -> float:
+    """Height of the left temporal point on the canthus plane: ``rise_mm`` of skin above the
+    level of the mid-frontal point.
+
+    A very high hairline leaves little skin above it on the canthus lines, which curve over
+    the top of the head; the rise then shrinks to half of what is left, and when the canthus
+    lines end below the mid-frontal level the temporal points sit just below their top.
+    """
+    x_c = head.measures.canthal_width_mm / 2.0
+    ys = np.linspace(0.0, head.shape.b_up, 8000)
+    pts = _front_point(head, np.full_like(ys, x_c), ys)
+    ok = ~np.isnan(pts[:, 2])
+    y_top = float(ys[ok].max())
+    if y_top <= y_mid:
+        return y_top - _TOP_MARGIN_MM
+    keep = ok & (ys >= y_mid)
+    run = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts[keep], axis=0), axis=1))])
+    return float(np.interp(min(rise_mm, 0.5 * run[-1]), run, ys[keep]))
+
+
+def _canthus_skin(head: VirtualHead, y0: float, y1: float) -> float:
+    """Signed skin length along the left canthus line between heights ``y0`` and ``y1``."""
+    x_c = head.measures.canthal_width_mm / 2.0
+    ys = np.linspace(y0, y1, 2000)
+    pts = _front_point(head, np.full_like(ys, x_c), ys)
+    pts = pts[~np.isnan(pts[:, 2])]
+    length = float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) > 1 else 0.0
+    return length if y1 >= y0 else -length
+
+
+def _shape_profile(shape: str, u: FloatArray) -> FloatArray:
+    """Rise of the frontal curve from the midline (u = 0) to a temporal point (u = 1) as a
+    share of the temporal rise; the widow's peak adds its depth in mm separately."""
+    if shape == "flat":
+        return np.asarray(u**4, dtype=np.float64)
+    return np.asarray(u**2, dtype=np.float64)
+
+
+def _frontal_curve(
+    head: VirtualHead, shape: str, mid_arc: float, settings: Settings
+) -> tuple[FloatArray, FloatArray]:
+    """Azimuths and heights from the mid-frontal point to the left temporal point.
+
+    The curve is drawn as on a frontal photo: a height for every x between the canthus lines.
+    """
+    x_c = head.measures.canthal_width_mm / 2.0
+    y_mid = float(head.shape.height_at_arc(0.0, np.array([mid_arc]))[0])
+    x = np.linspace(0.0, x_c, 400)
+    if shape == "original":
+        phis = np.radians(np.linspace(0.0, 60.0, 1201))
+        edge = head.shape.from_chart(phis, head.natural_edge_height(phis))
+        y = np.interp(x, edge[:, 0], edge[:, 1]) - edge[0, 1] + y_mid
+    else:
+        rise = settings.hairline_temporal_rise_mm * (_FLAT_RISE if shape == "flat" else 1.0)
+        y_t = _temporal_height(head, y_mid, rise)
+        y = y_mid + (y_t - y_mid) * _shape_profile(shape, x / x_c)
+        if shape == "widows-peak":
+            lift = settings.widows_peak_depth_mm * smoothstep(0.0, _PEAK_HALF_WIDTH * x_c, x)
+            y = _lift_along_skin(head, x, y, lift)
+    pts = _front_point(head, x, y)
+    if np.isnan(pts[:, 2]).any():
+        raise HairlineError("the frontal hairline runs off the forehead: lower the hairline")
+    phi, _ = head.shape.to_chart(pts)
+    return phi, y
+
+
+def _lift_along_skin(
+    head: VirtualHead, x: FloatArray, y: FloatArray, lift_mm: FloatArray
+) -> FloatArray:
+    """Heights ``lift_mm`` of skin above ``y`` along lines x = const (first-order)."""
+    dy = 0.5
+    lower, upper = _front_point(head, x, y - dy), _front_point(head, x, y + dy)
+    skin_per_y = np.linalg.norm(upper - lower, axis=1) / (2.0 * dy)
+    return np.asarray(y + lift_mm / skin_per_y, dtype=np.float64)
+
+
+def _temporal_curve(head: VirtualHead, phi_t: float, y_t: float) -> tuple[FloatArray, FloatArray]:
+    """From the left temporal point, down and back until the natural scalp edge."""
+    phis = np.linspace(phi_t, math.radians(100.0), 2000)
+    ring = head.shape.from_chart(phis, np.full_like(phis, y_t))
+    run = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(ring, axis=0), axis=1))])
+    descent = y_t - math.tan(math.radians(_TEMPORAL_DESCENT_DEG)) * run
+    edge = head.natural_edge_height(phis)
+    below = np.nonzero(descent <= edge)[0]
+    end = int(below[0]) if len(below) else len(phis) - 1
+    return phis[: end + 1], np.maximum(descent, edge)[: end + 1]
+
+
+def _mirror_to_polyline(head: VirtualHead, half_phi: FloatArray, half_y: FloatArray) -> FloatArray:
+    phi = np.concatenate([-half_phi[::-1], half_phi[1:]])
+    y = np.concatenate([half_y[::-1], half_y[1:]])
+    return head.shape.from_chart(phi, y)
+
+
+def _resample(head: VirtualHead, line: FloatArray, step: float) -> tuple[FloatArray, FloatArray]:
+    seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
+    keep = np.concatenate([[True], seg > 1e-9])
+    line = line[keep]
+    cum = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))])
+    n = max(2, round(cum[-1] / step) + 1)
+    s = np.linspace(0.0, cum[-1], n)
+    pts = np.stack([np.interp(s, cum, line[:, k]) for k in range(3)], axis=1)
+    pts = head.shape.project(pts)
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts, axis=0), axis=1))])
+    return pts, arc
+
+
+def _behind_directions(head: VirtualHead, line: FloatArray) -> FloatArray:
+    """Unit vectors in the skin, perpendicular to the line, pointing to the hair side."""
+    tangent = np.gradient(line, axis=0)
+    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+    normal = head.shape.normal(line)
+    side = np.cross(normal, tangent)  # the line runs right (−x) to left (+x): this points up/back
+    side /= np.linalg.norm(side, axis=1, keepdims=True)
+    return np.asarray(side, dtype=np.float64)
+
+
+def _band_noise(
+    s: FloatArray, rng: np.random.Generator, wavelengths: tuple[float, float], *, terms: int
+) -> FloatArray:
+    """Zero-mean sum of sines with random wavelengths in a band and random phases."""
+    lam = rng.uniform(*wavelengths, size=terms)
+    phase = rng.uniform(0.0, 2.0 * math.pi, size=terms)
+    weight = rng.uniform(0.5, 1.0, size=terms)
+    waves = weight[:, None] * np.sin(2.0 * math.pi * s[None, :] / lam[:, None] + phase[:, None])
+    return np.asarray(waves.sum(axis=0), dtype=np.float64)
+
+
+def _irregular(
+    head: VirtualHead,
+    base: FloatArray,
+    behind: FloatArray,
+    arc: FloatArray,
+    style: HairlineStyle,
+    seed: int,
+) -> FloatArray:
+    macro = _band_noise(arc, rng_for(seed, "hairline-macro"), style.macro_wavelength_mm, terms=4)
+    micro = _band_noise(arc, rng_for(seed, "hairline-micro"), style.micro_wavelength_mm, terms=12)
+    offset = style.macro_amplitude_mm * _unit_peak(macro) + style.micro_amplitude_mm * _unit_peak(
+        micro
+    )
+    taper = smoothstep(0.0, _TAPER_MM, arc) * smoothstep(0.0, _TAPER_MM, arc[-1] - arc)
+    moved = head.shape.project(base + (offset * taper)[:, None] * behind)
+    return np.asarray(moved, dtype=np.float64)
+
+
+def _unit_peak(values: FloatArray) -> FloatArray:
+    """Scale noise so that its largest excursion is 1 (amplitudes are peak values)."""
+    return np.asarray(values / max(1e-12, float(np.abs(values).max())), dtype=np.float64)
+
+
+def _vec(p: FloatArray) -> Vec3:
+    x, y, z = (round(float(v), 4) + 0.0 for v in p)
+    return (x, y, z)

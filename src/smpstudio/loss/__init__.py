@@ -1,0 +1,22 @@
+"""Hair-loss patterns as fields of remaining-hair coverage in [0, 1] on the scalp, alopecia
+areata patches and scars."""
+
+from smpstudio.loss._patterns import PATTERN_NAMES, LossPattern, LossRegion, loss_pattern
+from smpstudio.loss._primitives import Crown, Oval, Patch, Recession, head_angles, smoothstep
+from smpstudio.loss._scars import SCAR_FIELDS, Scar, parse_scar
+
+__all__ = [
+    "PATTERN_NAMES",
+    "SCAR_FIELDS",
+    "Crown",
+    "LossPattern",
+    "LossRegion",
+    "Oval",
+    "Patch",
+    "Recession",
+    "Scar",
+    "head_angles",
+    "loss_pattern",
+    "parse_scar",
+    "smoothstep",
+]

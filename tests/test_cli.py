@@ -1,0 +1,193 @@
+"""The command line: outputs, one-line errors, nothing half-written, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from smpstudio.cli import main
+
+REQUIRED = {"inputs", "scalp_area_cm2", "areas_cm2", "hairline", "landmarks_mm", "density_per_cm2"}
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_design_writes_json_and_chart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(
+        [
+            "design",
+            "--pattern",
+            "norwood-5",
+            "--hairline",
+            "broken",
+            "--hairline-height-cm",
+            "7.5",
+            "--scar",
+            "fut:width=2",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    data = json.loads((tmp_path / "design.json").read_text())
+    assert set(data) >= REQUIRED
+    assert data["inputs"]["pattern"] == "norwood-5"
+    assert data["inputs"]["hairline_height_cm"] == 7.5
+    assert data["inputs"]["scars"] == ["fut:width=2"]
+    assert set(data["areas_cm2"]) >= {"bald", "thinning", "hair"}
+    assert data["hairline"]["style"] == "broken"
+    assert data["hairline"]["height_cm"] == 7.5
+    assert all(len(p) == 3 for p in data["hairline"]["polyline_mm"])
+    assert {
+        "glabella",
+        "vertex",
+        "tragion_left",
+        "tragion_right",
+        "occipital_protuberance",
+        "nape",
+        "temporal_point_left",
+        "temporal_point_right",
+    } <= set(data["landmarks_mm"])
+    assert data["density_per_cm2"]["full"] == 80.0
+    assert data["density_per_cm2"]["sessions"] == [48.0, 72.0, 80.0]
+    assert sum(data["areas_cm2"][k] for k in ("bald", "thinning", "hair")) == pytest.approx(
+        data["scalp_area_cm2"], abs=0.05
+    )
+    with Image.open(tmp_path / "chart.png") as chart:
+        assert chart.format == "PNG"
+        assert chart.size[0] >= 1600
+    assert "impressions" in out
+    assert "wrote" in out
+
+
+def test_same_inputs_same_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [
+        "design",
+        "--pattern",
+        "norwood-4",
+        "--hairline",
+        "soft",
+        "--seed",
+        "11",
+        "--scar",
+        "fue:count=300",
+    ]
+    for name in ("a", "b"):
+        assert _run([*args, "--out", str(tmp_path / name)], capsys)[0] == 0
+    for file in ("design.json", "chart.png"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pattern", "norwood-8", "--hairline", "soft"], "unknown pattern 'norwood-8'"),
+        (
+            ["--pattern", "norwood-5", "--hairline", "soft", "--hairline-height-cm", "11.01"],
+            "between 5 and 11 cm",
+        ),
+        (
+            ["--pattern", "norwood-5", "--hairline", "soft", "--hairline-height-cm", "4.99"],
+            "between 5 and 11 cm",
+        ),
+        (["--pattern", "norwood-5", "--hairline", "wavy"], "unknown hairline style"),
+        (
+            ["--pattern", "norwood-5", "--hairline", "soft", "--scar", "fut:width=abc"],
+            "width must be a number",
+        ),
+        (["--pattern", "norwood-5", "--hairline", "soft", "--scar", "tattoo"], "unknown kind"),
+        (["--pattern", "norwood-5", "--hairline", "soft", "--head", "XL"], "S, M or L"),
+        (["--pattern", "norwood-5", "--hairline", "soft", "--breadth-mm", "250"], "breadth_mm=250"),
+        (
+            ["--pattern", "norwood-5", "--hairline", "soft", "--set", "density_full_per_cm2=151"],
+            "outside its range",
+        ),
+        (
+            ["--pattern", "norwood-5", "--hairline", "soft", "--set", "colour=red"],
+            "unknown setting",
+        ),
+        (
+            ["--pattern", "norwood-5", "--hairline", "soft", "--sessions", "0.9,0.6,1"],
+            "must increase",
+        ),
+        (["--pattern", "norwood-5", "--hairline", "soft", "--areata", "1,2"], "X,Y,Z,RADIUS"),
+        (
+            ["--pattern", "norwood-5", "--hairline", "soft", "--seed", "x"],
+            "'x' is not a valid integer",
+        ),
+        (["--pattern", "norwood-5"], "Missing option '--hairline'"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    out_dir = tmp_path / "out"
+    code, _, err = _run(["design", *args, "--out", str(out_dir)], capsys)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert message in err
+    assert not out_dir.exists()
+
+
+def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "smpstudio.cli",
+            "design",
+            "--pattern",
+            "bogus",
+            "--hairline",
+            "soft",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: unknown pattern 'bogus'")
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_unwritable_output_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = _run(
+        ["design", "--pattern", "norwood-3", "--hairline", "soft", "--out", str(blocker / "sub")],
+        capsys,
+    )
+    assert code == 1
+    assert err.startswith("error: cannot write")
+
+
+def test_demo_runs_on_the_defaults(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["demo", "--out", str(tmp_path)], capsys)
+    assert code == 0
+    assert (tmp_path / "design.json").exists()
+    assert (tmp_path / "chart.png").exists()
+    assert "norwood-5" in out
+
+
+@pytest.mark.parametrize("command", ["settings", "heads", "--version", "--help"])
+def test_informational_commands(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    code, out, _ = _run([command], capsys)
+    assert code == 0
+    assert out.strip()
