@@ -8,13 +8,15 @@ import sys
 
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".numba-cache"))
 
-from benchmarks import design_core  # noqa: E402
-from benchmarks._timing import peak_rss_mb  # noqa: E402
+from benchmarks import design_core
+from benchmarks._timing import peak_rss_mb
 
 
 def main() -> int:
-    print(f"# smpstudio benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"{platform.machine()}\n")
+    print(
+        f"# smpstudio benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{platform.machine()}\n"
+    )
     print("## Design core (median after warm-up)\n")
     print("| what | result |\n|---|---|")
     for name, value in design_core.run():
