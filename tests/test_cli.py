@@ -147,7 +147,7 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "smpstudio.cli",
+            "smpstudio",
             "design",
             "--pattern",
             "bogus",

@@ -1,50 +1,30 @@
-"""The ``smpstudio`` command line.
-
-Every error a user can cause prints one line, ``error: <what is wrong and how to fix it>``,
-and exits with status 2; nothing is written unless everything succeeded.
-"""
+"""``smpstudio design`` and ``smpstudio demo``."""
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 from collections.abc import Callable, Sequence
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from smpstudio import __version__
 from smpstudio._design import Design, design
-from smpstudio._errors import InputError, SmpError
-from smpstudio._settings import SESSION_PRESETS, Settings, setting_specs
+from smpstudio._errors import InputError
+from smpstudio._settings import SESSION_PRESETS, Settings
+from smpstudio.cli._common import stderr_console, stdout_console, write_atomically
+from smpstudio.cli._group import cli
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES, HEIGHT_RULES
-from smpstudio.head import HEAD_PRESETS, MEASURE_RANGES_MM, HeadMeasures
+from smpstudio.head import MEASURE_RANGES_MM, HeadMeasures
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import render_chart
 
-__all__ = ["cli", "main"]
+__all__ = ["build_design", "design_options", "png_bytes"]
 
 DEMO_PATTERN = "norwood-5"
 DEMO_HAIRLINE = "soft"
 DEMO_SEED = 7
-
-
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
-
-
-def _stdout() -> Console:
-    return Console(highlight=False, soft_wrap=True)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="smpstudio")
-def cli() -> None:
-    """Plan and simulate scalp micropigmentation (SMP)."""
 
 
 def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -144,7 +124,7 @@ def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _build_design(params: dict[str, Any]) -> Design:
+def build_design(params: dict[str, Any]) -> Design:
     overrides: dict[str, Any] = {}
     for item in params["overrides"]:
         name, sep, value = item.partition("=")
@@ -232,54 +212,25 @@ def demo_command(out_dir: Path) -> None:
 
 
 def _run_design(params: dict[str, Any], out_dir: Path) -> None:
-    err = _stderr()
+    err = stderr_console()
     with err.status("designing…"):
-        d = _build_design(params)
+        d = build_design(params)
         text = d.to_json()
     with err.status("drawing the scalp chart…"):
-        chart = _png_bytes(d)
+        chart = png_bytes(d)
     written = write_atomically(out_dir, {"design.json": text.encode("utf-8"), "chart.png": chart})
     _print_summary(d, written)
 
 
-def _png_bytes(d: Design) -> bytes:
-    from io import BytesIO
-
+def png_bytes(d: Design) -> bytes:
+    """The design's scalp chart as PNG bytes."""
     buffer = BytesIO()
     render_chart(d).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 
-def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write all files or none: each goes to a temporary name first, then all are renamed."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    mode = 0o666 & ~_umask()
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, data in files.items():
-            fd, temp_name = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp_name, mode)
-            staged.append((Path(temp_name), out_dir / name))
-        for temp, final in staged:
-            os.replace(temp, final)
-    finally:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-    return [final for _, final in staged]
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 def _print_summary(d: Design, written: Sequence[Path]) -> None:
-    out = _stdout()
+    out = stdout_console()
     s = d.summary
     line = d.hairline
     out.print(
@@ -299,69 +250,3 @@ def _print_summary(d: Design, written: Sequence[Path]) -> None:
     out.print(table)
     for path in written:
         out.print(f"wrote {path}")
-
-
-@cli.command("patterns")
-def patterns_command() -> None:
-    """List the hair-loss patterns with their areas on the M head."""
-    table = Table("pattern", "bald cm²", "thinning cm²", "hair cm²")
-    for name in PATTERN_NAMES:
-        s = design(pattern=name, hairline="medium").summary
-        table.add_row(name, f"{s.bald_cm2:.1f}", f"{s.thinning_cm2:.1f}", f"{s.hair_cm2:.1f}")
-    _stdout().print(table)
-
-
-@cli.command("settings")
-def settings_command() -> None:
-    """List every setting with its default, unit and range."""
-    table = Table("setting", "default", "unit", "range", "meaning")
-    for spec in setting_specs():
-        default = (
-            ",".join(f"{v:g}" for v in spec.default)
-            if isinstance(spec.default, tuple)
-            else f"{spec.default:g}"
-        )
-        rng = "" if spec.minimum is None else f"{spec.minimum:g}–{spec.maximum:g}"
-        table.add_row(spec.name, default, spec.unit, rng, spec.help)
-    _stdout().print(table)
-
-
-@cli.command("heads")
-def heads_command() -> None:
-    """List the head presets."""
-    table = Table("measure", *HEAD_PRESETS)
-    for name in MEASURE_RANGES_MM:
-        table.add_row(name, *(f"{getattr(m, name):g}" for m in HEAD_PRESETS.values()))
-    _stdout().print(table)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: run the CLI and turn every user error into one line on stderr."""
-    try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="smpstudio",
-            standalone_mode=False,
-        )
-    except click.exceptions.Abort:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    except click.ClickException as exc:
-        print(f"error: {_one_line(exc.format_message())}", file=sys.stderr)
-        return 2
-    except SmpError as exc:
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        target = f" {exc.filename}" if exc.filename else ""
-        print(f"error: cannot write{target}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    return result if isinstance(result, int) else 0
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-if __name__ == "__main__":
-    sys.exit(main())

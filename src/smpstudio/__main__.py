@@ -1,0 +1,5 @@
+import sys
+
+from smpstudio.cli import main
+
+sys.exit(main())

@@ -1,0 +1,51 @@
+"""Helpers shared by the commands: consoles, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+__all__ = ["one_line", "stderr_console", "stdout_console", "write_atomically"]
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write all files or none: each goes to a temporary name first, then all are renamed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mode = 0o666 & ~_umask()
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in files.items():
+            fd, temp_name = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp_name, mode)
+            staged.append((Path(temp_name), out_dir / name))
+        for temp, final in staged:
+            os.replace(temp, final)
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+    return [final for _, final in staged]
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,55 @@
+"""Informational commands: ``patterns``, ``settings``, ``heads``."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.table import Table
+
+from smpstudio._settings import Settings, setting_specs
+from smpstudio.cli._common import stdout_console
+from smpstudio.cli._group import cli
+from smpstudio.head import HEAD_PRESETS, MEASURE_RANGES_MM, VirtualHead
+from smpstudio.loss import PATTERN_NAMES, loss_pattern
+
+__all__: list[str] = []
+
+
+@cli.command("patterns")
+def patterns_command() -> None:
+    """List the hair-loss patterns with their areas on the M head."""
+    head = VirtualHead.preset("M")
+    s = Settings()
+    points = head.shape.project(head.mesh.centroids)
+    area = head.mesh.triangle_areas / 100.0
+    natural = head.natural_scalp_mask(points)
+    table = Table("pattern", "bald cm²", "thinning cm²", "hair cm²")
+    for name in PATTERN_NAMES:
+        cov = loss_pattern(name).coverage(points, edge_mm=s.pattern_edge_mm)
+        bald = natural & (cov < s.coverage_bald_below)
+        hair = natural & (cov >= s.coverage_hair_from)
+        thin = natural & ~bald & ~hair
+        table.add_row(name, *(f"{float(np.sum(area[m])):.1f}" for m in (bald, thin, hair)))
+    stdout_console().print(table)
+
+
+@cli.command("settings")
+def settings_command() -> None:
+    """List every setting with its default, unit and range."""
+    table = Table("setting", "default", "unit", "range", "meaning")
+    for spec in setting_specs():
+        if isinstance(spec.default, tuple):
+            default = ",".join(f"{v:g}" for v in spec.default)
+        else:
+            default = f"{spec.default:g}"
+        rng = "" if spec.minimum is None else f"{spec.minimum:g}–{spec.maximum:g}"
+        table.add_row(spec.name, default, spec.unit, rng, spec.help)
+    stdout_console().print(table)
+
+
+@cli.command("heads")
+def heads_command() -> None:
+    """List the head presets."""
+    table = Table("measure", *HEAD_PRESETS)
+    for name in MEASURE_RANGES_MM:
+        table.add_row(name, *(f"{getattr(m, name):g}" for m in HEAD_PRESETS.values()))
+    stdout_console().print(table)
