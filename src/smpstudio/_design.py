@@ -66,7 +66,7 @@ class Design:
         natural = self.head.natural_scalp_mask(points)
         s = self.settings
         cov = sample.coverage
-        zone = sample.zone.astype(np.int64)
+        zone = sample.zone
         zones = {
             name: _sum(area, zone == code) for code, name in enumerate(ZONES) if name != "none"
         }

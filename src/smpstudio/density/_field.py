@@ -15,21 +15,22 @@ dots ahead of the line. Session ``k`` targets ``session_fractions[k-1]`` of the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from smpstudio._kernels import field_kernel
 from smpstudio._settings import Settings
-from smpstudio._types import BoolArray, FloatArray
+from smpstudio._types import BoolArray, FloatArray, IntArray
 from smpstudio.hairline import Hairline
 from smpstudio.head import VirtualHead
-from smpstudio.loss import LossPattern, Scar, smoothstep
+from smpstudio.loss import LossPattern, Scar, ScarSet
 
 __all__ = ["ZONES", "DensityField", "FieldSample", "zone_names"]
 
 ZONES: tuple[str, ...] = ("none", "body", "transition", "sentinel", "scar", "enhancement")
 """Zone of each point, by integer code (index into this tuple)."""
 
-_Z = {name: code for code, name in enumerate(ZONES)}
 _LIGHT_EDGE = 0.6  # pigment strength at the very front of the transition zone and for sentinels
 
 
@@ -39,7 +40,7 @@ class FieldSample:
 
     coverage: FloatArray  # remaining hair, 0–1
     density: FloatArray  # final target, impressions/cm²
-    zone: FloatArray  # integer codes into ZONES (stored as int64)
+    zone: IntArray  # integer codes into ZONES
     tone: FloatArray  # relative pigment strength, 1 = body shade, lower = lighter
     hairline_mm: FloatArray  # signed distance to the hairline, positive behind it
     on_scalp: BoolArray  # inside the natural scalp or the designed region
@@ -70,43 +71,69 @@ class DensityField:
     def sessions(self) -> int:
         return len(self.settings.session_fractions)
 
+    @cached_property
+    def _scars(self) -> ScarSet:
+        return ScarSet(self.scars)
+
     def coverage(self, points: FloatArray) -> FloatArray:
         """Remaining-hair coverage in [0, 1]; 0 on scar tissue."""
-        points = np.asarray(points, dtype=np.float64)
-        cov = self.pattern.coverage(points, edge_mm=self.settings.pattern_edge_mm)
-        return np.where(self._scar_mask(points), 0.0, cov)
+        return self.sample(points).coverage
 
     def sample(self, points: FloatArray) -> FieldSample:
         """Coverage, final density, zone, tone and hairline distance at surface points."""
+        pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
         s = self.settings
-        pts = np.asarray(points, dtype=np.float64)
-        scar = self._scar_mask(pts)
-        cov = np.where(scar, 0.0, self.pattern.coverage(pts, edge_mm=s.pattern_edge_mm))
-        need = np.clip(
-            (s.coverage_hair_from - cov) / (s.coverage_hair_from - s.coverage_bald_below), 0, 1
+        reg = self.pattern.packed
+        line = self.hairline.packed
+        scars = self._scars
+        params = np.array(
+            [
+                s.density_full_per_cm2,
+                s.scar_overfill,
+                s.coverage_bald_below,
+                s.coverage_hair_from,
+                _LIGHT_EDGE,
+            ]
         )
-        line = self.hairline.sample(pts)
-        factor, signed = line.factor, line.signed
-        on_scalp = line.region | self.head.natural_scalp_mask(pts)
-        density = s.density_full_per_cm2 * need * factor
-        density = np.where(scar & on_scalp, s.density_full_per_cm2 * s.scar_overfill, density)
-        zone = self._zones(density, cov, signed, scar & on_scalp)
-        width = self.hairline.transition_mm
-        tone = np.where(
-            signed >= 0,
-            _LIGHT_EDGE + (1 - _LIGHT_EDGE) * smoothstep(0.0, width, signed),
-            _LIGHT_EDGE,
+        cov, density, zone, tone, signed, on_scalp = field_kernel(
+            pts,
+            self.head.edge_table,
+            reg.rec_tab,
+            reg.rec_level,
+            reg.crowns,
+            reg.ovals,
+            reg.patches,
+            s.pattern_edge_mm,
+            line.line,
+            line.behind,
+            line.patch,
+            line.base_table,
+            line.phi_end,
+            line.near,
+            line.params,
+            *line.hash.as_tuple(),
+            scars.points,
+            scars.radius,
+            scars.reach,
+            *scars.hash.as_tuple(),
+            params,
         )
-        tone = np.where((zone == _Z["transition"]) | (zone == _Z["sentinel"]), tone, 1.0)
-        tone = np.where(zone == _Z["none"], 0.0, tone)
-        return FieldSample(cov, density, zone.astype(np.float64), tone, signed, on_scalp)
+        shape = np.shape(points)[:-1]
+        return FieldSample(
+            coverage=cov.reshape(shape),
+            density=density.reshape(shape),
+            zone=zone.reshape(shape),
+            tone=tone.reshape(shape),
+            hairline_mm=signed.reshape(shape),
+            on_scalp=on_scalp.reshape(shape),
+        )
 
     def density(self, points: FloatArray, *, session: int | None = None) -> FloatArray:
         """Target impressions/cm² after ``session`` (1-based, cumulative); final if None."""
         final = self.sample(points).density
         return final * self.session_fraction(session)
 
-    def zone(self, points: FloatArray) -> FloatArray:
+    def zone(self, points: FloatArray) -> IntArray:
         """Zone codes (see :data:`ZONES`)."""
         return self.sample(points).zone
 
@@ -117,24 +144,7 @@ class DensityField:
             raise ValueError(f"session must be 1–{self.sessions}, got {session}")
         return float(self.settings.session_fractions[session - 1])
 
-    def _scar_mask(self, points: FloatArray) -> BoolArray:
-        mask = np.zeros(points.shape[:-1], dtype=np.bool_)
-        for scar in self.scars:
-            mask |= scar.mask(points)
-        return mask
 
-    def _zones(
-        self, density: FloatArray, cov: FloatArray, signed: FloatArray, scar: BoolArray
-    ) -> FloatArray:
-        s = self.settings
-        zone = np.full(density.shape, _Z["body"], dtype=np.int64)
-        zone = np.where(cov >= s.coverage_bald_below, _Z["enhancement"], zone)
-        zone = np.where(signed < self.hairline.transition_mm, _Z["transition"], zone)
-        zone = np.where(signed < 0, _Z["sentinel"], zone)
-        zone = np.where(density <= 0, _Z["none"], zone)
-        return np.where(scar, _Z["scar"], zone)
-
-
-def zone_names(codes: FloatArray) -> list[str]:
+def zone_names(codes: IntArray) -> list[str]:
     """Names of integer zone codes."""
     return [ZONES[int(c)] for c in np.asarray(codes).ravel()]

@@ -23,9 +23,9 @@ from functools import cached_property
 from typing import Literal
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from smpstudio._errors import HairlineError
+from smpstudio._kernels import PointHash, build_hash, hairline_kernel
 from smpstudio._rng import rng_for
 from smpstudio._settings import Settings
 from smpstudio._types import BoolArray, FloatArray, Vec3
@@ -33,7 +33,14 @@ from smpstudio.hairline._styles import HAIRLINE_SHAPES, HairlineStyle, hairline_
 from smpstudio.head import VirtualHead
 from smpstudio.loss._primitives import smoothstep
 
-__all__ = ["HEIGHT_RULES", "Hairline", "HairlineSample", "HeightRule", "design_hairline"]
+__all__ = [
+    "HEIGHT_RULES",
+    "Hairline",
+    "HairlineSample",
+    "HeightRule",
+    "PackedHairline",
+    "design_hairline",
+]
 
 HeightRule = Literal["fixed", "thirds", "original"]
 HEIGHT_RULES: tuple[str, ...] = ("fixed", "thirds", "original")
@@ -45,6 +52,21 @@ _STEP_MM = 0.5
 _TOP_MARGIN_MM = 2.0  # temporal points stay this far below the top of the canthus lines
 _TAPER_MM = 15.0  # irregularity fades out over this length where the line joins the edge
 _NEAR_MM = 15.0  # beyond this, which side of the line a point is on comes from the base line
+_BASE_TABLE_SIZE = 4097
+
+
+@dataclass(frozen=True)
+class PackedHairline:
+    """A hairline as arrays for :func:`smpstudio._kernels.hairline_kernel`."""
+
+    line: FloatArray
+    behind: FloatArray
+    patch: FloatArray
+    base_table: FloatArray  # base-line height over |phi| = 0 … phi_end
+    phi_end: float
+    near: float
+    params: FloatArray  # transition, sentinel, scatter (mm), edge, sentinel, scatter fractions
+    hash: PointHash
 
 
 @dataclass(frozen=True)
@@ -86,73 +108,71 @@ class Hairline:
     _base_y: FloatArray
 
     @cached_property
-    def _tree(self) -> cKDTree:
-        return cKDTree(self.polyline)
-
-    @cached_property
     def _patchiness(self) -> FloatArray:
         """Seeded clustering of sentinel and scatter dots along the line, in [0.3, 1.7]."""
         rng = rng_for(self.seed, "hairline-patches")
         noise = _band_noise(self.arc_mm, rng, (6.0, 14.0), terms=8)
-        return np.asarray(
-            1.0 + 0.7 * noise / max(1e-9, float(np.abs(noise).max())), dtype=np.float64
-        )
+        return np.asarray(1.0 + 0.7 * _unit_peak(noise), dtype=np.float64)
 
     @property
     def near_mm(self) -> float:
         """Distance within which the line is located exactly (beyond it, only the side)."""
         return max(_NEAR_MM, self.transition_mm + 5.0, self.scatter_mm + 5.0)
 
+    @cached_property
+    def packed(self) -> PackedHairline:
+        """The line as arrays for the compiled kernels."""
+        phi_end = float(self._base_phi[-1])
+        grid = np.linspace(0.0, phi_end, _BASE_TABLE_SIZE)
+        s = self.style
+        params = [
+            self.transition_mm,
+            self.sentinel_mm,
+            self.scatter_mm,
+            self.edge_fraction,
+            s.sentinel_fraction,
+            s.scatter_fraction,
+        ]
+        return PackedHairline(
+            line=np.ascontiguousarray(self.polyline),
+            behind=np.ascontiguousarray(self.behind),
+            patch=np.ascontiguousarray(self._patchiness),
+            base_table=np.ascontiguousarray(np.interp(grid, self._base_phi, self._base_y)),
+            phi_end=phi_end,
+            near=self.near_mm,
+            params=np.asarray(params, dtype=np.float64),
+            hash=build_hash(self.polyline, self.near_mm),
+        )
+
     def sample(self, points: FloatArray) -> HairlineSample:
         """Where points lie relative to the line, and the line's density factor there.
 
-        One nearest-neighbour query per point, bounded to :attr:`near_mm`; farther points only
-        need to know their side, which the base line in the (azimuth, height) chart tells.
+        Within :attr:`near_mm` the nearest point of the line gives the distance and, through
+        its perpendicular, the side; farther points only need their side, which the base line
+        in the (azimuth, height) chart tells. Beside the line's span (nearest point at an end)
+        the natural scalp edge applies.
         """
-        pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-        dist, idx = self._tree.query(pts, distance_upper_bound=self.near_mm, workers=-1)
-        near = np.isfinite(dist)
-        idx = np.where(near, idx, 0)
-        offset = pts - self.polyline[idx]
-        near_sign = np.sign(np.einsum("ij,ij->i", offset, self.behind[idx]))
-        phi, y = self.head.shape.to_chart(pts)
-        base_y = np.interp(np.abs(phi), self._base_phi, self._base_y)
-        far_sign = np.where(y >= base_y, 1.0, -1.0)
-        sign = np.where(near & (near_sign != 0), near_sign, far_sign)
-        ends = (idx == 0) | (idx == len(self.polyline) - 1)
-        in_span = np.where(near, ~ends, np.abs(phi) <= self._base_phi[-1])
-        signed = np.where(near, sign * np.where(near, dist, 0.0), sign * np.inf)
-        natural = self.head.natural_scalp_mask(pts)
-        region = np.where(in_span, signed >= 0.0, natural)
-        factor = self._factor(signed, self._patchiness[idx])
-        factor = np.where(in_span, factor, natural.astype(np.float64))
-        shape = np.shape(points)[:-1]
-        return HairlineSample(
-            signed=np.where(in_span, signed, np.inf).reshape(shape),
-            factor=factor.reshape(shape),
-            region=region.reshape(shape),
+        pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
+        k = self.packed
+        signed, factor, region = hairline_kernel(
+            pts,
+            k.line,
+            k.behind,
+            k.patch,
+            k.base_table,
+            k.phi_end,
+            k.near,
+            k.params,
+            self.head.edge_table,
+            *k.hash.as_tuple(),
         )
+        shape = np.shape(points)[:-1]
+        return HairlineSample(signed.reshape(shape), factor.reshape(shape), region.reshape(shape))
 
     def signed_distance(self, points: FloatArray) -> FloatArray:
         """Distance (mm) to the line, positive behind it; ±inf beyond :attr:`near_mm` and
         +inf beside the line's span."""
         return self.sample(points).signed
-
-    def _factor(self, signed: FloatArray, patch: FloatArray) -> FloatArray:
-        """1 behind the transition zone, rising from ``edge_fraction`` across it; a sparse,
-        patchy band of sentinels just ahead of the line (and broken-style scatter further
-        ahead); 0 elsewhere in front of the line."""
-        width = self.transition_mm
-        behind = self.edge_fraction + (1.0 - self.edge_fraction) * smoothstep(0.0, width, signed)
-        ahead = np.zeros_like(signed)
-        s = self.style
-        if self.sentinel_mm > 0:
-            band = (signed < 0) & (signed >= -self.sentinel_mm)
-            ahead = np.where(band, s.sentinel_fraction * patch, ahead)
-        if self.scatter_mm > 0:
-            band = (signed < -self.sentinel_mm) & (signed >= -self.scatter_mm)
-            ahead = np.where(band, s.scatter_fraction * patch, ahead)
-        return np.asarray(np.where(signed >= 0, behind, ahead), dtype=np.float64)
 
     def to_dict(self, *, decimals: int = 2) -> dict[str, object]:
         right, left = self.temporal_points

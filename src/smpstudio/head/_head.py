@@ -9,6 +9,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 from scipy.optimize import brentq
 
+from smpstudio._kernels import natural_kernel
 from smpstudio._types import BoolArray, FloatArray, Vec3
 from smpstudio.head._measures import HeadMeasures
 from smpstudio.head._mesh import SurfaceMesh, mesh_area, monte_carlo_area
@@ -54,6 +55,7 @@ _NATURAL_OUTLINE: tuple[tuple[float, str, float], ...] = (
     (180.0, "down", -0.62),
 )
 
+_EDGE_TABLE_SIZE = 8193
 _TRAGION_AZIMUTH_DEG = 82.0
 _TRAGION_DROP = 0.20  # below the glabella plane, fraction of the lower semi-axis
 _CANTHUS_DROP = 0.16
@@ -112,10 +114,17 @@ class VirtualHead:
             self._outline(np.abs(np.asarray(phi, dtype=np.float64))), dtype=np.float64
         )
 
+    @cached_property
+    def edge_table(self) -> FloatArray:
+        """The natural edge height sampled at ``|phi|`` = 0 … pi in 8,192 steps (for kernels)."""
+        phi = np.linspace(0.0, math.pi, _EDGE_TABLE_SIZE)
+        return np.ascontiguousarray(self.natural_edge_height(phi))
+
     def natural_scalp_mask(self, points: FloatArray) -> BoolArray:
         """True for surface points on the natural (pre-loss) hair-bearing scalp."""
-        phi, y = self.shape.to_chart(points)
-        return np.asarray(y >= self.natural_edge_height(phi), dtype=np.bool_)
+        pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
+        mask = natural_kernel(pts, self.edge_table)
+        return np.asarray(mask.reshape(np.shape(points)[:-1]), dtype=np.bool_)
 
     def natural_edge_polyline(self, *, step_deg: float = 0.5) -> FloatArray:
         """Closed outline of the natural scalp as surface points, from the front round."""

@@ -1,20 +1,29 @@
 """Hair-loss patterns as fields of remaining-hair coverage in [0, 1] on the scalp, alopecia
 areata patches and scars."""
 
-from smpstudio.loss._patterns import PATTERN_NAMES, LossPattern, LossRegion, loss_pattern
-from smpstudio.loss._primitives import Crown, Oval, Patch, Recession, head_angles, smoothstep
-from smpstudio.loss._scars import SCAR_FIELDS, Scar, parse_scar
+from smpstudio.loss._patterns import PATTERN_NAMES, LossPattern, loss_pattern
+from smpstudio.loss._primitives import (
+    Crown,
+    Oval,
+    Patch,
+    Recession,
+    Region,
+    head_angles,
+    smoothstep,
+)
+from smpstudio.loss._scars import SCAR_FIELDS, Scar, ScarSet, parse_scar
 
 __all__ = [
     "PATTERN_NAMES",
     "SCAR_FIELDS",
     "Crown",
     "LossPattern",
-    "LossRegion",
     "Oval",
     "Patch",
     "Recession",
+    "Region",
     "Scar",
+    "ScarSet",
     "head_angles",
     "loss_pattern",
     "parse_scar",

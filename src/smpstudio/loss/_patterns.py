@@ -14,24 +14,28 @@ head.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from functools import cached_property
 
 import numpy as np
 
 from smpstudio._errors import PatternError
+from smpstudio._kernels import coverage_kernel
 from smpstudio._types import FloatArray
-from smpstudio.loss._primitives import Crown, Oval, Patch, Recession
+from smpstudio.loss._primitives import (
+    Crown,
+    Oval,
+    PackedRegions,
+    Patch,
+    Recession,
+    Region,
+    pack_regions,
+)
 
-__all__ = ["PATTERN_NAMES", "LossPattern", "LossRegion", "loss_pattern"]
-
-
-class LossRegion(Protocol):
-    def loss(self, points: FloatArray, edge_mm: float) -> FloatArray: ...
-
+__all__ = ["PATTERN_NAMES", "LossPattern", "loss_pattern"]
 
 _CROWN_ALPHA = -30.0
 
-_NORWOOD: dict[str, tuple[LossRegion, ...]] = {
+_NORWOOD: dict[str, tuple[Region, ...]] = {
     "norwood-1": (),
     "norwood-2": (
         Recession(((0, 49.0), (14, 47.0), (24, 40.0), (31, 37.0), (38, 42.0), (44, 70.0))),
@@ -68,22 +72,22 @@ _NORWOOD: dict[str, tuple[LossRegion, ...]] = {
     ),
 }
 
-_LUDWIG: dict[str, tuple[LossRegion, ...]] = {
+_LUDWIG: dict[str, tuple[Region, ...]] = {
     "ludwig-1": (Oval(alpha=2.0, radius_deg=34.0, width_deg=17.0, level=0.55, plateau=0.2),),
     "ludwig-2": (Oval(alpha=2.0, radius_deg=42.0, width_deg=25.0, level=0.88, plateau=0.2),),
     "ludwig-3": (Oval(alpha=0.0, radius_deg=50.0, width_deg=33.0, level=0.97, plateau=0.35),),
 }
 
-_OTHER: dict[str, tuple[LossRegion, ...]] = {
+_OTHER: dict[str, tuple[Region, ...]] = {
     "none": (),
     "diffuse": (Oval(alpha=-10.0, radius_deg=85.0, width_deg=60.0, level=0.5, plateau=0.55),),
 }
 
-_CATALOGUE: dict[str, tuple[LossRegion, ...]] = {**_NORWOOD, **_LUDWIG, **_OTHER}
+_CATALOGUE: dict[str, tuple[Region, ...]] = {**_NORWOOD, **_LUDWIG, **_OTHER}
 PATTERN_NAMES: tuple[str, ...] = tuple(_CATALOGUE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LossPattern:
     """A hair-loss pattern: named regions plus any alopecia areata patches.
 
@@ -96,16 +100,19 @@ class LossPattern:
     """
 
     name: str
-    regions: tuple[LossRegion, ...]
+    regions: tuple[Region, ...]
     patches: tuple[Patch, ...] = ()
+
+    @cached_property
+    def packed(self) -> PackedRegions:
+        return pack_regions((*self.regions, *self.patches))
 
     def coverage(self, points: FloatArray, *, edge_mm: float) -> FloatArray:
         """Remaining-hair coverage in [0, 1] at surface points (1 = full hair)."""
-        points = np.asarray(points, dtype=np.float64)
-        loss = np.zeros(points.shape[:-1])
-        for region in (*self.regions, *self.patches):
-            loss = np.maximum(loss, region.loss(points, edge_mm))
-        return np.asarray(np.clip(1.0 - loss, 0.0, 1.0), dtype=np.float64)
+        pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
+        k = self.packed
+        cov = coverage_kernel(pts, k.rec_tab, k.rec_level, k.crowns, k.ovals, k.patches, edge_mm)
+        return np.asarray(cov.reshape(np.shape(points)[:-1]), dtype=np.float64)
 
     def with_patches(self, patches: tuple[Patch, ...]) -> LossPattern:
         return LossPattern(self.name, self.regions, self.patches + patches)

@@ -6,13 +6,21 @@ Regions are written in two head angles (degrees), both independent of head size:
   the glabella plane, -90 straight back;
 * ``beta`` — lateral angle from the midsagittal plane: 0 in the midline, ±90 at the ears.
 
-Each primitive returns a *loss* in [0, 1] (1 = no hair left). A pattern's remaining-hair
-coverage is ``1 - max(losses)``.
+Each region gives a *loss* in [0, 1] (1 = no hair left); a pattern's remaining-hair coverage
+is ``1 - max(losses)``. The regions are declarations: :func:`pack_regions` turns them into the
+arrays the compiled kernel (:mod:`smpstudio._kernels`) evaluates.
+
+* :class:`Recession` — bald where ``alpha > A(|beta|)``; the signed distance to the edge is
+  the angle difference times the distance from the ear-to-ear axis.
+* :class:`Crown` — elliptical bald spot; distance ``(relative radius - 1) × smaller radius``.
+* :class:`Oval` — graded thinning, ``level × (1 - smoothstep(plateau, 1, relative radius))``.
+* :class:`Patch` — round alopecia areata patch, distance from the centre minus the radius.
+
+Edges are soft: the loss goes from its level to 0 across ``edge_mm`` (Hermite smoothstep).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,9 +28,20 @@ from scipy.interpolate import PchipInterpolator
 
 from smpstudio._types import FloatArray
 
-__all__ = ["Crown", "Oval", "Patch", "Recession", "head_angles", "smoothstep"]
+__all__ = [
+    "Crown",
+    "Oval",
+    "PackedRegions",
+    "Patch",
+    "Recession",
+    "Region",
+    "head_angles",
+    "pack_regions",
+    "smoothstep",
+]
 
-_DEG = math.pi / 180.0
+BETA_TABLE_SIZE = 4501  # |beta| = 0 … 90° every 0.02°
+_NO_RECESSION = 150.0  # an alpha threshold that no point reaches
 
 
 def head_angles(points: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -45,32 +64,24 @@ def smoothstep(edge0: float | FloatArray, edge1: float | FloatArray, x: FloatArr
     return np.asarray(t * t * (3.0 - 2.0 * t), dtype=np.float64)
 
 
-def _edge_loss(signed_mm: FloatArray, edge_mm: float, level: float) -> FloatArray:
-    """Loss across a soft edge: ``level`` well inside (negative distance), 0 well outside."""
-    return level * (1.0 - smoothstep(-edge_mm / 2.0, edge_mm / 2.0, signed_mm))
-
-
 @dataclass(frozen=True)
 class Recession:
     """Hair lost in front of a receding line: bald where ``alpha > A(|beta|)``.
 
-    ``table`` gives ``(|beta|, A)`` pairs; past the last ``|beta|`` nothing recedes. Frontal
-    recession of Norwood 2–5, and with ``A`` far behind the vertex the whole top of
-    Norwood 6–7 down to the side fringe.
+    ``table`` gives ``(|beta|, A)`` pairs, joined by a monotone cubic; past the last
+    ``|beta|`` nothing recedes. Frontal recession of Norwood 2–5, and with ``A`` far behind
+    the vertex the whole top of Norwood 6–7 down to the side fringe.
     """
 
     table: tuple[tuple[float, float], ...]
     level: float = 1.0
 
-    def loss(self, points: FloatArray, edge_mm: float) -> FloatArray:
-        alpha, beta = head_angles(points)
+    def thresholds(self, beta_abs: FloatArray) -> FloatArray:
+        """``A(|beta|)`` in degrees."""
         betas = np.array([b for b, _ in self.table] + [self.table[-1][0] + 6.0])
-        limits = np.array([a for _, a in self.table] + [150.0])
-        threshold = PchipInterpolator(betas, limits, extrapolate=False)(np.abs(beta))
-        threshold = np.where(np.isnan(threshold), 150.0, threshold)
-        radius = np.hypot(points[..., 1], points[..., 2])
-        signed = (threshold - alpha) * _DEG * radius
-        return _edge_loss(signed, edge_mm, self.level)
+        limits = np.array([a for _, a in self.table] + [_NO_RECESSION])
+        values = PchipInterpolator(betas, limits, extrapolate=False)(beta_abs)
+        return np.asarray(np.where(np.isnan(values), _NO_RECESSION, values), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -85,13 +96,6 @@ class Crown:
     aspect: float = 0.85
     level: float = 1.0
 
-    def loss(self, points: FloatArray, edge_mm: float) -> FloatArray:
-        alpha, beta = head_angles(points)
-        ra, rb = self.radius_deg, self.radius_deg * self.aspect
-        rel = np.hypot((alpha - self.alpha) / ra, beta / rb)
-        signed = (rel - 1.0) * min(ra, rb) * _DEG * np.linalg.norm(points, axis=-1)
-        return _edge_loss(signed, edge_mm, self.level)
-
 
 @dataclass(frozen=True)
 class Oval:
@@ -104,11 +108,6 @@ class Oval:
     level: float
     plateau: float = 0.0
 
-    def loss(self, points: FloatArray, edge_mm: float) -> FloatArray:
-        alpha, beta = head_angles(points)
-        rel = np.hypot((alpha - self.alpha) / self.radius_deg, beta / self.width_deg)
-        return np.asarray(self.level * (1.0 - smoothstep(self.plateau, 1.0, rel)), dtype=np.float64)
-
 
 @dataclass(frozen=True)
 class Patch:
@@ -118,6 +117,40 @@ class Patch:
     radius_mm: float
     border_mm: float = 3.0
 
-    def loss(self, points: FloatArray, edge_mm: float) -> FloatArray:
-        d = np.linalg.norm(points - np.asarray(self.centre), axis=-1)
-        return _edge_loss(d - self.radius_mm, self.border_mm, 1.0)
+
+Region = Recession | Crown | Oval | Patch
+
+
+@dataclass(frozen=True)
+class PackedRegions:
+    """Regions as kernel arrays (see :func:`smpstudio._kernels.coverage_kernel`)."""
+
+    rec_tab: FloatArray  # (n, BETA_TABLE_SIZE) alpha thresholds over |beta|
+    rec_level: FloatArray  # (n,)
+    crowns: FloatArray  # (n, 4) alpha, radius front-back, radius side-side, level
+    ovals: FloatArray  # (n, 5) alpha, radius, width, level, plateau
+    patches: FloatArray  # (n, 5) x, y, z, radius, border
+
+
+def pack_regions(regions: tuple[Region, ...]) -> PackedRegions:
+    """Turn region declarations into the flat arrays the kernel reads."""
+    betas = np.linspace(0.0, 90.0, BETA_TABLE_SIZE)
+    recs = [r for r in regions if isinstance(r, Recession)]
+    crowns = [r for r in regions if isinstance(r, Crown)]
+    ovals = [r for r in regions if isinstance(r, Oval)]
+    patches = [r for r in regions if isinstance(r, Patch)]
+    return PackedRegions(
+        rec_tab=_rows([r.thresholds(betas) for r in recs], BETA_TABLE_SIZE),
+        rec_level=np.array([r.level for r in recs], dtype=np.float64),
+        crowns=_rows(
+            [[c.alpha, c.radius_deg, c.radius_deg * c.aspect, c.level] for c in crowns], 4
+        ),
+        ovals=_rows([[o.alpha, o.radius_deg, o.width_deg, o.level, o.plateau] for o in ovals], 5),
+        patches=_rows([[*p.centre, p.radius_mm, p.border_mm] for p in patches], 5),
+    )
+
+
+def _rows(rows: list[FloatArray] | list[list[float]], width: int) -> FloatArray:
+    if not rows:
+        return np.zeros((0, width))
+    return np.ascontiguousarray(np.asarray(rows, dtype=np.float64).reshape(len(rows), width))

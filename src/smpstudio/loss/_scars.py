@@ -22,14 +22,14 @@ from functools import cached_property
 from typing import Literal
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from smpstudio._errors import ScarError
+from smpstudio._kernels import PointHash, build_hash, scar_kernel
 from smpstudio._rng import rng_for
 from smpstudio._types import BoolArray, FloatArray
 from smpstudio.head import VirtualHead
 
-__all__ = ["SCAR_FIELDS", "Scar", "parse_scar"]
+__all__ = ["SCAR_FIELDS", "Scar", "ScarSet", "parse_scar"]
 
 ScarKind = Literal["fut", "fue", "line"]
 
@@ -64,20 +64,9 @@ class Scar:
     length_mm: float = 0.0
     parameters: dict[str, float] = field(default_factory=dict)
 
-    @cached_property
-    def _tree(self) -> cKDTree:
-        return cKDTree(self.centres)
-
-    def distance(self, points: FloatArray) -> FloatArray:
-        """Distance (mm) from points to the nearest scar centre."""
-        d, _ = self._tree.query(np.asarray(points, dtype=np.float64).reshape(-1, 3))
-        return np.asarray(d, dtype=np.float64).reshape(np.shape(points)[:-1])
-
     def mask(self, points: FloatArray) -> BoolArray:
         """True for surface points on the scar tissue."""
-        pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-        d, _ = self._tree.query(pts, distance_upper_bound=self.radius_mm * (1 + 1e-9), workers=-1)
-        return np.asarray(d <= self.radius_mm, dtype=np.bool_).reshape(np.shape(points)[:-1])
+        return ScarSet((self,)).mask(points)
 
     def nominal_area_mm2(self) -> float:
         """Area from the scar's own dimensions (length × width, or count × punch disc)."""
@@ -92,6 +81,37 @@ class Scar:
             **self.parameters,
             "length_mm": round(self.length_mm, 2),
         }
+
+
+@dataclass(frozen=True, eq=False)
+class ScarSet:
+    """Several scars bucketed together for the compiled kernels."""
+
+    scars: tuple[Scar, ...]
+
+    @cached_property
+    def points(self) -> FloatArray:
+        parts = [s.centres for s in self.scars] or [np.zeros((0, 3))]
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float64)
+
+    @cached_property
+    def radius(self) -> FloatArray:
+        parts = [np.full(len(s.centres), s.radius_mm) for s in self.scars] or [np.zeros(0)]
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float64)
+
+    @property
+    def reach(self) -> float:
+        return float(self.radius.max()) if len(self.radius) else 0.0
+
+    @cached_property
+    def hash(self) -> PointHash:
+        return build_hash(self.points, max(self.reach, 1.0))
+
+    def mask(self, points: FloatArray) -> BoolArray:
+        """True for surface points on any of the scars."""
+        pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
+        hit = scar_kernel(pts, self.points, self.radius, self.reach, *self.hash.as_tuple())
+        return np.asarray(hit.reshape(np.shape(points)[:-1]), dtype=np.bool_)
 
 
 def parse_scar(spec: str, head: VirtualHead, *, seed: int = 0) -> Scar:
