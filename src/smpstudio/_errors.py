@@ -9,7 +9,9 @@ says what is wrong and how to fix it, in one line::
         ├── HairlineError                   impossible hairline height, style or shape
         ├── ScarError                       malformed or off-scalp scar specification
         ├── HeadMeasureError                head measures no adult head can have
-        └── SettingError                    unknown setting or value out of its range
+        ├── SettingError                    unknown setting or value out of its range
+        └── ColourError                     malformed colour, unreadable image, bad region
+                                            or dilution table
 
 The command line prints ``error: <message>`` and exits with status 2 for any of them.
 """
@@ -17,6 +19,7 @@ The command line prints ``error: <message>`` and exits with status 2 for any of 
 from __future__ import annotations
 
 __all__ = [
+    "ColourError",
     "HairlineError",
     "HeadMeasureError",
     "InputError",
@@ -53,3 +56,7 @@ class HeadMeasureError(InputError):
 
 class SettingError(InputError):
     """Unknown setting name, or a value of the wrong type or out of range."""
+
+
+class ColourError(InputError):
+    """Malformed colour, unreadable or oversized image, bad region or dilution table."""
