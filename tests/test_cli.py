@@ -191,3 +191,62 @@ def test_informational_commands(capsys: pytest.CaptureFixture[str], command: str
     code, out, _ = _run([command], capsys)
     assert code == 0
     assert out.strip()
+
+
+def test_dots_writes_csv_and_stencils(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(
+        [
+            "dots",
+            "--pattern",
+            "norwood-5",
+            "--hairline",
+            "soft",
+            "--scar",
+            "fut",
+            "--skin",
+            "#a07e56",
+            "--hair-color",
+            "black",
+            "--seed",
+            "2",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    rows = (tmp_path / "dots.csv").read_text().splitlines()
+    assert rows[0] == "x_mm,y_mm,z_mm,session,zone,diameter_mm,needle,dilution"
+    sessions = {row.split(",")[3] for row in rows[1:]}
+    assert sessions == {"1", "2", "3"}
+    zones = {row.split(",")[4] for row in rows[1:]}
+    assert {"body", "transition", "scar"} <= zones
+    for k in (1, 2, 3):
+        assert (tmp_path / f"stencil-session-{k}.svg").read_text().startswith("<svg")
+    assert "enhancement" in out
+    assert "cumulative" in out
+    design = json.loads((tmp_path / "design.json").read_text())
+    assert abs(len(rows) - 1 - design["impressions_estimate"]["total"]) < 0.01 * len(rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--skin", "#12345"], "malformed colour"),
+        (["--hair-color", "purple"], "hair"),
+        (["--dilution-table", "/nonexistent/table.json"], "table"),
+    ],
+)
+def test_dots_bad_colour_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    out_dir = tmp_path / "out"
+    code, _, err = _run(
+        ["dots", "--pattern", "norwood-5", "--hairline", "soft", *args, "--out", str(out_dir)],
+        capsys,
+    )
+    assert code == 2
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert message in err
+    assert not out_dir.exists()

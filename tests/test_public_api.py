@@ -12,6 +12,8 @@ PACKAGES = [
     "smpstudio.loss",
     "smpstudio.hairline",
     "smpstudio.density",
+    "smpstudio.colour",
+    "smpstudio.dots",
     "smpstudio.render",
 ]
 

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 from smpstudio._design import DESIGN_SCHEMA, Design, DesignSummary, design
 from smpstudio._errors import (
+    ColourError,
     HairlineError,
     HeadMeasureError,
     InputError,
@@ -29,6 +30,7 @@ from smpstudio._settings import SESSION_PRESETS, Settings
 __all__ = [
     "DESIGN_SCHEMA",
     "SESSION_PRESETS",
+    "ColourError",
     "Design",
     "DesignSummary",
     "HairlineError",

@@ -12,6 +12,7 @@ linearly differs from it by far less than a micrometre on the head.
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
 import numpy as np
 from numba import njit, prange
@@ -35,27 +36,77 @@ __all__ = [
 ]
 
 ZONE_NONE, ZONE_BODY, ZONE_TRANSITION, ZONE_SENTINEL, ZONE_SCAR, ZONE_ENHANCEMENT = range(6)
+
+LineArrays: TypeAlias = tuple[
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
+    IntArray,
+    FloatArray,
+    FloatArray,
+    FloatArray,
+    IntArray,
+    IntArray,
+    IntArray,
+    FloatArray,
+]
+"""A hairline for the kernels: points, their azimuths and heights, the side index (bucket
+starts and segment numbers), patchiness, base-line table, then its point hash (origin, dims,
+starts, order, floor). Scalars ride in a float array: azimuth of the first bucket, bucket
+width, span end, near distance, hash cell, and the "below" margin."""
+
+PatternArrays: TypeAlias = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+"""Recession tables and levels, crowns, ovals, patches (see ``loss.pack_regions``)."""
+
+ScarArrays: TypeAlias = tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray, IntArray]
+"""Scar points, radii, then their hash (origin, dims, starts, order)."""
 _DEG = math.pi / 180.0
 _MAX_HASH_CELLS = 2_000_000
 
 
 # --------------------------------------------------------------------------- spatial hash
 class PointHash:
-    """Dense 3-D grid over a point set: ``order[starts[c]:starts[c + 1]]`` lists cell ``c``."""
+    """Dense 3-D grid over a point set: ``order[starts[c]:starts[c + 1]]`` lists cell ``c``.
+
+    ``floor[c]`` is a lower bound of the distance from anywhere in cell ``c`` to the nearest
+    point (filled by :func:`with_floor`; zeros mean "unknown").
+    """
 
     def __init__(
         self, origin: FloatArray, dims: IntArray, cell: float, starts: IntArray, order: IntArray
     ):
-        self.origin, self.dims, self.cell, self.starts, self.order = (
-            origin,
-            dims,
-            cell,
-            starts,
-            order,
-        )
+        self.origin, self.dims, self.cell = origin, dims, cell
+        self.starts, self.order = starts, order
+        self.floor = np.zeros(int(np.prod(dims)))
 
     def as_tuple(self) -> tuple[FloatArray, IntArray, float, IntArray, IntArray]:
         return self.origin, self.dims, self.cell, self.starts, self.order
+
+
+def with_floor(hashed: PointHash, points: FloatArray) -> PointHash:
+    """Fill ``hashed.floor`` with each cell's distance to the nearest of ``points``."""
+    hashed.floor = _cell_floor(
+        np.ascontiguousarray(points), hashed.origin, hashed.dims, hashed.cell
+    )
+    return hashed
+
+
+@njit(cache=True)
+def _cell_floor(points: FloatArray, origin: FloatArray, dims: IntArray, cell: float) -> FloatArray:
+    out = np.full(dims[0] * dims[1] * dims[2], np.inf)
+    for i in range(dims[0]):
+        for j in range(dims[1]):
+            for k in range(dims[2]):
+                lo0, lo1, lo2 = origin[0] + i * cell, origin[1] + j * cell, origin[2] + k * cell
+                best = np.inf
+                for q in range(points.shape[0]):
+                    dx = max(lo0 - points[q, 0], 0.0, points[q, 0] - lo0 - cell)
+                    dy = max(lo1 - points[q, 1], 0.0, points[q, 1] - lo1 - cell)
+                    dz = max(lo2 - points[q, 2], 0.0, points[q, 2] - lo2 - cell)
+                    best = min(best, dx * dx + dy * dy + dz * dz)
+                out[(i * dims[1] + j) * dims[2] + k] = math.sqrt(best)
+    return out
 
 
 def build_hash(points: FloatArray, cell: float) -> PointHash:
@@ -136,8 +187,8 @@ def _edge_loss(signed: float, edge: float, level: float) -> float:
 
 
 @njit(cache=True)
-def _natural(x: float, y: float, z: float, edge_table: FloatArray) -> bool:
-    phi = abs(math.atan2(x, z))
+def _natural(phi: float, y: float, edge_table: FloatArray) -> bool:
+    """On the natural scalp, given the point's ``|azimuth|`` and height."""
     return y >= _table(edge_table, math.pi / (edge_table.shape[0] - 1), phi)
 
 
@@ -154,14 +205,17 @@ def _pattern_loss(
     edge: float,
 ) -> float:
     r = math.sqrt(x * x + y * y + z * z)
+    sin_beta = min(abs(x) / r, 1.0) if r > 0.0 else 0.0
     alpha = math.atan2(z, y) / _DEG
-    beta = math.asin(min(max(x / r, -1.0), 1.0)) / _DEG if r > 0.0 else 0.0
     loss = 0.0
-    step = 90.0 / (rec_tab.shape[1] - 1) if rec_tab.shape[1] > 1 else 1.0
+    step = 1.0 / (rec_tab.shape[1] - 1) if rec_tab.shape[1] > 1 else 1.0
     for k in range(rec_tab.shape[0]):
-        threshold = _table(rec_tab[k], step, abs(beta))
+        threshold = _table(rec_tab[k], step, sin_beta)
         signed = (threshold - alpha) * _DEG * math.sqrt(y * y + z * z)
         loss = max(loss, _edge_loss(signed, edge, rec_level[k]))
+    if crowns.shape[0] == 0 and ovals.shape[0] == 0 and patches.shape[0] == 0:
+        return min(max(loss, 0.0), 1.0)
+    beta = math.copysign(math.asin(sin_beta), x) / _DEG
     for k in range(crowns.shape[0]):
         a0, ra, rb, level = crowns[k, 0], crowns[k, 1], crowns[k, 2], crowns[k, 3]
         rel = math.hypot((alpha - a0) / ra, beta / rb)
@@ -180,35 +234,71 @@ def _pattern_loss(
 
 
 @njit(cache=True)
-def _locate_line(
-    x: float,
+def _line_side(
+    phi: float,
     y: float,
-    z: float,
-    line: FloatArray,
-    behind: FloatArray,
-    base_table: FloatArray,
-    phi_end: float,
-    near: float,
-    origin: FloatArray,
-    dims: IntArray,
-    cell: float,
-    starts: IntArray,
-    order: IntArray,
+    line_phi: FloatArray,
+    line_y: FloatArray,
+    b_start: IntArray,
+    b_items: IntArray,
+    phi_min: float,
+    b_width: float,
+) -> float:
+    """+1 behind the hairline (the hair side), -1 in front of it.
+
+    In the (azimuth, height) chart the hair lies above the line: count the line's segments
+    crossing the vertical above the point; an even count means the point is above. Exact at
+    the temporal corners and where the irregular line folds.
+    """
+    b = math.floor((phi - phi_min) / b_width)
+    if b < 0 or b >= b_start.shape[0] - 1:
+        return 1.0
+    crossings = 0
+    for m in range(b_start[b], b_start[b + 1]):
+        k = b_items[m]
+        p0, p1 = line_phi[k], line_phi[k + 1]
+        if (p0 <= phi < p1) or (p1 <= phi < p0):
+            t = (phi - p0) / (p1 - p0)
+            if line_y[k] + t * (line_y[k + 1] - line_y[k]) > y:
+                crossings += 1
+    return 1.0 if crossings % 2 == 0 else -1.0
+
+
+@njit(cache=True)
+def _locate_line(
+    x: float, y: float, z: float, phi: float, lk: LineArrays, ls: FloatArray
 ) -> tuple[float, int, bool]:
-    """Signed distance to the hairline (±inf far away), nearest index (-1 if far), in span."""
-    idx, dist = _nearest(x, y, z, line, origin, dims, cell, starts, order, near)
-    phi = abs(math.atan2(x, z))
-    far_sign = 1.0 if y >= _table(base_table, phi_end / (base_table.shape[0] - 1), phi) else -1.0
+    """Signed distance to the hairline (±inf far away), nearest index (-1 if far), in span.
+
+    ``phi`` is the signed azimuth; ``lk`` and ``ls`` are the line's arrays and scalars
+    (see :class:`smpstudio.hairline.PackedHairline`). A hash cell whose floor distance
+    exceeds ``near`` answers "far" at once; the side comes from :func:`_line_side`.
+    """
+    line, line_phi, line_y, b_start, b_items = lk[0], lk[1], lk[2], lk[3], lk[4]
+    origin, dims, starts, order, floor = lk[7], lk[8], lk[9], lk[10], lk[11]
+    phi_min, b_width, phi_end, near, cell = ls[0], ls[1], ls[2], ls[3], ls[4]
+    idx, dist = -1, math.inf
+    cx = math.floor((x - origin[0]) / cell)
+    cy = math.floor((y - origin[1]) / cell)
+    cz = math.floor((z - origin[2]) / cell)
+    inside = 0 <= cx < dims[0] and 0 <= cy < dims[1] and 0 <= cz < dims[2]
+    if not inside or floor[(cx * dims[1] + cy) * dims[2] + cz] <= near:
+        idx, dist = _nearest(x, y, z, line, origin, dims, cell, starts, order, near)
+    sign = _line_side(phi, y, line_phi, line_y, b_start, b_items, phi_min, b_width)
     if idx < 0:
-        return far_sign * math.inf, -1, phi <= phi_end
-    dot = (
-        (x - line[idx, 0]) * behind[idx, 0]
-        + (y - line[idx, 1]) * behind[idx, 1]
-        + (z - line[idx, 2]) * behind[idx, 2]
-    )
-    sign = far_sign if dot == 0.0 else (1.0 if dot > 0.0 else -1.0)
+        return sign * math.inf, -1, abs(phi) <= phi_end
     in_span = idx > 0 and idx < line.shape[0] - 1
     return sign * dist, idx, in_span
+
+
+@njit(cache=True)
+def _below_line(phi: float, y: float, lk: LineArrays, ls: FloatArray) -> bool:
+    """Beside the line's span, or more than ``below`` mm under its base line (``phi`` is the
+    absolute azimuth)."""
+    base_table, phi_end, below = lk[6], ls[2], ls[5]
+    if phi > phi_end:
+        return True
+    return bool(y < _table(base_table, phi_end / (base_table.shape[0] - 1), phi) - below)
 
 
 @njit(cache=True)
@@ -270,7 +360,8 @@ def natural_kernel(points: FloatArray, edge_table: FloatArray) -> BoolArray:
     n = points.shape[0]
     out = np.empty(n, dtype=np.bool_)
     for i in prange(n):
-        out[i] = _natural(points[i, 0], points[i, 1], points[i, 2], edge_table)
+        phi = abs(math.atan2(points[i, 0], points[i, 2]))
+        out[i] = _natural(phi, points[i, 1], edge_table)
     return out
 
 
@@ -325,35 +416,21 @@ def coverage_kernel(
 
 @njit(cache=True, parallel=True)
 def hairline_kernel(
-    points: FloatArray,
-    line: FloatArray,
-    behind: FloatArray,
-    patch: FloatArray,
-    base_table: FloatArray,
-    phi_end: float,
-    near: float,
-    hp: FloatArray,
-    edge_table: FloatArray,
-    origin: FloatArray,
-    dims: IntArray,
-    cell: float,
-    starts: IntArray,
-    order: IntArray,
+    points: FloatArray, lk: LineArrays, ls: FloatArray, hp: FloatArray, edge_table: FloatArray
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Signed distance (+inf beside the span), density factor, designed region."""
     n = points.shape[0]
+    patch = lk[5]
     signed_out, factor_out = np.empty(n), np.empty(n)
     region_out = np.empty(n, dtype=np.bool_)
     for i in prange(n):
         x, y, z = points[i, 0], points[i, 1], points[i, 2]
-        signed, idx, in_span = _locate_line(
-            x, y, z, line, behind, base_table, phi_end, near, origin, dims, cell, starts, order
-        )
-        natural = _natural(x, y, z, edge_table)
+        phi = math.atan2(x, z)
+        signed, idx, in_span = _locate_line(x, y, z, phi, lk, ls)
+        natural = _natural(abs(phi), y, edge_table)
         if in_span:
-            p = patch[idx] if idx >= 0 else 1.0
             signed_out[i] = signed
-            factor_out[i] = _line_factor(signed, p, hp)
+            factor_out[i] = _line_factor(signed, patch[idx] if idx >= 0 else 1.0, hp)
             region_out[i] = signed >= 0.0
         else:
             signed_out[i] = math.inf
@@ -366,62 +443,49 @@ def hairline_kernel(
 def field_kernel(
     points: FloatArray,
     edge_table: FloatArray,
-    rec_tab: FloatArray,
-    rec_level: FloatArray,
-    crowns: FloatArray,
-    ovals: FloatArray,
-    patches: FloatArray,
+    pk: PatternArrays,
     pattern_edge: float,
-    line: FloatArray,
-    behind: FloatArray,
-    patch: FloatArray,
-    base_table: FloatArray,
-    phi_end: float,
-    near: float,
+    lk: LineArrays,
+    ls: FloatArray,
     hp: FloatArray,
-    l_origin: FloatArray,
-    l_dims: IntArray,
-    l_cell: float,
-    l_starts: IntArray,
-    l_order: IntArray,
-    scar_pts: FloatArray,
-    scar_radius: FloatArray,
-    scar_reach: float,
-    s_origin: FloatArray,
-    s_dims: IntArray,
-    s_cell: float,
-    s_starts: IntArray,
-    s_order: IntArray,
+    sk: ScarArrays,
+    ss: FloatArray,
     sp: FloatArray,
+    lazy: bool,
 ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray, FloatArray, BoolArray]:
     """Coverage, final density, zone, tone, hairline distance and on-scalp flag.
 
-    ``sp`` = full density, scar overfill, bald-below, hair-from, light edge tone.
+    ``pk``: pattern arrays; ``lk``, ``ls``, ``hp``: the hairline's arrays, scalars and
+    density parameters; ``sk``, ``ss``: the scars' arrays and (reach, cell); ``sp`` = full
+    density, scar overfill, bald-below, hair-from, light edge tone. With ``lazy``, points
+    whose density is certainly zero skip the hairline — hair-bearing scalp without scars,
+    and skin off the natural scalp well under the base hairline or beside its span: their
+    distance is NaN and their on-scalp flag the natural one.
     """
     n = points.shape[0]
     cov_o, dens_o, tone_o, signed_o = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     zone_o = np.empty(n, dtype=np.int64)
     scalp_o = np.empty(n, dtype=np.bool_)
     full, overfill, bald_below, hair_from, light = sp[0], sp[1], sp[2], sp[3], sp[4]
-    width = hp[0]
+    width, patch = hp[0], lk[5]
+    rec_tab, rec_level, crowns, ovals, patches = pk[0], pk[1], pk[2], pk[3], pk[4]
     for i in prange(n):
         x, y, z = points[i, 0], points[i, 1], points[i, 2]
-        natural = _natural(x, y, z, edge_table)
-        signed, idx, in_span = _locate_line(
-            x,
-            y,
-            z,
-            line,
-            behind,
-            base_table,
-            phi_end,
-            near,
-            l_origin,
-            l_dims,
-            l_cell,
-            l_starts,
-            l_order,
-        )
+        phi = math.atan2(x, z)
+        natural = _natural(abs(phi), y, edge_table)
+        scar = _on_scar(x, y, z, sk[0], sk[1], ss[0], sk[2], sk[3], ss[1], sk[4], sk[5])
+        loss = _pattern_loss(x, y, z, rec_tab, rec_level, crowns, ovals, patches, pattern_edge)
+        cov = 0.0 if scar else 1.0 - loss
+        need = min(max((hair_from - cov) / (hair_from - bald_below), 0.0), 1.0)
+        if (
+            lazy
+            and not scar
+            and (need <= 0.0 or (not natural and _below_line(abs(phi), y, lk, ls)))
+        ):
+            cov_o[i], dens_o[i], zone_o[i], tone_o[i] = cov, 0.0, ZONE_NONE, 0.0
+            signed_o[i], scalp_o[i] = math.nan, natural
+            continue
+        signed, idx, in_span = _locate_line(x, y, z, phi, lk, ls)
         if in_span:
             factor = _line_factor(signed, patch[idx] if idx >= 0 else 1.0, hp)
             region = signed >= 0.0
@@ -430,16 +494,10 @@ def field_kernel(
             factor = 1.0 if natural else 0.0
             region = natural
         on_scalp = region or natural
-        scar = on_scalp and _on_scar(
-            x, y, z, scar_pts, scar_radius, scar_reach, s_origin, s_dims, s_cell, s_starts, s_order
-        )
-        cov = (
-            0.0
-            if scar
-            else 1.0
-            - _pattern_loss(x, y, z, rec_tab, rec_level, crowns, ovals, patches, pattern_edge)
-        )
-        need = min(max((hair_from - cov) / (hair_from - bald_below), 0.0), 1.0)
+        if scar and not on_scalp:  # scar tissue counts only on the scalp
+            scar = False
+            cov = 1.0 - loss
+            need = min(max((hair_from - cov) / (hair_from - bald_below), 0.0), 1.0)
         density = full * overfill if scar else full * need * factor
         if scar:
             zone = ZONE_SCAR

@@ -212,6 +212,31 @@ class Settings:
         help="How far ahead of the hairline the broken style scatters isolated dots.",
     )
 
+    dot_diameter_body_mm: float = _setting(
+        0.13,
+        unit="mm",
+        minimum=0.06,
+        maximum=0.25,
+        help="Healed impression diameter in the body of the treatment (healed dots are about "
+        "0.10–0.15 mm; fresh ones up to 0.25 mm).",
+    )
+    dot_diameter_hairline_mm: float = _setting(
+        0.10,
+        unit="mm",
+        minimum=0.06,
+        maximum=0.25,
+        help="Healed diameter at the very front of the hairline and for sentinels; the "
+        "transition zone grows from this to the body diameter.",
+    )
+    dot_diameter_jitter_mm: float = _setting(
+        0.01,
+        unit="mm",
+        minimum=0.0,
+        maximum=0.03,
+        help="Largest random deviation of a dot's diameter (hand pressure varies; no two "
+        "follicles look alike).",
+    )
+
     @classmethod
     def from_overrides(
         cls, overrides: Mapping[str, Any] | Iterable[str] = (), *, base: Settings | None = None

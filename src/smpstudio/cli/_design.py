@@ -20,7 +20,7 @@ from smpstudio.head import MEASURE_RANGES_MM, HeadMeasures
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import render_chart
 
-__all__ = ["build_design", "design_options", "png_bytes"]
+__all__ = ["build_design", "design_options", "png_bytes", "print_summary"]
 
 DEMO_PATTERN = "norwood-5"
 DEMO_HAIRLINE = "soft"
@@ -219,7 +219,7 @@ def _run_design(params: dict[str, Any], out_dir: Path) -> None:
     with err.status("drawing the scalp chart…"):
         chart = png_bytes(d)
     written = write_atomically(out_dir, {"design.json": text.encode("utf-8"), "chart.png": chart})
-    _print_summary(d, written)
+    print_summary(d, written)
 
 
 def png_bytes(d: Design) -> bytes:
@@ -229,7 +229,8 @@ def png_bytes(d: Design) -> bytes:
     return buffer.getvalue()
 
 
-def _print_summary(d: Design, written: Sequence[Path]) -> None:
+def print_summary(d: Design, written: Sequence[Path]) -> None:
+    """Areas, density and impression estimate of a design, and the files written."""
     out = stdout_console()
     s = d.summary
     line = d.hairline

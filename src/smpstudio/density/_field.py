@@ -79,8 +79,12 @@ class DensityField:
         """Remaining-hair coverage in [0, 1]; 0 on scar tissue."""
         return self.sample(points).coverage
 
-    def sample(self, points: FloatArray) -> FieldSample:
-        """Coverage, final density, zone, tone and hairline distance at surface points."""
+    def sample(self, points: FloatArray, *, lazy: bool = False) -> FieldSample:
+        """Coverage, final density, zone, tone and hairline distance at surface points.
+
+        With ``lazy``, points that get no impression whatever the hairline (hair-bearing
+        scalp without scars) skip the hairline: ``hairline_mm`` is NaN there.
+        """
         pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
         s = self.settings
         reg = self.pattern.packed
@@ -98,25 +102,15 @@ class DensityField:
         cov, density, zone, tone, signed, on_scalp = field_kernel(
             pts,
             self.head.edge_table,
-            reg.rec_tab,
-            reg.rec_level,
-            reg.crowns,
-            reg.ovals,
-            reg.patches,
+            (reg.rec_tab, reg.rec_level, reg.crowns, reg.ovals, reg.patches),
             s.pattern_edge_mm,
-            line.line,
-            line.behind,
-            line.patch,
-            line.base_table,
-            line.phi_end,
-            line.near,
+            line.arrays,
+            line.scalars,
             line.params,
-            *line.hash.as_tuple(),
-            scars.points,
-            scars.radius,
-            scars.reach,
-            *scars.hash.as_tuple(),
+            scars.arrays,
+            np.array([scars.reach, scars.hash.cell]),
             params,
+            lazy,
         )
         shape = np.shape(points)[:-1]
         return FieldSample(

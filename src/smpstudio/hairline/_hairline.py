@@ -25,10 +25,10 @@ from typing import Literal
 import numpy as np
 
 from smpstudio._errors import HairlineError
-from smpstudio._kernels import PointHash, build_hash, hairline_kernel
+from smpstudio._kernels import LineArrays, build_hash, hairline_kernel, with_floor
 from smpstudio._rng import rng_for
 from smpstudio._settings import Settings
-from smpstudio._types import BoolArray, FloatArray, Vec3
+from smpstudio._types import BoolArray, FloatArray, IntArray, Vec3
 from smpstudio.hairline._styles import HAIRLINE_SHAPES, HairlineStyle, hairline_style
 from smpstudio.head import VirtualHead
 from smpstudio.loss._primitives import smoothstep
@@ -53,20 +53,16 @@ _TOP_MARGIN_MM = 2.0  # temporal points stay this far below the top of the canth
 _TAPER_MM = 15.0  # irregularity fades out over this length where the line joins the edge
 _NEAR_MM = 15.0  # beyond this, which side of the line a point is on comes from the base line
 _BASE_TABLE_SIZE = 4097
+_BUCKET = 0.004  # radians of azimuth per side-index bucket
 
 
 @dataclass(frozen=True)
 class PackedHairline:
-    """A hairline as arrays for :func:`smpstudio._kernels.hairline_kernel`."""
+    """A hairline as the kernels read it (:data:`smpstudio._kernels.LineArrays`)."""
 
-    line: FloatArray
-    behind: FloatArray
-    patch: FloatArray
-    base_table: FloatArray  # base-line height over |phi| = 0 … phi_end
-    phi_end: float
-    near: float
+    arrays: LineArrays
+    scalars: FloatArray  # first bucket azimuth, bucket width, span end, near, cell, below
     params: FloatArray  # transition, sentinel, scatter (mm), edge, sentinel, scatter fractions
-    hash: PointHash
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,6 @@ class Hairline:
     edge_fraction: float
     polyline: FloatArray
     base_polyline: FloatArray
-    behind: FloatArray  # unit vectors along the skin, pointing behind the line
     arc_mm: FloatArray  # arc length of each polyline point from the right end
     temporal_points: tuple[Vec3, Vec3]  # (right, left)
     temporal_rise_mm: float  # skin on the canthus lines from the mid-frontal level (signed)
@@ -125,6 +120,30 @@ class Hairline:
         phi_end = float(self._base_phi[-1])
         grid = np.linspace(0.0, phi_end, _BASE_TABLE_SIZE)
         s = self.style
+        line_phi = np.arctan2(self.polyline[:, 0], self.polyline[:, 2])
+        b_start, b_items, phi_min = _side_index(line_phi)
+        hashed = with_floor(build_hash(self.polyline, self.near_mm), self.polyline)
+        arrays: LineArrays = (
+            np.ascontiguousarray(self.polyline),
+            np.ascontiguousarray(line_phi),
+            np.ascontiguousarray(self.polyline[:, 1]),
+            b_start,
+            b_items,
+            np.ascontiguousarray(self._patchiness),
+            np.ascontiguousarray(np.interp(grid, self._base_phi, self._base_y)),
+            hashed.origin,
+            hashed.dims,
+            hashed.starts,
+            hashed.order,
+            hashed.floor,
+        )
+        below = (
+            s.macro_amplitude_mm
+            + s.micro_amplitude_mm
+            + max(self.sentinel_mm, self.scatter_mm)
+            + 2.0
+        )
+        scalars = [phi_min, _BUCKET, phi_end, self.near_mm, hashed.cell, below]
         params = [
             self.transition_mm,
             self.sentinel_mm,
@@ -134,14 +153,7 @@ class Hairline:
             s.scatter_fraction,
         ]
         return PackedHairline(
-            line=np.ascontiguousarray(self.polyline),
-            behind=np.ascontiguousarray(self.behind),
-            patch=np.ascontiguousarray(self._patchiness),
-            base_table=np.ascontiguousarray(np.interp(grid, self._base_phi, self._base_y)),
-            phi_end=phi_end,
-            near=self.near_mm,
-            params=np.asarray(params, dtype=np.float64),
-            hash=build_hash(self.polyline, self.near_mm),
+            arrays, np.asarray(scalars, dtype=np.float64), np.asarray(params, dtype=np.float64)
         )
 
     def sample(self, points: FloatArray) -> HairlineSample:
@@ -155,16 +167,7 @@ class Hairline:
         pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
         k = self.packed
         signed, factor, region = hairline_kernel(
-            pts,
-            k.line,
-            k.behind,
-            k.patch,
-            k.base_table,
-            k.phi_end,
-            k.near,
-            k.params,
-            self.head.edge_table,
-            *k.hash.as_tuple(),
+            pts, k.arrays, k.scalars, k.params, self.head.edge_table
         )
         shape = np.shape(points)[:-1]
         return HairlineSample(signed.reshape(shape), factor.reshape(shape), region.reshape(shape))
@@ -250,7 +253,6 @@ def design_hairline(
     base, arc = _resample(head, base, _STEP_MM)
     behind = _behind_directions(head, base)
     polyline, arc = _resample(head, _irregular(head, base, behind, arc, chosen, seed), _STEP_MM)
-    behind = _behind_directions(head, polyline)
     t_left = head.shape.from_chart(frontal_phi[-1:], frontal_y[-1:])[0]
     t_right = t_left * np.array([-1.0, 1.0, 1.0])
     mid = head.shape.from_chart(np.zeros(1), frontal_y[:1])[0]
@@ -266,7 +268,6 @@ def design_hairline(
         edge_fraction=settings.transition_edge_fraction,
         polyline=polyline,
         base_polyline=base,
-        behind=behind,
         arc_mm=arc,
         temporal_points=(_vec(t_right), _vec(t_left)),
         temporal_rise_mm=_canthus_skin(head, float(frontal_y[0]), float(frontal_y[-1])),
@@ -275,6 +276,21 @@ def design_hairline(
         _base_phi=half_phi,
         _base_y=half_y,
     )
+
+
+def _side_index(line_phi: FloatArray) -> tuple[IntArray, IntArray, float]:
+    """Buckets of azimuth listing the segments that span them (for the side test)."""
+    low = float(line_phi.min()) - _BUCKET
+    first = np.floor((np.minimum(line_phi[:-1], line_phi[1:]) - low) / _BUCKET).astype(np.int64)
+    last = np.floor((np.maximum(line_phi[:-1], line_phi[1:]) - low) / _BUCKET).astype(np.int64)
+    buckets = int(last.max()) + 2
+    spans = last - first + 1
+    segments = np.repeat(np.arange(len(first)), spans)
+    cells = np.concatenate([np.arange(a, b + 1) for a, b in zip(first, last, strict=True)])
+    order = np.argsort(cells, kind="stable")
+    counts = np.bincount(cells, minlength=buckets)
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return starts, np.ascontiguousarray(segments[order].astype(np.int64)), low
 
 
 def _check_rule(rule: str, height_cm: float | None) -> HeightRule:

@@ -40,7 +40,7 @@ __all__ = [
     "smoothstep",
 ]
 
-BETA_TABLE_SIZE = 4501  # |beta| = 0 … 90° every 0.02°
+BETA_TABLE_SIZE = 8193  # |sin beta| = 0 … 1
 _NO_RECESSION = 150.0  # an alpha threshold that no point reaches
 
 
@@ -125,7 +125,7 @@ Region = Recession | Crown | Oval | Patch
 class PackedRegions:
     """Regions as kernel arrays (see :func:`smpstudio._kernels.coverage_kernel`)."""
 
-    rec_tab: FloatArray  # (n, BETA_TABLE_SIZE) alpha thresholds over |beta|
+    rec_tab: FloatArray  # (n, BETA_TABLE_SIZE) alpha thresholds over |sin beta| = 0 … 1
     rec_level: FloatArray  # (n,)
     crowns: FloatArray  # (n, 4) alpha, radius front-back, radius side-side, level
     ovals: FloatArray  # (n, 5) alpha, radius, width, level, plateau
@@ -134,7 +134,7 @@ class PackedRegions:
 
 def pack_regions(regions: tuple[Region, ...]) -> PackedRegions:
     """Turn region declarations into the flat arrays the kernel reads."""
-    betas = np.linspace(0.0, 90.0, BETA_TABLE_SIZE)
+    betas = np.degrees(np.arcsin(np.linspace(0.0, 1.0, BETA_TABLE_SIZE)))
     recs = [r for r in regions if isinstance(r, Recession)]
     crowns = [r for r in regions if isinstance(r, Crown)]
     ovals = [r for r in regions if isinstance(r, Oval)]

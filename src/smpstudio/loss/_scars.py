@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from smpstudio._errors import ScarError
-from smpstudio._kernels import PointHash, build_hash, scar_kernel
+from smpstudio._kernels import PointHash, ScarArrays, build_hash, scar_kernel
 from smpstudio._rng import rng_for
 from smpstudio._types import BoolArray, FloatArray
 from smpstudio.head import VirtualHead
@@ -106,6 +106,12 @@ class ScarSet:
     @cached_property
     def hash(self) -> PointHash:
         return build_hash(self.points, max(self.reach, 1.0))
+
+    @property
+    def arrays(self) -> ScarArrays:
+        """Points, radii and hash for :func:`smpstudio._kernels.field_kernel`."""
+        h = self.hash
+        return (self.points, self.radius, h.origin, h.dims, h.starts, h.order)
 
     def mask(self, points: FloatArray) -> BoolArray:
         """True for surface points on any of the scars."""

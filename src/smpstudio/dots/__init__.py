@@ -1,0 +1,51 @@
+"""Impression engine: every SMP dot placed as variable-density, session-progressive blue noise.
+
+:func:`place_impressions` lays a ranked, hierarchically maximal Poisson-disk tile over a
+nearly conformal chart of the scalp and keeps, at every place, the share of the tile that the
+design's density asks for — exactly counted where the density is smooth — session by session.
+:func:`sample_plane` does the same in the unit square. Metrics (relative radius, local
+spacing, density error, spectrum) and writers (``dots.csv``, SVG stencils) are here too.
+"""
+
+from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
+from smpstudio.dots._dilution import TONE_STEP, dilution_rule
+from smpstudio.dots._engine import NEEDLES, DilutionRule, Impressions, place_impressions
+from smpstudio.dots._io import CSV_HEADER, impressions_csv, stencil_svg
+from smpstudio.dots._metrics import (
+    LocalSpacing,
+    density_error,
+    local_spacing,
+    nn_cv,
+    radial_spectrum,
+    relative_radius,
+    surface_density_error,
+)
+from smpstudio.dots._plane import sample_plane
+from smpstudio.dots._tile import TILE_SIZE, Tile, default_tile, make_tile
+
+__all__ = [
+    "CSV_HEADER",
+    "NEEDLES",
+    "TILE_SIZE",
+    "TONE_STEP",
+    "DilutionRule",
+    "Impressions",
+    "LocalSpacing",
+    "ScalpChart",
+    "Tile",
+    "chart_of",
+    "default_tile",
+    "density_error",
+    "dilution_rule",
+    "impressions_csv",
+    "local_spacing",
+    "make_tile",
+    "nn_cv",
+    "place_impressions",
+    "radial_spectrum",
+    "relative_radius",
+    "sample_plane",
+    "stencil_svg",
+    "surface_density_error",
+    "to_chart",
+]

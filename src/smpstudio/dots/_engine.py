@@ -1,0 +1,293 @@
+"""Placing every impression of a design on the head.
+
+1. The ranked tile is laid over the scalp chart at the density that serves the densest place
+   (full density × scar over-fill where the chart's area factor is largest), shifted and
+   turned by the seed.
+2. Each candidate maps to the skin; its target density ``ρ`` (impressions/cm²) and area
+   factor ``J`` give the fraction ``f = ρ J / (100 B)`` of the tile it should keep there.
+3. In chart cells where the density is smooth, exactly the expected number of candidates is
+   kept (lowest fractional rank first); elsewhere — at the hairline, scars, the edges of the
+   treated area — plain thresholding ``rank < f M`` applies.
+4. Session ``k`` is the set with fractional rank below the session's cumulative share, so
+   sessions are nested and each is a prefix of the tile at its own density.
+
+A dot's fate depends only on its position, rank and the density there: moving the hairline
+re-places dots near the old and new lines only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from smpstudio._kernels import ZONE_NONE, ZONE_SCAR, ZONE_SENTINEL, ZONE_TRANSITION
+from smpstudio._settings import Settings
+from smpstudio._types import BoolArray, FloatArray, IntArray
+from smpstudio.density import ZONES
+from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
+from smpstudio.dots._placement import (
+    Candidates,
+    RankLimits,
+    candidates_in,
+    exact_counts,
+    layout_for,
+)
+from smpstudio.dots._tile import Tile, default_tile
+
+if TYPE_CHECKING:
+    from smpstudio._design import Design
+
+__all__ = ["NEEDLES", "Impressions", "place_impressions"]
+
+NEEDLES: tuple[str, ...] = ("1RL", "3RL")
+"""Needle configurations: single round-liner for the hairline and fine work, three-point
+round-liner for filling (domain reference §1.2)."""
+
+FINE_ZONES = (ZONE_TRANSITION, ZONE_SENTINEL, ZONE_SCAR)
+_CELL_DOTS = 16.0  # expected dots per count-correction cell at the densest place
+_SMOOTH = 0.02  # a cell is smooth when its corner densities agree within 2 %
+_SPARE = 1.6  # candidates up to this multiple of the threshold take part in exact counts
+_CHART_MARGIN = 0.03
+_BLOCK = 0.04  # chart units per rank-limit block (about 4 mm at the vertex)
+
+DilutionRule = Callable[[IntArray, IntArray, FloatArray], FloatArray]
+"""Maps zone codes, sessions and tones of dots to dilutions (mL water per mL pigment)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Impressions:
+    """Every dot of a design, sorted by stable identity.
+
+    Attributes are parallel arrays: ``positions`` (mm, on the skin), ``session`` (1-based),
+    ``zone`` (codes into :data:`smpstudio.density.ZONES`), ``diameter_mm`` (healed),
+    ``needle`` (codes into :data:`NEEDLES`), ``dilution`` (mL water per mL pigment),
+    ``tone`` (relative pigment strength), ``target`` (the design's final density there,
+    impressions/cm²) and ``ident`` (stable across re-placements with the same seed).
+    """
+
+    positions: FloatArray
+    session: IntArray
+    zone: IntArray
+    diameter_mm: FloatArray
+    needle: IntArray
+    dilution: FloatArray
+    tone: FloatArray
+    target: FloatArray
+    ident: IntArray
+    sessions: int
+    session_fractions: tuple[float, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return int(self.positions.shape[0])
+
+    def upto(self, session: int) -> Impressions:
+        """The cumulative set after ``session``."""
+        return self.subset(self.session <= session)
+
+    def subset(self, mask: BoolArray) -> Impressions:
+        """The dots selected by ``mask``."""
+        return replace(
+            self,
+            **{name: getattr(self, name)[mask] for name in _PER_DOT},
+        )
+
+    @cached_property
+    def counts(self) -> dict[int, dict[str, int]]:
+        """Number of new dots per session and zone."""
+        out: dict[int, dict[str, int]] = {}
+        for k in range(1, self.sessions + 1):
+            in_k = self.session == k
+            out[k] = {ZONES[z]: int(np.sum(in_k & (self.zone == z))) for z in range(1, len(ZONES))}
+        return out
+
+
+_PER_DOT = (
+    "positions",
+    "session",
+    "zone",
+    "diameter_mm",
+    "needle",
+    "dilution",
+    "tone",
+    "target",
+    "ident",
+)
+
+
+def place_impressions(
+    design: Design,
+    *,
+    seed: int | None = None,
+    dilution: DilutionRule,
+    tile: Tile | None = None,
+) -> Impressions:
+    """Place every impression of ``design``.
+
+    Parameters
+    ----------
+    design
+        The design (its density field, sessions and settings).
+    seed
+        Seed of the tile layout; the design's seed by default.
+    dilution
+        Rule giving each dot's dilution from its zone, session and tone.
+    tile
+        The ranked tile (the shipped one by default).
+    """
+    seed = design.inputs["seed"] if seed is None else seed
+    tile = tile or default_tile()
+    chart = chart_of(design.head)
+    s = design.settings
+    tile_density = _density_cap(s) * chart.j_max  # stable: independent of hairline and scars
+    layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed)
+    box = _chart_box(design)
+    most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
+    limits = _rank_limits(chart, box, _SPARE * tile.size * most / tile_density, tile.size)
+    cand = candidates_in(layout, box, limits=limits)
+    points, jac = chart.to_surface_fast(cand.xy)
+    sample = design.field.sample(points, lazy=True)
+    fraction = sample.density / 100.0 * jac / tile_density
+    session_all = _assign_sessions(
+        design, chart, cand, fraction, cand.rank / tile.size, box, tile_density, seed
+    )
+    keep = np.flatnonzero(session_all > 0)
+    keep = keep[np.argsort(cand.ident[keep], kind="stable")]
+    session, zone, tone, ident = (
+        session_all[keep],
+        sample.zone[keep],
+        sample.tone[keep],
+        cand.ident[keep],
+    )
+    return Impressions(
+        positions=design.head.shape.project(points[keep]),
+        session=session,
+        zone=zone,
+        diameter_mm=_diameters(zone, tone, ident, s),
+        needle=np.where(np.isin(zone, FINE_ZONES), 0, 1).astype(np.int64),
+        dilution=np.asarray(dilution(zone, session, tone), dtype=np.float64),
+        tone=tone,
+        target=sample.density[keep],
+        ident=ident,
+        sessions=len(s.session_fractions),
+        session_fractions=tuple(s.session_fractions),
+    )
+
+
+def _density_cap(settings: Settings) -> float:
+    """Densest target any place can have (impressions per mm²)."""
+    return (
+        max(settings.density_full_per_cm2 * settings.scar_overfill, settings.density_full_per_cm2)
+        / 100.0
+    )
+
+
+def _rank_limits(
+    chart: ScalpChart, box: tuple[float, float, float, float], per_area: float, size: int
+) -> RankLimits:
+    """Per chart block, the rank below which a candidate might be kept: ``per_area`` × the
+    block's largest area factor (from its corners and centre, with 5 % to spare)."""
+    nu = max(1, math.ceil((box[2] - box[0]) / _BLOCK))
+    nv = max(1, math.ceil((box[3] - box[1]) / _BLOCK))
+    half = np.arange(2 * max(nu, nv) + 1) * (_BLOCK / 2)
+    gu, gv = np.meshgrid(box[0] + half[: 2 * nu + 1], box[1] + half[: 2 * nv + 1], indexing="ij")
+    jac = chart.area_factor_fast(np.column_stack([gu.ravel(), gv.ravel()])).reshape(gu.shape)
+    peak = np.maximum.reduce(
+        [jac[a : a + 2 * nu : 2, b : b + 2 * nv : 2] for a in range(3) for b in range(3)]
+    )
+    limits = np.minimum(np.ceil(per_area * 1.05 * peak), size).astype(np.int64)
+    return RankLimits(np.ascontiguousarray(limits), box[0], box[1], _BLOCK)
+
+
+def _chart_box(design: Design) -> tuple[float, float, float, float]:
+    """Chart rectangle holding the natural scalp, the hairline and the scars."""
+    parts = [design.head.natural_edge_polyline(), design.hairline.polyline]
+    parts += [scar.centres for scar in design.scars]
+    uv = to_chart(np.concatenate(parts))
+    low, high = uv.min(axis=0) - _CHART_MARGIN, uv.max(axis=0) + _CHART_MARGIN
+    low = np.minimum(low, [-_CHART_MARGIN, -_CHART_MARGIN])  # the vertex is inside
+    high = np.maximum(high, [_CHART_MARGIN, _CHART_MARGIN])
+    return float(max(low[0], -math.pi)), float(low[1]), float(min(high[0], math.pi)), float(high[1])
+
+
+def _assign_sessions(
+    design: Design,
+    chart: ScalpChart,
+    cand: Candidates,
+    fraction: FloatArray,
+    rank_fraction: FloatArray,
+    box: tuple[float, float, float, float],
+    tile_density: float,
+    seed: int,
+) -> IntArray:
+    """Session of every candidate (0 = none): exact counts in smooth chart cells,
+    thresholding elsewhere.
+
+    Cells are squares of the chart holding about 16 dots where the tile is densest; a cell
+    is smooth when the target density at its four corners agrees within 2 % (the area
+    factor varies smoothly, so the corners' mean integrates the rate). Only cells that can
+    receive dots are examined.
+    """
+    shares = design.settings.session_fractions
+    side = math.sqrt(_CELL_DOTS / tile_density)
+    nv = max(1, math.ceil((box[3] - box[1]) / side))
+    iu = ((cand.xy[:, 0] - box[0]) / side).astype(np.int64)
+    iv = ((cand.xy[:, 1] - box[1]) / side).astype(np.int64)
+    cell = iu * nv + iv
+    live = np.flatnonzero(np.bincount(cell[fraction > 0], minlength=int(cell.max(initial=0)) + 1))
+    cu, cv = live // nv, live % nv
+    corner_uv = np.stack(
+        [
+            np.stack([box[0] + (cu + a) * side, box[1] + (cv + b) * side], axis=1)
+            for a in (0, 1)
+            for b in (0, 1)
+        ]
+    ).reshape(-1, 2)
+    corner_pts, corner_jac = chart.to_surface_fast(corner_uv)
+    density = design.field.sample(corner_pts, lazy=True).density.reshape(4, -1)
+    low, high = density.min(axis=0), density.max(axis=0)
+    smooth = (low > 0) & (high - low <= _SMOOTH * high)
+    rate = density / 100.0 * corner_jac.reshape(4, -1)  # J is smooth: corners integrate it
+    expected = np.where(smooth, rate.mean(axis=0) * side * side, 0.0)
+    slot = np.minimum(np.searchsorted(live, cell), max(len(live) - 1, 0))
+    in_smooth = (live[slot] == cell) & smooth[slot] if len(live) else np.zeros(len(cell), np.bool_)
+    counted = exact_counts(
+        rank_fraction, np.where(in_smooth, fraction, 0.0), slot, expected, seed=seed, shares=shares
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(fraction > 0, rank_fraction / fraction, np.inf)
+    thresholded = np.where(~in_smooth & (q < 1.0), _sessions(q, shares), 0)
+    return np.asarray(counted + thresholded, dtype=np.int64)
+
+
+def _sessions(q: FloatArray, fractions: tuple[float, ...]) -> IntArray:
+    """Session of each dot: the first whose cumulative share exceeds its fractional rank."""
+    bounds = np.asarray(fractions[:-1], dtype=np.float64)
+    return np.asarray(np.searchsorted(bounds, q, side="right") + 1, dtype=np.int64)
+
+
+def _diameters(zone: IntArray, tone: FloatArray, ident: IntArray, settings: Settings) -> FloatArray:
+    """Healed diameter: smaller toward the front of the hairline, with a little variation."""
+    body = settings.dot_diameter_body_mm
+    fine = settings.dot_diameter_hairline_mm
+    jitter = settings.dot_diameter_jitter_mm
+    depth = np.clip((tone - 0.6) / 0.4, 0.0, 1.0)
+    base = np.where(
+        np.isin(zone, (ZONE_TRANSITION, ZONE_SENTINEL)), fine + (body - fine) * depth, body
+    )
+    wobble = _unit_hash(ident) * 2.0 - 1.0
+    size = np.clip(base + jitter * wobble, 0.06, 0.25)
+    return np.asarray(np.where(zone == ZONE_NONE, 0.0, np.round(size, 4)), dtype=np.float64)
+
+
+def _unit_hash(ident: IntArray) -> FloatArray:
+    """Deterministic value in [0, 1) per identity (splitmix64)."""
+    x = ident.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return np.asarray((x >> np.uint64(11)).astype(np.float64) / float(1 << 53), dtype=np.float64)
