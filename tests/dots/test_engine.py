@@ -151,3 +151,34 @@ def test_stencils_are_valid_svg_with_the_sessions_dots(nw6) -> None:  # type: ig
         ]
         drawn = sum(p.get("d", "").count("M") for p in black)
         assert drawn >= np.sum(imp.session == k)  # each new dot shows in at least one view
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"pattern": "norwood-7", "hairline": "soft"},
+        {"pattern": "norwood-4", "hairline": "broken", "scars": ["fut", "fue:count=300"]},
+        {"pattern": "ludwig-2", "hairline": "medium", "areata": [(20.0, 80.0, -30.0, 4.0)]},
+    ],
+)
+def test_skipping_dead_chart_blocks_loses_no_dot(
+    monkeypatch: pytest.MonkeyPatch, kwargs: dict
+) -> None:  # type: ignore[type-arg]
+    from smpstudio.dots import _engine
+
+    d = smpstudio.design(seed=5, **kwargs)
+    fast = place_impressions(d, dilution=RULE)
+    monkeypatch.setattr(
+        _engine,
+        "_live_blocks",
+        lambda design, chart, box: np.ones(
+            (
+                int(np.ceil((box[2] - box[0]) / _engine._MASK_BLOCK)),
+                int(np.ceil((box[3] - box[1]) / _engine._MASK_BLOCK)),
+            ),
+            dtype=bool,
+        ),
+    )
+    full = place_impressions(d, dilution=RULE)
+    np.testing.assert_array_equal(fast.ident, full.ident)
+    np.testing.assert_array_equal(fast.session, full.session)

@@ -38,11 +38,13 @@ def dilution_rule(
 
     def rule(zone: IntArray, session: IntArray, tone: FloatArray) -> FloatArray:
         steps = np.round(np.asarray(tone) / TONE_STEP).astype(np.int64)
-        keys = np.stack([np.asarray(zone), np.asarray(session), steps], axis=1)
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        packed = (np.asarray(zone, dtype=np.int64) * 1_000 + np.asarray(session)) * 1_000 + steps
+        unique, inverse = np.unique(packed, return_inverse=True)
         values = np.empty(len(unique))
-        for k, (z, s, t) in enumerate(unique):
-            key = (int(z), int(s), round(float(t) * TONE_STEP, 4))
+        for k, code in enumerate(unique.tolist()):
+            z, rest = divmod(code, 1_000_000)
+            s, t = divmod(rest, 1_000)
+            key = (z, s, round(t * TONE_STEP, 4))
             if key not in cache:
                 advice = recommend_dilution(
                     scalp, hair, zone=ZONES[key[0]], session=key[1], tone=key[2], table=table

@@ -51,9 +51,10 @@ round-liner for filling (domain reference §1.2)."""
 FINE_ZONES = (ZONE_TRANSITION, ZONE_SENTINEL, ZONE_SCAR)
 _CELL_DOTS = 16.0  # expected dots per count-correction cell at the densest place
 _SMOOTH = 0.02  # a cell is smooth when its corner densities agree within 2 %
-_SPARE = 1.6  # candidates up to this multiple of the threshold take part in exact counts
+_SPARE = 1.3  # candidates up to this multiple of the threshold take part in exact counts
 _CHART_MARGIN = 0.03
 _BLOCK = 0.04  # chart units per rank-limit block (about 4 mm at the vertex)
+_MASK_BLOCK = 0.12  # chart units per live-block (three rank-limit blocks)
 
 DilutionRule = Callable[[IntArray, IntArray, FloatArray], FloatArray]
 """Maps zone codes, sessions and tones of dots to dilutions (mL water per mL pigment)."""
@@ -148,30 +149,37 @@ def place_impressions(
     box = _chart_box(design)
     most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
     limits = _rank_limits(chart, box, _SPARE * tile.size * most / tile_density, tile.size)
+    live_blocks = _live_blocks(design, chart, box)
+    ratio = round(_MASK_BLOCK / _BLOCK)
+    fine_live = np.repeat(np.repeat(live_blocks, ratio, axis=0), ratio, axis=1)
+    shape = limits.limits.shape
+    padded = np.zeros(shape, dtype=np.bool_)
+    padded[: min(shape[0], fine_live.shape[0]), : min(shape[1], fine_live.shape[1])] = fine_live[
+        : shape[0], : shape[1]
+    ]
+    limits = RankLimits(np.where(padded, limits.limits, 0), limits.x0, limits.y0, limits.block)
     cand = candidates_in(layout, box, limits=limits)
     points, jac = chart.to_surface_fast(cand.xy)
     sample = design.field.sample(points, lazy=True)
-    fraction = sample.density / 100.0 * jac / tile_density
+    live = np.flatnonzero(sample.density > 0)
+    cand = Candidates(cand.xy[live], cand.rank[live], cand.ident[live])
+    fraction = sample.density[live] / 100.0 * jac[live] / tile_density
     session_all = _assign_sessions(
         design, chart, cand, fraction, cand.rank / tile.size, box, tile_density, seed
     )
     keep = np.flatnonzero(session_all > 0)
     keep = keep[np.argsort(cand.ident[keep], kind="stable")]
-    session, zone, tone, ident = (
-        session_all[keep],
-        sample.zone[keep],
-        sample.tone[keep],
-        cand.ident[keep],
-    )
+    at = live[keep]  # index into the sample
+    session, zone, tone, ident = session_all[keep], sample.zone[at], sample.tone[at], cand.ident[keep]
     return Impressions(
-        positions=design.head.shape.project(points[keep]),
+        positions=design.head.shape.project(points[at]),
         session=session,
         zone=zone,
         diameter_mm=_diameters(zone, tone, ident, s),
         needle=np.where(np.isin(zone, FINE_ZONES), 0, 1).astype(np.int64),
         dilution=np.asarray(dilution(zone, session, tone), dtype=np.float64),
         tone=tone,
-        target=sample.density[keep],
+        target=sample.density[at],
         ident=ident,
         sessions=len(s.session_fractions),
         session_fractions=tuple(s.session_fractions),
@@ -201,6 +209,57 @@ def _rank_limits(
     )
     limits = np.minimum(np.ceil(per_area * 1.05 * peak), size).astype(np.int64)
     return RankLimits(np.ascontiguousarray(limits), box[0], box[1], _BLOCK)
+
+
+def _live_blocks(design: Design, chart: ScalpChart, box: tuple[float, float, float, float]) -> BoolArray:
+    """Coarse chart blocks (``_MASK_BLOCK`` units) where dots may go, conservatively.
+
+    A block is live when the density is positive at one of its corners or its centre, or
+    next to such a block (a region reaching into a block continues into its neighbour), or
+    when it holds (or borders) a feature smaller than a block: the hairline with its
+    sentinels, a scar, an alopecia areata patch.
+    """
+    nu = max(1, math.ceil((box[2] - box[0]) / _MASK_BLOCK))
+    nv = max(1, math.ceil((box[3] - box[1]) / _MASK_BLOCK))
+    half = _MASK_BLOCK / 2
+    gu, gv = np.meshgrid(box[0] + half * np.arange(2 * nu + 1), box[1] + half * np.arange(2 * nv + 1),
+                         indexing="ij")
+    odd = (np.arange(2 * nu + 1)[:, None] % 2 == 1) & (np.arange(2 * nv + 1)[None, :] % 2 == 1)
+    even = (np.arange(2 * nu + 1)[:, None] % 2 == 0) & (np.arange(2 * nv + 1)[None, :] % 2 == 0)
+    probe = odd | even  # block centres and block corners
+    uv = np.column_stack([gu[probe], gv[probe]])
+    points, _ = chart.to_surface_fast(uv)
+    positive = np.zeros(gu.shape, dtype=np.bool_)
+    positive[probe] = design.field.sample(points, lazy=True).density > 0
+    live = np.zeros((nu, nv), dtype=np.bool_)
+    for a in (0, 1, 2):
+        for b in (0, 1, 2):
+            if (a % 2) == (b % 2):  # corners (0/2, 0/2) and the centre (1, 1)
+                live |= positive[a : a + 2 * nu : 2, b : b + 2 * nv : 2]
+    features = [design.hairline.polyline, *(scar.centres for scar in design.scars)]
+    features += [np.array([p.centre]) for p in design.pattern.patches]
+    for pts in features:
+        iu, iv = _block_of(to_chart(pts), box, _MASK_BLOCK, nu, nv)
+        live[iu, iv] = True
+    return _dilate(_dilate(live)) if design.pattern.patches else _dilate(live)
+
+
+def _block_of(
+    uv: FloatArray, box: tuple[float, float, float, float], block: float, nu: int, nv: int
+) -> tuple[IntArray, IntArray]:
+    iu = np.clip(((uv[:, 0] - box[0]) / block).astype(np.int64), 0, nu - 1)
+    iv = np.clip(((uv[:, 1] - box[1]) / block).astype(np.int64), 0, nv - 1)
+    return iu, iv
+
+
+def _dilate(mask: BoolArray) -> BoolArray:
+    """Grow a boolean grid by one cell in the eight directions."""
+    padded = np.pad(mask, 1)
+    out = np.zeros_like(mask)
+    for a in range(3):
+        for b in range(3):
+            out |= padded[a : a + mask.shape[0], b : b + mask.shape[1]]
+    return out
 
 
 def _chart_box(design: Design) -> tuple[float, float, float, float]:
