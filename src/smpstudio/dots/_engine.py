@@ -148,16 +148,8 @@ def place_impressions(
     layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed)
     box = _chart_box(design)
     most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
-    limits = _rank_limits(chart, box, _SPARE * tile.size * most / tile_density, tile.size)
-    live_blocks = _live_blocks(design, chart, box)
-    ratio = round(_MASK_BLOCK / _BLOCK)
-    fine_live = np.repeat(np.repeat(live_blocks, ratio, axis=0), ratio, axis=1)
-    shape = limits.limits.shape
-    padded = np.zeros(shape, dtype=np.bool_)
-    padded[: min(shape[0], fine_live.shape[0]), : min(shape[1], fine_live.shape[1])] = fine_live[
-        : shape[0], : shape[1]
-    ]
-    limits = RankLimits(np.where(padded, limits.limits, 0), limits.x0, limits.y0, limits.block)
+    live = _live_blocks(design, chart, box)
+    limits = _rank_limits(chart, box, _SPARE * tile.size * most / tile_density, tile.size, live)
     cand = candidates_in(layout, box, limits=limits)
     points, jac = chart.to_surface_fast(cand.xy)
     sample = design.field.sample(points, lazy=True)
@@ -170,7 +162,12 @@ def place_impressions(
     keep = np.flatnonzero(session_all > 0)
     keep = keep[np.argsort(cand.ident[keep], kind="stable")]
     at = live[keep]  # index into the sample
-    session, zone, tone, ident = session_all[keep], sample.zone[at], sample.tone[at], cand.ident[keep]
+    session, zone, tone, ident = (
+        session_all[keep],
+        sample.zone[at],
+        sample.tone[at],
+        cand.ident[keep],
+    )
     return Impressions(
         positions=design.head.shape.project(points[at]),
         session=session,
@@ -195,10 +192,15 @@ def _density_cap(settings: Settings) -> float:
 
 
 def _rank_limits(
-    chart: ScalpChart, box: tuple[float, float, float, float], per_area: float, size: int
+    chart: ScalpChart,
+    box: tuple[float, float, float, float],
+    per_area: float,
+    size: int,
+    live: BoolArray,
 ) -> RankLimits:
     """Per chart block, the rank below which a candidate might be kept: ``per_area`` × the
-    block's largest area factor (from its corners and centre, with 5 % to spare)."""
+    block's largest area factor (from its corners and centre, with 5 % to spare), and 0 in
+    blocks outside the ``live`` mask (of :func:`_live_blocks`)."""
     nu = max(1, math.ceil((box[2] - box[0]) / _BLOCK))
     nv = max(1, math.ceil((box[3] - box[1]) / _BLOCK))
     half = np.arange(2 * max(nu, nv) + 1) * (_BLOCK / 2)
@@ -207,11 +209,17 @@ def _rank_limits(
     peak = np.maximum.reduce(
         [jac[a : a + 2 * nu : 2, b : b + 2 * nv : 2] for a in range(3) for b in range(3)]
     )
+    ratio = round(_MASK_BLOCK / _BLOCK)
+    fine = np.repeat(np.repeat(live, ratio, axis=0), ratio, axis=1)
+    alive = np.zeros((nu, nv), dtype=np.bool_)
+    alive[: min(nu, fine.shape[0]), : min(nv, fine.shape[1])] = fine[:nu, :nv]
     limits = np.minimum(np.ceil(per_area * 1.05 * peak), size).astype(np.int64)
-    return RankLimits(np.ascontiguousarray(limits), box[0], box[1], _BLOCK)
+    return RankLimits(np.ascontiguousarray(np.where(alive, limits, 0)), box[0], box[1], _BLOCK)
 
 
-def _live_blocks(design: Design, chart: ScalpChart, box: tuple[float, float, float, float]) -> BoolArray:
+def _live_blocks(
+    design: Design, chart: ScalpChart, box: tuple[float, float, float, float]
+) -> BoolArray:
     """Coarse chart blocks (``_MASK_BLOCK`` units) where dots may go, conservatively.
 
     A block is live when the density is positive at one of its corners or its centre, or
@@ -222,8 +230,9 @@ def _live_blocks(design: Design, chart: ScalpChart, box: tuple[float, float, flo
     nu = max(1, math.ceil((box[2] - box[0]) / _MASK_BLOCK))
     nv = max(1, math.ceil((box[3] - box[1]) / _MASK_BLOCK))
     half = _MASK_BLOCK / 2
-    gu, gv = np.meshgrid(box[0] + half * np.arange(2 * nu + 1), box[1] + half * np.arange(2 * nv + 1),
-                         indexing="ij")
+    gu, gv = np.meshgrid(
+        box[0] + half * np.arange(2 * nu + 1), box[1] + half * np.arange(2 * nv + 1), indexing="ij"
+    )
     odd = (np.arange(2 * nu + 1)[:, None] % 2 == 1) & (np.arange(2 * nv + 1)[None, :] % 2 == 1)
     even = (np.arange(2 * nu + 1)[:, None] % 2 == 0) & (np.arange(2 * nv + 1)[None, :] % 2 == 0)
     probe = odd | even  # block centres and block corners
