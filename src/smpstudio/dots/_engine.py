@@ -148,8 +148,8 @@ def place_impressions(
     layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed)
     box = _chart_box(design)
     most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
-    live = _live_blocks(design, chart, box)
-    limits = _rank_limits(chart, box, _SPARE * tile.size * most / tile_density, tile.size, live)
+    blocks = _live_blocks(design, chart, box)
+    limits = _rank_limits(chart, box, _SPARE * tile.size * most / tile_density, tile.size, blocks)
     cand = candidates_in(layout, box, limits=limits)
     points, jac = chart.to_surface_fast(cand.xy)
     sample = design.field.sample(points, lazy=True)
