@@ -1,27 +1,78 @@
-"""``make bench``: run every benchmark suite and print a Markdown report."""
+"""``make bench``: every benchmark in one run, printed as Markdown (and saved in bench-out/).
+
+Run it through ``make bench``, which builds ``.venv-bench`` (numpy 2 with the peers, which
+need it) and runs ``python -m benchmarks`` there. Numerical libraries are single-threaded;
+each measured worker is pinned to one core.
+"""
 
 from __future__ import annotations
 
 import os
-import platform
-import sys
 
-os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".numba-cache"))
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.getcwd(), ".numba-cache-bench"))
 
-from benchmarks import design_core
-from benchmarks._timing import peak_rss_mb
+import json  # noqa: E402
+import platform  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from benchmarks import design_core, dots_head, dots_peers, dots_sessions  # noqa: E402
+from benchmarks._timing import peak_rss_mb  # noqa: E402
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    names = ("numpy", "scipy", "numba", "bsb-native", "mapstippler")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {version(name)}")
+        except Exception:  # a peer may be missing outside make bench
+            found.append(f"{name} missing")
+    return ", ".join(found)
 
 
 def main() -> int:
-    print(
-        f"# smpstudio benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{platform.machine()}\n"
+    started = time.time()
+    cpu = platform.processor() or platform.machine()
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    header = (
+        f"# smpstudio benchmarks\n\nPython {platform.python_version()}, {cpu}, "
+        f"{os.cpu_count()} CPUs; {_versions()}. One core per measured worker, "
+        "single-threaded numerical libraries; timings after warm-up.\n"
     )
-    print("## Design core (median after warm-up)\n")
-    print("| what | result |\n|---|---|")
-    for name, value in design_core.run():
-        print(f"| {name} | {value} |")
-    print(f"\npeak RSS of the benchmark process: {peak_rss_mb():.0f} MB")
+    print(header, flush=True)
+    print("Running the blue-noise peers (several minutes)…", file=sys.stderr, flush=True)
+    peer_rows = dots_peers.run(log=lambda line: print(line, file=sys.stderr, flush=True))
+    sessions = dots_sessions.run()
+    sections = ["## Impression engine beside its peers\n", dots_peers.markdown(peer_rows), ""]
+    sections += [dots_sessions.markdown(sessions), ""]
+    head = dots_head.run()
+    sections += ["## Impressions on the head\n", dots_head.markdown(head), ""]
+    sections += ["## Design core (median after warm-up)\n", "| what | result |", "|---|---|"]
+    sections += [f"| {name} | {value} |" for name, value in design_core.run()]
+    sections.append(
+        f"\nPeak RSS of the benchmark process: {peak_rss_mb():.0f} MB; "
+        f"wall time {time.time() - started:.0f} s."
+    )
+    report = header + "\n" + "\n".join(sections) + "\n"
+    print("\n".join(sections), flush=True)
+    out = Path("bench-out")
+    out.mkdir(exist_ok=True)
+    (out / "report.md").write_text(report)
+    (out / "results.json").write_text(
+        json.dumps(
+            {"peers": peer_rows, "sessions": sessions, "head": head}, indent=1, default=float
+        )
+    )
     return 0
 
 

@@ -20,7 +20,7 @@ from smpstudio.dots._metrics import (
     relative_radius,
     surface_density_error,
 )
-from smpstudio.dots._plane import sample_plane
+from smpstudio.dots._plane import sample_plane, sample_plane_sessions
 from smpstudio.dots._tile import TILE_SIZE, Tile, default_tile, make_tile
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "radial_spectrum",
     "relative_radius",
     "sample_plane",
+    "sample_plane_sessions",
     "stencil_svg",
     "surface_density_error",
     "to_chart",

@@ -49,7 +49,7 @@ NEEDLES: tuple[str, ...] = ("1RL", "3RL")
 round-liner for filling (domain reference §1.2)."""
 
 FINE_ZONES = (ZONE_TRANSITION, ZONE_SENTINEL, ZONE_SCAR)
-_CELL_DOTS = 16.0  # expected dots per count-correction cell at the densest place
+_CELL_DOTS = 32.0  # expected dots per count-correction cell at the densest place
 _SMOOTH = 0.02  # a cell is smooth when its corner densities agree within 2 %
 _SPARE = 1.3  # candidates up to this multiple of the threshold take part in exact counts
 _CHART_MARGIN = 0.03
@@ -295,7 +295,7 @@ def _assign_sessions(
     """Session of every candidate (0 = none): exact counts in smooth chart cells,
     thresholding elsewhere.
 
-    Cells are squares of the chart holding about 16 dots where the tile is densest; a cell
+    Cells are squares of the chart holding about 32 dots where the tile is densest; a cell
     is smooth when the target density at its four corners agrees within 2 % (the area
     factor varies smoothly, so the corners' mean integrates the rate). Only cells that can
     receive dots are examined.
@@ -320,22 +320,9 @@ def _assign_sessions(
     low, high = density.min(axis=0), density.max(axis=0)
     smooth = (low > 0) & (high - low <= _SMOOTH * high)
     rate = density / 100.0 * corner_jac.reshape(4, -1)  # J is smooth: corners integrate it
-    expected = np.where(smooth, rate.mean(axis=0) * side * side, 0.0)
+    expected = np.where(smooth, rate.mean(axis=0) * side * side, np.nan)
     slot = np.minimum(np.searchsorted(live, cell), max(len(live) - 1, 0))
-    in_smooth = (live[slot] == cell) & smooth[slot] if len(live) else np.zeros(len(cell), np.bool_)
-    counted = exact_counts(
-        rank_fraction, np.where(in_smooth, fraction, 0.0), slot, expected, seed=seed, shares=shares
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(fraction > 0, rank_fraction / fraction, np.inf)
-    thresholded = np.where(~in_smooth & (q < 1.0), _sessions(q, shares), 0)
-    return np.asarray(counted + thresholded, dtype=np.int64)
-
-
-def _sessions(q: FloatArray, fractions: tuple[float, ...]) -> IntArray:
-    """Session of each dot: the first whose cumulative share exceeds its fractional rank."""
-    bounds = np.asarray(fractions[:-1], dtype=np.float64)
-    return np.asarray(np.searchsorted(bounds, q, side="right") + 1, dtype=np.int64)
+    return exact_counts(rank_fraction, fraction, slot, expected, seed=seed, shares=shares)
 
 
 def _diameters(zone: IntArray, tone: FloatArray, ident: IntArray, settings: Settings) -> FloatArray:

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from smpstudio._rng import rng_for
-from smpstudio._types import FloatArray, IntArray
+from smpstudio._types import BoolArray, FloatArray, IntArray
 from smpstudio.dots._tile import Tile
 
 __all__ = [
@@ -195,30 +195,52 @@ def exact_counts(
     seed: int,
     salt: int = 0,
     shares: tuple[float, ...] = (1.0,),
+    reach: float = 1.15,
 ) -> IntArray:
-    """Session of each candidate (0 = not kept) with exact expected counts in every cell.
+    """Session of each candidate (0 = not kept), with exact counts where it is safe.
 
-    Thresholding ranks keeps ``rank < fraction × M``, whose count in a cell fluctuates with
-    the tile. Here each cell orders its candidates by *fractional rank*
-    ``rank / (fraction × M)`` and gives the first ``round(share_1 × expected)`` to session
-    1, the next ones up to ``round(share_2 × expected)`` to session 2, and so on: every
-    session's count follows the density integral, the sessions stay nested, and each
-    session's set is a prefix of the same order, hence spaced like one. Rounding is random
-    but shared by the sessions of a cell, so it is unbiased and monotone. Places with
-    ``fraction`` 0 never receive a dot.
+    Thresholding ranks keeps ``rank < share × fraction × M``, whose count in a cell fluctuates
+    with the tile. Where a cell can afford it, its candidates are instead ordered by
+    *fractional rank* ``q = rank / (fraction × M)`` and handed out in turn: the first
+    ``round(share_1 × expected)`` to session 1, then up to ``round(share_2 × expected)``, and so
+    on, so every session's count follows the density integral while the sessions stay nested
+    and each is a prefix of the same order. A session never takes a candidate with
+    ``q ≥ reach × share`` (a far-ranked dot would crowd its neighbours): a short cell stays
+    short. Cells whose ``expected`` is NaN, or whose densest candidate has no spare ranks
+    (``fraction × reach > 1``), are thresholded. Rounding is random, shared by the sessions of
+    a cell: unbiased and monotone. Places with ``fraction`` 0 never receive a dot.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(fraction > 0, rank_fraction / fraction, np.inf)
+    densest = np.zeros(len(expected))
+    np.maximum.at(densest, cell, fraction)
+    counted = np.isfinite(expected) & (densest * reach <= 1.0)
     rng = rng_for(seed, f"dots-rounding-{salt}")
     jitter = rng.random(len(expected))
-    quotas = np.stack([np.floor(share * expected + jitter) for share in shares], axis=1)
-    return _sessions_per_cell(q, cell.astype(np.int64), quotas.astype(np.int64))
+    target = np.where(counted, expected, 0.0)
+    quotas = np.stack([np.floor(share * target + jitter) for share in shares], axis=1)
+    return _sessions_per_cell(
+        q,
+        cell.astype(np.int64),
+        quotas.astype(np.int64),
+        counted,
+        np.asarray(shares, dtype=np.float64),
+        reach,
+    )
 
 
 @njit(cache=True)
-def _sessions_per_cell(q: FloatArray, cell: IntArray, quotas: IntArray) -> IntArray:
-    """Within each cell, order by ``q`` and hand out the session quotas in turn."""
+def _sessions_per_cell(
+    q: FloatArray,
+    cell: IntArray,
+    quotas: IntArray,
+    counted: BoolArray,
+    shares: FloatArray,
+    reach: float,
+) -> IntArray:
+    """Hand out session quotas in order of ``q`` in counted cells; threshold the others."""
     cells, sessions = quotas.shape[0], quotas.shape[1]
+    out = np.zeros(q.shape[0], dtype=np.int64)
     starts = np.zeros(cells + 1, dtype=np.int64)
     for c in cell:
         starts[c + 1] += 1
@@ -229,18 +251,26 @@ def _sessions_per_cell(q: FloatArray, cell: IntArray, quotas: IntArray) -> IntAr
     for i in range(cell.shape[0]):
         members[fill[cell[i]]] = i
         fill[cell[i]] += 1
-    out = np.zeros(q.shape[0], dtype=np.int64)
     for c in range(cells):
         idx = members[starts[c] : starts[c + 1]]
-        if idx.shape[0] == 0 or quotas[c, sessions - 1] <= 0:
+        if idx.shape[0] == 0:
+            continue
+        if not counted[c]:
+            for i in idx:
+                for k in range(sessions):
+                    if q[i] < shares[k]:
+                        out[i] = k + 1
+                        break
             continue
         ordered = idx[np.argsort(q[idx], kind="mergesort")]
-        session = 0
-        for position in range(min(ordered.shape[0], quotas[c, sessions - 1])):
-            i = ordered[position]
-            if not np.isfinite(q[i]):
-                break
-            while position >= quotas[c, session]:
-                session += 1
-            out[i] = session + 1
+        position = 0
+        for k in range(sessions):
+            cap = reach * shares[k]
+            while (
+                position < ordered.shape[0]
+                and position < quotas[c, k]
+                and q[ordered[position]] < cap
+            ):
+                out[ordered[position]] = k + 1
+                position += 1
     return out

@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from smpstudio._types import FloatArray
+from smpstudio._types import FloatArray, IntArray
 from smpstudio.dots._placement import candidates_in, exact_counts, layout_for
 from smpstudio.dots._tile import Tile, default_tile
 
-__all__ = ["sample_plane"]
+__all__ = ["sample_plane", "sample_plane_sessions"]
 
 _GRID = 256
-_CELL_POINTS = 16  # expected points per count-correction cell
+_CELL_POINTS = 32  # expected points per count-correction cell
 _BAND_CANDIDATES = 1_000_000  # candidates handled at once (bounds peak memory)
 
 
@@ -57,29 +57,59 @@ def sample_plane(
     >>> bool((ramp[:, 0] > 0.5).mean() > 0.7)
     True
     """
+    points, _ = sample_plane_sessions(
+        density, n_target, shares=(1.0,), seed=seed, density_max=density_max, tile=tile
+    )
+    return points
+
+
+def sample_plane_sessions(
+    density: Callable[[FloatArray], FloatArray] | None,
+    n_target: int,
+    *,
+    shares: tuple[float, ...],
+    seed: int = 0,
+    density_max: float | None = None,
+    tile: Tile | None = None,
+) -> tuple[FloatArray, IntArray]:
+    """As :func:`sample_plane`, with nested sessions: each point's session (1-based) such that
+    the points of sessions up to ``k`` are a blue-noise set of ``shares[k-1] × n_target``.
+
+    >>> pts, session = sample_plane_sessions(None, 10_000, shares=(0.3, 0.7, 1.0), seed=1)
+    >>> [round(float(np.mean(session <= k)), 2) for k in (1, 2, 3)]
+    [0.3, 0.7, 1.0]
+    """
     tile = tile or default_tile()
     mean, peak = _mean_and_max(density)
     peak = density_max or peak
     if n_target <= 0 or peak <= 0.0:
-        return np.zeros((0, 2))
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
     density_per_unit = n_target * peak / mean
     layout = layout_for(density_per_unit=density_per_unit, tile=tile, seed=seed)
-    if density is None:
-        return candidates_in(layout, (0.0, 0.0, 1.0, 1.0)).xy
     cells = max(1, round(math.sqrt(n_target / _CELL_POINTS)))
-    expected = _cell_means(density, cells) * (n_target / mean / cells**2)
+    if density is None:  # the whole tile at its own density: nothing to count
+        expected = np.full((cells, cells), np.nan)
+    else:
+        expected = _cell_means(density, cells) * (n_target / mean / cells**2)
     rows = max(1, min(cells, int(cells * _BAND_CANDIDATES / density_per_unit)))
-    bands = []
+    points, sessions = [], []
     for first in range(0, cells, rows):
         last = min(cells, first + rows)
         cand = candidates_in(layout, (0.0, first / cells, 1.0, last / cells))
-        fraction = np.asarray(density(cand.xy), dtype=np.float64) / peak
+        if density is None:
+            fraction = np.ones(len(cand.rank))
+        else:
+            fraction = np.asarray(density(cand.xy), dtype=np.float64) / peak
         grid = np.minimum((cand.xy * cells).astype(np.int64), cells - 1)
         cell = (grid[:, 1] - first) * cells + grid[:, 0]
         quota = expected[first:last].ravel()
-        keep = exact_counts(cand.rank / tile.size, fraction, cell, quota, seed=seed, salt=first) > 0
-        bands.append(cand.xy[keep])
-    return np.ascontiguousarray(np.concatenate(bands))
+        session = exact_counts(
+            cand.rank / tile.size, fraction, cell, quota, seed=seed, salt=first, shares=shares
+        )
+        kept = session > 0
+        points.append(cand.xy[kept])
+        sessions.append(session[kept])
+    return np.ascontiguousarray(np.concatenate(points)), np.concatenate(sessions)
 
 
 def _cell_means(density: Callable[[FloatArray], FloatArray], cells: int) -> FloatArray:

@@ -1,0 +1,304 @@
+"""The impression engine beside its peers, in one run (``make bench``).
+
+Peers, as the shared peer benchmark (``../shared/peerbench``) installs and calls them:
+``scipy.stats.qmc.PoissonDisk`` (Bridson, uniform only), ``bsb-native`` (3-D Poisson disk on
+a thin slab, uniform only), ``mapstippler`` (capacity-constrained Voronoi on 16 random points
+per dot), and plain white noise (rejection sampling: the speed ceiling).
+
+Every peer runs in its own worker process pinned to one core with single-threaded numerical
+libraries; each case is timed after a warm-up call, with the extra peak resident memory of
+the call (VmHWM reset through /proc/self/clear_refs). Cases: uniform blue noise in the unit
+square at N = 10^4, 10^5, 10^6 (ρ, NN CV) and the ramp + radial bump density at N = 10^4,
+10^5, 10^6 (relative L1 error on 32 × 32 cells). A case whose time, extrapolated from the
+peer's previous case, exceeds the budget is skipped and says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from smpstudio.dots import density_error, nn_cv, relative_radius
+
+Density = Callable[[np.ndarray], np.ndarray]
+Sampler = Callable[[Density | None, int, int], np.ndarray]
+
+SIZES = (10_000, 100_000, 1_000_000)
+BUDGET_S = 150.0
+C_BRIDSON = 0.776  # radius = C / sqrt(N) gives about N points (shared peer benchmark)
+C_BSB = 0.768
+BSB_SLAB = 0.5
+MAPSTIPPLER_POINTS_PER_DOT = 16
+
+
+def ramp_bump(xy: np.ndarray) -> np.ndarray:
+    """Linear ramp in x plus a radial Gaussian bump (max/min about 8.8)."""
+    x, y = xy[:, 0], xy[:, 1]
+    return 0.25 + 0.75 * x + 1.5 * np.exp(-((x - 0.62) ** 2 + (y - 0.58) ** 2) / (2 * 0.11**2))
+
+
+def _grid_max(fn: Density, res: int = 512) -> float:
+    c = (np.arange(res) + 0.5) / res
+    gx, gy = np.meshgrid(c, c)
+    return float(fn(np.column_stack([gx.ravel(), gy.ravel()])).max()) * 1.05
+
+
+RAMP_MAX = _grid_max(ramp_bump)
+
+
+def _rejection(density: Density | None, n: int, rng: np.random.Generator) -> np.ndarray:
+    if density is None:
+        return rng.random((n, 2))
+    out, got = np.empty((n, 2)), 0
+    while got < n:
+        pts = rng.random((int(1.4 * (n - got) * RAMP_MAX / 0.74) + 1024, 2))
+        keep = pts[rng.random(len(pts)) * RAMP_MAX < density(pts)]
+        take = min(len(keep), n - got)
+        out[got : got + take] = keep[:take]
+        got += take
+    return out
+
+
+def _smpstudio() -> Sampler:
+    from smpstudio.dots import sample_plane
+
+    def sample(density: Density | None, n: int, seed: int) -> np.ndarray:
+        return sample_plane(density, n, seed=seed, density_max=RAMP_MAX if density else None)
+
+    return sample
+
+
+def _whitenoise() -> Sampler:
+    def sample(density: Density | None, n: int, seed: int) -> np.ndarray:
+        return _rejection(density, n, np.random.default_rng(seed))
+
+    return sample
+
+
+def _scipy() -> Sampler:
+    from scipy.stats import qmc
+
+    def sample(density: Density | None, n: int, seed: int) -> np.ndarray:
+        if density is not None:
+            raise NotImplementedError("uniform radius only")
+        engine = qmc.PoissonDisk(d=2, radius=C_BRIDSON / math.sqrt(n), ncandidates=30, rng=seed)
+        return np.asarray(engine.fill_space())
+
+    return sample
+
+
+def _bsb() -> Sampler:
+    import bsb_native
+
+    def sample(density: Density | None, n: int, seed: int) -> np.ndarray:
+        if density is not None:
+            raise NotImplementedError("uniform radius only")
+        r = C_BSB / math.sqrt(n)
+        pts = bsb_native.poisson_disk((0.0, 0.0, 0.0), (1.0, 1.0, BSB_SLAB * r), r, k=30, seed=seed)
+        return np.ascontiguousarray(pts[:, :2])
+
+    return sample
+
+
+def _mapstippler() -> Sampler:
+    from mapstippler import ccvt_fast
+
+    def sample(density: Density | None, n: int, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        pts = _rejection(density, n * MAPSTIPPLER_POINTS_PER_DOT, rng)
+        return np.asarray(ccvt_fast(pts, n, rng=seed).sites)
+
+    return sample
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str
+    make: Callable[[], Sampler]
+    note: str
+
+
+PEERS = (
+    Peer("smpstudio", _smpstudio, "this project: ranked maximal Poisson-disk tile, exact counts"),
+    Peer("scipy qmc.PoissonDisk", _scipy, f"fill_space(), r={C_BRIDSON}/sqrt(N), 30 candidates"),
+    Peer("bsb-native", _bsb, f"3-D on a slab [0,1]²×[0,{BSB_SLAB}r], k=30, xy kept"),
+    Peer(
+        "mapstippler ccvt_fast",
+        _mapstippler,
+        f"CCVT, {MAPSTIPPLER_POINTS_PER_DOT} random points per dot",
+    ),
+    Peer("white noise", _whitenoise, "rejection sampling: the speed ceiling"),
+)
+
+
+def _memory_kb(field: str) -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _measure(sample: Sampler, density: Density | None, n: int, seed: int) -> dict[str, Any]:
+    import gc
+
+    gc.collect()
+    reset = _reset_peak()
+    before = _memory_kb("VmRSS")
+    start = time.perf_counter()
+    pts = np.asarray(sample(density, n, seed), dtype=np.float64)[:, :2]
+    elapsed = time.perf_counter() - start
+    peak = (_memory_kb("VmHWM") - before) / 1024.0 if reset else float("nan")
+    row: dict[str, Any] = {
+        "n": len(pts),
+        "time_s": elapsed,
+        "points_per_s": len(pts) / elapsed,
+        "peak_mb": max(peak, 0.0),
+    }
+    inside = np.clip(pts, 0.0, 1.0 - 1e-12)
+    if density is None:
+        row.update(rho=relative_radius(inside), nn_cv=nn_cv(inside))
+    else:
+        row.update(density_error=density_error(inside, density))
+    return row
+
+
+def _worker(peer: Peer, core: int, conn: Any, seed: int) -> None:
+    os.sched_setaffinity(0, {core})
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    sample = peer.make()
+    for density in (None, ramp_bump):
+        with contextlib.suppress(NotImplementedError):
+            sample(density, 2_000, seed + 1)  # imports, compilation, caches: not timed
+    last: dict[str, float] = {}
+    for kind, density in (("uniform", None), ("density", ramp_bump)):
+        for n in SIZES:
+            row: dict[str, Any] = {"peer": peer.name, "kind": kind, "n_target": n}
+            previous = last.get(kind)
+            if previous is not None and previous * n * 1.1 > BUDGET_S:
+                row.update(
+                    status="skipped",
+                    note=f"projected {previous * n * 1.1:.0f} s > {BUDGET_S:.0f} s",
+                )
+                conn.send(row)
+                continue
+            try:
+                row.update(_measure(sample, density, n, seed), status="ok")
+                last[kind] = row["time_s"] / n
+            except NotImplementedError as exc:
+                row.update(status="n/a", note=str(exc))
+            conn.send(row)
+    conn.send(None)
+
+
+def run(
+    *, seed: int = 1, core: int = 0, log: Callable[[str], None] = print
+) -> list[dict[str, Any]]:
+    """Run every peer, one after the other, each in a worker pinned to ``core``."""
+    ctx = mp.get_context("fork")
+    rows: list[dict[str, Any]] = []
+    for peer in PEERS:
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_worker, args=(peer, core, child, seed), daemon=True)
+        proc.start()
+        child.close()
+        while True:
+            row = parent.recv()
+            if row is None:
+                break
+            log(
+                f"  {peer.name:24s} {row['kind']:8s} N={row['n_target']:>9,} {row['status']} "
+                f"{row.get('points_per_s', 0):,.0f} pts/s"
+            )
+            rows.append(row)
+        proc.join()
+    return rows
+
+
+def _floor(n: int) -> float:
+    """Expected density error of white noise: Σ E|Poisson(t) − t| / N over the cells."""
+    from scipy.special import gammaln
+
+    bins, fine = 32, 32
+    c = (np.arange(bins * fine) + 0.5) / (bins * fine)
+    gx, gy = np.meshgrid(c, c)
+    share = ramp_bump(np.column_stack([gx.ravel(), gy.ravel()])).reshape(bins, fine, bins, fine)
+    t = share.mean(axis=(1, 3)).ravel()
+    t = n * t / t.sum()
+    fl = np.floor(t)
+    return float((2.0 * np.exp(-t + (fl + 1) * np.log(t) - gammaln(fl + 1))).sum() / n)
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """Tables: uniform quality and speed, density fidelity, and ratios to each peer."""
+    out = [
+        "### Uniform blue noise in the unit square",
+        "",
+        "| peer | N | N got | time s | points/s | ρ | NN CV | peak MB | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in (r for r in rows if r["kind"] == "uniform"):
+        out.append(_row(r, ("rho", "nn_cv")))
+    out += [
+        "",
+        "### Density fidelity: ramp + radial bump, relative L1 error on 32 × 32 cells",
+        "",
+        "| peer | N | N got | time s | points/s | density error | white-noise expectation "
+        "| peak MB | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in (r for r in rows if r["kind"] == "density"):
+        out.append(_row(r, ("density_error",), extra=f"{_floor(r['n_target']):.4f}"))
+    out += [
+        "",
+        "### smpstudio against each peer (speed ratio; quality)",
+        "",
+        "| peer | case | N | speed ×  | peer ρ / error | smpstudio ρ / error |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    ours = {
+        (r["kind"], r["n_target"]): r
+        for r in rows
+        if r["peer"] == "smpstudio" and r["status"] == "ok"
+    }
+    for r in rows:
+        mine = ours.get((r["kind"], r["n_target"]))
+        if r["peer"] == "smpstudio" or r["status"] != "ok" or mine is None:
+            continue
+        key = "rho" if r["kind"] == "uniform" else "density_error"
+        out.append(
+            f"| {r['peer']} | {r['kind']} | {r['n_target']:,} | "
+            f"{mine['points_per_s'] / r['points_per_s']:,.1f} | {r[key]:.3f} | {mine[key]:.3f} |"
+        )
+    return "\n".join(out)
+
+
+def _row(r: dict[str, Any], keys: tuple[str, ...], extra: str | None = None) -> str:
+    if r["status"] != "ok":
+        blanks = " — |" * (len(keys) + 4 + (1 if extra else 0))
+        return f"| {r['peer']} | {r['n_target']:,} |{blanks} {r['status']}: {r.get('note', '')} |"
+    values = " | ".join(f"{r[k]:.4f}" if k == "density_error" else f"{r[k]:.3f}" for k in keys)
+    more = f" {extra} |" if extra else ""
+    return (
+        f"| {r['peer']} | {r['n_target']:,} | {r['n']:,} | {r['time_s']:.3f} | "
+        f"{r['points_per_s']:,.0f} | {values} |{more} {r['peak_mb']:.0f} | |"
+    )
