@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from smpstudio import SettingError, Settings
-from smpstudio._settings import parse_session_fractions, setting_specs
+from smpstudio._settings import parse_session_fractions, setting_specs, settings_markdown
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
 
@@ -16,6 +16,7 @@ def test_every_setting_is_documented() -> None:
     text = DOCS.read_text()
     missing = [spec.name for spec in setting_specs() if f"`{spec.name}`" not in text]
     assert not missing, f"document these settings in docs/settings.md: {missing}"
+    assert settings_markdown() in text, "regenerate the table: smpstudio settings --markdown"
 
 
 def test_overrides_are_typed_and_ranged() -> None:

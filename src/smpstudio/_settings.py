@@ -17,7 +17,14 @@ from typing import Any
 
 from smpstudio._errors import SettingError
 
-__all__ = ["SESSION_PRESETS", "SettingSpec", "Settings", "parse_session_fractions", "setting_specs"]
+__all__ = [
+    "SESSION_PRESETS",
+    "SettingSpec",
+    "Settings",
+    "parse_session_fractions",
+    "setting_specs",
+    "settings_markdown",
+]
 
 SESSION_PRESETS: dict[str, tuple[float, ...]] = {
     "standard": (0.6, 0.9, 1.0),
@@ -237,6 +244,43 @@ class Settings:
         "follicles look alike).",
     )
 
+    # --- sessions (shared by the plan and the clinic's scheduling) ---
+    session_spacing_days: float = _setting(
+        14.0,
+        unit="days",
+        minimum=7.0,
+        maximum=30.0,
+        help="Planned days between sessions (sources: 10–30 days, about two weeks; wait "
+        "longer while scabs persist).",
+    )
+    session_spacing_min_days: float = _setting(
+        7.0,
+        unit="days",
+        minimum=7.0,
+        maximum=30.0,
+        help="Fewest days between two sessions; never under 7 (skalptec).",
+    )
+    session_spacing_max_days: float = _setting(
+        30.0,
+        unit="days",
+        minimum=10.0,
+        maximum=90.0,
+        help="Most days between two planned sessions before the plan warns.",
+    )
+    session_min_hours: float = _setting(
+        2.0, unit="h", minimum=0.5, maximum=4.0, help="Shortest session booked."
+    )
+    session_max_hours: float = _setting(
+        4.0,
+        unit="h",
+        minimum=1.0,
+        maximum=6.0,
+        help="Longest session; a longer one is split, never silently overrun (sources: 2–4 h, "
+        "up to 5 h).",
+    )
+
+    # --- plan (added by the plan module) ---
+
     @classmethod
     def from_overrides(
         cls, overrides: Mapping[str, Any] | Iterable[str] = (), *, base: Settings | None = None
@@ -264,6 +308,17 @@ class Settings:
     def check(self) -> None:
         """Raise :class:`SettingError` when settings contradict each other."""
         _check_session_fractions(self.session_fractions)
+        if not (
+            self.session_spacing_min_days
+            <= self.session_spacing_days
+            <= self.session_spacing_max_days
+        ):
+            raise SettingError(
+                "session_spacing_days must lie between session_spacing_min_days and "
+                "session_spacing_max_days"
+            )
+        if self.session_min_hours > self.session_max_hours:
+            raise SettingError("session_min_hours must not exceed session_max_hours")
         if self.coverage_bald_below >= self.coverage_hair_from:
             raise SettingError("coverage_bald_below must be lower than coverage_hair_from")
         if not (
@@ -279,6 +334,19 @@ class Settings:
         """Plain mapping of every setting (tuples become lists), for JSON."""
         out = dataclasses.asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+def settings_markdown() -> str:
+    """The settings as the Markdown table of ``docs/settings.md``."""
+    rows = ["| setting | default | unit | range | meaning |", "|---|---|---|---|---|"]
+    for spec in setting_specs():
+        if isinstance(spec.default, tuple):
+            default = ",".join(f"{v:g}" for v in spec.default)
+        else:
+            default = f"{spec.default:g}"
+        limits = "" if spec.minimum is None else f"{spec.minimum:g}–{spec.maximum:g}"
+        rows.append(f"| `{spec.name}` | {default} | {spec.unit} | {limits} | {spec.help} |")
+    return "\n".join(rows) + "\n"
 
 
 def setting_specs() -> tuple[SettingSpec, ...]:

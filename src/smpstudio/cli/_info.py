@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import click
 import numpy as np
 from rich.table import Table
 
-from smpstudio._settings import Settings, setting_specs
+from smpstudio._settings import Settings, setting_specs, settings_markdown
 from smpstudio.cli._common import stdout_console
 from smpstudio.cli._group import cli
 from smpstudio.head import HEAD_PRESETS, MEASURE_RANGES_MM, VirtualHead
@@ -33,8 +34,12 @@ def patterns_command() -> None:
 
 
 @cli.command("settings")
-def settings_command() -> None:
+@click.option("--markdown", is_flag=True, help="Print the table of docs/settings.md.")
+def settings_command(markdown: bool) -> None:
     """List every setting with its default, unit and range."""
+    if markdown:
+        click.echo(settings_markdown(), nl=False)
+        return
     table = Table("setting", "default", "unit", "range", "meaning")
     for spec in setting_specs():
         if isinstance(spec.default, tuple):
