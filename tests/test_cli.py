@@ -250,3 +250,41 @@ def test_dots_bad_colour_input(
     assert err.count("\n") == 1
     assert message in err
     assert not out_dir.exists()
+
+
+def test_load_design_round_trips_and_refuses_foreign_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import smpstudio
+
+    assert (
+        _run(
+            [
+                "design",
+                "--pattern",
+                "norwood-6",
+                "--hairline",
+                "defined",
+                "--scar",
+                "fue:count=200",
+                "--head",
+                "L",
+                "--seed",
+                "9",
+                "--out",
+                str(tmp_path),
+            ],
+            capsys,
+        )[0]
+        == 0
+    )
+    text = (tmp_path / "design.json").read_text()
+    assert smpstudio.load_design(tmp_path / "design.json").to_json() == text
+    (tmp_path / "other.json").write_text('{"hello": 1}')
+    with pytest.raises(smpstudio.InputError, match="not a smpstudio design"):
+        smpstudio.load_design(tmp_path / "other.json")
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(smpstudio.InputError, match="not readable JSON"):
+        smpstudio.load_design(tmp_path / "broken.json")
+    with pytest.raises(smpstudio.InputError, match="does not exist"):
+        smpstudio.load_design(tmp_path / "missing.json")

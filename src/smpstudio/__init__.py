@@ -3,18 +3,29 @@
 The public API is deliberately small::
 
     import smpstudio
+    from smpstudio.dots import dilution_rule, place_impressions
+
     d = smpstudio.design(pattern="norwood-5", hairline="soft", seed=7)
-    d.summary.bald_cm2, d.field.density(points, session=1)
-    smpstudio.write_design(d, "out/")     # design.json + chart.png
+    d.summary.bald_cm2                        # cm², integrated on the head mesh
+    d.field.density(points, session=1)        # target impressions/cm² after session 1
+    dots = place_impressions(d, dilution=dilution_rule("#d7bd96", "dark-brown"))
+    smpstudio.load_design("design.json")      # rebuild a saved design
 
 Subpackages hold the numeric core, one per domain: :mod:`smpstudio.head`,
 :mod:`smpstudio.loss`, :mod:`smpstudio.hairline`, :mod:`smpstudio.density`,
-:mod:`smpstudio.render`.
+:mod:`smpstudio.dots`, :mod:`smpstudio.colour`, :mod:`smpstudio.render`.
 """
 
 __version__ = "0.1.0"
 
-from smpstudio._design import DESIGN_SCHEMA, Design, DesignSummary, design
+from smpstudio._design import (
+    DESIGN_SCHEMA,
+    Design,
+    DesignSummary,
+    design,
+    design_from_inputs,
+    load_design,
+)
 from smpstudio._errors import (
     ColourError,
     HairlineError,
@@ -43,4 +54,6 @@ __all__ = [
     "SmpError",
     "__version__",
     "design",
+    "design_from_inputs",
+    "load_design",
 ]

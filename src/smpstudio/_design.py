@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from smpstudio import __version__
-from smpstudio._errors import PatternError
+from smpstudio._errors import InputError, PatternError
 from smpstudio._settings import Settings
 from smpstudio._types import BoolArray, FloatArray
 from smpstudio.density import ZONES, DensityField
@@ -20,7 +21,14 @@ from smpstudio.hairline import Hairline, design_hairline
 from smpstudio.head import HeadMeasures, VirtualHead
 from smpstudio.loss import LossPattern, Patch, Scar, loss_pattern, parse_scar
 
-__all__ = ["DESIGN_SCHEMA", "Design", "DesignSummary", "design"]
+__all__ = [
+    "DESIGN_SCHEMA",
+    "Design",
+    "DesignSummary",
+    "design",
+    "design_from_inputs",
+    "load_design",
+]
 
 DESIGN_SCHEMA = "smpstudio/design@1"
 AREATA_RADIUS_MM = (3.0, 60.0)
@@ -224,6 +232,50 @@ def design(
         "settings": _changed_settings(settings),
     }
     return Design(inputs, virtual_head, loss, line, scar_list, settings)
+
+
+def design_from_inputs(inputs: Mapping[str, Any]) -> Design:
+    """Rebuild a design from the ``inputs`` recorded in its ``design.json``.
+
+    >>> d = design(pattern="norwood-4", hairline="broken", scars=["fut"], seed=3)
+    >>> again = design_from_inputs(json.loads(d.to_json())["inputs"])
+    >>> again.to_json() == d.to_json()
+    True
+    """
+    try:
+        measures = HeadMeasures(**inputs["head_measures_mm"])
+        head: str | HeadMeasures = inputs["head"] if inputs["head"] in ("S", "M", "L") else measures
+        return design(
+            pattern=inputs["pattern"],
+            hairline=inputs["hairline"],
+            hairline_height_cm=inputs.get("hairline_height_cm"),
+            hairline_rule=inputs.get("hairline_rule", "fixed"),
+            hairline_shape=inputs.get("hairline_shape"),
+            head=head,
+            scars=list(inputs.get("scars", [])),
+            areata=[tuple(a) for a in inputs.get("areata", [])],
+            seed=int(inputs.get("seed", 0)),
+            settings=Settings.from_overrides(inputs.get("settings", {})),
+        )
+    except (KeyError, TypeError) as exc:
+        raise InputError(
+            f"the design's inputs are incomplete or malformed ({exc!s}): "
+            "write it again with 'smpstudio design'"
+        ) from None
+
+
+def load_design(path: str | Path) -> Design:
+    """Read a ``design.json`` written by smpstudio and rebuild the design."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"design file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"design file {path} is not readable JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != DESIGN_SCHEMA:
+        raise InputError(f"{path} is not a smpstudio design (expected schema {DESIGN_SCHEMA})")
+    return design_from_inputs(data.get("inputs", {}))
 
 
 def _changed_settings(settings: Settings) -> dict[str, Any]:
