@@ -19,7 +19,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from benchmarks import design_core, dots_head, dots_peers, dots_sessions  # noqa: E402
+from benchmarks import clinic_db, design_core, dots_head, dots_peers, dots_sessions  # noqa: E402
 from benchmarks._timing import peak_rss_mb  # noqa: E402
 
 
@@ -59,6 +59,8 @@ def main() -> int:
     sections += ["## Impressions on the head\n", dots_head.markdown(head), ""]
     sections += ["## Design core (median after warm-up)\n", "| what | result |", "|---|---|"]
     sections += [f"| {name} | {value} |" for name, value in design_core.run()]
+    clinic = clinic_db.run()
+    sections += ["", "## Clinic database (SQLite and PostgreSQL)\n", clinic_db.markdown(clinic)]
     sections.append(
         f"\nPeak RSS of the benchmark process: {peak_rss_mb():.0f} MB; "
         f"wall time {time.time() - started:.0f} s."
@@ -70,7 +72,9 @@ def main() -> int:
     (out / "report.md").write_text(report)
     (out / "results.json").write_text(
         json.dumps(
-            {"peers": peer_rows, "sessions": sessions, "head": head}, indent=1, default=float
+            {"peers": peer_rows, "sessions": sessions, "head": head, "clinic": clinic},
+            indent=1,
+            default=float,
         )
     )
     return 0

@@ -15,6 +15,9 @@ PACKAGES = [
     "smpstudio.colour",
     "smpstudio.dots",
     "smpstudio.render",
+    "smpstudio.clinic",
+    "smpstudio.plan",
+    "smpstudio.reports",
 ]
 
 

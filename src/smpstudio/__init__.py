@@ -27,11 +27,13 @@ from smpstudio._design import (
     load_design,
 )
 from smpstudio._errors import (
+    ClinicError,
     ColourError,
     HairlineError,
     HeadMeasureError,
     InputError,
     PatternError,
+    PlanError,
     ScarError,
     SettingError,
     SmpError,
@@ -41,6 +43,7 @@ from smpstudio._settings import SESSION_PRESETS, Settings
 __all__ = [
     "DESIGN_SCHEMA",
     "SESSION_PRESETS",
+    "ClinicError",
     "ColourError",
     "Design",
     "DesignSummary",
@@ -48,6 +51,7 @@ __all__ = [
     "HeadMeasureError",
     "InputError",
     "PatternError",
+    "PlanError",
     "ScarError",
     "SettingError",
     "Settings",

@@ -10,8 +10,12 @@ says what is wrong and how to fix it, in one line::
         ├── ScarError                       malformed or off-scalp scar specification
         ├── HeadMeasureError                head measures no adult head can have
         ├── SettingError                    unknown setting or value out of its range
-        └── ColourError                     malformed colour, unreadable image, bad region
-                                            or dilution table
+        ├── ColourError                     malformed colour, unreadable image, bad region
+        │                                   or dilution table
+        ├── ClinicError                     clinic record refused: invalid value, unknown
+        │                                   record, booking conflict, unusable database
+        └── PlanError                       impossible dates, spacing, session count,
+                                            retention or price table
 
 The command line prints ``error: <message>`` and exits with status 2 for any of them.
 """
@@ -19,11 +23,13 @@ The command line prints ``error: <message>`` and exits with status 2 for any of 
 from __future__ import annotations
 
 __all__ = [
+    "ClinicError",
     "ColourError",
     "HairlineError",
     "HeadMeasureError",
     "InputError",
     "PatternError",
+    "PlanError",
     "ScarError",
     "SettingError",
     "SmpError",
@@ -60,3 +66,11 @@ class SettingError(InputError):
 
 class ColourError(InputError):
     """Malformed colour, unreadable or oversized image, bad region or dilution table."""
+
+
+class ClinicError(InputError):
+    """Clinic record refused: invalid value, unknown record, booking conflict, bad database."""
+
+
+class PlanError(InputError):
+    """Impossible treatment plan: dates, spacing, session count, retention or price table."""

@@ -280,6 +280,163 @@ class Settings:
     )
 
     # --- plan (added by the plan module) ---
+    plan_rate_body_per_hour: float = _setting(
+        3500.0,
+        unit="impressions/h",
+        minimum=500.0,
+        maximum=10000.0,
+        help="Impressions an SMP practitioner places per hour with the 3RL needle (body, "
+        "enhancement). [D] One clinic places about 14,000 impressions in a 2–4 h session "
+        "(jonathangerow.com), 3,500–7,000 an hour; the default is the cautious end.",
+    )
+    plan_rate_fine_per_hour: float = _setting(
+        1750.0,
+        unit="impressions/h",
+        minimum=250.0,
+        maximum=10000.0,
+        help="Impressions per hour with the 1RL needle (transition zone, sentinels, scars): fine "
+        "work is slower. [U] half the body rate.",
+    )
+    plan_setup_first_minutes: float = _setting(
+        45.0,
+        unit="min",
+        minimum=0.0,
+        maximum=120.0,
+        help="Setup time of the first appointment: photos, drawing the hairline, mixing the "
+        "pigment, numbing. The first session is usually the longest and the hairline is drawn "
+        "before starting (syndication.cloud); the minutes are [U].",
+    )
+    plan_setup_minutes: float = _setting(
+        20.0,
+        unit="min",
+        minimum=0.0,
+        maximum=120.0,
+        help="Setup time of every later appointment (cleaning, pigment, checking the healed "
+        "result). [U]",
+    )
+    plan_split_gap_days: float = _setting(
+        1.0,
+        unit="days",
+        minimum=1.0,
+        maximum=14.0,
+        help="Days between the parts of a session split because it would exceed "
+        "session_max_hours; the parts treat different areas (front first). [U]",
+    )
+    plan_extra_session_share: float = _setting(
+        0.15,
+        unit="share of impressions",
+        minimum=0.0,
+        maximum=1.0,
+        help="A 4th session (scars, alopecia, very dry, sensitive or thick skin: "
+        "smphaircreations.com; about 20 % of clients, scalpguru.com) re-works every scar "
+        "impression and this share of the others, with the final session's shades. [U]",
+    )
+    plan_retention_darker_below: float = _setting(
+        75.0,
+        unit="% retained",
+        minimum=0.0,
+        maximum=100.0,
+        help="Re-plan: a zone that kept less of a session's impressions than this gets the next "
+        "darker shade of the dilution chart in the remaining sessions (sessions build darker; "
+        "one step at a time, you can't go backwards: fullscalp.com). [U]",
+    )
+    plan_retention_ok_percent: float = _setting(
+        90.0,
+        unit="% retained",
+        minimum=50.0,
+        maximum=100.0,
+        help="Re-plan: after the last session, a zone that kept less than this adds one more "
+        "session to re-work what did not hold; above it the result stands. [U]",
+    )
+    plan_healed_after_days: float = _setting(
+        28.0,
+        unit="days",
+        minimum=7.0,
+        maximum=90.0,
+        help="Days after the last session from which the pigment counts as healed, the start of "
+        "the fading clock for the touch-up reminder (one epidermal turnover, domain reference "
+        "§1.3).",
+    )
+    plan_touch_up_contrast_drop: float = _setting(
+        0.30,
+        unit="share of ΔL*",
+        minimum=0.05,
+        maximum=0.8,
+        help="Touch-up reminder when the healed dots' contrast has faded by this share (colour "
+        "model, docs/colour.md; gives 3–5 years for typical shades: sources 2–6 years). [U]",
+    )
+    plan_cost_per_graft_low: float = _setting(
+        4.0,
+        unit="currency/graft",
+        minimum=0.5,
+        maximum=50.0,
+        help="Lowest hair-transplant price per graft, for the comparison beside the SMP cost, in "
+        "the price table's currency. [U] (costevaluation.com: $4–6; hairtransplantnetwork.com: "
+        "$5–10).",
+    )
+    plan_cost_per_graft_high: float = _setting(
+        10.0,
+        unit="currency/graft",
+        minimum=0.5,
+        maximum=50.0,
+        help="Highest hair-transplant price per graft. [U] (see plan_cost_per_graft_low).",
+    )
+    aftercare_shower_before_hours: float = _setting(
+        12.0,
+        unit="h",
+        minimum=0.0,
+        maximum=48.0,
+        help="Aftercare: shower and wash the scalp within this many hours before each session, "
+        "since it must stay dry for days afterwards; 0 leaves the reminder out. [U]",
+    )
+    aftercare_dry_days: float = _setting(
+        4.0,
+        unit="days",
+        minimum=0.0,
+        maximum=14.0,
+        help="Aftercare: keep the scalp dry of water and sweat for this many days after each "
+        "session (sources: 3, 4 or 5 days; domain reference §7.1).",
+    )
+    aftercare_sun_days: float = _setting(
+        4.0,
+        unit="days",
+        minimum=0.0,
+        maximum=60.0,
+        help="Aftercare: days after each session with sun limited to aftercare_sun_hours a day, "
+        "cap on (sources: none for 4 days, then at most 1 h; §7.1).",
+    )
+    aftercare_sun_hours: float = _setting(
+        1.0,
+        unit="h/day",
+        minimum=0.0,
+        maximum=8.0,
+        help="Aftercare: most sun a day during aftercare_sun_days, with a cap on (≤ 1 h, 45 min "
+        "for very fair skin; §7.1).",
+    )
+    aftercare_no_swim_days: float = _setting(
+        30.0,
+        unit="days",
+        minimum=0.0,
+        maximum=90.0,
+        help="Aftercare: no swimming, sauna or steam room for this many days after each session "
+        "(sources: 28–30 days, chlorine 1 month; §7.1).",
+    )
+    aftercare_no_exercise_days: float = _setting(
+        5.0,
+        unit="days",
+        minimum=0.0,
+        maximum=30.0,
+        help="Aftercare: no heavy exercise (sweating) for this many days after each session "
+        "(sources: 5 days, light from day 4, 10 days; §7.1).",
+    )
+    aftercare_moisturise_from_day: float = _setting(
+        5.0,
+        unit="day",
+        minimum=0.0,
+        maximum=30.0,
+        help="Aftercare: moisturise the scalp daily (unscented) from this day after each "
+        "session; 0 leaves the rule out (sources: day 4–6; §7.1).",
+    )
 
     @classmethod
     def from_overrides(

@@ -13,7 +13,7 @@ from smpstudio._types import BoolArray, FloatArray
 from smpstudio.density import ZONES
 from smpstudio.dots._engine import NEEDLES, Impressions
 from smpstudio.head import HeadShape
-from smpstudio.render import View, view
+from smpstudio.head._views import View, view
 
 if TYPE_CHECKING:
     from smpstudio._design import Design

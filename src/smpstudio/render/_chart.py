@@ -22,7 +22,7 @@ from smpstudio._types import BoolArray, FloatArray
 from smpstudio.density import ZONES
 from smpstudio.head import HeadShape
 from smpstudio.head._kernels import intersect_rays, shape_params
-from smpstudio.render._views import ViewHits, cast_view, view
+from smpstudio.head._views import ViewHits, cast_view, view
 
 if TYPE_CHECKING:
     from smpstudio._design import Design

@@ -1,0 +1,141 @@
+"""Clinic records: patients, consultations, consent, sessions with lot traceability,
+scheduling and an audit log — on SQLite by default, on PostgreSQL at scale.
+
+::
+
+    from datetime import date
+    from smpstudio.clinic import open_database
+
+    with open_database() as db:              # SMPSTUDIO_DB, else a SQLite file (platformdirs)
+        db.upgrade()                         # Alembic migrations to head
+        clinic = db.create_clinic("Soho", timezone="Europe/London", actor="owner")
+        records = db.clinic(clinic.id, actor="alex")
+        p = records.add_patient("Sam", "Lee", date_of_birth=date(1980, 5, 1))
+        records.clients_with_pigment_batch("B-2291")     # lot recall
+        db.verify_audit().ok
+
+Every query of :class:`ClinicRecords` is scoped to one clinic; every read and write of
+patient data and photos is appended to the clinic's hash-chained audit log in the same
+transaction. Schema, guarantees and operations: ``docs/clinic.md``.
+"""
+
+from smpstudio.clinic._audit import AuditProblem, AuditReport, verify_chains
+from smpstudio.clinic._candidacy import (
+    CONTRAINDICATION_KEYS,
+    CONTRAINDICATIONS,
+    CandidacyResult,
+    Contraindication,
+    Finding,
+    evaluate_candidacy,
+)
+from smpstudio.clinic._clinical import (
+    CONSENT_KINDS,
+    CONSULTATION_REASONS,
+    FOLLOW_UP_KINDS,
+    LEAD_STATUSES,
+    PLAN_STATUSES,
+    RETENTION_ZONES,
+    STAGES,
+    ConsentStatus,
+)
+from smpstudio.clinic._config import ENV_DATA_DIR, ENV_DB, ClinicConfig
+from smpstudio.clinic._database import Database, open_database
+from smpstudio.clinic._engine import SQLITE_PRAGMAS
+from smpstudio.clinic._errors import BookingConflictError, RecordNotFoundError, Slot
+from smpstudio.clinic._maintenance import (
+    BackupResult,
+    CheckReport,
+    backup_database,
+    check_database,
+    restore_database,
+)
+from smpstudio.clinic._models import (
+    AuditEntry,
+    AvailabilityWindow,
+    Booking,
+    Clinic,
+    Consent,
+    ConsentForm,
+    Consultation,
+    DesignVersion,
+    FollowUp,
+    FollowUpZone,
+    HygieneAttestation,
+    Lead,
+    Patient,
+    Photo,
+    Practitioner,
+    Room,
+    SessionNeedleLot,
+    SessionPigment,
+    SessionRecord,
+    TimeOff,
+    TreatmentPlan,
+)
+from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
+from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
+from smpstudio.clinic._records import ClinicRecords
+from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
+from smpstudio.clinic._sessions import PigmentUse, TraceHit
+
+__all__ = [
+    "BOOKING_SEARCH_DAYS",
+    "CONSENT_KINDS",
+    "CONSULTATION_REASONS",
+    "CONTRAINDICATIONS",
+    "CONTRAINDICATION_KEYS",
+    "ENV_DATA_DIR",
+    "ENV_DB",
+    "FOLLOW_UP_KINDS",
+    "LEAD_STATUSES",
+    "MIN_CLIENT_AGE_YEARS",
+    "PHOTO_KINDS",
+    "PHOTO_MAX_BYTES",
+    "PLAN_STATUSES",
+    "RETENTION_ZONES",
+    "SQLITE_PRAGMAS",
+    "STAGES",
+    "AuditEntry",
+    "AuditProblem",
+    "AuditReport",
+    "AvailabilityWindow",
+    "BackupResult",
+    "Booking",
+    "BookingConflictError",
+    "CandidacyResult",
+    "CheckReport",
+    "Clinic",
+    "ClinicConfig",
+    "ClinicRecords",
+    "Consent",
+    "ConsentForm",
+    "ConsentStatus",
+    "Consultation",
+    "Contraindication",
+    "Database",
+    "DesignVersion",
+    "Finding",
+    "FollowUp",
+    "FollowUpZone",
+    "HygieneAttestation",
+    "Lead",
+    "Patient",
+    "Photo",
+    "PigmentUse",
+    "Practitioner",
+    "RecordNotFoundError",
+    "Room",
+    "SessionNeedleLot",
+    "SessionPigment",
+    "SessionRecord",
+    "Slot",
+    "TimeOff",
+    "TraceHit",
+    "TreatmentPlan",
+    "backup_database",
+    "check_database",
+    "evaluate_candidacy",
+    "open_database",
+    "restore_database",
+    "verify_chains",
+]

@@ -1,0 +1,166 @@
+"""Photos: files under the data directory, their SHA-256 and metadata in the database.
+
+A photo is written to a temporary file, flushed to disk and renamed into place before its
+row is committed; if the commit fails the file is removed. A crash in between can leave a
+file without a row, which ``smpstudio db check`` reports as an orphan (never a row
+without its file). Reading a photo verifies its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from smpstudio._errors import ClinicError
+from smpstudio.clinic._audit import AuditEvent
+from smpstudio.clinic._models import Consultation, Patient, Photo, SessionRecord
+from smpstudio.clinic._sessions import SessionsMixin
+from smpstudio.clinic._validate import check_aware, check_choice
+
+__all__ = ["PHOTO_KINDS", "PHOTO_MAX_BYTES", "PhotosMixin", "media_type", "write_durably"]
+
+PHOTO_MAX_BYTES = 25 * 1024 * 1024
+"""Largest photo file stored (25 MiB)."""
+
+PHOTO_KINDS = ("consultation", "before", "after", "session", "follow-up")
+
+_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+def media_type(data: bytes) -> str:
+    """The image type from the file's first bytes: JPEG, PNG or WebP.
+
+    >>> media_type(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8))
+    'image/png'
+    """
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    raise ClinicError("a photo must be a JPEG, PNG or WebP image")
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically and flush it (and the folder) to disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PhotosMixin(SessionsMixin):
+    """Clinical photos, stored only with the client's photo consent."""
+
+    def add_photo(
+        self,
+        patient_id: int,
+        data: bytes,
+        *,
+        kind: str,
+        taken_at: datetime | None = None,
+        session_id: int | None = None,
+        consultation_id: int | None = None,
+    ) -> Photo:
+        """Store a photo (JPEG, PNG or WebP, at most 25 MiB); needs current photo consent."""
+        photos_dir = self._db.config.photos_dir
+        relative = f"{self.clinic_id}/{uuid.uuid4().hex}"
+        written: Path | None = None
+        try:
+            with self._unit("create", "photo", patient_id=patient_id) as s:
+                self._get(s, Patient, patient_id, "patient")
+                check_choice(kind, "photo kind", PHOTO_KINDS)
+                if taken_at is not None:
+                    check_aware(taken_at, "taken_at")
+                if session_id is not None:
+                    self._check_owned(s, SessionRecord, session_id, patient_id, "session")
+                if consultation_id is not None:
+                    self._check_owned(s, Consultation, consultation_id, patient_id, "consultation")
+                self._require_consent(s, patient_id, "photo")
+                kind_of_image = self._check_photo_bytes(data)
+                relative += _SUFFIX[kind_of_image]
+                row = Photo(
+                    clinic_id=self.clinic_id,
+                    patient_id=patient_id,
+                    session_id=session_id,
+                    consultation_id=consultation_id,
+                    kind=kind,
+                    media_type=kind_of_image,
+                    size_bytes=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    path=relative,
+                    taken_at=taken_at,
+                    created_at=self._now(),
+                    created_by=self.actor,
+                )
+                written = photos_dir / relative
+                write_durably(written, data)
+                s.add(row)
+                s.flush()
+                self._log(s, AuditEvent("create", "photo", row.id, patient_id, detail=row.sha256))
+            written = None
+            return row
+        finally:
+            if written is not None:
+                written.unlink(missing_ok=True)
+
+    @staticmethod
+    def _check_photo_bytes(data: bytes) -> str:
+        if not isinstance(data, bytes):
+            raise ClinicError("a photo is given as bytes")
+        if len(data) > PHOTO_MAX_BYTES:
+            raise ClinicError(
+                f"the photo is {len(data):,} bytes; at most {PHOTO_MAX_BYTES:,} (25 MiB) allowed"
+            )
+        return media_type(data)
+
+    def photos(self, patient_id: int) -> list[Photo]:
+        """A client's photos (metadata), oldest first (an audited read)."""
+        with self._unit("read", "photo", patient_id=patient_id) as s:
+            self._get(s, Patient, patient_id, "patient")
+            rows = list(
+                s.scalars(
+                    select(Photo)
+                    .where(Photo.clinic_id == self.clinic_id, Photo.patient_id == patient_id)
+                    .order_by(Photo.id)
+                )
+            )
+            self._log(s, AuditEvent("read", "photo", None, patient_id, detail="list"))
+            return rows
+
+    def photo_bytes(self, photo_id: int) -> bytes:
+        """The bytes of a photo, checked against its SHA-256 (an audited read)."""
+        with self._unit("read", "photo") as s:
+            row = self._get(s, Photo, photo_id, "photo")
+            path = self._db.config.photos_dir / row.path
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise ClinicError(f"photo {photo_id} is missing from {path.parent}") from None
+            if hashlib.sha256(data).hexdigest() != row.sha256:
+                raise ClinicError(f"photo {photo_id} is damaged: its SHA-256 no longer matches")
+            self._log(s, AuditEvent("read", "photo", row.id, row.patient_id))
+            return data

@@ -1,0 +1,14 @@
+"""Documents of a treatment plan: ``plan.json``, the client's PDF and the ICS calendar.
+
+:func:`plan_json` writes the plan as data; :func:`plan_pdf` the client's treatment plan
+(reportlab: hairline, pigment shade, sessions, durations, cost with its basis, aftercare,
+touch-up, and any images such as the scalp chart or before/after renders);
+:func:`plan_ics` an iCalendar file of the sessions, aftercare milestones and touch-up with
+UIDs that stay the same across re-exports and no client name by default.
+"""
+
+from smpstudio.reports._ics import ICS_PRODID, event_uid, plan_ics
+from smpstudio.reports._json import plan_json
+from smpstudio.reports._pdf import PDF_TITLE, plan_pdf
+
+__all__ = ["ICS_PRODID", "PDF_TITLE", "event_uid", "plan_ics", "plan_json", "plan_pdf"]

@@ -1,0 +1,186 @@
+"""Configuration, connection settings, migrations on both back ends, model/migration drift."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from smpstudio import ClinicError, InputError
+from smpstudio.clinic import SQLITE_PRAGMAS, ClinicConfig, Database, open_database
+from smpstudio.clinic._engine import sqlite_pragmas
+from smpstudio.clinic._migrations import head_revision
+from smpstudio.clinic._models import Base
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u:pw@db.example:5433/smp", "postgresql+psycopg://u:pw@db.example:5433/smp"),
+        ("postgres://u@h/smp", "postgresql+psycopg://u@h/smp"),
+        ("postgresql+psycopg://u@h/smp", "postgresql+psycopg://u@h/smp"),
+        ("sqlite:////srv/c.sqlite3", "sqlite:////srv/c.sqlite3"),
+        ("/srv/c.sqlite3", "sqlite:////srv/c.sqlite3"),
+    ],
+)
+def test_urls_are_normalised(given: str, expected: str) -> None:
+    assert ClinicConfig.from_env(db=given, data_dir="/srv").database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("sqlite://", "in-memory"),
+        ("sqlite:///:memory:", "in-memory"),
+        ("mysql://u@h/db", "unsupported database 'mysql'"),
+        ("postgresql://u@h", "names no database"),
+        ("   ", "empty"),
+    ],
+)
+def test_unusable_urls_are_refused(given: str, message: str) -> None:
+    with pytest.raises(ClinicError, match=message) as info:
+        ClinicConfig.from_env(db=given, data_dir="/srv")
+    assert "\n" not in str(info.value)
+    assert isinstance(info.value, InputError)
+
+
+def test_a_password_never_shows_in_messages() -> None:
+    config = ClinicConfig.from_env(db="postgresql://u:secret@h/smp", data_dir="/srv")
+    assert "secret" not in config.display_url
+
+
+def test_defaults_come_from_the_environment_then_platformdirs(tmp_path: Path) -> None:
+    env = {"SMPSTUDIO_DB": "postgresql://u@h/smp", "SMPSTUDIO_DATA_DIR": str(tmp_path)}
+    config = ClinicConfig.from_env(environ=env)
+    assert config.backend == "postgresql"
+    assert config.photos_dir == tmp_path / "photos"
+    default = ClinicConfig.from_env(environ={})
+    assert default.backend == "sqlite"
+    assert default.sqlite_path is not None
+    assert default.sqlite_path.name == "clinic.sqlite3"
+    assert "smpstudio" in str(default.data_dir)
+
+
+def test_sqlite_settings_hold_on_every_pooled_connection(
+    make_config: Callable[[str], ClinicConfig],
+) -> None:
+    with open_database(make_config("sqlite")) as db:
+        seen: list[dict[str, object]] = []
+        barrier = threading.Barrier(6)
+
+        def grab() -> None:
+            with db.engine.connect() as conn:
+                barrier.wait(timeout=10)  # six distinct connections at once
+                seen.append(sqlite_pragmas(conn.connection.dbapi_connection))
+
+        threads = [threading.Thread(target=grab) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(seen) == 6
+        for pragmas in seen:
+            assert {k: str(v).lower() for k, v in pragmas.items()} == {
+                k: str(v) for k, v in SQLITE_PRAGMAS.items()
+            }
+        assert SQLITE_PRAGMAS["busy_timeout"] >= 5000  # type: ignore[operator]
+        assert SQLITE_PRAGMAS["synchronous"] == 2  # FULL
+
+
+def test_postgres_sessions_commit_synchronously_in_utc(
+    make_config: Callable[[str], ClinicConfig],
+) -> None:
+    with open_database(make_config("postgresql")) as db, db.engine.connect() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        assert conn.execute(text("SHOW TimeZone")).scalar() == "UTC"
+
+
+def test_a_missing_sqlite_file_is_not_created_on_request(tmp_path: Path) -> None:
+    target = tmp_path / "nothing.sqlite3"
+    with pytest.raises(ClinicError, match=r"no database at .*smpstudio db upgrade"):
+        open_database(str(target), data_dir=tmp_path, create=False)
+    assert not target.exists()
+
+
+def test_records_need_the_current_schema(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db:
+        with pytest.raises(ClinicError, match=r"no schema.*smpstudio db upgrade"):
+            db.create_clinic("A", timezone="UTC", actor="x")
+        db.upgrade("0001")
+        db.create_clinic("A", timezone="UTC", actor="x")
+
+
+def test_upgrade_downgrade_upgrade_and_no_drift(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db:
+        db.upgrade()
+        assert db.revision() == head_revision()
+        _assert_no_drift(db)
+        db.downgrade()
+        assert db.revision() is None
+        left = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+        assert left == set()
+        db.upgrade()
+        _assert_no_drift(db)
+        clinic = db.create_clinic("After the round trip", timezone="UTC", actor="x")
+        assert db.clinic(clinic.id, actor="x").clinic_name == "After the round trip"
+        assert db.verify_audit().ok
+
+
+def _assert_no_drift(db: Database) -> None:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert set(inspect(conn).get_table_names()) >= set(Base.metadata.tables)
+
+
+def test_the_database_rules_exist(fresh_db: Database) -> None:
+    with fresh_db.engine.connect() as conn:
+        if fresh_db.backend == "sqlite":
+            names = set(
+                conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type='trigger'"
+                ).scalars()
+            )
+            assert {
+                "audit_log_no_update",
+                "audit_log_no_delete",
+                "bookings_room_overlap_insert",
+            } <= names
+        else:
+            names = set(conn.execute(text("SELECT conname FROM pg_constraint")).scalars())
+            assert "ex_bookings_room_overlap" in names
+        indexes = {i["name"] for i in inspect(conn).get_indexes("bookings")}
+        assert "ux_bookings_practitioner_day" in indexes
+
+
+def test_clinic_names_and_time_zones_are_checked(shared_db: Database) -> None:
+    with pytest.raises(ClinicError, match="unknown time zone 'Mars/Olympus'"):
+        shared_db.create_clinic("Mars", timezone="Mars/Olympus", actor="x")
+    with pytest.raises(ClinicError, match="actor is required"):
+        shared_db.create_clinic("Nobody", timezone="UTC", actor=" ")
+    clinic = shared_db.create_clinic("Unique name test", timezone="UTC", actor="x")
+    with pytest.raises(ClinicError, match="exists already"):
+        shared_db.create_clinic("Unique name test", timezone="UTC", actor="x")
+    assert clinic.id in {c.id for c in shared_db.clinics()}
+
+
+def test_a_database_from_a_newer_version_is_refused(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db:
+        db.upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(ClinicError, match=r"Can't locate revision .*'9999'.*newer smpstudio"):
+            db.upgrade()
+        with pytest.raises(ClinicError, match="schema revision 9999, this smpstudio needs 0001"):
+            db.clinics()
