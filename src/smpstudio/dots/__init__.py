@@ -9,7 +9,13 @@ spacing, density error, spectrum) and writers (``dots.csv``, SVG stencils) are h
 
 from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
 from smpstudio.dots._dilution import TONE_STEP, dilution_rule
-from smpstudio.dots._engine import NEEDLES, DilutionRule, Impressions, place_impressions
+from smpstudio.dots._engine import (
+    NEEDLES,
+    DilutionRule,
+    Impressions,
+    place_impressions,
+    sample_on_head,
+)
 from smpstudio.dots._io import CSV_HEADER, impressions_csv, stencil_svg
 from smpstudio.dots._metrics import (
     LocalSpacing,
@@ -44,6 +50,7 @@ __all__ = [
     "place_impressions",
     "radial_spectrum",
     "relative_radius",
+    "sample_on_head",
     "sample_plane",
     "sample_plane_sessions",
     "stencil_svg",

@@ -38,11 +38,12 @@ from smpstudio.dots._placement import (
     layout_for,
 )
 from smpstudio.dots._tile import Tile, default_tile
+from smpstudio.head import VirtualHead
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
 
-__all__ = ["NEEDLES", "Impressions", "place_impressions"]
+__all__ = ["NEEDLES", "Impressions", "place_impressions", "sample_on_head"]
 
 NEEDLES: tuple[str, ...] = ("1RL", "3RL")
 """Needle configurations: single round-liner for the hairline and fine work, three-point
@@ -181,6 +182,49 @@ def place_impressions(
         sessions=len(s.session_fractions),
         session_fractions=tuple(s.session_fractions),
     )
+
+
+def sample_on_head(
+    head: VirtualHead,
+    density: Callable[[FloatArray], FloatArray],
+    *,
+    cap_per_cm2: float,
+    seed: int,
+    purpose: str = "sample-on-head",
+    tile: Tile | None = None,
+) -> tuple[FloatArray, IntArray]:
+    """Blue-noise points on the natural scalp following ``density`` (per cm², at most
+    ``cap_per_cm2``), by thresholding the ranked tile: no sessions, no exact counts.
+
+    Returns the points (on the skin) and their stable identities. Used for things that are
+    not impressions, such as the follicles of the remaining hair.
+    """
+    tile = tile or default_tile()
+    chart = chart_of(head)
+    tile_density = cap_per_cm2 / 100.0 * chart.j_max
+    layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed, purpose=purpose)
+    uv = to_chart(head.natural_edge_polyline())
+    low, high = uv.min(axis=0) - _CHART_MARGIN, uv.max(axis=0) + _CHART_MARGIN
+    box = (
+        float(max(low[0], -math.pi)),
+        float(min(low[1], -_CHART_MARGIN)),
+        float(min(high[0], math.pi)),
+        float(max(high[1], _CHART_MARGIN)),
+    )
+    nu = max(1, math.ceil((box[2] - box[0]) / _MASK_BLOCK))
+    nv = max(1, math.ceil((box[3] - box[1]) / _MASK_BLOCK))
+    limits = _rank_limits(
+        chart,
+        box,
+        tile.size / tile_density * cap_per_cm2 / 100.0,
+        tile.size,
+        np.ones((nu, nv), dtype=np.bool_),
+    )
+    cand = candidates_in(layout, box, limits=limits)
+    points, jac = chart.to_surface_fast(cand.xy)
+    wanted = np.asarray(density(points), dtype=np.float64) / 100.0 * jac / tile_density
+    keep = cand.rank < wanted * tile.size
+    return head.shape.project(points[keep]), cand.ident[keep]
 
 
 def _density_cap(settings: Settings) -> float:

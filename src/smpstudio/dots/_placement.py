@@ -61,10 +61,14 @@ class Candidates:
     ident: IntArray
 
 
-def layout_for(*, density_per_unit: float, tile: Tile, seed: int) -> TileLayout:
-    """Layout whose full tile density is ``density_per_unit`` points per unit area."""
+def layout_for(
+    *, density_per_unit: float, tile: Tile, seed: int, purpose: str = "dots-tile-layout"
+) -> TileLayout:
+    """Layout whose full tile density is ``density_per_unit`` points per unit area; the
+    offset and symmetry come from ``seed`` and ``purpose`` (hair follicles do not sit on
+    impressions)."""
     side = math.sqrt(tile.size / density_per_unit)
-    rng = rng_for(seed, "dots-tile-layout")
+    rng = rng_for(seed, purpose)
     offset = rng.random(2) * side
     return TileLayout(tile, side, (float(offset[0]), float(offset[1])), int(rng.integers(8)))
 

@@ -1,0 +1,113 @@
+"""Remaining hair as freshly shaved stubble in follicular units.
+
+Follicular units (FU) sit as blue noise on the natural scalp at ``FU_DENSITY × coverage``
+(non-balding FU density 90–100 FU/cm², domain reference §4); each holds 1–4 hairs (Han
+Chinese composition 28 / 53 / 18 / 1 %, Guo et al., §4) of 60–80 µm shafts (Wolfram 2003,
+§4). A day after shaving a hair shows about 0.35 mm of stubble (anagen hair grows about
+0.3–0.35 mm a day, §6 TrichoScan). Hairs lean away from the crown whorl, which sits in the
+midline about 30° behind the vertex, and spiral slightly around it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from smpstudio._rng import rng_for
+from smpstudio._types import FloatArray
+from smpstudio.dots import sample_on_head
+
+if TYPE_CHECKING:
+    from smpstudio._design import Design
+
+__all__ = ["FU_DENSITY", "Stubble", "stubble"]
+
+FU_DENSITY = 90.0  # follicular units per cm² on full hair
+_HAIRS_PER_FU = np.array([0.28, 0.53, 0.18, 0.01])
+_SHAFT_MM = 0.075
+_STUBBLE_MM = 0.35
+_WHORL_ALPHA_DEG = -30.0
+_SPIRAL = 0.35
+_SPREAD_MM = 0.12  # hairs of one unit emerge this close together
+
+
+@dataclass(frozen=True)
+class Stubble:
+    """Hair shafts: roots on the skin, unit directions along the skin, lengths (mm)."""
+
+    roots: FloatArray
+    directions: FloatArray
+    lengths: FloatArray
+    width_mm: float = _SHAFT_MM
+
+
+def stubble(design: Design, *, seed: int) -> Stubble:
+    """The shaved stubble of the design's remaining hair (cached per pattern and head)."""
+    scars = tuple(scar.spec for scar in design.scars)
+    return _stubble(
+        design.pattern.name,
+        design.pattern.patches,
+        design.head.measures,
+        scars,
+        design.settings.pattern_edge_mm,
+        seed,
+        design,
+    )
+
+
+@lru_cache(maxsize=8)
+def _stubble(
+    pattern: str,
+    patches: object,
+    measures: object,
+    scars: object,
+    edge: float,
+    seed: int,
+    design: Design,
+) -> Stubble:
+    del pattern, patches, measures, scars, edge  # the cache key
+    head = design.head
+
+    def hair_density(points: FloatArray) -> FloatArray:
+        coverage = design.field.coverage(points) * head.natural_scalp_mask(points)
+        return np.asarray(FU_DENSITY * coverage, dtype=np.float64)
+
+    units, _ = sample_on_head(
+        head, hair_density, cap_per_cm2=FU_DENSITY, seed=seed, purpose="hair-follicles"
+    )
+    rng = rng_for(seed, "hair-shafts")
+    counts = rng.choice(len(_HAIRS_PER_FU), size=len(units), p=_HAIRS_PER_FU) + 1
+    roots = np.repeat(units, counts, axis=0)
+    normals = head.shape.normal(roots)
+    roots = head.shape.project(roots + _tangent_jitter(rng, normals, _SPREAD_MM))
+    directions = _lean(head, roots, head.shape.normal(roots), rng)
+    lengths = _STUBBLE_MM * rng.uniform(0.6, 1.4, size=len(roots))
+    return Stubble(roots, directions, lengths)
+
+
+def _tangent_jitter(rng: np.random.Generator, normals: FloatArray, scale: float) -> FloatArray:
+    step = rng.normal(0.0, scale, size=normals.shape)
+    return np.asarray(
+        step - np.sum(step * normals, axis=1, keepdims=True) * normals, dtype=np.float64
+    )
+
+
+def _lean(
+    head: object, roots: FloatArray, normals: FloatArray, rng: np.random.Generator
+) -> FloatArray:
+    alpha = math.radians(_WHORL_ALPHA_DEG)
+    whorl = head.shape.project(np.array([[0.0, math.cos(alpha), math.sin(alpha)]]))[0]  # type: ignore[attr-defined]
+    away = roots - whorl
+    away -= np.sum(away * normals, axis=1, keepdims=True) * normals
+    away /= np.maximum(np.linalg.norm(away, axis=1, keepdims=True), 1e-9)
+    swirl = np.cross(normals, away)
+    direction = (
+        away + _SPIRAL * swirl * np.exp(-np.linalg.norm(roots - whorl, axis=1) / 40.0)[:, None]
+    )
+    direction += 0.25 * _tangent_jitter(rng, normals, 1.0)
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    return np.asarray(direction, dtype=np.float64)

@@ -1,0 +1,369 @@
+"""Photoreal views of the virtual head before and after SMP.
+
+A view is built in linear light: the head rasterised into the frame, the skin shaded and
+textured, every visible impression splatted as pigment seen through the skin (its healed,
+fresh or faded strength from :mod:`smpstudio.colour`), red halos around fresh punctures, and
+the remaining hair drawn as shaved stubble on top; then encoded to sRGB.
+
+States: ``before`` (no impressions), ``fresh`` (day 0: darker, twice the size, red around),
+``healed``, and ``year-N`` (N years after healing, faded by the model).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from smpstudio._errors import InputError
+from smpstudio._types import BoolArray, Float32Array, FloatArray
+from smpstudio.colour import (
+    DilutionTable,
+    FadeConditions,
+    PigmentModel,
+    SkinTone,
+    concentration,
+    hex_to_srgb,
+    lab_to_srgb,
+    skin_tone,
+    srgb_to_linear,
+)
+from smpstudio.dots import Impressions
+from smpstudio.head import HeadShape
+from smpstudio.head._views import VIEW_NAMES, view
+from smpstudio.render._hair import Stubble, stubble
+from smpstudio.render._kernels import encode_srgb, shade_skin, splat_absorb, splat_cover, splat_tint
+from smpstudio.render._raster import Frame, Geometry, rasterise
+
+if TYPE_CHECKING:
+    from smpstudio._design import Design
+
+__all__ = [
+    "PHOTO_VIEWS",
+    "Look",
+    "RenderState",
+    "frame_for",
+    "look_for",
+    "parse_state",
+    "render_view",
+]
+
+PHOTO_VIEWS = VIEW_NAMES
+_SUBSURFACE_MM = 0.14  # spread of a dot's shadow by scattering in the dermis (σ, mm) [U]
+_HAIR_OPACITY = 0.92
+_BURIED_MM = 1.0  # length of shaft seen through the skin under each hair [U]
+_BURIED_WIDTH_MM = 0.1  # its width, blurred by the epidermis [U]
+_BURIED_SHARE = 0.45  # share of the hair colour that shows through [U]
+_CACHE_MAX_SIZE = 1024  # geometry of larger frames is not kept between renders
+_BACKGROUND = np.array([0.115, 0.118, 0.125], dtype=np.float64)
+_LIGHTS = (0.82, 0.24, 0.16, 0.35, 0.035, 28.0)  # key, fill, ambient, wrap, sheen, shininess
+_TEXTURE = np.array([0.32, 0.07, 6.0, 0.05, 0.04])  # pore mm, depth, mottle mm, depth, redness
+
+
+@dataclass(frozen=True)
+class RenderState:
+    """What moment is shown: ``before``, ``fresh`` (day 0), ``healed`` or ``year`` + years."""
+
+    name: str
+    years: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"year-{self.years:g}" if self.name == "year" else self.name
+
+
+def parse_state(text: str) -> RenderState:
+    """``before``, ``fresh``, ``healed`` or ``year-N`` (N from 0 to 20 years).
+
+    >>> parse_state("year-5")
+    RenderState(name='year', years=5.0)
+    """
+    key = text.strip().lower()
+    if key in ("before", "fresh", "healed"):
+        return RenderState(key)
+    if key.startswith("year-"):
+        try:
+            years = float(key[5:])
+        except ValueError:
+            years = math.nan
+        if math.isfinite(years) and 0.0 <= years <= 20.0:
+            return RenderState("year", years)
+    raise InputError(f"unknown state {text!r}: use before, fresh, healed or year-N (N = 0–20)")
+
+
+@dataclass(frozen=True)
+class Look:
+    """Colours of a client: scalp skin (linear sRGB and CIELAB) and hair (linear sRGB)."""
+
+    skin_linear: FloatArray
+    skin_lab: FloatArray
+    hair_linear: FloatArray
+    model: PigmentModel
+    conditions: FadeConditions
+
+
+def look_for(
+    skin: str | SkinTone,
+    hair: str,
+    *,
+    model: PigmentModel | None = None,
+    conditions: FadeConditions | None = None,
+) -> Look:
+    """The look of a client from a skin colour (``#rrggbb`` or a SkinTone) and a hair colour
+    (a name of the dilution table or ``#rrggbb``)."""
+    tone = skin_tone(skin) if isinstance(skin, str) else skin
+    names = DilutionTable.default().hair_colours
+    hair_hex = names.get(hair.strip().lower(), hair)
+    try:
+        hair_rgb = hex_to_srgb(hair_hex)
+    except InputError:
+        raise InputError(
+            f"hair colour {hair!r} is neither #rrggbb nor one of {', '.join(names)}"
+        ) from None
+    return Look(
+        skin_linear=np.asarray(srgb_to_linear(lab_to_srgb(tone.lab)), dtype=np.float64),
+        skin_lab=np.asarray(tone.lab, dtype=np.float64),
+        hair_linear=np.asarray(srgb_to_linear(hair_rgb), dtype=np.float64),
+        model=model or PigmentModel(),
+        conditions=conditions or FadeConditions(),
+    )
+
+
+def frame_for(shape: HeadShape, name: str, size: int) -> Frame:
+    """The framing of each view: the scalp and what a client looks at, brows to crown."""
+    top, a, c = shape.b_up, shape.a, shape.c
+    if name == "top":
+        return Frame(view(name), (0.0, 0.0), 1.06 * max(a, c), size)
+    if name in ("front", "three-quarter"):
+        low = -0.12 * shape.b_down  # just under the brows
+        half = 0.55 * max(2.0 * a, top - low)
+        return Frame(view(name), (0.0, (top + low) / 2.0), half, size)
+    if name == "back":
+        low = -0.78 * shape.b_down  # below the nape
+        return Frame(view(name), (0.0, (top + low) / 2.0), 0.54 * max(2.0 * a, top - low), size)
+    low = -0.45 * shape.b_down  # the side: temple, sideburn, above the ear, nape
+    return Frame(view(name), (0.0, (top + low) / 2.0), 0.54 * max(2.0 * c, top - low), size)
+
+
+def render_view(
+    design: Design,
+    impressions: Impressions | None,
+    look: Look,
+    *,
+    view_name: str,
+    size: int = 1024,
+    state: RenderState | str = "healed",
+    seed: int | None = None,
+) -> Image.Image:
+    """Render one view of the design in one state as an sRGB image.
+
+    Parameters
+    ----------
+    design
+        The design (head, pattern, hairline).
+    impressions
+        Its impressions (ignored for ``before``; required otherwise).
+    look
+        Skin and hair colours (:func:`look_for`).
+    view_name
+        ``front``, ``top``, ``left``, ``right``, ``back`` or ``three-quarter``.
+    size
+        Width and height in pixels (64–8192).
+    state
+        ``before``, ``fresh``, ``healed`` or ``year-N``.
+    seed
+        Seed of the hair and skin texture; the design's by default.
+    """
+    if view_name not in PHOTO_VIEWS:
+        raise InputError(f"unknown view {view_name!r}: choose from {', '.join(PHOTO_VIEWS)}")
+    if not 64 <= size <= 8192:
+        raise InputError(f"image size {size} px is outside 64–8192")
+    moment = parse_state(state) if isinstance(state, str) else state
+    if moment.name != "before" and impressions is None:
+        raise InputError(f"the {moment.label} state needs the impressions")
+    seed = design.inputs["seed"] if seed is None else seed
+    frame = frame_for(design.head.shape, view_name, size)
+    geometry = _geometry(design.head.shape, view_name, size)
+    image = _shade(geometry, frame, look, seed)
+    if moment.name != "before" and impressions is not None:
+        _draw_impressions(image, frame, design, impressions, look, moment)
+    _draw_stubble(image, frame, design, stubble(design, seed=seed), look)
+    return Image.fromarray(encode_srgb(image), "RGB")
+
+
+def _geometry(shape: HeadShape, view_name: str, size: int) -> Geometry:
+    if size <= _CACHE_MAX_SIZE:
+        return _cached_geometry(shape, view_name, size)
+    return rasterise(shape, frame_for(shape, view_name, size))
+
+
+@lru_cache(maxsize=12)
+def _cached_geometry(shape: HeadShape, view_name: str, size: int) -> Geometry:
+    return rasterise(shape, frame_for(shape, view_name, size))
+
+
+def _lights(frame: Frame) -> FloatArray:
+    f = np.asarray(frame.view.forward)
+    up = np.asarray(frame.view.up)
+    right = frame.view.right
+    key = _unit(-0.75 * f + 0.55 * up - 0.45 * right)
+    fill = _unit(-0.8 * f - 0.1 * up + 0.6 * right)
+    half = _unit(key - f)
+    k, fl, ambient, wrap, sheen, shininess = _LIGHTS
+    return np.array([[*key, k], [*fill, fl], [*half, sheen], [ambient, wrap, shininess, 0.0]])
+
+
+def _unit(v: FloatArray) -> FloatArray:
+    return np.asarray(v / np.linalg.norm(v), dtype=np.float64)
+
+
+def _shade(geometry: Geometry, frame: Frame, look: Look, seed: int) -> Float32Array:
+    return shade_skin(
+        geometry.position,
+        geometry.normal,
+        geometry.hit,
+        look.skin_linear,
+        _lights(frame),
+        _BACKGROUND,
+        _TEXTURE,
+        seed,
+    )
+
+
+def _disc_splats(
+    frame: Frame, positions: FloatArray, normals: FloatArray, diameter_mm: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+    """Screen centres, covariances (px²: xx, xy, yy) and areas (px²) of discs on the skin,
+    and which of them face the camera."""
+    fwd, up, right = np.asarray(frame.view.forward), np.asarray(frame.view.up), frame.view.right
+    cos = -(normals @ fwd)
+    facing = cos > 0.05
+    col, row, _ = frame.project(positions)
+    m = np.column_stack([normals @ right, -(normals @ up)])
+    m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+    px = frame.mm_per_px
+    sigma2 = ((diameter_mm / 4.0) ** 2 + _SUBSURFACE_MM**2) / px**2
+    squeeze = 1.0 - cos**2
+    cov = np.column_stack(
+        [
+            sigma2 * (1.0 - squeeze * m[:, 0] ** 2) + 1.0 / 12.0,
+            -sigma2 * squeeze * m[:, 0] * m[:, 1],
+            sigma2 * (1.0 - squeeze * m[:, 1] ** 2) + 1.0 / 12.0,
+        ]
+    )
+    # Peak coverage 1 at the centre (the dot looks as dark as its deposit, as the colour
+    # model predicts); the dermis spreads its shadow over the blurred footprint.
+    area = 2.0 * math.pi * sigma2 * np.clip(cos, 0.0, 1.0)
+    return np.column_stack([col, row]), cov, area, facing
+
+
+def _draw_impressions(
+    image: Float32Array,
+    frame: Frame,
+    design: Design,
+    dots: Impressions,
+    look: Look,
+    moment: RenderState,
+) -> None:
+    model = look.model
+    normals = design.head.shape.normal(dots.positions)
+    depth = model.optical_depth * concentration(dots.dilution)
+    diameter = dots.diameter_mm.copy()
+    share = np.broadcast_to(np.asarray(model.subsurface_share), (len(dots), 3))
+    if moment.name == "fresh":
+        depth = depth * model.fresh_darkness
+        diameter = diameter * model.fresh_diameter_factor
+        share = np.ones((len(dots), 3))
+    elif moment.name == "year":
+        speed = np.where(dots.zone == 4, _scar_speed(look), look.conditions.speed)  # zone 4: scar
+        depth = depth * 2.0 ** (-moment.years * speed / model.fade_half_life_years)
+    strength = share * (1.0 - np.exp(-depth))[:, None]
+    centres, cov, area, facing = _disc_splats(frame, dots.positions, normals, diameter)
+    splat_absorb(
+        image,
+        np.ascontiguousarray(centres[facing]),
+        np.ascontiguousarray(cov[facing]),
+        np.ascontiguousarray(area[facing]),
+        np.ascontiguousarray(strength[facing]),
+    )
+    if moment.name == "fresh":
+        radius = np.full(int(facing.sum()), model.halo_radius_mm / frame.mm_per_px)
+        tint = np.asarray(model.erythema_transmittance, dtype=np.float64)
+        splat_tint(image, np.ascontiguousarray(centres[facing]), radius, tint, 1.0)
+
+
+def _scar_speed(look: Look) -> float:
+    scarred = FadeConditions(
+        sun=look.conditions.sun, moisturised=look.conditions.moisturised, scarred=True
+    )
+    return scarred.speed
+
+
+def _draw_stubble(
+    image: Float32Array, frame: Frame, design: Design, hair: Stubble, look: Look
+) -> None:
+    """Each hair twice: its shaft under the skin, seen through the epidermis as a soft grey
+    streak (what gives a shaved head its shadow), then the cut stubble above the skin."""
+    if len(hair.roots) == 0:
+        return
+    normals = design.head.shape.normal(hair.roots)
+    cos = -(normals @ np.asarray(frame.view.forward))
+    facing = cos > 0.0
+    buried = hair.roots - hair.directions * (_BURIED_MM / 2.0)
+    centres, cov, area = _segment_splats(
+        frame, buried, hair.directions, np.full(len(cos), _BURIED_MM), _BURIED_WIDTH_MM, cos
+    )
+    absorb = np.clip(1.0 - look.hair_linear / np.maximum(look.skin_linear, 1e-6), 0.0, 1.0)
+    strength = np.broadcast_to(_BURIED_SHARE * absorb, (len(cos), 3))
+    splat_absorb(
+        image,
+        np.ascontiguousarray(centres[facing]),
+        np.ascontiguousarray(cov[facing]),
+        np.ascontiguousarray(area[facing]),
+        np.ascontiguousarray(strength[facing]),
+    )
+    mid = hair.roots + hair.directions * (hair.lengths / 2.0)[:, None]
+    centres, cov, area = _segment_splats(
+        frame, mid, hair.directions, hair.lengths, hair.width_mm, cos
+    )
+    colour = np.broadcast_to(look.hair_linear, (len(cos), 3))
+    splat_cover(
+        image,
+        np.ascontiguousarray(centres[facing]),
+        np.ascontiguousarray(cov[facing]),
+        np.ascontiguousarray(area[facing]),
+        np.ascontiguousarray(colour[facing]),
+        _HAIR_OPACITY,
+    )
+
+
+def _segment_splats(
+    frame: Frame,
+    mid: FloatArray,
+    directions: FloatArray,
+    lengths: FloatArray,
+    width_mm: float,
+    cos: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Screen centres, covariances (px²) and areas (px²) of short segments on the skin."""
+    up, right = np.asarray(frame.view.up), frame.view.right
+    col, row, _ = frame.project(mid)
+    px = frame.mm_per_px
+    t = np.column_stack([directions @ right, -(directions @ up)])
+    t_len = np.maximum(np.linalg.norm(t, axis=1), 1e-9)
+    tu = t / t_len[:, None]
+    along = (lengths * t_len) ** 2 / 12.0 / px**2
+    across = width_mm**2 / 12.0 / px**2
+    cov = np.column_stack(
+        [
+            along * tu[:, 0] ** 2 + across * (1 - tu[:, 0] ** 2) + 1.0 / 12.0,
+            (along - across) * tu[:, 0] * tu[:, 1],
+            along * tu[:, 1] ** 2 + across * (1 - tu[:, 1] ** 2) + 1.0 / 12.0,
+        ]
+    )
+    area = lengths * width_mm * (0.4 + 0.6 * np.clip(cos, 0.0, 1.0)) / px**2
+    return np.column_stack([col, row]), cov, area
