@@ -181,8 +181,20 @@ def test_unwritable_output_is_reported(tmp_path: Path, capsys: pytest.CaptureFix
 def test_demo_runs_on_the_defaults(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(["demo", "--out", str(tmp_path)], capsys)
     assert code == 0
-    assert (tmp_path / "design.json").exists()
-    assert (tmp_path / "chart.png").exists()
+    names = {p.name for p in tmp_path.iterdir()}
+    for view in ("front", "top", "three-quarter"):
+        assert {f"before-{view}.png", f"after-{view}.png", f"fresh-{view}.png"} <= names
+        assert f"year-5-{view}.png" in names
+    assert {
+        "design.json",
+        "chart.png",
+        "dots.csv",
+        "plan.json",
+        "plan.pdf",
+        "aftercare.ics",
+    } <= names
+    with Image.open(tmp_path / "after-top.png") as image:
+        assert image.size == (1024, 1024)
     assert "norwood-5" in out
 
 

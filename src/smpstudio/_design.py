@@ -161,6 +161,8 @@ def design(
     hairline_height_cm: float | None = None,
     hairline_rule: str = "fixed",
     hairline_shape: str | None = None,
+    hairline_profile: Sequence[float] | None = None,
+    temporal_rise_mm: float | None = None,
     head: str | HeadMeasures = "M",
     scars: Sequence[str] = (),
     areata: Sequence[tuple[float, float, float, float]] = (),
@@ -182,6 +184,12 @@ def design(
         ``fixed`` (the height above), ``thirds`` (facial thirds) or ``original``.
     hairline_shape
         ``rounded``, ``flat``, ``widows-peak`` or ``original`` (style default if omitted).
+    hairline_profile
+        The designer's three control points of the frontal curve (share of the temporal
+        rise at 1/4, 1/2 and 3/4 of the way to the temporal point); see
+        :func:`~smpstudio.hairline.design_hairline`.
+    temporal_rise_mm
+        Skin between the mid-frontal level and the temporal points (0–35 mm).
     head
         Preset ``S``, ``M`` or ``L``, or :class:`~smpstudio.head.HeadMeasures`.
     scars
@@ -214,6 +222,8 @@ def design(
         height_cm=hairline_height_cm,
         rule=hairline_rule,
         shape=hairline_shape,
+        profile=hairline_profile,
+        temporal_rise_mm=temporal_rise_mm,
         seed=seed,
         settings=settings,
     )
@@ -224,6 +234,8 @@ def design(
         "hairline_height_cm": hairline_height_cm,
         "hairline_rule": line.rule,
         "hairline_shape": hairline_shape,
+        "hairline_profile": None if hairline_profile is None else list(hairline_profile),
+        "temporal_rise_mm": temporal_rise_mm,
         "head": head if isinstance(head, str) else "custom",
         "head_measures_mm": measures.to_dict(),
         "scars": list(scars),
@@ -251,6 +263,8 @@ def design_from_inputs(inputs: Mapping[str, Any]) -> Design:
             hairline_height_cm=inputs.get("hairline_height_cm"),
             hairline_rule=inputs.get("hairline_rule", "fixed"),
             hairline_shape=inputs.get("hairline_shape"),
+            hairline_profile=inputs.get("hairline_profile"),
+            temporal_rise_mm=inputs.get("temporal_rise_mm"),
             head=head,
             scars=list(inputs.get("scars", [])),
             areata=[tuple(a) for a in inputs.get("areata", [])],

@@ -175,3 +175,54 @@ def test_high_hairlines_keep_temporal_points_on_the_canthus_lines(head_m: Virtua
     assert high.temporal_rise_mm < low.temporal_rise_mm  # the top of the head leaves less room
     half = head_m.measures.canthal_width_mm / 2
     assert high.temporal_points[1][0] == pytest.approx(half, abs=0.01)
+
+
+class TestControlPoints:
+    """The designer's draggable points: profile (three shares) and temporal rise."""
+
+    def _height_at(self, line: object, x: float) -> float:
+        base = line.base_polyline  # type: ignore[attr-defined]
+        front = base[base[:, 2] > 0]
+        return float(front[np.argmin(np.abs(front[:, 0] - x)), 1])
+
+    def test_profile_moves_the_curve_through_its_points(self, head_m: VirtualHead) -> None:
+        low = design_hairline(head_m, style="defined", profile=(0.0, 0.0, 0.0))
+        high = design_hairline(head_m, style="defined", profile=(0.9, 1.0, 1.0))
+        half = head_m.measures.canthal_width_mm / 2
+        assert low.shape == high.shape == "custom"
+        assert self._height_at(high, half / 2) > self._height_at(low, half / 2) + 5.0
+        np.testing.assert_allclose(low.mid_frontal_point, high.mid_frontal_point, atol=1e-9)
+        np.testing.assert_allclose(low.temporal_points, high.temporal_points, atol=1e-9)
+
+    def test_straight_profile_matches_the_rounded_shape_ends(self, head_m: VirtualHead) -> None:
+        custom = design_hairline(head_m, style="defined", profile=(1 / 16, 1 / 4, 9 / 16))
+        rounded = design_hairline(head_m, style="defined", shape="rounded")
+        half = head_m.measures.canthal_width_mm / 2
+        for x in np.linspace(0.0, half, 9):
+            assert self._height_at(custom, x) == pytest.approx(self._height_at(rounded, x), abs=0.5)
+
+    def test_temporal_rise_lifts_the_temporal_points(self, head_m: VirtualHead) -> None:
+        flat = design_hairline(head_m, style="defined", temporal_rise_mm=0.0)
+        steep = design_hairline(head_m, style="defined", temporal_rise_mm=35.0)
+        assert steep.temporal_points[1][1] > flat.temporal_points[1][1] + 8.0
+        assert steep.temporal_rise_mm > flat.temporal_rise_mm
+
+    @pytest.mark.parametrize(
+        "profile", [(-0.31, 0.5, 0.8), (0.2, 0.5, 1.31), (0.2, 0.5), (0.1, 0.2, 0.3, 0.4)]
+    )
+    def test_profile_one_unit_over_is_refused(
+        self, head_m: VirtualHead, profile: tuple[float, ...]
+    ) -> None:
+        with pytest.raises(HairlineError, match=r"three numbers from -0\.3 to 1\.3"):
+            design_hairline(head_m, style="soft", profile=profile)
+
+    @pytest.mark.parametrize("profile", [(-0.3, 0.5, 1.3), (0.0, 0.0, 0.0)])
+    def test_profile_at_the_limits_is_accepted(
+        self, head_m: VirtualHead, profile: tuple[float, ...]
+    ) -> None:
+        assert design_hairline(head_m, style="soft", profile=profile).shape == "custom"
+
+    @pytest.mark.parametrize("rise", [-0.01, 35.01, float("nan"), True])
+    def test_temporal_rise_outside_is_refused(self, head_m: VirtualHead, rise: float) -> None:
+        with pytest.raises(HairlineError, match="temporal rise"):
+            design_hairline(head_m, style="soft", temporal_rise_mm=rise)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from io import BytesIO
 
 import numpy as np
@@ -100,14 +99,12 @@ def test_image_metadata_is_not_carried_over() -> None:
             assert b"ZZCOMMENT" not in obj.data
 
 
-def test_twelve_photos_render_quickly() -> None:
+def test_twelve_photos_are_all_embedded() -> None:
+    """(Its speed is measured by make bench, not asserted here.)"""
     photos = [(f"photo {k}", _picture(1200, 900, k)) for k in range(12)]
-    started = time.perf_counter()
     pdf = plan_pdf(plan_of(), photos, issued=ISSUED)
-    elapsed = time.perf_counter() - started
     reader = PdfReader(BytesIO(pdf))
     assert sum(len(page.images) for page in reader.pages) == 12
-    assert elapsed < 3.0
 
 
 @pytest.mark.parametrize(

@@ -22,10 +22,6 @@ from smpstudio.render import render_chart
 
 __all__ = ["build_design", "design_options", "png_bytes", "print_summary"]
 
-DEMO_PATTERN = "norwood-5"
-DEMO_HAIRLINE = "soft"
-DEMO_SEED = 7
-
 
 def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that builds a design."""
@@ -63,6 +59,21 @@ def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             metavar="SHAPE",
             help=f"{', '.join(HAIRLINE_SHAPES)} (default: the style's).",
+        ),
+        click.option(
+            "--hairline-profile",
+            default=None,
+            metavar="A,B,C",
+            help="Control points of the frontal curve: its rise at 1/4, 1/2, 3/4 of the way "
+            "to the temporal point as a share of the temporal rise (-0.3 to 1.3 each).",
+        ),
+        click.option(
+            "--temporal-rise-mm",
+            type=float,
+            default=None,
+            metavar="MM",
+            help="Skin between the mid-frontal level and the temporal points (0–35 mm; "
+            "setting hairline_temporal_rise_mm).",
         ),
         click.option(
             "--head",
@@ -147,12 +158,25 @@ def build_design(params: dict[str, Any]) -> Design:
         hairline_height_cm=params["hairline_height_cm"],
         hairline_rule=params["hairline_rule"],
         hairline_shape=params["hairline_shape"],
+        hairline_profile=_profile(params["hairline_profile"]),
+        temporal_rise_mm=params["temporal_rise_mm"],
         head=head,
         scars=params["scars"],
         areata=[_areata(text) for text in params["areata"]],
         seed=params["seed"],
         settings=settings,
     )
+
+
+def _profile(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise InputError(
+            f"--hairline-profile {text!r} is not three numbers like 0.2,0.45,0.75"
+        ) from None
 
 
 def _areata(text: str) -> tuple[float, float, float, float]:
@@ -179,35 +203,6 @@ def design_command(out_dir: Path, **params: Any) -> None:
 
     Writes DIR/design.json and DIR/chart.png.
     """
-    _run_design(params, out_dir)
-
-
-@cli.command("demo")
-@click.option(
-    "--out",
-    "out_dir",
-    default=Path("demo-out"),
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder.",
-)
-def demo_command(out_dir: Path) -> None:
-    """Run the main job on the embedded defaults (virtual head M, Norwood 5, soft hairline)."""
-    params = {
-        "pattern": DEMO_PATTERN,
-        "hairline_style": DEMO_HAIRLINE,
-        "hairline_height_cm": None,
-        "hairline_rule": "fixed",
-        "hairline_shape": None,
-        "head_preset": "M",
-        "scars": (),
-        "areata": (),
-        "density": None,
-        "sessions": None,
-        "overrides": (),
-        "seed": DEMO_SEED,
-        **dict.fromkeys(MEASURE_RANGES_MM),
-    }
     _run_design(params, out_dir)
 
 

@@ -23,7 +23,14 @@ from smpstudio.dots import (
     stencil_svg,
 )
 
-__all__ = ["DEFAULT_HAIR", "DEFAULT_SKIN", "colour_options", "impression_files", "place"]
+__all__ = [
+    "DEFAULT_HAIR",
+    "DEFAULT_SKIN",
+    "colour_options",
+    "impression_files",
+    "place",
+    "print_counts",
+]
 
 DEFAULT_SKIN = "#d7bd96"
 """Skin of the virtual head when none is given: Monk Skin Tone 5 (light–medium)."""

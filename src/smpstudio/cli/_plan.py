@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
+from PIL import Image
 from rich.table import Table
 
 from smpstudio._design import Design, load_design
@@ -87,14 +89,17 @@ def plan_files(
     issued: dt.datetime,
     clinic: str | None = None,
     client_name: str | None = None,
+    images: Sequence[tuple[str, Image.Image]] = (),
+    chart: Image.Image | None = None,
 ) -> dict[str, bytes]:
-    """``plan.json``, ``plan.pdf`` (with the design's scalp chart) and ``aftercare.ics``."""
-    chart = render_chart(d)
+    """``plan.json``, ``plan.pdf`` (the ``images``, e.g. before/after renders, then the
+    design's scalp chart, drawn unless given) and ``aftercare.ics``."""
+    chart = chart or render_chart(d)
     return {
         "plan.json": plan_json(plan).encode("utf-8"),
         "plan.pdf": plan_pdf(
             plan,
-            [("Scalp chart: where the impressions go and how dense", chart)],
+            [*images, ("Scalp chart: where the impressions go and how dense", chart)],
             issued=issued,
             clinic=clinic,
             client_name=client_name,

@@ -18,11 +18,13 @@ Distances to the line, along the skin, drive the transition zone, sentinels and 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from smpstudio._errors import HairlineError
 from smpstudio._kernels import LineArrays, build_hash, hairline_kernel, with_floor
@@ -47,6 +49,9 @@ HEIGHT_RULES: tuple[str, ...] = ("fixed", "thirds", "original")
 
 _TEMPORAL_DESCENT_DEG = 60.0  # temporal hairline runs down and back at about this angle
 _FLAT_RISE = 0.3  # share of the temporal rise kept by the flat shape
+_MAX_RISE_MM = 35.0
+PROFILE_RANGE = (-0.3, 1.3)
+"""Allowed values of each hairline control point (share of the temporal rise)."""
 _PEAK_HALF_WIDTH = 0.25  # widow's peak half width, share of the temporal-point spacing
 _STEP_MM = 0.5
 _TOP_MARGIN_MM = 2.0  # temporal points stay this far below the top of the canthus lines
@@ -202,6 +207,8 @@ def design_hairline(
     height_cm: float | None = None,
     rule: str = "fixed",
     shape: str | None = None,
+    profile: Sequence[float] | None = None,
+    temporal_rise_mm: float | None = None,
     seed: int = 0,
     settings: Settings | None = None,
 ) -> Hairline:
@@ -222,6 +229,15 @@ def design_hairline(
         photo); ``original`` (the client's own forehead height).
     shape
         ``rounded``, ``flat``, ``widows-peak`` or ``original``; the style's default when omitted.
+    profile
+        Three control points of the frontal curve (the designer's draggable points): its rise
+        at 1/4, 1/2 and 3/4 of the way from the midline to the temporal point, as a share of
+        the temporal rise (0 = the mid-frontal height, 1 = the temporal point's height;
+        −0.3 to 1.3). The curve through them is monotone piecewise cubic; the shape is then
+        ``custom``.
+    temporal_rise_mm
+        How much skin the temporal points sit above the mid-frontal level on the canthus
+        lines (0–35 mm); the setting ``hairline_temporal_rise_mm`` when omitted.
     seed
         Seed of the irregularity.
 
@@ -243,9 +259,13 @@ def design_hairline(
         raise HairlineError(
             f"unknown hairline shape {shape!r}: choose one of {', '.join(HAIRLINE_SHAPES)}"
         )
+    controls = _check_profile(profile)
+    if controls is not None:
+        shape_name = "custom"
+    rise = _check_rise(temporal_rise_mm, settings)
     rule_name = _check_rule(rule, height_cm)
     mid_arc = _mid_frontal_arc(head, rule_name, height_cm, settings)
-    frontal_phi, frontal_y = _frontal_curve(head, shape_name, mid_arc, settings)
+    frontal_phi, frontal_y = _frontal_curve(head, shape_name, mid_arc, settings, rise, controls)
     temporal_phi, temporal_y = _temporal_curve(head, float(frontal_phi[-1]), float(frontal_y[-1]))
     half_phi = np.concatenate([frontal_phi, temporal_phi[1:]])
     half_y = np.concatenate([frontal_y, temporal_y[1:]])
@@ -369,16 +389,54 @@ def _canthus_skin(head: VirtualHead, y0: float, y1: float) -> float:
     return length if y1 >= y0 else -length
 
 
-def _shape_profile(shape: str, u: FloatArray) -> FloatArray:
+def _shape_profile(shape: str, u: FloatArray, controls: FloatArray | None) -> FloatArray:
     """Rise of the frontal curve from the midline (u = 0) to a temporal point (u = 1) as a
     share of the temporal rise; the widow's peak adds its depth in mm separately."""
+    if controls is not None:
+        knots = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+        share = np.concatenate([[0.0], controls, [1.0]])
+        return np.asarray(PchipInterpolator(knots, share)(u), dtype=np.float64)
     if shape == "flat":
         return np.asarray(u**4, dtype=np.float64)
     return np.asarray(u**2, dtype=np.float64)
 
 
+def _check_profile(profile: Sequence[float] | None) -> FloatArray | None:
+    if profile is None:
+        return None
+    try:
+        values = np.asarray([float(v) for v in profile], dtype=np.float64)
+    except (TypeError, ValueError):
+        values = np.full(1, np.nan)
+    low, high = PROFILE_RANGE
+    if values.shape != (3,) or not np.all((values >= low) & (values <= high)):
+        raise HairlineError(
+            f"hairline profile {list(profile)!r} must be three numbers from {low} to {high} "
+            "(the rise at 1/4, 1/2 and 3/4 of the way to the temporal point)"
+        )
+    return values
+
+
+def _check_rise(rise_mm: float | None, settings: Settings) -> float:
+    if rise_mm is None:
+        return settings.hairline_temporal_rise_mm
+    if isinstance(rise_mm, bool) or not (
+        isinstance(rise_mm, int | float) and 0.0 <= rise_mm <= _MAX_RISE_MM
+    ):
+        raise HairlineError(
+            f"temporal rise {rise_mm!r} mm is outside 0–{_MAX_RISE_MM:g} mm above the "
+            "mid-frontal level"
+        )
+    return float(rise_mm)
+
+
 def _frontal_curve(
-    head: VirtualHead, shape: str, mid_arc: float, settings: Settings
+    head: VirtualHead,
+    shape: str,
+    mid_arc: float,
+    settings: Settings,
+    rise_mm: float,
+    controls: FloatArray | None,
 ) -> tuple[FloatArray, FloatArray]:
     """Azimuths and heights from the mid-frontal point to the left temporal point.
 
@@ -392,9 +450,9 @@ def _frontal_curve(
         edge = head.shape.from_chart(phis, head.natural_edge_height(phis))
         y = np.interp(x, edge[:, 0], edge[:, 1]) - edge[0, 1] + y_mid
     else:
-        rise = settings.hairline_temporal_rise_mm * (_FLAT_RISE if shape == "flat" else 1.0)
+        rise = rise_mm * (_FLAT_RISE if shape == "flat" else 1.0)
         y_t = _temporal_height(head, y_mid, rise)
-        y = y_mid + (y_t - y_mid) * _shape_profile(shape, x / x_c)
+        y = y_mid + (y_t - y_mid) * _shape_profile(shape, x / x_c, controls)
         if shape == "widows-peak":
             lift = settings.widows_peak_depth_mm * smoothstep(0.0, _PEAK_HALF_WIDTH * x_c, x)
             y = _lift_along_skin(head, x, y, lift)

@@ -53,7 +53,8 @@ __all__ = [
 ]
 
 PHOTO_VIEWS = VIEW_NAMES
-_SUBSURFACE_MM = 0.14  # spread of a dot's shadow by scattering in the dermis (σ, mm) [U]
+_SUBSURFACE_MM = 0.18  # spread of a dot's shadow by scattering in the dermis (σ, mm) [U]:
+# calibrated so that healed SMP at full density casts the shadow of shaved hair at 90 FU/cm²
 _HAIR_OPACITY = 0.92
 _BURIED_MM = 1.0  # length of shaft seen through the skin under each hair [U]
 _BURIED_WIDTH_MM = 0.1  # its width, blurred by the epidermis [U]

@@ -1,0 +1,327 @@
+"""``smpstudio simulate`` and ``smpstudio demo``: the whole job, design to documents.
+
+A simulation designs the treatment, places every impression, renders each requested view
+before and after (healed) plus any other requested state, and, given a first session date,
+plans the sessions and writes the plan, its PDF (with the renders) and the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import click
+from PIL import Image
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from smpstudio._design import Design
+from smpstudio._errors import InputError
+from smpstudio.cli._common import stderr_console, stdout_console, write_atomically
+from smpstudio.cli._design import build_design, design_options, print_summary
+from smpstudio.cli._dots import (
+    DEFAULT_HAIR,
+    DEFAULT_SKIN,
+    colour_options,
+    impression_files,
+    place,
+    print_counts,
+)
+from smpstudio.cli._group import cli
+from smpstudio.cli._plan import issued_now, parse_day, plan_files, print_plan
+from smpstudio.colour import load_dilution_table
+from smpstudio.dots import Impressions
+from smpstudio.head import MEASURE_RANGES_MM
+from smpstudio.plan import build_plan
+from smpstudio.render import (
+    PHOTO_VIEWS,
+    RenderState,
+    look_for,
+    parse_state,
+    render_chart,
+    render_view,
+)
+
+__all__ = ["DEMO", "parse_views", "render_files"]
+
+DEFAULT_VIEWS = ("front", "top", "three-quarter")
+DEMO = {"pattern": "norwood-5", "hairline_style": "soft", "seed": 7}
+"""The embedded demo: virtual head M, Norwood 5, soft hairline."""
+MIN_SIZE, MAX_SIZE = 64, 8192
+
+
+def parse_views(text: str) -> tuple[str, ...]:
+    """``front,top`` → the views, each known and listed once (``all`` for every view)."""
+    if text.strip().lower() == "all":
+        return tuple(PHOTO_VIEWS)
+    views = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [v for v in views if v not in PHOTO_VIEWS]
+    if unknown or not views:
+        raise InputError(
+            f"--views {text!r}: unknown view {', '.join(unknown) or '(none given)'}; "
+            f"use a comma list of {', '.join(PHOTO_VIEWS)}, or all"
+        )
+    return views
+
+
+def _states(texts: Sequence[str]) -> tuple[RenderState, ...]:
+    states = [parse_state(part) for text in texts for part in text.split(",") if part.strip()]
+    extra = [s for s in states if s.name not in ("before", "healed")]
+    return tuple({s.label: s for s in extra}.values())
+
+
+def render_files(
+    d: Design,
+    impressions: Impressions,
+    *,
+    skin: str,
+    hair: str,
+    views: Sequence[str],
+    size: int,
+    states: Sequence[RenderState] = (),
+    advance: Any = None,
+) -> dict[str, bytes]:
+    """``before-VIEW.png`` and ``after-VIEW.png`` (healed) for each view, and
+    ``STATE-VIEW.png`` for each extra state (``fresh``, ``year-N``)."""
+    look = look_for(skin, hair)
+    files: dict[str, bytes] = {}
+    jobs: list[tuple[str, RenderState | str]] = [("before", "before"), ("after", "healed")]
+    jobs += [(s.label, s) for s in states]
+    for name in views:
+        for prefix, state in jobs:
+            image = render_view(d, impressions, look, view_name=name, size=size, state=state)
+            files[f"{prefix}-{name}.png"] = _png(image)
+            if advance is not None:
+                advance()
+    return files
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
+def _check_size(size: int) -> int:
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise InputError(f"--size {size} px is outside {MIN_SIZE}–{MAX_SIZE}")
+    return size
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    console = stderr_console()
+    progress = Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("simulating", total=total)
+
+        def step(description: str | None = None) -> None:
+            if description is not None:
+                progress.update(task, description=description)
+            else:
+                progress.advance(task)
+
+        yield step
+
+
+def _simulate(
+    params: dict[str, Any],
+    *,
+    out_dir: Path,
+    skin: str,
+    hair: str,
+    dilution_table: Path | None,
+    views: Sequence[str],
+    size: int,
+    states: Sequence[RenderState],
+    start: dt.date | None,
+) -> None:
+    issued = issued_now()
+    look_for(skin, hair)  # a wrong colour is refused before any work
+    renders = len(views) * (2 + len(states))
+    with _progress(3 + renders + (1 if start else 0)) as step:
+        step("designing")
+        d = build_design(params)
+        step()
+        step("placing impressions")
+        impressions = place(d, skin, hair, dilution_table)
+        chart = render_chart(d)
+        files = {"design.json": d.to_json().encode("utf-8"), "chart.png": _png(chart)}
+        files.update(impression_files(d, impressions))
+        step()
+        step("rendering views")
+        images = render_files(
+            d,
+            impressions,
+            skin=skin,
+            hair=hair,
+            views=views,
+            size=size,
+            states=states,
+            advance=lambda: step(),
+        )
+        files.update(images)
+        plan = None
+        if start is not None:
+            step("planning sessions")
+            plan = build_plan(
+                d,
+                impressions,
+                start=start,
+                skin=skin,
+                hair=hair,
+                shades=load_dilution_table(dilution_table).shades_ml_water,
+            )
+            pdf_images = _pdf_images(images, views)
+            files.update(plan_files(d, plan, issued=issued, images=pdf_images, chart=chart))
+            step()
+        step("writing files")
+        written = write_atomically(out_dir, files)
+        step()
+    print_summary(d, [])
+    print_counts(impressions)
+    if plan is not None:
+        print_plan(plan)
+    for path in written:
+        stdout_console().print(f"wrote {path}")
+
+
+def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str, Image.Image]]:
+    """Before and after of up to two views, for the client's PDF."""
+    images: list[tuple[str, Image.Image]] = []
+    for name in list(views)[:2]:
+        for prefix, caption in (("before", "Before"), ("after", "After, healed")):
+            image = Image.open(BytesIO(files[f"{prefix}-{name}.png"]))
+            images.append((f"{caption} ({name} view)", image))
+    return images
+
+
+@cli.command("simulate")
+@design_options
+@colour_options
+@click.option(
+    "--views",
+    default=",".join(DEFAULT_VIEWS),
+    show_default=True,
+    metavar="V1,V2",
+    help=f"Views to render: {', '.join(PHOTO_VIEWS)}, or all.",
+)
+@click.option(
+    "--size",
+    type=int,
+    default=1024,
+    show_default=True,
+    metavar="PX",
+    help=f"Image width and height ({MIN_SIZE}–{MAX_SIZE} px).",
+)
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    metavar="STATE",
+    help="Also render fresh (day 0) or year-N (faded, N = 0–20); repeatable or a comma list.",
+)
+@click.option(
+    "--start",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date of the first session: also write plan.json, plan.pdf and aftercare.ics.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+def simulate_command(
+    out_dir: Path,
+    skin: str,
+    hair: str,
+    dilution_table: Path | None,
+    views: str,
+    size: int,
+    states: tuple[str, ...],
+    start: str | None,
+    **params: Any,
+) -> None:
+    """Design, place every impression and render the result before and after.
+
+    Writes DIR/before-VIEW.png and DIR/after-VIEW.png (healed) for each view, DIR/STATE-VIEW.png
+    for each extra state, DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils
+    and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics.
+    """
+    _simulate(
+        params,
+        out_dir=out_dir,
+        skin=skin,
+        hair=hair,
+        dilution_table=dilution_table,
+        views=parse_views(views),
+        size=_check_size(size),
+        states=_states(states),
+        start=parse_day(start, "--start") if start else None,
+    )
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("demo"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder.",
+)
+@click.option(
+    "--start",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="First session date (default: the Monday at least a week from today).",
+)
+def demo_command(out_dir: Path, start: str | None) -> None:
+    """Run the main job on the embedded defaults: virtual head M, Norwood 5, soft hairline,
+    light-medium skin, dark-brown hair; renders, dots, stencils and the plan with its PDF
+    and calendar."""
+    params: dict[str, Any] = {
+        "hairline_height_cm": None,
+        "hairline_rule": "fixed",
+        "hairline_shape": None,
+        "hairline_profile": None,
+        "temporal_rise_mm": None,
+        "head_preset": "M",
+        "scars": (),
+        "areata": (),
+        "density": None,
+        "sessions": None,
+        "overrides": (),
+        **DEMO,
+        **dict.fromkeys(MEASURE_RANGES_MM),
+    }
+    _simulate(
+        params,
+        out_dir=out_dir,
+        skin=DEFAULT_SKIN,
+        hair=DEFAULT_HAIR,
+        dilution_table=None,
+        views=DEFAULT_VIEWS,
+        size=1024,
+        states=(parse_state("fresh"), parse_state("year-5")),
+        start=parse_day(start, "--start") if start else _next_monday(),
+    )
+
+
+def _next_monday() -> dt.date:
+    soon = dt.date.today() + dt.timedelta(days=7)
+    return soon + dt.timedelta(days=(7 - soon.weekday()) % 7)
