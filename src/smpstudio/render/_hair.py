@@ -42,6 +42,8 @@ class Stubble:
     roots: FloatArray
     directions: FloatArray
     lengths: FloatArray
+    key: tuple[object, ...] = ()
+    """What the stubble was grown from (pattern, patches, head, scars, edge, seed)."""
     width_mm: float = _SHAFT_MM
 
 
@@ -69,7 +71,7 @@ def _stubble(
     seed: int,
     design: Design,
 ) -> Stubble:
-    del pattern, patches, measures, scars, edge  # the cache key
+    key = (pattern, patches, measures, scars, edge, seed)
     head = design.head
 
     def hair_density(points: FloatArray) -> FloatArray:
@@ -86,7 +88,7 @@ def _stubble(
     roots = head.shape.project(roots + _tangent_jitter(rng, normals, _SPREAD_MM))
     directions = _lean(head, roots, head.shape.normal(roots), rng)
     lengths = _STUBBLE_MM * rng.uniform(0.6, 1.4, size=len(roots))
-    return Stubble(roots, directions, lengths)
+    return Stubble(roots, directions, lengths, key)
 
 
 def _tangent_jitter(rng: np.random.Generator, normals: FloatArray, scale: float) -> FloatArray:

@@ -12,6 +12,7 @@ States: ``before`` (no impressions), ``fresh`` (day 0: darker, twice the size, r
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ from smpstudio.colour import (
 )
 from smpstudio.dots import Impressions
 from smpstudio.head import HeadShape
-from smpstudio.head._views import VIEW_NAMES, view
+from smpstudio.head._views import VIEW_NAMES, View, view
 from smpstudio.render._hair import Stubble, stubble
 from smpstudio.render._kernels import encode_srgb, shade_skin, splat_absorb, splat_cover, splat_tint
 from smpstudio.render._raster import Frame, Geometry, rasterise
@@ -59,6 +60,8 @@ _HAIR_OPACITY = 0.92
 _BURIED_MM = 1.0  # length of shaft seen through the skin under each hair [U]
 _BURIED_WIDTH_MM = 0.1  # its width, blurred by the epidermis [U]
 _BURIED_SHARE = 0.45  # share of the hair colour that shows through [U]
+_RAISED = ("front", "three-quarter")
+_RAISED_RAD = math.radians(25.0)
 _CACHE_MAX_SIZE = 1024  # geometry of larger frames is not kept between renders
 _BACKGROUND = np.array([0.115, 0.118, 0.125], dtype=np.float64)
 _LIGHTS = (0.82, 0.24, 0.16, 0.35, 0.035, 28.0)  # key, fill, ambient, wrap, sheen, shininess
@@ -135,19 +138,50 @@ def look_for(
 
 
 def frame_for(shape: HeadShape, name: str, size: int) -> Frame:
-    """The framing of each view: the scalp and what a client looks at, brows to crown."""
-    top, a, c = shape.b_up, shape.a, shape.c
-    if name == "top":
-        return Frame(view(name), (0.0, 0.0), 1.06 * max(a, c), size)
-    if name in ("front", "three-quarter"):
-        low = -0.12 * shape.b_down  # just under the brows
-        half = 0.55 * max(2.0 * a, top - low)
-        return Frame(view(name), (0.0, (top + low) / 2.0), half, size)
-    if name == "back":
-        low = -0.78 * shape.b_down  # below the nape
-        return Frame(view(name), (0.0, (top + low) / 2.0), 0.54 * max(2.0 * a, top - low), size)
-    low = -0.45 * shape.b_down  # the side: temple, sideburn, above the ear, nape
-    return Frame(view(name), (0.0, (top + low) / 2.0), 0.54 * max(2.0 * c, top - low), size)
+    """The framing of each view: the scalp and what a client looks at.
+
+    ``front`` and ``three-quarter`` look down from 25° above, as a practitioner photographs a
+    hairline, from the brows up; the sides reach the sideburns and the back the nape.
+    """
+    camera = photo_view(name)
+    low = {"front": -0.12, "three-quarter": -0.12, "back": -0.78}.get(name, -0.45)
+    points = _surface_points(shape)
+    keep = points[:, 1] >= low * shape.b_down if name != "top" else np.ones(len(points), bool)
+    keep &= shape.normal(points) @ np.asarray(camera.forward) < 0.0
+    u = points[keep] @ camera.right
+    w = points[keep] @ np.asarray(camera.up)
+    half = 0.53 * max(float(np.ptp(u)), float(np.ptp(w)))
+    centre = ((float(u.max()) + float(u.min())) / 2.0, (float(w.max()) + float(w.min())) / 2.0)
+    return Frame(camera, centre, half, size)
+
+
+def photo_view(name: str) -> View:
+    """The camera of a photo view: the orthographic view, raised for front and three-quarter."""
+    base = view(name)
+    if name not in _RAISED:
+        return base
+    f = np.asarray(base.forward) * math.cos(_RAISED_RAD) + np.array(
+        [0.0, -math.sin(_RAISED_RAD), 0.0]
+    )
+    f /= np.linalg.norm(f)
+    up = np.array([0.0, 1.0, 0.0]) - f[1] * f
+    up /= np.linalg.norm(up)
+    return View(name, _triple(f), _triple(up))
+
+
+def _triple(v: FloatArray) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+@lru_cache(maxsize=8)
+def _surface_points(shape: HeadShape) -> FloatArray:
+    k = np.arange(6000) + 0.5
+    polar = np.arccos(1.0 - 2.0 * k / 6000)
+    azimuth = math.pi * (1.0 + 5.0**0.5) * k
+    directions = np.column_stack(
+        [np.sin(polar) * np.cos(azimuth), np.cos(polar), np.sin(polar) * np.sin(azimuth)]
+    )
+    return np.asarray(shape.project(directions), dtype=np.float64)
 
 
 def render_view(
@@ -188,12 +222,44 @@ def render_view(
         raise InputError(f"the {moment.label} state needs the impressions")
     seed = design.inputs["seed"] if seed is None else seed
     frame = frame_for(design.head.shape, view_name, size)
-    geometry = _geometry(design.head.shape, view_name, size)
-    image = _shade(geometry, frame, look, seed)
+    hair = stubble(design, seed=seed)
+    image = _base(design, hair, look, frame, view_name, seed)
     if moment.name != "before" and impressions is not None:
         _draw_impressions(image, frame, design, impressions, look, moment)
-    _draw_stubble(image, frame, design, stubble(design, seed=seed), look)
+    _draw_cut_hair(image, frame, design, hair, look)
     return Image.fromarray(encode_srgb(image), "RGB")
+
+
+_BASES: OrderedDict[tuple[object, ...], Float32Array] = OrderedDict()
+_BASES_KEPT = 6
+
+
+def _base(
+    design: Design, hair: Stubble, look: Look, frame: Frame, view_name: str, seed: int
+) -> Float32Array:
+    """The lit skin with the shadow of the shaved hair under it: the same for every state
+    and every impression set, so the live designer keeps the last few (frames ≤ 1024 px)."""
+    shape = design.head.shape
+    key = (
+        shape,
+        view_name,
+        frame.size,
+        look.skin_linear.tobytes(),
+        look.hair_linear.tobytes(),
+        seed,
+        hair.key,
+    )
+    cached = _BASES.get(key)
+    if cached is not None:
+        _BASES.move_to_end(key)
+        return cached.copy()
+    image = _shade(_geometry(shape, view_name, frame.size), frame, look, seed)
+    _draw_buried_hair(image, frame, design, hair, look)
+    if frame.size <= _CACHE_MAX_SIZE:
+        _BASES[key] = image.copy()
+        while len(_BASES) > _BASES_KEPT:
+            _BASES.popitem(last=False)
+    return image
 
 
 def _geometry(shape: HeadShape, view_name: str, size: int) -> Geometry:
@@ -304,15 +370,14 @@ def _scar_speed(look: Look) -> float:
     return scarred.speed
 
 
-def _draw_stubble(
+def _draw_buried_hair(
     image: Float32Array, frame: Frame, design: Design, hair: Stubble, look: Look
 ) -> None:
-    """Each hair twice: its shaft under the skin, seen through the epidermis as a soft grey
-    streak (what gives a shaved head its shadow), then the cut stubble above the skin."""
+    """Each hair's shaft under the skin, seen through the epidermis as a soft grey streak:
+    what gives a shaved head its shadow."""
     if len(hair.roots) == 0:
         return
-    normals = design.head.shape.normal(hair.roots)
-    cos = -(normals @ np.asarray(frame.view.forward))
+    cos = -(design.head.shape.normal(hair.roots) @ np.asarray(frame.view.forward))
     facing = cos > 0.0
     buried = hair.roots - hair.directions * (_BURIED_MM / 2.0)
     centres, cov, area = _segment_splats(
@@ -327,6 +392,16 @@ def _draw_stubble(
         np.ascontiguousarray(area[facing]),
         np.ascontiguousarray(strength[facing]),
     )
+
+
+def _draw_cut_hair(
+    image: Float32Array, frame: Frame, design: Design, hair: Stubble, look: Look
+) -> None:
+    """The cut stubble above the skin, over everything."""
+    if len(hair.roots) == 0:
+        return
+    cos = -(design.head.shape.normal(hair.roots) @ np.asarray(frame.view.forward))
+    facing = cos > 0.0
     mid = hair.roots + hair.directions * (hair.lengths / 2.0)[:, None]
     centres, cov, area = _segment_splats(
         frame, mid, hair.directions, hair.lengths, hair.width_mm, cos

@@ -1,0 +1,101 @@
+"""Render the gallery: Monk tones 1–10, Norwood stages, hairline styles and states.
+
+Run with ``make gallery``; every sheet is written to this folder. Look at each one after a
+change to the renderer, the colour model or the impression engine.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+import smpstudio
+from smpstudio.colour import MONK_SWATCHES
+from smpstudio.dots import dilution_rule, place_impressions
+from smpstudio.render import look_for, render_view
+
+OUT = Path(__file__).resolve().parent
+TILE = 384
+FONT = Path(smpstudio.__file__).parent / "render" / "fonts" / "DejaVuSans.ttf"
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.truetype(str(FONT), size) if FONT.exists() else ImageFont.load_default()
+
+
+def _sheet(tiles: list[tuple[str, Image.Image]], columns: int, title: str) -> Image.Image:
+    rows = -(-len(tiles) // columns)
+    label_h, title_h = 28, 40
+    sheet = Image.new("RGB", (columns * TILE, title_h + rows * (TILE + label_h)), (245, 243, 240))
+    draw = ImageDraw.Draw(sheet)
+    draw.text((10, 8), title, fill=(30, 30, 30), font=_font(20))
+    for i, (label, image) in enumerate(tiles):
+        x, y = (i % columns) * TILE, title_h + (i // columns) * (TILE + label_h)
+        draw.text((x + 8, y + 4), label, fill=(30, 30, 30), font=_font(15))
+        sheet.paste(image.resize((TILE, TILE), Image.Resampling.LANCZOS), (x, y + label_h))
+    return sheet
+
+
+def _render(d: smpstudio.Design, skin: str, hair: str, view: str, state: str) -> Image.Image:
+    dots = place_impressions(d, dilution=dilution_rule(skin, hair))
+    return render_view(d, dots, look_for(skin, hair), view_name=view, size=768, state=state)
+
+
+def monk_tones() -> Image.Image:
+    d = smpstudio.design(pattern="norwood-5", hairline="soft", seed=7)
+    tiles = []
+    for k, skin in enumerate(MONK_SWATCHES, start=1):
+        hair = "black" if k >= 6 else "dark-brown"
+        tiles.append((f"Monk {k} {skin}, {hair}: healed", _render(d, skin, hair, "top", "healed")))
+    return _sheet(tiles, 5, "Norwood 5, soft hairline, healed, top view, Monk Skin Tone 1–10")
+
+
+def norwood_stages() -> Image.Image:
+    tiles = []
+    for stage in ("norwood-2", "norwood-3", "norwood-4", "norwood-5", "norwood-6", "norwood-7"):
+        d = smpstudio.design(pattern=stage, hairline="medium", seed=3)
+        tiles.append(
+            (f"{stage}: before", _render(d, MONK_SWATCHES[4], "dark-brown", "top", "before"))
+        )
+        tiles.append(
+            (f"{stage}: healed", _render(d, MONK_SWATCHES[4], "dark-brown", "top", "healed"))
+        )
+    return _sheet(tiles, 4, "Norwood stages before and healed, medium hairline, Monk 5, top view")
+
+
+def hairline_styles() -> Image.Image:
+    tiles = []
+    for style in ("soft", "broken", "medium", "defined"):
+        d = smpstudio.design(pattern="norwood-4", hairline=style, seed=2)
+        for view in ("front", "three-quarter"):
+            tiles.append(
+                (f"{style}: {view}", _render(d, MONK_SWATCHES[2], "dark-brown", view, "healed"))
+            )
+    return _sheet(tiles, 4, "Hairline styles, Norwood 4, Monk 3, healed")
+
+
+def states() -> Image.Image:
+    d = smpstudio.design(pattern="norwood-6", hairline="soft", seed=5, scars=["fut"])
+    tiles = []
+    for state in ("before", "fresh", "healed", "year-3", "year-6", "year-10"):
+        for view in ("top", "back"):
+            tiles.append((f"{state}: {view}", _render(d, MONK_SWATCHES[3], "brown", view, state)))
+    return _sheet(tiles, 4, "Norwood 6 with an FUT scar, Monk 4: before, fresh, healed, faded")
+
+
+def main() -> int:
+    for name, make in (
+        ("monk-tones", monk_tones),
+        ("norwood-stages", norwood_stages),
+        ("hairline-styles", hairline_styles),
+        ("states", states),
+    ):
+        make().save(OUT / f"{name}.png", optimize=True)
+        print(f"wrote {OUT / f'{name}.png'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
