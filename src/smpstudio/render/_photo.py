@@ -223,20 +223,21 @@ def render_view(
     seed = design.inputs["seed"] if seed is None else seed
     frame = frame_for(design.head.shape, view_name, size)
     hair = stubble(design, seed=seed)
-    image = _base(design, hair, look, frame, view_name, seed)
+    image, cut_hair = _base(design, hair, look, frame, view_name, seed)
     if moment.name != "before" and impressions is not None:
         _draw_impressions(image, frame, design, impressions, look, moment)
-    _draw_cut_hair(image, frame, design, hair, look)
+    _draw_cut_hair(image, cut_hair)
     return Image.fromarray(encode_srgb(image), "RGB")
 
 
-_BASES: OrderedDict[tuple[object, ...], Float32Array] = OrderedDict()
+_Splats = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+_BASES: OrderedDict[tuple[object, ...], tuple[Float32Array, _Splats]] = OrderedDict()
 _BASES_KEPT = 6
 
 
 def _base(
     design: Design, hair: Stubble, look: Look, frame: Frame, view_name: str, seed: int
-) -> Float32Array:
+) -> tuple[Float32Array, _Splats]:
     """The lit skin with the shadow of the shaved hair under it: the same for every state
     and every impression set, so the live designer keeps the last few (frames ≤ 1024 px)."""
     shape = design.head.shape
@@ -252,14 +253,15 @@ def _base(
     cached = _BASES.get(key)
     if cached is not None:
         _BASES.move_to_end(key)
-        return cached.copy()
+        return cached[0].copy(), cached[1]
     image = _shade(_geometry(shape, view_name, frame.size), frame, look, seed)
     _draw_buried_hair(image, frame, design, hair, look)
+    cut_hair = _cut_hair_splats(frame, design, hair, look)
     if frame.size <= _CACHE_MAX_SIZE:
-        _BASES[key] = image.copy()
+        _BASES[key] = (image.copy(), cut_hair)
         while len(_BASES) > _BASES_KEPT:
             _BASES.popitem(last=False)
-    return image
+    return image, cut_hair
 
 
 def _geometry(shape: HeadShape, view_name: str, size: int) -> Geometry:
@@ -394,12 +396,11 @@ def _draw_buried_hair(
     )
 
 
-def _draw_cut_hair(
-    image: Float32Array, frame: Frame, design: Design, hair: Stubble, look: Look
-) -> None:
-    """The cut stubble above the skin, over everything."""
+def _cut_hair_splats(frame: Frame, design: Design, hair: Stubble, look: Look) -> _Splats:
+    """Screen splats of the cut stubble facing the camera (kept with the base)."""
     if len(hair.roots) == 0:
-        return
+        empty = np.zeros((0, 3))
+        return empty[:, :2].copy(), empty, np.zeros(0), empty
     cos = -(design.head.shape.normal(hair.roots) @ np.asarray(frame.view.forward))
     facing = cos > 0.0
     mid = hair.roots + hair.directions * (hair.lengths / 2.0)[:, None]
@@ -407,14 +408,18 @@ def _draw_cut_hair(
         frame, mid, hair.directions, hair.lengths, hair.width_mm, cos
     )
     colour = np.broadcast_to(look.hair_linear, (len(cos), 3))
-    splat_cover(
-        image,
+    return (
         np.ascontiguousarray(centres[facing]),
         np.ascontiguousarray(cov[facing]),
         np.ascontiguousarray(area[facing]),
         np.ascontiguousarray(colour[facing]),
-        _HAIR_OPACITY,
     )
+
+
+def _draw_cut_hair(image: Float32Array, splats: _Splats) -> None:
+    """The cut stubble above the skin, over everything."""
+    if len(splats[0]):
+        splat_cover(image, *splats, _HAIR_OPACITY)
 
 
 def _segment_splats(
