@@ -3,6 +3,7 @@
 #   make test    install, then lint + type check + every test
 #   make bench   install, then the benchmarks (docs/performance.md)
 #   make lint    ruff + mypy --strict
+#   make serve   install, then the web studio on http://127.0.0.1:8000 (first run: the owner)
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -10,12 +11,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONSTRAINTS := requirements/constraints.txt
-# Debian packages the project needs, installed by `make` when run as root (none yet for the core).
-DEBIAN_PACKAGES :=
+# Debian packages the project needs, installed by `make` when run as root: Chromium and its
+# driver for the web studio's browser tests (Playwright drives /usr/bin/chromium), and
+# the PostgreSQL client (pg_dump / pg_restore for `smpstudio db backup|restore`).
+DEBIAN_PACKAGES := chromium chromium-driver postgresql-client
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint typecheck format bench clean debian-packages
+.PHONY: install demo test lint typecheck format bench clean debian-packages serve gallery
 
 install: $(STAMP)
 
@@ -33,7 +36,13 @@ debian-packages:
 	fi
 
 demo: install
-	$(BIN)/smpstudio demo --out demo-out
+	$(BIN)/smpstudio demo --out demo
+
+gallery: install
+	$(BIN)/python docs/gallery/make_gallery.py
+
+serve: install
+	$(BIN)/smpstudio serve
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -19,7 +19,16 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from benchmarks import clinic_db, design_core, dots_head, dots_peers, dots_sessions  # noqa: E402
+from benchmarks import (  # noqa: E402
+    clinic_db,
+    design_core,
+    dots_head,
+    dots_peers,
+    dots_sessions,
+    photo,
+    render,
+    web,
+)
 from benchmarks._timing import peak_rss_mb  # noqa: E402
 
 
@@ -59,8 +68,18 @@ def main() -> int:
     sections += ["## Impressions on the head\n", dots_head.markdown(head), ""]
     sections += ["## Design core (median after warm-up)\n", "| what | result |", "|---|---|"]
     sections += [f"| {name} | {value} |" for name, value in design_core.run()]
+    renders = render.run()
+    sections += [
+        "",
+        "## Photoreal renderer beside Pillow and matplotlib\n",
+        render.markdown(renders),
+    ]
     clinic = clinic_db.run()
     sections += ["", "## Clinic database (SQLite and PostgreSQL)\n", clinic_db.markdown(clinic)]
+    photos = photo.run()
+    sections += ["", "## Client photo: analyze + simulate (12 MP)\n", photo.markdown(photos)]
+    studio = web.run()
+    sections += ["", "## Web studio (live preview, sign-in to first paint)\n", web.markdown(studio)]
     sections.append(
         f"\nPeak RSS of the benchmark process: {peak_rss_mb():.0f} MB; "
         f"wall time {time.time() - started:.0f} s."
@@ -72,7 +91,15 @@ def main() -> int:
     (out / "report.md").write_text(report)
     (out / "results.json").write_text(
         json.dumps(
-            {"peers": peer_rows, "sessions": sessions, "head": head, "clinic": clinic},
+            {
+                "peers": peer_rows,
+                "sessions": sessions,
+                "head": head,
+                "render": renders,
+                "clinic": clinic,
+                "photo": photos,
+                "web": studio,
+            },
             indent=1,
             default=float,
         )

@@ -18,6 +18,7 @@ PACKAGES = [
     "smpstudio.clinic",
     "smpstudio.plan",
     "smpstudio.reports",
+    "smpstudio.web",
 ]
 
 

@@ -12,6 +12,8 @@ says what is wrong and how to fix it, in one line::
         ├── SettingError                    unknown setting or value out of its range
         ├── ColourError                     malformed colour, unreadable image, bad region
         │                                   or dilution table
+        ├── PhotoError                      photo refused (format, size, damage), no face,
+        │                                   bad landmark, scale, hairline or mask
         ├── ClinicError                     clinic record refused: invalid value, unknown
         │                                   record, booking conflict, unusable database
         └── PlanError                       impossible dates, spacing, session count,
@@ -29,6 +31,7 @@ __all__ = [
     "HeadMeasureError",
     "InputError",
     "PatternError",
+    "PhotoError",
     "PlanError",
     "ScarError",
     "SettingError",
@@ -66,6 +69,11 @@ class SettingError(InputError):
 
 class ColourError(InputError):
     """Malformed colour, unreadable or oversized image, bad region or dilution table."""
+
+
+class PhotoError(InputError):
+    """Photo refused (format, size, damage), no face found, or a bad landmark, scale, hairline
+    or correction mask."""
 
 
 class ClinicError(InputError):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import click
 
 from smpstudio._errors import SmpError
-from smpstudio.cli import _db, _design, _dots, _info, _plan, _simulate, _skin  # noqa: F401  (commands register on import)
+from smpstudio.cli import _db, _design, _dots, _info, _photo, _plan, _serve, _simulate, _skin  # noqa: F401  (commands register on import)
 from smpstudio.cli._common import one_line
 from smpstudio.cli._group import cli
 

@@ -19,6 +19,7 @@ patient data and photos is appended to the clinic's hash-chained audit log in th
 transaction. Schema, guarantees and operations: ``docs/clinic.md``.
 """
 
+from smpstudio.clinic._accounts import ROLES, Accounts, SignedIn, User, WebSession
 from smpstudio.clinic._audit import AuditProblem, AuditReport, verify_chains
 from smpstudio.clinic._candidacy import (
     CONTRAINDICATION_KEYS,
@@ -93,8 +94,10 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PLAN_STATUSES",
     "RETENTION_ZONES",
+    "ROLES",
     "SQLITE_PRAGMAS",
     "STAGES",
+    "Accounts",
     "AuditEntry",
     "AuditProblem",
     "AuditReport",
@@ -128,10 +131,13 @@ __all__ = [
     "SessionNeedleLot",
     "SessionPigment",
     "SessionRecord",
+    "SignedIn",
     "Slot",
     "TimeOff",
     "TraceHit",
     "TreatmentPlan",
+    "User",
+    "WebSession",
     "backup_database",
     "check_database",
     "evaluate_candidacy",

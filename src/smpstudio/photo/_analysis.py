@@ -1,0 +1,458 @@
+"""The whole photo pipeline: landmarks, scale, hairline, regions and skin; then SMP on it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from smpstudio._errors import PhotoError
+from smpstudio._types import BoolArray, FloatArray, UInt8Array
+from smpstudio.colour import (
+    FITZPATRICK_NOTE,
+    FadeConditions,
+    PigmentModel,
+    SkinTone,
+    mean_linear_rgb,
+    skin_tone,
+    skin_tone_from_linear,
+)
+from smpstudio.dots import DilutionRule
+from smpstudio.photo._cv import opencv
+from smpstudio.photo._hairline import HairlineProposal, hairline_from_points, propose_hairline
+from smpstudio.photo._ingest import Photo
+from smpstudio.photo._landmarks import REQUIRED_LANDMARKS, FaceLandmarks, face_landmarks
+from smpstudio.photo._render import (
+    PhotoImpressions,
+    PhotoTreatment,
+    place_on_photo,
+    render_on_photo,
+    side_by_side,
+)
+from smpstudio.photo._scale import (
+    DEFAULT_IPD_MM,
+    Scale,
+    scale_from_calibration,
+    scale_from_head_width,
+    scale_from_landmarks,
+    scale_given,
+)
+from smpstudio.photo._segment import Correction, Segmentation, segment_photo
+
+__all__ = [
+    "PhotoAnalysis",
+    "PhotoEdits",
+    "PhotoSimulation",
+    "analyze_photo",
+    "simulate_photo",
+]
+
+_MIN_SKIN_PX = 200  # working pixels of bare scalp needed to measure the skin there
+_FACE_HEIGHT_MM = (85.0, 170.0)  # plausible glabella–menton heights (mm) [U]
+
+
+@dataclass(frozen=True)
+class PhotoEdits:
+    """What the practitioner corrected by hand; every field is optional.
+
+    Attributes
+    ----------
+    landmarks : dict
+        Landmark name → ``(x, y)`` pixels, replacing detected points.
+    ipd_mm : float
+        The client's interpupillary distance (default 63 mm).
+    mm_per_px : float, optional
+        The scale, given directly.
+    calibration : tuple, optional
+        ``((x1, y1), (x2, y2), mm)``: two points a known distance apart.
+    hairline : (N, 2) array, optional
+        A hairline drawn by hand (pixels), replacing the proposal.
+    hairline_rule : str, optional
+        ``thirds`` or ``height`` (with ``hairline_height_mm``), instead of the design's.
+    hairline_height_mm : float, optional
+        Height of the mid-frontal point above the glabella as seen on the photo (mm).
+    mid_frontal, temporal_right, temporal_left : tuple, optional
+        Key points of the proposal moved by hand (pixels).
+    corrections : tuple of Correction
+        Region corrections (masks, polygons, brush strokes), applied in order.
+    """
+
+    landmarks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    ipd_mm: float = DEFAULT_IPD_MM
+    mm_per_px: float | None = None
+    calibration: tuple[tuple[float, float], tuple[float, float], float] | None = None
+    hairline: FloatArray | None = None
+    hairline_rule: str | None = None
+    hairline_height_mm: float | None = None
+    mid_frontal: tuple[float, float] | None = None
+    temporal_right: tuple[float, float] | None = None
+    temporal_left: tuple[float, float] | None = None
+    corrections: tuple[Correction, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class PhotoAnalysis:
+    """Everything read from one photo (see :func:`analyze_photo`)."""
+
+    photo: Photo
+    landmarks: FaceLandmarks | None
+    scale: Scale | None
+    hairline: HairlineProposal | None
+    segmentation: Segmentation
+    skin: SkinTone | None
+    skin_measured_on: str | None
+    warnings: tuple[str, ...]
+
+    @property
+    def mm_per_px(self) -> float | None:
+        return None if self.scale is None else self.scale.mm_per_px
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``smpstudio analyze``."""
+        photo = self.photo
+        areas = self.segmentation.areas_px()
+        marks = self.landmarks
+        return {
+            "image": {
+                "width": photo.width,
+                "height": photo.height,
+                "view": photo.view,
+                "format": photo.source_format,
+                "orientation_applied": photo.orientation,
+                "metadata_removed": list(photo.removed_metadata),
+            },
+            "landmarks_px": None if marks is None else marks.to_dict(),
+            "landmarks_source": None
+            if marks is None
+            else {"detector": marks.detector, **{k: marks.source[k] for k in marks.to_dict()}},
+            "mm_per_px": None if self.scale is None else round(self.scale.mm_per_px, 5),
+            "scale": None if self.scale is None else self.scale.to_dict(),
+            "hairline_proposal_px": None if self.hairline is None else self.hairline.to_dict(),
+            "regions_px": areas,
+            "regions_cm2": self._areas_cm2(areas),
+            "skin": None if self.skin is None else _skin_fields(self.skin, self.skin_measured_on),
+            "warnings": list(self.warnings),
+        }
+
+    def _areas_cm2(self, areas: dict[str, int]) -> dict[str, float] | None:
+        if self.scale is None:
+            return None
+        per = self.scale.mm_per_px**2 / 100.0
+        return {name: round(value * per, 1) for name, value in areas.items()}
+
+
+def _skin_fields(tone: SkinTone, where: str | None) -> dict[str, Any]:
+    """The fields of ``smpstudio skin``, plus where on the photo the skin was measured."""
+    return {
+        "source": "photo",
+        "measured_on": where,
+        "hex": tone.hex,
+        "L": round(tone.L, 2),
+        "a": round(tone.a, 2),
+        "b": round(tone.b, 2),
+        "ita": round(tone.ita, 2),
+        "ita_class": tone.ita_class,
+        "monk": tone.monk,
+        "monk_delta_e": round(tone.monk_delta_e, 2),
+        "fitzpatrick_estimate": tone.fitzpatrick_estimate,
+        "fitzpatrick_note": FITZPATRICK_NOTE,
+    }
+
+
+def analyze_photo(
+    photo: Photo,
+    *,
+    edits: PhotoEdits | None = None,
+    treatment: PhotoTreatment | None = None,
+    detect: bool = True,
+) -> PhotoAnalysis:
+    """Landmarks, scale, hairline proposal, regions and skin tone of a photo.
+
+    Parameters
+    ----------
+    photo
+        An ingested photo (:func:`~smpstudio.photo.ingest_photo`).
+    edits
+        Hand corrections (landmarks, scale, hairline, region masks).
+    treatment
+        The design's treatment (hairline rule and height, head size, coverage
+        thresholds); the default soft treatment when omitted.
+    detect
+        Run the face-landmark detector on frontal photos.
+
+    Examples
+    --------
+    >>> from skimage import data
+    >>> analysis = analyze_photo(Photo.from_array(data.astronaut()))
+    >>> analysis.landmarks.detector, round(analysis.mm_per_px, 2)
+    ('mediapipe-face-mesh', 1.46)
+    >>> analysis.hairline.rule, analysis.skin.ita_class
+    ('thirds', 'light')
+    """
+    edits = edits or PhotoEdits()
+    treatment = treatment or PhotoTreatment()
+    notes: list[str] = []
+    marks = face_landmarks(photo, overrides=edits.landmarks, detect=detect)
+    if marks is not None:
+        notes += marks.pose_warnings()
+    scale = _scale(marks, edits)
+    hairline = _hairline(photo, marks, scale, edits, treatment)
+    seg = segment_photo(
+        photo,
+        landmarks=marks,
+        hairline=hairline,
+        mm_per_px=None if scale is None else scale.mm_per_px,
+        corrections=edits.corrections,
+        coverage_bald_below=treatment.coverage_bald_below,
+        coverage_hair_from=treatment.coverage_hair_from,
+    )
+    if scale is None:
+        scale = _head_width_scale(seg, photo.view, treatment)
+        if scale is not None:
+            notes.append(
+                "scale estimated from the head's width (no face): give --mm-per-px or a "
+                "--calibrate ruler for a measured one"
+            )
+    notes += _plausibility(marks, scale)
+    tone, where = _measure_skin(photo, seg, marks, hairline)
+    if not seg.mask("scalp", "thinning").any():
+        notes.append("no bald or thinning scalp found: correct the regions if there is some")
+    return PhotoAnalysis(photo, marks, scale, hairline, seg, tone, where, tuple(notes))
+
+
+def _scale(marks: FaceLandmarks | None, edits: PhotoEdits) -> Scale | None:
+    if edits.calibration is not None:
+        start, end, mm = edits.calibration
+        return scale_from_calibration(start, end, mm)
+    if edits.mm_per_px is not None:
+        return scale_given(edits.mm_per_px)
+    if marks is not None and marks.has("right_pupil", "left_pupil"):
+        return scale_from_landmarks(marks, ipd_mm=edits.ipd_mm)
+    return None
+
+
+def _head_width_scale(seg: Segmentation, view: str, treatment: PhotoTreatment) -> Scale | None:
+    head = seg.mask("scalp", "thinning", "hair")
+    cols = np.flatnonzero(head.any(axis=0))
+    if len(cols) < 10:
+        return None
+    width_px = (cols[-1] - cols[0] + 1) / seg.zoom
+    across = treatment.head_length_mm if view in ("left", "right") else treatment.head_breadth_mm
+    try:
+        return scale_from_head_width(width_px, width_mm=across)
+    except PhotoError:
+        return None
+
+
+def _hairline(
+    photo: Photo,
+    marks: FaceLandmarks | None,
+    scale: Scale | None,
+    edits: PhotoEdits,
+    treatment: PhotoTreatment,
+) -> HairlineProposal | None:
+    mm = None if scale is None else scale.mm_per_px
+    if edits.hairline is not None:
+        return hairline_from_points(edits.hairline, marks=marks, mm_per_px=mm, size=photo.size)
+    if marks is None or not marks.has(*REQUIRED_LANDMARKS):
+        if photo.view == "frontal" and marks is not None:
+            missing = [n for n in REQUIRED_LANDMARKS if n not in marks.points]
+            raise PhotoError(
+                f"the hairline proposal needs {', '.join(missing)}: place them by hand "
+                "(--landmark NAME=X,Y) or draw the hairline (--hairline)"
+            )
+        return None
+    rule = edits.hairline_rule or treatment.hairline_rule
+    height = edits.hairline_height_mm
+    if height is None and rule == "height":
+        height = treatment.hairline_height_mm
+    if rule == "height" and (height is None or mm is None):
+        rule, height = "thirds", None
+    return propose_hairline(
+        marks,
+        mm_per_px=mm,
+        rule=rule,
+        height_mm=height,
+        temporal_rise_mm=treatment.temporal_rise_mm,
+        shape=treatment.hairline_shape,
+        widows_peak_mm=treatment.widows_peak_mm,
+        mid_frontal=edits.mid_frontal,
+        temporal_right=edits.temporal_right,
+        temporal_left=edits.temporal_left,
+    )
+
+
+def _plausibility(marks: FaceLandmarks | None, scale: Scale | None) -> list[str]:
+    if marks is None or scale is None or not marks.has("glabella", "menton"):
+        return []
+    height = float(np.hypot(*(marks["glabella"] - marks["menton"]))) * scale.mm_per_px
+    lo, hi = _FACE_HEIGHT_MM
+    if lo <= height <= hi:
+        return []
+    return [
+        f"the scale makes the face {height:.0f} mm from glabella to chin (adults: about "
+        f"{lo:.0f}–{hi:.0f}): check the pupils, the interpupillary distance or the calibration"
+    ]
+
+
+def _measure_skin(
+    photo: Photo,
+    seg: Segmentation,
+    marks: FaceLandmarks | None,
+    hairline: HairlineProposal | None,
+) -> tuple[SkinTone | None, str | None]:
+    """Skin tone on the bare scalp when there is enough of it, else on the forehead."""
+    scalp = seg.mask("scalp")
+    if int(scalp.sum()) >= _MIN_SKIN_PX:
+        return _tone_of(photo.pixels, scalp), "scalp"
+    face = seg.mask("face")
+    if seg.skin is not None:
+        face &= seg.skin
+    if marks is not None and marks.has("right_brow", "left_brow", "glabella"):
+        brows = max(
+            float(np.dot(marks[n] - marks["glabella"], marks.up))
+            for n in ("right_brow", "left_brow")
+        )
+        rows, cols = face.shape
+        yy, xx = np.mgrid[0:rows, 0:cols]
+        g = marks["glabella"] * seg.zoom
+        t = (xx - g[0]) * marks.up[0] + (yy - g[1]) * marks.up[1]
+        s = (xx - g[0]) * marks.across[0] + (yy - g[1]) * marks.across[1]
+        half = 0.5 * float(np.hypot(*(marks["left_canthus"] - marks["right_canthus"]))) * seg.zoom
+        forehead = face & (t > (brows + 4.0) * seg.zoom) & (np.abs(s) < half)
+        if int(forehead.sum()) >= 20:
+            return _tone_of(photo.pixels, forehead), "forehead"
+    if int(face.sum()) >= 20:
+        return _tone_of(photo.pixels, face), "face"
+    return None, None
+
+
+def _tone_of(pixels: UInt8Array, work_mask: BoolArray) -> SkinTone:
+    cv2 = opencv()
+
+    height, width = pixels.shape[:2]
+    full = cv2.resize(work_mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+    chosen = pixels[full > 0]
+    return skin_tone_from_linear(mean_linear_rgb(chosen))
+
+
+@dataclass(frozen=True, eq=False)
+class PhotoSimulation:
+    """Before and after images of a photo and the impressions drawn on it."""
+
+    before: UInt8Array
+    after: UInt8Array
+    impressions: PhotoImpressions
+    hairline: HairlineProposal | None
+
+    def side_by_side(self, *, max_height: int = 2048) -> UInt8Array:
+        return side_by_side(self.before, self.after, max_height=max_height)
+
+
+def simulate_photo(
+    analysis: PhotoAnalysis,
+    *,
+    treatment: PhotoTreatment,
+    dilution: DilutionRule,
+    seed: int = 0,
+    state: str = "healed",
+    years: float = 0.0,
+    session: int | None = None,
+    skin: str | SkinTone | None = None,
+    model: PigmentModel | None = None,
+    conditions: FadeConditions | None = None,
+) -> PhotoSimulation:
+    """Place the impressions in the photo's treatment region and render them.
+
+    Parameters
+    ----------
+    analysis
+        The photo's analysis; it needs a scale.
+    treatment
+        Density, sessions, hairline style and dot sizes (:meth:`PhotoTreatment.from_design`).
+    dilution
+        Each dot's dilution from its zone, session and tone
+        (:func:`smpstudio.dots.dilution_rule`).
+    seed
+        Seed of the blue noise, the hairline's irregularity and the dot sizes.
+    state
+        ``healed`` (default), ``fresh`` or ``year`` (with ``years``).
+    session
+        Show the result after this session (cumulative); after the last by default.
+    skin
+        The skin colour whose chromaticity separates sheen from skin; the measured one by
+        default.
+
+    Examples
+    --------
+    >>> from smpstudio.dots import dilution_rule
+    >>> yy, xx = np.mgrid[0:200, 0:200]
+    >>> crown = (xx - 100) ** 2 + (yy - 100) ** 2 < 80**2          # a bald crown from above
+    >>> pixels = np.where(crown[..., None], [200, 160, 128], [40, 42, 48]).astype(np.uint8)
+    >>> analysis = analyze_photo(Photo.from_array(pixels, view="top"),
+    ...                          edits=PhotoEdits(mm_per_px=0.5))
+    >>> sim = simulate_photo(analysis, treatment=PhotoTreatment(),
+    ...                      dilution=dilution_rule(analysis.skin, "brown"), seed=1)
+    >>> 6000 < len(sim.impressions) < 8000, sim.after.shape  # 50 cm² seen; more on the dome
+    (True, (200, 200, 3))
+    """
+    if analysis.scale is None:
+        raise PhotoError(
+            "SMP on a photo needs its scale: give --mm-per-px, a --calibrate ruler, or a "
+            "frontal photo where the pupils are found"
+        )
+    mm = analysis.scale.mm_per_px
+    line = analysis.hairline
+    if line is not None:
+        line = line.irregular(
+            mm_per_px=mm,
+            macro_mm=treatment.macro_mm,
+            macro_wavelength_mm=treatment.macro_wavelength_mm,
+            micro_mm=treatment.micro_mm,
+            micro_wavelength_mm=treatment.micro_wavelength_mm,
+            seed=seed,
+        )
+    marks = analysis.landmarks
+    glabella = marks["glabella"] if marks is not None and marks.has("glabella") else None
+    dots = place_on_photo(
+        analysis.segmentation,
+        hairline=line,
+        glabella=glabella,
+        mm_per_px=mm,
+        treatment=treatment,
+        dilution=dilution,
+        seed=seed,
+    )
+    if session is not None:
+        if not 1 <= session <= len(treatment.session_fractions):
+            raise PhotoError(
+                f"session {session} does not exist: the plan has "
+                f"{len(treatment.session_fractions)} sessions"
+            )
+        dots = dots.upto(session)
+    tone = _chromaticity_skin(analysis, skin)
+    after = render_on_photo(
+        analysis.photo.pixels,
+        dots,
+        mm_per_px=mm,
+        skin_linear=tone,
+        state=state,
+        years=years,
+        model=model,
+        conditions=conditions,
+    )
+    return PhotoSimulation(np.asarray(analysis.photo.pixels), after, dots, line)
+
+
+def _chromaticity_skin(analysis: PhotoAnalysis, skin: str | SkinTone | None) -> FloatArray:
+    from smpstudio.colour import lab_to_srgb, srgb_to_linear
+
+    if analysis.skin is not None:
+        tone = analysis.skin
+    elif skin is not None:
+        tone = skin_tone(skin) if isinstance(skin, str) else skin
+    else:
+        tone = skin_tone("#d7bd96")
+    return np.asarray(srgb_to_linear(lab_to_srgb(tone.lab)), dtype=np.float64)

@@ -1,0 +1,352 @@
+"""A hairline proposal on a frontal photo, from facial thirds and the lateral canthus lines.
+
+The face's own axes are used (``across`` along the eye line, ``up`` perpendicular to it), so
+a tilted head gets a tilted hairline. The mid-frontal point sits on the midline through the
+glabella, one upper facial third above it — half the glabella–menton height, the mean of
+the middle and lower thirds (domain reference §2.1) — or at a given height. The temporal
+points stand on the vertical lines through the lateral canthi (the fronto-temporal angle
+stays on the lateral epicanthal line, §2.2), ``temporal_rise_mm`` above the mid-frontal
+level so the midpoint sits lower than the temples. The frontal curve joins them (rounded,
+flat or with a widow's peak); the temporal hairline runs from each temporal point outward
+and down toward the temple. Every point can be moved, or the whole line given by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from smpstudio._errors import PhotoError
+from smpstudio._rng import rng_for
+from smpstudio._types import Float32Array, FloatArray
+from smpstudio.photo._cv import opencv
+from smpstudio.photo._landmarks import FaceLandmarks
+
+__all__ = [
+    "PHOTO_HAIRLINE_SHAPES",
+    "HairlineProposal",
+    "hairline_from_points",
+    "parse_points",
+    "propose_hairline",
+]
+
+PHOTO_HAIRLINE_SHAPES = ("rounded", "flat", "widows-peak")
+_FLAT_SHARE = 0.3  # a flat line keeps 30 % of the temporal rise, as on the virtual head
+_STEP_PX = 1.0
+_FAR = 1.0e5
+
+
+def parse_points(text: str, *, what: str = "points") -> FloatArray:
+    """``"x1,y1 x2,y2 …"`` (``;`` or spaces between points) → an ``(N, 2)`` array.
+
+    >>> parse_points("10,20; 30,40 50,60").tolist()
+    [[10.0, 20.0], [30.0, 40.0], [50.0, 60.0]]
+    """
+    chunks = [c for c in str(text).replace(";", " ").split() if c]
+    try:
+        values = [tuple(float(v) for v in c.split(",")) for c in chunks]
+    except ValueError:
+        values = []
+    if not values or any(len(v) != 2 or not all(map(math.isfinite, v)) for v in values):
+        raise PhotoError(
+            f"{what} {text!r} are not x,y pairs in pixels separated by ';', e.g. "
+            "'410,620; 520,598; 630,620'"
+        )
+    return np.asarray(values, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class HairlineProposal:
+    """A hairline on a photo, in pixels.
+
+    Attributes
+    ----------
+    polyline : (N, 2) array
+        The line from its end on the client's right (image left on a frontal photo) over the
+        temporal points and the mid-frontal point to the client's left end.
+    mid_frontal, temporal_right, temporal_left : (2,) arrays
+        The key points (the temporal points are None for a line given by hand).
+    rule : str
+        ``thirds``, ``height`` (a given height), ``design`` or ``manual``.
+    height_mm : float
+        Height of the mid-frontal point above the glabella as seen on the photo (mm), NaN
+        without a scale.
+    """
+
+    polyline: FloatArray
+    mid_frontal: FloatArray
+    temporal_right: FloatArray | None
+    temporal_left: FloatArray | None
+    rule: str
+    height_mm: float
+    across: FloatArray
+    up: FloatArray
+
+    def to_dict(self, *, decimals: int = 1) -> dict[str, object]:
+        def pt(p: FloatArray | None) -> list[float] | None:
+            return None if p is None else [round(float(v), decimals) for v in p]
+
+        step = max(1, len(self.polyline) // 64)
+        sampled = np.vstack([self.polyline[::step], self.polyline[-1:]])
+        return {
+            "rule": self.rule,
+            "height_mm": None if math.isnan(self.height_mm) else round(self.height_mm, 1),
+            "mid_frontal": pt(self.mid_frontal),
+            "temporal_right": pt(self.temporal_right),
+            "temporal_left": pt(self.temporal_left),
+            "polyline": [pt(p) for p in sampled],
+        }
+
+    def irregular(
+        self,
+        *,
+        mm_per_px: float,
+        macro_mm: float,
+        macro_wavelength_mm: tuple[float, float],
+        micro_mm: float,
+        micro_wavelength_mm: tuple[float, float],
+        seed: int,
+    ) -> HairlineProposal:
+        """The line with seeded macro- and micro-irregularity along its normal (a hairline
+        style's undulation; perfectly smooth lines look fake, §2.3)."""
+        line = _resampled(self.polyline, _STEP_PX)
+        arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(line, axis=0).T))]) * mm_per_px
+        rng = rng_for(seed, "photo-hairline")
+        offset = _waves(arc, rng, macro_mm, macro_wavelength_mm, 3) + _waves(
+            arc, rng, micro_mm, micro_wavelength_mm, 5
+        )
+        tangent = np.gradient(line, axis=0)
+        tangent /= np.maximum(np.hypot(*tangent.T), 1e-9)[:, None]
+        normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])  # left of travel: up
+        normal *= np.sign(np.sum(normal * self.up, axis=1, keepdims=True) + 1e-12)
+        return replace(self, polyline=line + normal * (offset / mm_per_px)[:, None])
+
+    def signed_distance(self, shape: tuple[int, int], *, zoom: float = 1.0) -> Float32Array:
+        """Distance to the line in pixels of a grid of ``shape`` (rows, cols) that samples
+        the photo at ``zoom`` grid pixels per photo pixel: positive behind the line (the
+        scalp side), negative in front (the forehead)."""
+        cv2 = opencv()
+
+        rows, cols = shape
+        line = self.polyline * zoom
+        far = _FAR * zoom
+        first, last = line[0], line[-1]
+        out_r, out_l = -self.across * far, self.across * far
+        cap = [last + out_l, last + out_l + self.up * far, first + out_r + self.up * far]
+        polygon = np.vstack([first + out_r, line, *cap])
+        behind = np.zeros((rows, cols), dtype=np.uint8)
+        cv2.fillPoly(behind, [_int_points(polygon)], 1, lineType=cv2.LINE_8, shift=4)
+        track = np.full((rows, cols), 255, dtype=np.uint8)
+        cv2.polylines(track, [_int_points(line)], False, 0, 1, lineType=cv2.LINE_8, shift=4)
+        distance = cv2.distanceTransform(track, cv2.DIST_L2, cv2.DIST_MASK_5)
+        signed = np.where(behind > 0, distance, -distance) / zoom
+        return np.asarray(signed, dtype=np.float32)
+
+
+def _int_points(points: FloatArray) -> npt.NDArray[np.int32]:
+    clipped = np.clip(points, -1.0e6, 1.0e6) * 16.0  # 4 fractional bits (shift=4)
+    return np.asarray(np.round(clipped).astype(np.int32).reshape(-1, 1, 2), dtype=np.int32)
+
+
+def _waves(
+    arc_mm: FloatArray,
+    rng: np.random.Generator,
+    amplitude: float,
+    wavelengths: tuple[float, float],
+    terms: int,
+) -> FloatArray:
+    if amplitude <= 0.0:
+        return np.zeros_like(arc_mm)
+    lam = rng.uniform(*wavelengths, size=terms)
+    phase = rng.uniform(0.0, 2.0 * math.pi, size=terms)
+    weight = rng.uniform(0.5, 1.0, size=terms)
+    total = np.sin(2.0 * math.pi * arc_mm[:, None] / lam + phase) @ weight
+    peak = max(float(np.max(np.abs(total))), 1e-9)
+    return np.asarray(amplitude * total / peak, dtype=np.float64)
+
+
+def propose_hairline(
+    marks: FaceLandmarks,
+    *,
+    mm_per_px: float | None,
+    rule: str = "thirds",
+    height_mm: float | None = None,
+    temporal_rise_mm: float = 15.0,
+    shape: str = "rounded",
+    widows_peak_mm: float = 8.0,
+    mid_frontal: tuple[float, float] | None = None,
+    temporal_right: tuple[float, float] | None = None,
+    temporal_left: tuple[float, float] | None = None,
+) -> HairlineProposal:
+    """Propose a hairline from the face (see the module notes).
+
+    Parameters
+    ----------
+    marks
+        Landmarks with at least :data:`~smpstudio.photo.REQUIRED_LANDMARKS`.
+    mm_per_px
+        Scale of the photo; needed for ``height_mm``, the temporal rise and the widow's
+        peak (without it the rise is 12 % of the glabella–menton height).
+    rule
+        ``thirds``: the upper facial third is half the glabella–menton height; ``height``:
+        ``height_mm`` above the glabella, as seen on the photo.
+    temporal_rise_mm
+        How far the temporal points sit above the mid-frontal level (setting
+        ``hairline_temporal_rise_mm``, 15 mm).
+    shape
+        ``rounded``, ``flat`` (30 % of the rise) or ``widows-peak``.
+    mid_frontal, temporal_right, temporal_left
+        Points moved by hand (pixels); the curve passes through them.
+
+    Examples
+    --------
+    >>> marks = FaceLandmarks.manual({
+    ...     "glabella": (500, 400), "subnasale": (500, 520), "menton": (500, 640),
+    ...     "right_canthus": (455, 430), "left_canthus": (545, 430)})
+    >>> line = propose_hairline(marks, mm_per_px=1.0)
+    >>> line.mid_frontal.tolist(), line.temporal_left.tolist()
+    ([500.0, 280.0], [545.0, 265.0])
+    """
+    if shape not in PHOTO_HAIRLINE_SHAPES:
+        raise PhotoError(
+            f"unknown hairline shape {shape!r}: choose one of {', '.join(PHOTO_HAIRLINE_SHAPES)}"
+        )
+    g = marks["glabella"]
+    across, up = marks.across, marks.up
+    drop = float(np.dot(g - marks["menton"], up))
+    if drop <= 0:
+        raise PhotoError("the menton is not below the glabella: check the landmarks")
+    if rule == "thirds":
+        mid_t = drop / 2.0
+    elif rule == "height":
+        if height_mm is None or mm_per_px is None:
+            raise PhotoError("a hairline height needs the height and the photo's scale")
+        mid_t = height_mm / mm_per_px
+    else:
+        raise PhotoError(f"unknown hairline rule {rule!r}: use thirds or height")
+    rise = temporal_rise_mm / mm_per_px if mm_per_px else 0.12 * drop
+    if shape == "flat":
+        rise *= _FLAT_SHARE
+    s_right = float(np.dot(marks["right_canthus"] - g, across))
+    s_left = float(np.dot(marks["left_canthus"] - g, across))
+    key = {
+        "mid": (0.0, mid_t),
+        "right": (s_right, mid_t + rise),
+        "left": (s_left, mid_t + rise),
+    }
+    for name, moved in (("mid", mid_frontal), ("right", temporal_right), ("left", temporal_left)):
+        if moved is not None:
+            d = np.asarray(moved, dtype=np.float64) - g
+            key[name] = (float(np.dot(d, across)), float(np.dot(d, up)))
+    peak = widows_peak_mm / mm_per_px if (shape == "widows-peak" and mm_per_px) else 0.0
+    s, t = _face_curve(key, peak)
+    line = g + s[:, None] * across + t[:, None] * up
+
+    def to_image(st: tuple[float, float]) -> FloatArray:
+        return np.asarray(g + st[0] * across + st[1] * up, dtype=np.float64)
+
+    height = key["mid"][1] * mm_per_px if mm_per_px else math.nan
+    moved_any = any(p is not None for p in (mid_frontal, temporal_right, temporal_left))
+    return HairlineProposal(
+        polyline=_resampled(line, _STEP_PX),
+        mid_frontal=to_image(key["mid"]),
+        temporal_right=to_image(key["right"]),
+        temporal_left=to_image(key["left"]),
+        rule="manual" if moved_any else rule,
+        height_mm=height,
+        across=across,
+        up=up,
+    )
+
+
+def _face_curve(key: dict[str, tuple[float, float]], peak: float) -> tuple[FloatArray, FloatArray]:
+    """The hairline in face coordinates (s across, t up), right end to left end."""
+    s_m, t_m = key["mid"]
+    parts_s, parts_t = [], []
+    for side in ("right", "left"):
+        s_t, t_t = key[side]
+        u = np.linspace(0.0, 1.0, 200)
+        s = s_m + (s_t - s_m) * u
+        t = t_m + (t_t - t_m) * u**2
+        if peak > 0:
+            t = t - peak * np.clip(1.0 - u / 0.3, 0.0, 1.0) ** 2
+        # temporal hairline: outward and down from the temporal point toward the temple
+        width = abs(s_t - s_m)
+        sign = 1.0 if s_t >= s_m else -1.0
+        v = np.linspace(0.0, 1.0, 120)[1:]
+        control = (s_t + sign * 0.45 * width, t_t)
+        end = (s_t + sign * 0.5 * width, t_m * 0.2 + (t_t - t_m) * 0.2)
+        bs = (1 - v) ** 2 * s_t + 2 * (1 - v) * v * control[0] + v**2 * end[0]
+        bt = (1 - v) ** 2 * t_t + 2 * (1 - v) * v * control[1] + v**2 * end[1]
+        half_s = np.concatenate([s, bs])
+        half_t = np.concatenate([t, bt])
+        parts_s.append(half_s)
+        parts_t.append(half_t)
+    right_s, right_t = parts_s[0][::-1], parts_t[0][::-1]
+    return np.concatenate([right_s, parts_s[1][1:]]), np.concatenate([right_t, parts_t[1][1:]])
+
+
+def hairline_from_points(
+    points: Sequence[Sequence[float]] | FloatArray,
+    *,
+    marks: FaceLandmarks | None,
+    mm_per_px: float | None,
+    size: tuple[int, int],
+) -> HairlineProposal:
+    """A hairline drawn by hand: at least two points, from the client's right end to the
+    left end (left to right on a frontal photo), in pixels.
+
+    >>> line = hairline_from_points([(10, 50), (50, 30), (90, 50)], marks=None,
+    ...                             mm_per_px=None, size=(100, 100))
+    >>> line.rule, line.mid_frontal.tolist()
+    ('manual', [50.0, 30.0])
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) < 2:
+        raise PhotoError("a hairline drawn by hand needs at least two points")
+    width, height = size
+    if (
+        np.any(pts < -0.5 * max(size))
+        or np.any(pts[:, 0] > 1.5 * width)
+        or np.any(pts[:, 1] > 1.5 * height)
+    ):
+        raise PhotoError(f"hairline points lie far outside the {width}×{height} photo")
+    if marks is not None and marks.has("right_canthus", "left_canthus"):
+        across, up = marks.across, marks.up
+    else:
+        across, up = np.array([1.0, 0.0]), np.array([0.0, -1.0])
+    if float(np.dot(pts[-1] - pts[0], across)) < 0:
+        pts = pts[::-1]
+    top = int(np.argmax(pts @ up))
+    height_mm = math.nan
+    if marks is not None and marks.has("glabella") and mm_per_px:
+        height_mm = float(np.dot(pts[top] - marks["glabella"], up)) * mm_per_px
+    return HairlineProposal(
+        polyline=_resampled(pts, _STEP_PX),
+        mid_frontal=pts[_middle(pts, across)],
+        temporal_right=None,
+        temporal_left=None,
+        rule="manual",
+        height_mm=height_mm,
+        across=np.asarray(across, dtype=np.float64),
+        up=np.asarray(up, dtype=np.float64),
+    )
+
+
+def _middle(points: FloatArray, across: FloatArray) -> int:
+    s = points @ across
+    return int(np.argmin(np.abs(s - (s.min() + s.max()) / 2.0)))
+
+
+def _resampled(line: FloatArray, step: float) -> FloatArray:
+    seg = np.hypot(*np.diff(line, axis=0).T)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    if arc[-1] <= 0:
+        return np.asarray(line[:1].repeat(2, axis=0), dtype=np.float64)
+    n = max(2, math.ceil(arc[-1] / step) + 1)
+    at = np.linspace(0.0, arc[-1], n)
+    return np.column_stack([np.interp(at, arc, line[:, 0]), np.interp(at, arc, line[:, 1])])

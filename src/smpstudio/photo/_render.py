@@ -1,0 +1,577 @@
+"""SMP on the photo: impressions placed at physical density and rendered into the photo.
+
+**Placement.** The target density of the design (impressions/cm² on the skin) is evaluated
+on the photo's working grid from the segmentation (bald and thinning scalp, hair coverage)
+and the hairline (transition zone, sentinels ahead of it), exactly as the design's density
+field does on the virtual head. A dome model of the skull (an ellipsoid the size of the
+design's head, or fitted to the head's outline) gives the foreshortening ``cos θ`` of each
+pixel, so a square millimetre of skin covers ``cos θ / (mm/px)²`` pixels: the density per
+pixel is ``ρ / 100 · (mm/px)² / cos θ``. Impressions are drawn from the engine's flat
+variable-density blue noise (:func:`smpstudio.dots.sample_plane_sessions`), nested by
+session.
+
+**Rendering** uses the virtual-head renderer's colour model (:mod:`smpstudio.colour`, as in
+``render/_photo.py``): each impression is a Gaussian splat of its healed (or fresh, or faded)
+diameter widened by dermal scattering, squeezed by the foreshortening, absorbing
+``s · (1 − e^(−D))`` of the light per channel. The photo is its own lighting: in linear light
+the dot multiplies the photographed skin, so a dot in shadow is as much darker as its skin.
+Two things of the photo are kept on top: the specular sheen (white light reflected at the
+surface never reaches the pigment; estimated per pixel by the dichromatic model from the
+skin's own chromaticity) and hairs (darker than the local skin; pigment under them is hidden).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from smpstudio._errors import PhotoError
+from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
+from smpstudio.colour import FadeConditions, PigmentModel, concentration, srgb_to_linear
+from smpstudio.dots import DilutionRule, sample_plane_sessions
+from smpstudio.photo._cv import opencv
+from smpstudio.photo._hairline import HairlineProposal
+from smpstudio.photo._segment import FACE, SCALP, THINNING, Segmentation
+
+if TYPE_CHECKING:
+    from smpstudio._design import Design
+    from smpstudio._settings import Settings
+
+__all__ = [
+    "PhotoImpressions",
+    "PhotoTreatment",
+    "place_on_photo",
+    "render_on_photo",
+    "side_by_side",
+]
+
+_ZONE_BODY, _ZONE_TRANSITION, _ZONE_SENTINEL, _ZONE_ENHANCEMENT = 1, 2, 3, 5
+_SUBSURFACE_MM = 0.14  # dermal scattering of a dot's shadow (σ, mm): the renderer's value [U]
+_CAMERA_BLUR_PX = 0.45  # optics and demosaicing of a phone photo (σ, px) [U]
+_MIN_COS = 0.2  # foreshortening is capped at 5× (the silhouette's edge)
+_HAIR_DARKER = (0.18, 0.45)  # a pixel this much darker than the local skin is hair (ramp)
+_LUT = np.asarray(srgb_to_linear(np.arange(256) / 255.0), dtype=np.float32)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhotoTreatment:
+    """What the photo simulation takes from a design: density, sessions, hairline style,
+    dot sizes, the head's size (for the dome) and the coverage thresholds.
+
+    Build it with :meth:`from_design` (or :meth:`from_settings` without a design).
+    """
+
+    density_full_per_cm2: float = 80.0
+    session_fractions: tuple[float, ...] = (0.6, 0.9, 1.0)
+    coverage_bald_below: float = 0.2
+    coverage_hair_from: float = 0.8
+    transition_mm: float = 10.0
+    sentinel_mm: float = 3.0
+    scatter_mm: float = 0.0
+    edge_fraction: float = 0.35
+    sentinel_fraction: float = 0.18
+    scatter_fraction: float = 0.0
+    light_edge: float = 0.6
+    dot_diameter_body_mm: float = 0.13
+    dot_diameter_hairline_mm: float = 0.10
+    dot_diameter_jitter_mm: float = 0.01
+    macro_mm: float = 2.5
+    macro_wavelength_mm: tuple[float, float] = (18.0, 40.0)
+    micro_mm: float = 0.8
+    micro_wavelength_mm: tuple[float, float] = (2.5, 6.0)
+    head_breadth_mm: float = 152.0
+    head_length_mm: float = 196.0
+    vertex_above_glabella_mm: float = 115.0
+    hairline_height_mm: float | None = None
+    hairline_rule: str = "thirds"
+    temporal_rise_mm: float = 15.0
+    hairline_shape: str = "rounded"
+    widows_peak_mm: float = 8.0
+
+    @classmethod
+    def from_design(cls, design: Design) -> PhotoTreatment:
+        """The treatment of a design; its hairline height is projected as a frontal photo
+        sees it (the rise of the mid-frontal point above the glabella on the virtual head).
+
+        >>> import smpstudio
+        >>> t = PhotoTreatment.from_design(smpstudio.design(pattern="norwood-5", hairline="soft"))
+        >>> t.hairline_rule, round(t.hairline_height_mm), t.transition_mm
+        ('height', 75, 10.0)
+        """
+        s = design.settings
+        line = design.hairline
+        style = line.style
+        head = design.head
+        glabella = head.landmarks["glabella"]
+        vertex = head.landmarks["vertex"]
+        rule = "thirds" if line.rule == "thirds" else "height"
+        right, left = line.temporal_points
+        rise = (right[1] + left[1]) / 2.0 - line.mid_frontal_point[1]
+        shape = line.shape if line.shape in ("rounded", "flat", "widows-peak") else "rounded"
+        return cls(
+            **_from_settings(s),
+            transition_mm=line.transition_mm,
+            sentinel_mm=line.sentinel_mm,
+            scatter_mm=line.scatter_mm,
+            edge_fraction=line.edge_fraction,
+            sentinel_fraction=style.sentinel_fraction,
+            scatter_fraction=style.scatter_fraction,
+            macro_mm=style.macro_amplitude_mm,
+            macro_wavelength_mm=style.macro_wavelength_mm,
+            micro_mm=style.micro_amplitude_mm,
+            micro_wavelength_mm=style.micro_wavelength_mm,
+            head_breadth_mm=head.measures.breadth_mm,
+            head_length_mm=head.measures.length_mm,
+            vertex_above_glabella_mm=vertex[1] - glabella[1],
+            hairline_height_mm=line.mid_frontal_point[1] - glabella[1],
+            hairline_rule=rule,
+            temporal_rise_mm=max(rise, 0.0),
+            hairline_shape=shape,
+            widows_peak_mm=s.widows_peak_depth_mm,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> PhotoTreatment:
+        """The default (soft) treatment with clinic settings.
+
+        >>> PhotoTreatment.from_settings().density_full_per_cm2
+        80.0
+        """
+        from smpstudio._settings import Settings
+
+        s = settings or Settings()
+        return cls(
+            **_from_settings(s),
+            transition_mm=s.transition_soft_mm,
+            sentinel_mm=s.sentinel_band_mm,
+            edge_fraction=s.transition_edge_fraction,
+            temporal_rise_mm=s.hairline_temporal_rise_mm,
+            widows_peak_mm=s.widows_peak_depth_mm,
+        )
+
+
+def _from_settings(s: Settings) -> dict[str, Any]:
+    return {
+        "density_full_per_cm2": s.density_full_per_cm2,
+        "session_fractions": tuple(s.session_fractions),
+        "coverage_bald_below": s.coverage_bald_below,
+        "coverage_hair_from": s.coverage_hair_from,
+        "dot_diameter_body_mm": s.dot_diameter_body_mm,
+        "dot_diameter_hairline_mm": s.dot_diameter_hairline_mm,
+        "dot_diameter_jitter_mm": s.dot_diameter_jitter_mm,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class PhotoImpressions:
+    """Impressions on a photo: parallel arrays, positions in photo pixels.
+
+    ``zone`` uses the codes of :data:`smpstudio.density.ZONES`; ``cos`` is the
+    foreshortening at each dot and ``tilt`` the image direction in which it is squeezed.
+    """
+
+    xy: FloatArray
+    session: IntArray
+    zone: IntArray
+    tone: FloatArray
+    diameter_mm: FloatArray
+    dilution: FloatArray
+    cos: FloatArray
+    tilt: FloatArray
+    target_per_cm2: float
+
+    def __len__(self) -> int:
+        return int(self.xy.shape[0])
+
+    def upto(self, session: int) -> PhotoImpressions:
+        keep = self.session <= session
+        fields = ("xy", "session", "zone", "tone", "diameter_mm", "dilution", "cos", "tilt")
+        values = {name: getattr(self, name)[keep] for name in fields}
+        return PhotoImpressions(**values, target_per_cm2=self.target_per_cm2)
+
+
+@dataclass(frozen=True)
+class _Dome:
+    """An ellipsoidal skull seen along its z axis: centre, unit axis, semi-axes (photo px)."""
+
+    centre: FloatArray
+    axis: FloatArray
+    a: float
+    b: float
+
+    def cos_and_tilt(self, xy: FloatArray) -> tuple[FloatArray, FloatArray]:
+        d = xy - self.centre
+        u = (d @ self.axis) / self.a
+        v = (d @ np.array([-self.axis[1], self.axis[0]])) / self.b
+        r2 = u * u + v * v
+        cos = np.sqrt(np.clip(1.0 - r2, _MIN_COS**2, 1.0))
+        grad = np.outer(u / self.a, self.axis) + np.outer(v / self.b, [-self.axis[1], self.axis[0]])
+        norm = np.maximum(np.hypot(grad[:, 0], grad[:, 1]), 1e-12)
+        return cos, grad / norm[:, None]
+
+
+def _dome(
+    seg: Segmentation,
+    hairline: HairlineProposal | None,
+    glabella: FloatArray | None,
+    mm_per_px: float,
+    treatment: PhotoTreatment,
+) -> _Dome:
+    if hairline is not None and glabella is not None:
+        half = treatment.head_breadth_mm / 2.0 / mm_per_px
+        tall = treatment.vertex_above_glabella_mm / mm_per_px
+        return _Dome(glabella, hairline.across, half, tall)
+    head = seg.mask("scalp", "thinning", "hair")
+    rows, cols = np.nonzero(head)
+    if len(rows) < 10:
+        centre = np.array(seg.photo_size, dtype=np.float64) / 2.0
+        return _Dome(centre, np.array([1.0, 0.0]), centre[0], centre[1])
+    pts = np.column_stack([cols, rows]).astype(np.float64) / seg.zoom
+    centre = pts.mean(axis=0)
+    values, vectors = np.linalg.eigh(np.cov(pts.T))
+    axis = vectors[:, 1]
+    return _Dome(centre, axis, 2.0 * math.sqrt(values[1]), 2.0 * math.sqrt(values[0]))
+
+
+def place_on_photo(
+    seg: Segmentation,
+    *,
+    hairline: HairlineProposal | None,
+    glabella: tuple[float, float] | FloatArray | None,
+    mm_per_px: float,
+    treatment: PhotoTreatment,
+    dilution: DilutionRule,
+    seed: int = 0,
+) -> PhotoImpressions:
+    """Place every impression in the photo's treatment region at physical density.
+
+    Parameters
+    ----------
+    seg
+        The segmentation (bald and thinning scalp, coverage, face).
+    hairline
+        The hairline on the photo (None: every bald or thinning pixel is body).
+    glabella
+        The glabella (pixels) for the dome of a frontal photo; None fits the dome to the head.
+    mm_per_px
+        The photo's scale.
+    treatment
+        Density, sessions, style and sizes (:meth:`PhotoTreatment.from_design`).
+    dilution
+        Dilution of each dot from its zone, session and tone.
+    seed
+        Seed of the blue noise and of the per-dot variation.
+    """
+    zoom = seg.zoom
+    rows, cols = seg.labels.shape
+    g = None if glabella is None else np.asarray(glabella, dtype=np.float64)
+    dome = _dome(seg, hairline, g, mm_per_px, treatment)
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    centres = (np.column_stack([xx.ravel(), yy.ravel()]) + 0.5) / zoom
+    cos = dome.cos_and_tilt(centres)[0].reshape(rows, cols)
+    per_cm2, zone, tone = _target(seg, hairline, cos, mm_per_px, treatment, seed)
+    per_px = per_cm2 / 100.0 * mm_per_px**2 / cos  # photo pixels
+    live = per_px > 0
+    if not live.any():
+        return _empty(treatment)
+    r_idx, c_idx = np.nonzero(live)
+    x0, y0 = c_idx.min() / zoom, r_idx.min() / zoom
+    side = max((c_idx.max() + 1) / zoom - x0, (r_idx.max() + 1) / zoom - y0)
+    expected = float(per_px.sum()) / zoom**2
+
+    def lookup(unit: FloatArray) -> tuple[IntArray, IntArray]:
+        px = unit * side + np.array([x0, y0])
+        c = np.clip((px[:, 0] * zoom).astype(np.int64), 0, cols - 1)
+        r = np.clip((px[:, 1] * zoom).astype(np.int64), 0, rows - 1)
+        return r, c
+
+    def density(unit: FloatArray) -> FloatArray:
+        r, c = lookup(unit)
+        inside = (unit[:, 0] * side + x0 < seg.photo_size[0]) & (
+            unit[:, 1] * side + y0 < seg.photo_size[1]
+        )
+        return np.asarray(np.where(inside, per_px[r, c], 0.0), dtype=np.float64)
+
+    peak = float(per_px.max())
+    unit, session = sample_plane_sessions(
+        density,
+        max(1, round(expected)),
+        shares=treatment.session_fractions,
+        seed=seed,
+        density_max=peak,
+    )
+    r, c = lookup(unit)
+    xy = unit * side + np.array([x0, y0])
+    z, t = zone[r, c].astype(np.int64), tone[r, c]
+    keep = z > 0
+    xy, session, z, t = xy[keep], session[keep], z[keep], t[keep]
+    dot_cos, tilt = dome.cos_and_tilt(xy)
+    return PhotoImpressions(
+        xy=xy,
+        session=session.astype(np.int64),
+        zone=z,
+        tone=t,
+        diameter_mm=_diameters(z, t, treatment, seed),
+        dilution=np.asarray(dilution(z, session, t), dtype=np.float64),
+        cos=dot_cos,
+        tilt=tilt,
+        target_per_cm2=treatment.density_full_per_cm2,
+    )
+
+
+def _empty(treatment: PhotoTreatment) -> PhotoImpressions:
+    z = np.zeros(0)
+    return PhotoImpressions(
+        xy=np.zeros((0, 2)),
+        session=z.astype(np.int64),
+        zone=z.astype(np.int64),
+        tone=z,
+        diameter_mm=z,
+        dilution=z,
+        cos=z,
+        tilt=np.zeros((0, 2)),
+        target_per_cm2=treatment.density_full_per_cm2,
+    )
+
+
+def _target(
+    seg: Segmentation,
+    hairline: HairlineProposal | None,
+    cos: FloatArray,
+    mm_per_px: float,
+    t: PhotoTreatment,
+    seed: int,
+) -> tuple[FloatArray, IntArray, FloatArray]:
+    """Final density (impressions/cm² of skin), zone and tone on the working grid."""
+    labels = seg.labels
+    rows, cols = labels.shape
+    span = t.coverage_hair_from - t.coverage_bald_below
+    need = np.clip((t.coverage_hair_from - seg.coverage) / span, 0.0, 1.0)
+    bare = seg.skin if seg.skin is not None else np.ones(labels.shape, dtype=bool)
+    scalp = (labels == SCALP) | ((labels == THINNING) & bare)  # between hairs: on skin
+    skin = scalp | (labels == FACE)
+    density = np.zeros((rows, cols))
+    zone = np.zeros((rows, cols), dtype=np.int64)
+    tone = np.ones((rows, cols))
+    enhancement = seg.coverage >= t.coverage_bald_below
+    if hairline is None:
+        density[scalp] = t.density_full_per_cm2 * need[scalp]
+        zone[scalp] = np.where(enhancement[scalp], _ZONE_ENHANCEMENT, _ZONE_BODY)
+        return density, zone, tone
+    signed_px = hairline.signed_distance((rows, cols), zoom=seg.zoom).astype(np.float64)
+    d = signed_px * mm_per_px / cos  # along the skin, roughly
+    behind = scalp & (d >= 0)
+    ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
+    factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
+    density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
+    in_band = behind & (d < t.transition_mm)
+    zone[behind] = np.where(enhancement[behind], _ZONE_ENHANCEMENT, _ZONE_BODY)
+    zone[in_band] = _ZONE_TRANSITION
+    tone[in_band] = (t.light_edge + (1.0 - t.light_edge) * ramp)[in_band]
+    ahead = skin & (d < 0)
+    band = ahead & (d >= -max(t.sentinel_mm, t.scatter_mm))
+    patch = _patchiness(seg, hairline, mm_per_px, seed, band)
+    sentinel = ahead & (d >= -t.sentinel_mm) if t.sentinel_mm > 0 else np.zeros_like(ahead)
+    scatter = ahead & (d < -t.sentinel_mm) & (d >= -t.scatter_mm) if t.scatter_mm > 0 else None
+    density[sentinel] = (t.density_full_per_cm2 * t.sentinel_fraction * patch)[sentinel]
+    zone[sentinel] = _ZONE_SENTINEL
+    tone[sentinel] = t.light_edge
+    if scatter is not None:
+        density[scatter] = (t.density_full_per_cm2 * t.scatter_fraction * patch)[scatter]
+        zone[scatter] = _ZONE_SENTINEL
+        tone[scatter] = t.light_edge
+    return density, zone, tone
+
+
+def _smoothstep(x: FloatArray) -> FloatArray:
+    u = np.clip(x, 0.0, 1.0)
+    return np.asarray(u * u * (3.0 - 2.0 * u), dtype=np.float64)
+
+
+def _patchiness(
+    seg: Segmentation, hairline: HairlineProposal, mm_per_px: float, seed: int, where: BoolArray
+) -> FloatArray:
+    """Seeded clustering of sentinel dots along the line, in [0.3, 1.7], with wavelengths of
+    6–14 mm along the eye line (as the design's sentinels on the head); evaluated only
+    ``where`` it is needed (1 elsewhere)."""
+    from smpstudio._rng import rng_for
+
+    out = np.ones(seg.labels.shape)
+    rows, cols = np.nonzero(where)
+    if len(rows) == 0:
+        return out
+    across = hairline.across
+    s_mm = ((cols + 0.5) * across[0] + (rows + 0.5) * across[1]) / seg.zoom * mm_per_px
+    rng = rng_for(seed, "photo-hairline-patches")
+    lam = rng.uniform(6.0, 14.0, size=8)
+    phase = rng.uniform(0.0, 2.0 * math.pi, size=8)
+    grid = np.linspace(-400.0, 400.0, 8001)  # ±40 cm of eye line, 0.1 mm steps
+    waves = np.sin(2.0 * math.pi * grid[:, None] / lam + phase).sum(axis=1)
+    waves /= max(float(np.abs(waves).max()), 1e-9)
+    out[rows, cols] = 1.0 + 0.7 * np.interp(s_mm, grid, waves)
+    return out
+
+
+def _diameters(zone: IntArray, tone: FloatArray, t: PhotoTreatment, seed: int) -> FloatArray:
+    fine = np.isin(zone, (_ZONE_TRANSITION, _ZONE_SENTINEL))
+    depth = np.clip((tone - 0.6) / 0.4, 0.0, 1.0)
+    base = np.where(
+        fine,
+        t.dot_diameter_hairline_mm + (t.dot_diameter_body_mm - t.dot_diameter_hairline_mm) * depth,
+        t.dot_diameter_body_mm,
+    )
+    from smpstudio._rng import rng_for
+
+    wobble = rng_for(seed, "photo-dot-size").uniform(-1.0, 1.0, size=len(zone))
+    return np.asarray(np.clip(base + t.dot_diameter_jitter_mm * wobble, 0.06, 0.25), np.float64)
+
+
+def render_on_photo(
+    pixels: UInt8Array,
+    dots: PhotoImpressions,
+    *,
+    mm_per_px: float,
+    skin_linear: FloatArray,
+    state: str = "healed",
+    years: float = 0.0,
+    model: PigmentModel | None = None,
+    conditions: FadeConditions | None = None,
+    hair_occludes: bool = True,
+) -> UInt8Array:
+    """The photo with the impressions rendered into it (see the module notes).
+
+    Parameters
+    ----------
+    pixels
+        The photo (8-bit sRGB).
+    dots
+        Impressions from :func:`place_on_photo`.
+    mm_per_px
+        The photo's scale.
+    skin_linear
+        The client's skin colour in linear sRGB (its chromaticity tells diffuse from
+        specular light).
+    state
+        ``healed``, ``fresh`` (day 0: darker, twice the size, red halos) or ``year``
+        (``years`` after healing, faded).
+    """
+    from smpstudio.render._kernels import encode_srgb, splat_absorb, splat_tint
+
+    out = np.array(pixels, dtype=np.uint8, copy=True)
+    if len(dots) == 0:
+        return out
+    model = model or PigmentModel()
+    conditions = conditions or FadeConditions()
+    depth = model.optical_depth * concentration(dots.dilution)
+    diameter = dots.diameter_mm.copy()
+    share = np.broadcast_to(np.asarray(model.subsurface_share), (len(dots), 3))
+    if state == "fresh":
+        depth = depth * model.fresh_darkness
+        diameter = diameter * model.fresh_diameter_factor
+        share = np.ones((len(dots), 3))
+    elif state == "year":
+        depth = depth * 2.0 ** (-years * conditions.speed / model.fade_half_life_years)
+    elif state != "healed":
+        raise PhotoError(f"unknown state {state!r}: use healed, fresh or year")
+    strength = np.ascontiguousarray(share * (1.0 - np.exp(-depth))[:, None])
+    sigma2 = ((diameter / 4.0) ** 2 + _SUBSURFACE_MM**2) / mm_per_px**2
+    squeeze = 1.0 - dots.cos**2
+    m = dots.tilt
+    extra = _CAMERA_BLUR_PX**2 + 1.0 / 12.0
+    cov = np.column_stack(
+        [
+            sigma2 * (1.0 - squeeze * m[:, 0] ** 2) + extra,
+            -sigma2 * squeeze * m[:, 0] * m[:, 1],
+            sigma2 * (1.0 - squeeze * m[:, 1] ** 2) + extra,
+        ]
+    )
+    area = 2.0 * math.pi * sigma2 * dots.cos
+    reach = 3.0 * math.sqrt(float(cov[:, [0, 2]].max())) + 2.0
+    if state == "fresh":
+        reach = max(reach, 2.5 * model.halo_radius_mm / mm_per_px + 2.0)
+    height, width = out.shape[:2]
+    x0 = max(int(dots.xy[:, 0].min() - reach), 0)
+    y0 = max(int(dots.xy[:, 1].min() - reach), 0)
+    x1 = min(int(dots.xy[:, 0].max() + reach) + 1, width)
+    y1 = min(int(dots.xy[:, 1].max() + reach) + 1, height)
+    crop = out[y0:y1, x0:x1]
+    linear = _LUT[crop]
+    transmit = np.ones_like(linear)
+    centres = np.ascontiguousarray(dots.xy - np.array([x0, y0]))
+    splat_absorb(transmit, centres, np.ascontiguousarray(cov), np.ascontiguousarray(area), strength)
+    sheen = _specular(linear, skin_linear)
+    visible = 1.0 - _hair(linear, mm_per_px) if hair_occludes else np.ones(crop.shape[:2])
+    diffuse = np.maximum(linear - sheen[..., None], 0.0)
+    result = linear - (visible[..., None] * diffuse * (1.0 - transmit))
+    if state == "fresh":
+        tint = np.ones_like(linear)
+        radius = np.full(len(dots), model.halo_radius_mm / mm_per_px)
+        red = np.asarray(model.erythema_transmittance, dtype=np.float64)
+        splat_tint(tint, centres, radius, red, 1.0)
+        result = result - visible[..., None] * (result - sheen[..., None]) * (1.0 - tint)
+        transmit = transmit * tint
+    changed = (transmit < 1.0 - 1e-6).any(axis=2)
+    encoded = encode_srgb(np.ascontiguousarray(result, dtype=np.float32))
+    crop[changed] = encoded[changed]
+    return out
+
+
+def _specular(linear: Float32Array, skin: FloatArray) -> Float32Array:
+    """White light reflected at the skin's surface, per pixel (dichromatic model): the
+    skin's diffuse colour has the skin's chromaticity, the sheen adds equally to R, G, B."""
+    cv2 = opencv()
+
+    s = np.asarray(skin, dtype=np.float64)
+    s = s / max(float(s.max()), 1e-9)
+    red, blue = float(s[0]), float(s[2])
+    gap = 1.0 / max(blue, 1e-3) - 1.0 / max(red, 1e-3)
+    if gap < 0.25:  # a nearly neutral skin: sheen and skin cannot be told apart
+        return np.zeros(linear.shape[:2], dtype=np.float32)
+    sheen = (linear[..., 2] / blue - linear[..., 0] / red) / gap
+    sheen = np.clip(sheen, 0.0, None).astype(np.float32)
+    sheen = cv2.GaussianBlur(sheen, (0, 0), 1.0)
+    return np.asarray(np.minimum(sheen, linear.min(axis=2)), dtype=np.float32)
+
+
+def _hair(linear: Float32Array, mm_per_px: float) -> Float32Array:
+    """How much of each pixel is hair: darker than the local skin around it (the brightest
+    surroundings within about 0.6 mm, smoothed)."""
+    cv2 = opencv()
+
+    luma = (linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)).astype(np.float32)
+    reach = max(1, round(0.6 / mm_per_px))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    local = cv2.GaussianBlur(cv2.dilate(luma, kernel), (0, 0), reach)
+    darker = 1.0 - luma / np.maximum(local, 1e-4)
+    lo, hi = _HAIR_DARKER
+    return np.asarray(np.clip((darker - lo) / (hi - lo), 0.0, 1.0), dtype=np.float32)
+
+
+def side_by_side(
+    before: UInt8Array, after: UInt8Array, *, max_height: int = 2048, gap: int = 16
+) -> UInt8Array:
+    """Before and after next to each other on a dark strip, scaled to at most
+    ``max_height`` pixels high.
+
+    >>> side_by_side(np.zeros((10, 8, 3), np.uint8), np.zeros((10, 8, 3), np.uint8)).shape
+    (10, 32, 3)
+    """
+    cv2 = opencv()
+
+    if before.shape != after.shape:
+        raise PhotoError("before and after photos differ in size")
+    height, width = before.shape[:2]
+    scale = min(1.0, max_height / height)
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        before = cv2.resize(before, size, interpolation=cv2.INTER_AREA)
+        after = cv2.resize(after, size, interpolation=cv2.INTER_AREA)
+        gap = max(2, round(gap * scale))
+    h, w = before.shape[:2]
+    strip = np.full((h, 2 * w + gap, 3), 24, dtype=np.uint8)
+    strip[:, :w] = before
+    strip[:, w + gap :] = after
+    return strip

@@ -1,0 +1,541 @@
+"""Segmentation of a photo into background, face, hair, thinning scalp and bald scalp.
+
+Classical computer vision, at a working resolution of at most :data:`WORK_SIDE` pixels:
+
+1. **Person and background**: colour histograms of the frame's border (background) and of
+   the face and the middle of the head (person) classify every colour near the head by
+   likelihood ratio; the result is smoothed and kept where it joins the head.
+2. **Skin**: a Gaussian model of the client's own skin chroma (CIELAB a*, b*) sampled on
+   the cheeks, nose and forehead found by the landmarks (or, without a face, on the skin-
+   coloured middle of the head); pixels within 3 σ that are not much darker than the skin are
+   skin, and small specular highlights inside skin are closed into it.
+3. **Hair**: person pixels of the head that are not skin.
+4. **Scalp or face**: skin behind the hairline is scalp, in front of it face and forehead.
+5. **Thinning**: behind the hairline the local hair coverage (share of hair pixels within
+   :data:`COVERAGE_WINDOW_MM`) decides, with the design's thresholds: below
+   ``coverage_bald_below`` (0.2) bald scalp, from ``coverage_hair_from`` (0.8) hair, between
+   them thinning scalp.
+6. **Corrections**: masks, polygons or brush strokes given by the user relabel pixels, in
+   order (the last one wins).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from smpstudio._errors import PhotoError
+from smpstudio._types import BoolArray, Float32Array, FloatArray, UInt8Array
+from smpstudio.colour import srgb_to_linear
+from smpstudio.photo._cv import opencv
+from smpstudio.photo._hairline import HairlineProposal, parse_points
+from smpstudio.photo._ingest import Photo, ingest_photo
+from smpstudio.photo._landmarks import FACE_OVAL, SKIN_SAMPLES, FaceLandmarks
+
+__all__ = [
+    "COVERAGE_WINDOW_MM",
+    "REGIONS",
+    "WORK_SIDE",
+    "Correction",
+    "Segmentation",
+    "parse_correction",
+    "segment_photo",
+]
+
+REGIONS: tuple[str, ...] = ("background", "face", "hair", "thinning", "scalp")
+"""Region of each pixel, by code (index into this tuple). ``background`` includes clothing;
+``face`` is skin in front of the hairline (forehead, face, ears, neck); ``scalp`` is bald
+scalp, ``thinning`` scalp with hair between the coverage thresholds."""
+
+BACKGROUND, FACE, HAIR, THINNING, SCALP = range(5)
+WORK_SIDE = 1024
+_LINEAR = np.asarray(srgb_to_linear(np.arange(256) / 255.0), dtype=np.float32)
+"""Longest side of the working resolution (pixels)."""
+COVERAGE_WINDOW_MM = 8.0
+"""Side of the window over which hair coverage is measured (mm)."""
+
+_SKIN_SIGMA = 3.0
+_MIN_CHROMA_STD = 0.006  # chromaticity units
+_SKIN_DARKER = 40.0  # L* below the skin's median that still counts as (shaded) skin
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A user correction: pixels to relabel as ``region``.
+
+    Give exactly one of ``mask`` (a boolean array the size of the photo), ``polygon``
+    (``(N, 2)`` vertices, pixels) or ``stroke`` (``(N, 2)`` points of a brush stroke of
+    ``radius_px``).
+
+    Examples
+    --------
+    >>> c = Correction("hair", polygon=np.array([[0, 0], [10, 0], [10, 10]]))
+    >>> c.raster((20, 20), zoom=1.0).sum()
+    66
+    """
+
+    region: str
+    mask: BoolArray | None = field(default=None, repr=False)
+    polygon: FloatArray | None = None
+    stroke: FloatArray | None = None
+    radius_px: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.region not in REGIONS:
+            raise PhotoError(
+                f"unknown region {self.region!r} in a correction: use {', '.join(REGIONS)}"
+            )
+        given = sum(x is not None for x in (self.mask, self.polygon, self.stroke))
+        if given != 1:
+            raise PhotoError("a correction is exactly one of a mask, a polygon or a stroke")
+        if self.polygon is not None and len(self.polygon) < 3:
+            raise PhotoError("a correction polygon needs at least three points")
+        if self.stroke is not None and not (self.radius_px > 0 and math.isfinite(self.radius_px)):
+            raise PhotoError("a brush stroke needs a positive radius in pixels")
+
+    def raster(self, size: tuple[int, int], *, zoom: float) -> BoolArray:
+        """The corrected pixels on a grid of ``size`` (width, height) at ``zoom`` grid
+        pixels per photo pixel."""
+        cv2 = opencv()
+
+        width, height = size
+        out = np.zeros((height, width), dtype=np.uint8)
+        if self.mask is not None:
+            small = cv2.resize(
+                self.mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST
+            )
+            return np.asarray(small > 0)
+        if self.polygon is not None:
+            pts = np.round(self.polygon * zoom * 16.0).astype(np.int32).reshape(-1, 1, 2)
+            cv2.fillPoly(out, [pts], 1, lineType=cv2.LINE_8, shift=4)
+        elif self.stroke is not None:
+            pts = np.round(self.stroke * zoom * 16.0).astype(np.int32).reshape(-1, 1, 2)
+            thickness = max(1, round(2.0 * self.radius_px * zoom))
+            cv2.polylines(out, [pts], False, 1, thickness, lineType=cv2.LINE_8, shift=4)
+            for x, y in self.stroke * zoom:
+                cv2.circle(out, (round(x), round(y)), max(1, round(self.radius_px * zoom)), 1, -1)
+        return np.asarray(out > 0)
+
+
+def parse_correction(kind: str, text: str, *, size: tuple[int, int]) -> Correction:
+    """A correction from the command line: ``mask`` ``REGION=FILE`` (a black-and-white image
+    the size of the photo, white = relabel), ``polygon`` ``REGION=x,y;x,y;…`` or ``brush``
+    ``REGION=R:x,y;x,y;…`` (radius R px).
+
+    >>> parse_correction("polygon", "hair=0,0;9,0;9,9", size=(10, 10)).region
+    'hair'
+    """
+    region, sep, rest = str(text).partition("=")
+    region = region.strip().lower()
+    if not sep or not rest.strip():
+        raise PhotoError(
+            f"--{kind} {text!r}: write REGION=… with REGION one of {', '.join(REGIONS)}"
+        )
+    if kind == "mask":
+        return Correction(region, mask=_mask_file(Path(rest.strip()), size))
+    if kind == "polygon":
+        return Correction(region, polygon=parse_points(rest, what="polygon points"))
+    if kind == "brush":
+        radius, colon, points = rest.partition(":")
+        try:
+            r = float(radius)
+        except ValueError:
+            r = math.nan
+        if not colon or not math.isfinite(r):
+            raise PhotoError(f"--brush {text!r}: write REGION=RADIUS:x,y;x,y;… (radius in px)")
+        return Correction(region, stroke=parse_points(points, what="brush points"), radius_px=r)
+    raise PhotoError(f"unknown correction kind {kind!r}: use mask, polygon or brush")
+
+
+def _mask_file(path: Path, size: tuple[int, int]) -> BoolArray:
+    """A mask image, read with the same safe ingest as photos; white (≥ 50 %) = selected."""
+    image = ingest_photo(path, view="frontal")
+    if image.size != size:
+        raise PhotoError(
+            f"mask {str(path)!r} is {image.width}×{image.height} px but the photo is "
+            f"{size[0]}×{size[1]}: draw the mask on the photo itself, at its size"
+        )
+    return np.asarray(image.pixels.mean(axis=2) >= 128)
+
+
+@dataclass(frozen=True, eq=False)
+class Segmentation:
+    """Regions of a photo at the working resolution.
+
+    Attributes
+    ----------
+    labels : (h, w) uint8 array
+        Region codes (index into :data:`REGIONS`).
+    coverage : (h, w) float32 array
+        Local hair coverage behind the hairline (0 elsewhere).
+    skin_lab : (3,) array
+        Median CIELAB of the skin the model was sampled on.
+    zoom : float
+        Working pixels per photo pixel.
+    photo_size : tuple of int
+        ``(width, height)`` of the photo.
+    skin : (h, w) bool array or None
+        Pixels of bare skin (before corrections).
+    """
+
+    labels: UInt8Array
+    coverage: Float32Array
+    skin_lab: FloatArray
+    zoom: float
+    photo_size: tuple[int, int]
+    skin: BoolArray | None = None
+
+    def areas_px(self) -> dict[str, int]:
+        """Area of each region in photo pixels."""
+        counts = np.bincount(self.labels.ravel(), minlength=len(REGIONS))
+        per = 1.0 / self.zoom**2
+        total = self.photo_size[0] * self.photo_size[1]
+        areas = {name: round(float(counts[k]) * per) for k, name in enumerate(REGIONS)}
+        areas["background"] += total - sum(areas.values())  # rounding goes to the background
+        return areas
+
+    def mask(self, *names: str) -> BoolArray:
+        """Pixels (working resolution) in any of the named regions."""
+        codes = [REGIONS.index(n) for n in names]
+        return np.asarray(np.isin(self.labels, codes))
+
+
+def segment_photo(
+    photo: Photo,
+    *,
+    landmarks: FaceLandmarks | None,
+    hairline: HairlineProposal | None,
+    mm_per_px: float | None,
+    corrections: Sequence[Correction] = (),
+    coverage_bald_below: float = 0.2,
+    coverage_hair_from: float = 0.8,
+    skin_hint_lab: FloatArray | None = None,
+) -> Segmentation:
+    """Segment a photo (see the module notes).
+
+    Parameters
+    ----------
+    photo
+        The photo.
+    landmarks, hairline
+        Face points and hairline (frontal photos); without a hairline every skin pixel of the
+        head counts as scalp.
+    mm_per_px
+        Scale, for the coverage window (a head-sized guess is used without it).
+    corrections
+        User corrections, applied in order.
+    coverage_bald_below, coverage_hair_from
+        Coverage thresholds (the design's settings of the same names).
+    skin_hint_lab
+        A CIELAB skin colour to start the skin model from when there is no face.
+    """
+    cv2 = opencv()
+
+    small, zoom = _work_image(photo.pixels)
+    rows, cols = small.shape[:2]
+    lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    face_poly = _face_polygon(landmarks, zoom)
+    head = _head_ellipse(landmarks, photo, zoom, mm_per_px)
+    person = _person(small, face_poly, head)
+    texture = _texture(lab[:, :, 0])
+    near = _sample_mask(landmarks, lab.shape[:2], zoom)
+    sample = _skin_samples(near, lab, person, head, skin_hint_lab)
+    skin, skin_lab = _skin(lab, _chromaticity(small), sample, person)
+    smooth = _smooth_enough(texture, near if near is not None and near.any() else skin)
+    skin &= smooth
+    head_zone = person & _ellipse_mask((rows, cols), head, grow=1.0)
+    if hairline is not None:
+        behind = hairline.signed_distance((rows, cols), zoom=zoom) > 0
+    else:
+        behind = _scalp_zone(head_zone, photo.view)
+    hair = head_zone & ~skin
+    if face_poly is not None:
+        hair &= ~_polygon_mask((rows, cols), face_poly) | behind
+    px_mm = (mm_per_px or _guess_mm_per_px(head, zoom)) / zoom
+    window = max(3, round(COVERAGE_WINDOW_MM / px_mm) | 1)
+    zone = (behind & head_zone).astype(np.float32)
+    hair_count = cv2.boxFilter(hair.astype(np.float32) * zone, -1, (window, window), normalize=True)
+    zone_count = cv2.boxFilter(zone, -1, (window, window), normalize=True)
+    coverage = np.where(zone > 0, hair_count / np.maximum(zone_count, 1e-6), 0.0).astype(np.float32)
+    labels = np.full((rows, cols), BACKGROUND, dtype=np.uint8)
+    labels[head_zone & hair] = HAIR
+    labels[skin & head_zone & ~behind] = FACE
+    if face_poly is not None:
+        labels[_polygon_mask((rows, cols), face_poly) & ~behind] = FACE
+    scalp_zone = head_zone & behind & (skin | hair)
+    labels[scalp_zone & (coverage < coverage_hair_from)] = THINNING
+    labels[scalp_zone & (coverage < coverage_bald_below)] = SCALP
+    labels[scalp_zone & (coverage >= coverage_hair_from)] = HAIR
+    labels = _tidy(labels, window)
+    for correction in corrections:
+        labels[correction.raster((cols, rows), zoom=zoom)] = REGIONS.index(correction.region)
+    return Segmentation(labels, coverage, skin_lab, zoom, photo.size, skin)
+
+
+def _work_image(pixels: UInt8Array) -> tuple[UInt8Array, float]:
+    cv2 = opencv()
+
+    height, width = pixels.shape[:2]
+    zoom = min(1.0, WORK_SIDE / max(height, width))
+    if zoom >= 1.0:
+        return np.ascontiguousarray(pixels), 1.0
+    size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
+    small = cv2.resize(np.ascontiguousarray(pixels), size, interpolation=cv2.INTER_AREA)
+    return np.asarray(small, dtype=np.uint8), size[0] / width
+
+
+def _face_polygon(marks: FaceLandmarks | None, zoom: float) -> FloatArray | None:
+    if marks is None:
+        return None
+    if marks.mesh is not None:
+        return np.asarray(marks.mesh[list(FACE_OVAL)] * zoom, dtype=np.float64)
+    if not marks.has("glabella", "menton", "right_canthus", "left_canthus"):
+        return None
+    g, m = marks["glabella"], marks["menton"]
+    half = 0.62 * float(np.hypot(*(marks["left_canthus"] - marks["right_canthus"])))
+    centre = (g + m) / 2.0
+    tall = float(np.hypot(*(g - m))) * 0.55
+    angle = np.linspace(0.0, 2.0 * math.pi, 36, endpoint=False)
+    pts = centre + np.outer(np.cos(angle), marks.across) * half * 0.85
+    pts += np.outer(np.sin(angle), marks.up) * tall
+    return np.asarray(pts * zoom, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Ellipse:
+    centre: FloatArray  # working pixels
+    axis_u: FloatArray  # unit vector of the first axis
+    a: float  # semi-axis along axis_u (working pixels)
+    b: float  # semi-axis perpendicular to it
+
+
+def _head_ellipse(
+    marks: FaceLandmarks | None, photo: Photo, zoom: float, mm_per_px: float | None
+) -> _Ellipse:
+    """Where the head (with its hair) can be: from the face on frontal photos, the middle
+    of the frame otherwise."""
+    if marks is not None and marks.has("glabella", "menton", "right_canthus", "left_canthus"):
+        g, m = marks["glabella"] * zoom, marks["menton"] * zoom
+        drop = float(np.dot(g - m, marks.up))
+        canthi = float(np.hypot(*(marks["left_canthus"] - marks["right_canthus"]))) * zoom
+        centre = g + marks.up * 0.1 * drop
+        return _Ellipse(centre, marks.across, 1.35 * canthi, 1.3 * drop)
+    rows, cols = photo.height * zoom, photo.width * zoom
+    return _Ellipse(
+        np.array([cols / 2.0, rows * 0.48]), np.array([1.0, 0.0]), 0.46 * cols, 0.47 * rows
+    )
+
+
+def _guess_mm_per_px(head: _Ellipse, zoom: float) -> float:
+    """Without a scale: the head ellipse is about 200 mm across (head with hair)."""
+    return 200.0 / (2.0 * head.a / zoom)
+
+
+def _ellipse_mask(shape: tuple[int, ...], e: _Ellipse, *, grow: float) -> BoolArray:
+    rows, cols = shape
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    dx, dy = xx - np.float32(e.centre[0]), yy - np.float32(e.centre[1])
+    u = (dx * np.float32(e.axis_u[0]) + dy * np.float32(e.axis_u[1])) / np.float32(e.a * grow)
+    v = (-dx * np.float32(e.axis_u[1]) + dy * np.float32(e.axis_u[0])) / np.float32(e.b * grow)
+    return np.asarray(u * u + v * v <= 1.0)
+
+
+def _polygon_mask(shape: tuple[int, int], polygon: FloatArray) -> BoolArray:
+    cv2 = opencv()
+
+    out = np.zeros(shape, dtype=np.uint8)
+    pts = np.round(polygon * 16.0).astype(np.int32).reshape(-1, 1, 2)
+    cv2.fillPoly(out, [pts], 1, lineType=cv2.LINE_8, shift=4)
+    return np.asarray(out > 0)
+
+
+def _person(small: UInt8Array, face: FloatArray | None, head: _Ellipse) -> BoolArray:
+    """Person (head and body) against the background, near the head: colour histograms of
+    the frame's border (background) and of the face and the head's middle (person) give a
+    likelihood ratio per colour; the result is smoothed and kept where it joins the head."""
+    cv2 = opencv()
+
+    rows, cols = small.shape[:2]
+    q = (small // 16).astype(np.int32)
+    index = (q[..., 0] * 16 + q[..., 1]) * 16 + q[..., 2]
+    border = max(2, round(0.03 * max(rows, cols)))
+    back = np.zeros((rows, cols), dtype=bool)
+    back[:border, :] = back[:, :border] = back[:, -border:] = True
+    back |= ~_ellipse_mask((rows, cols), head, grow=1.45)
+    fore = _ellipse_mask((rows, cols), head, grow=0.55)
+    if face is not None:
+        fore |= _polygon_mask((rows, cols), face)
+    fore &= ~back
+    h_back = np.bincount(index[back], minlength=4096).astype(np.float64)
+    h_fore = np.bincount(index[fore], minlength=4096).astype(np.float64)
+    h_back = cv2.GaussianBlur(h_back.reshape(16, 256), (0, 0), 0.8).ravel() / max(back.sum(), 1)
+    h_fore = cv2.GaussianBlur(h_fore.reshape(16, 256), (0, 0), 0.8).ravel() / max(fore.sum(), 1)
+    p_fore = (h_fore + 1e-6) / (h_fore + h_back + 2e-6)
+    likely = cv2.GaussianBlur(p_fore[index].astype(np.float32), (5, 5), 0)
+    person = (likely > 0.5) & _ellipse_mask((rows, cols), head, grow=1.3)
+    person |= fore & (likely > 0.3)
+    kernel = np.ones((3, 3), np.uint8)
+    person = cv2.morphologyEx(person.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    _, comp = cv2.connectedComponents(person, connectivity=8)
+    seeds = np.unique(comp[fore & (comp > 0)])
+    return np.asarray(np.isin(comp, seeds) & (comp > 0))
+
+
+def _texture(light: Float32Array) -> Float32Array:
+    """Local standard deviation of L* over 5 × 5 working pixels: hair is busy, skin smooth."""
+    cv2 = opencv()
+
+    mean = cv2.boxFilter(light, -1, (5, 5))
+    square = cv2.boxFilter(light * light, -1, (5, 5))
+    return np.asarray(np.sqrt(np.maximum(square - mean * mean, 0.0)), dtype=np.float32)
+
+
+def _smooth_enough(texture: Float32Array, reference: BoolArray) -> BoolArray:
+    """Pixels no busier than skin: below twice the skin's upper-quartile texture + 3 L*."""
+    values = texture[reference]
+    level = float(np.percentile(values, 75)) if len(values) >= 10 else 3.0
+    return np.asarray(texture < 2.0 * level + 3.0)
+
+
+def _sample_mask(
+    marks: FaceLandmarks | None, shape: tuple[int, int], zoom: float
+) -> BoolArray | None:
+    """Discs on the cheeks, nose and forehead (working pixels), or None without a face."""
+    centres: list[FloatArray] = []
+    if marks is not None and marks.mesh is not None:
+        centres = [marks.mesh[i] * zoom for i in SKIN_SAMPLES]
+        radius = 0.04 * float(np.hypot(*(marks.mesh[454] - marks.mesh[234]))) * zoom
+    elif marks is not None and marks.has("glabella", "subnasale", "right_canthus", "left_canthus"):
+        g, n = marks["glabella"], marks["subnasale"]
+        r, left = marks["right_canthus"], marks["left_canthus"]
+        centres = [(g + n) / 2 * zoom, (r + n) / 2 * zoom, (left + n) / 2 * zoom]
+        radius = 0.08 * float(np.hypot(*(left - r))) * zoom
+    if not centres:
+        return None
+    cv2 = opencv()
+    near = np.zeros(shape, dtype=np.uint8)
+    r16 = round(max(radius, 1.5) * 16)
+    for cx, cy in centres:
+        cv2.circle(near, (round(cx * 16), round(cy * 16)), r16, 1, -1, cv2.LINE_8, 4)
+    return np.asarray(near > 0)
+
+
+def _skin_samples(
+    near: BoolArray | None,
+    lab: Float32Array,
+    person: BoolArray,
+    head: _Ellipse,
+    hint: FloatArray | None,
+) -> BoolArray:
+    """Pixels that are almost certainly bare skin."""
+    if near is not None and int(near.sum()) >= 10:
+        return near
+    return _skin_prior(lab, person, head, hint)
+
+
+def _skin_prior(
+    lab: Float32Array, person: BoolArray, head: _Ellipse, hint: FloatArray | None
+) -> BoolArray:
+    """Without a face: skin-coloured pixels in the middle of the head."""
+    centre = _ellipse_mask(person.shape, head, grow=0.6) & person
+    if int(centre.sum()) < 10:
+        centre = np.ones(person.shape, dtype=bool)
+    a, b = lab[:, :, 1], lab[:, :, 2]
+    if hint is not None:
+        near = (a - hint[1]) ** 2 + (b - hint[2]) ** 2 < 12.0**2
+    else:  # skin chroma: reddish-yellow, moderately saturated (any skin tone)
+        hue = np.degrees(np.arctan2(b, a))
+        chroma = np.hypot(a, b)
+        near = (hue > 15) & (hue < 85) & (chroma > 6) & (chroma < 55) & (lab[:, :, 0] > 15)
+    picked = centre & near
+    return picked if int(picked.sum()) >= 10 else centre
+
+
+def _chromaticity(small: UInt8Array) -> Float32Array:
+    """Linear-light chromaticity (r, g) = (R, G) / (R + G + B): the same for a skin in light
+    and in shadow."""
+    linear = _LINEAR[small]
+    total = linear.sum(axis=2, keepdims=True) + np.float32(1e-4)
+    return np.asarray(linear[:, :, :2] / total, dtype=np.float32)
+
+
+def _skin(
+    lab: Float32Array, chroma: Float32Array, sample: BoolArray, person: BoolArray
+) -> tuple[BoolArray, FloatArray]:
+    """Skin pixels by a Gaussian model of the sampled skin's chromaticity (robust to shading),
+    and the skin's mean CIELAB."""
+    cv2 = opencv()
+
+    values = chroma[sample].astype(np.float64)
+    mean = np.median(values, axis=0)
+    mad = np.median(np.abs(values - mean), axis=0) * 1.4826
+    cov = np.diag(np.maximum(mad, _MIN_CHROMA_STD) ** 2)
+    for _ in range(3):  # trim outliers (a stray hair, an eyebrow, a fringe on the forehead)
+        inv = np.linalg.inv(cov)
+        d = values - mean
+        keep = np.einsum("ni,ij,nj->n", d, inv, d) < 2.5**2
+        if keep.sum() < 5:
+            break
+        mean = values[keep].mean(axis=0)
+        cov = np.cov(values[keep].T) + np.eye(2) * (0.2 * _MIN_CHROMA_STD) ** 2
+    inv = np.linalg.inv(cov + np.eye(2) * _MIN_CHROMA_STD**2)
+    kept = lab[sample]
+    light = float(np.median(kept[:, 0]))
+    d = chroma - mean.astype(np.float32)
+    d2 = (
+        inv[0, 0] * d[..., 0] ** 2
+        + 2 * inv[0, 1] * d[..., 0] * d[..., 1]
+        + inv[1, 1] * d[..., 1] ** 2
+    )
+    skin = (d2 < _SKIN_SIGMA**2) & (lab[:, :, 0] > light - _SKIN_DARKER) & person
+    # specular highlights: brighter and paler than the skin, its hue, enclosed by skin
+    a, b = float(np.median(kept[:, 1])), float(np.median(kept[:, 2]))
+    hue = np.degrees(np.arctan2(lab[:, :, 2], lab[:, :, 1]))
+    paler = np.hypot(lab[:, :, 1], lab[:, :, 2]) <= math.hypot(a, b) + 2.0
+    glare = (
+        (lab[:, :, 0] > light + 5.0) & paler & (np.abs(hue - math.degrees(math.atan2(b, a))) < 15.0)
+    )
+    closed = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    skin |= (closed > 0) & glare & person
+    return np.asarray(skin), np.array([light, a, b])
+
+
+def _scalp_zone(head_zone: BoolArray, view: str) -> BoolArray:
+    """Without a hairline: which part of the head can be scalp (no face is treated).
+
+    Top view: the whole head. Back: the upper 60 % of the head's height (not the neck).
+    Left / right: the upper 55 %, without the front quarter (the face's side).
+    """
+    rows_any = np.flatnonzero(head_zone.any(axis=1))
+    cols_any = np.flatnonzero(head_zone.any(axis=0))
+    if view == "top" or len(rows_any) == 0:
+        return head_zone
+    top, bottom = rows_any[0], rows_any[-1]
+    left, right = cols_any[0], cols_any[-1]
+    zone = np.zeros_like(head_zone)
+    share = 0.6 if view == "back" else 0.55
+    zone[top : top + int(share * (bottom - top + 1))] = True
+    quarter = int(0.25 * (right - left + 1))
+    if view == "left":  # the client faces image left
+        zone[:, : left + quarter] = False
+    elif view == "right":
+        zone[:, right - quarter + 1 :] = False
+    return np.asarray(zone & head_zone)
+
+
+def _tidy(labels: UInt8Array, window: int) -> UInt8Array:
+    """Drop specks of scalp or thinning smaller than half the coverage window."""
+    cv2 = opencv()
+
+    out = labels.copy()
+    scalp = (labels == SCALP) | (labels == THINNING)
+    _, comp, stats, _ = cv2.connectedComponentsWithStats(scalp.astype(np.uint8), 8)
+    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < max(4, window * window // 2))
+    small = small[small > 0]
+    if len(small):
+        out[np.isin(comp, small)] = HAIR
+    return out

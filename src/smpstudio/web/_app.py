@@ -1,0 +1,132 @@
+"""The ASGI application: routes, middleware, error pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from importlib.resources import files
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from smpstudio._errors import InputError
+from smpstudio.clinic import Accounts, Database, RecordNotFoundError
+from smpstudio.web import _auth, _clients, _designer, _plans, _schedule, _site, _team
+from smpstudio.web._config import WebConfig
+from smpstudio.web._http import error_page, warm_templates
+from smpstudio.web._security import SecurityMiddleware
+from smpstudio.web._state import Studio
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("smpstudio.web")
+
+
+class _Static(StaticFiles):
+    """Static files, cached by browsers (their URLs carry a content hash)."""
+
+    async def get_response(self, path: str, scope: dict) -> Response:  # type: ignore[override,type-arg]
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["cache-control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def create_app(
+    db: Database,
+    *,
+    config: WebConfig | None = None,
+    accounts: Accounts | None = None,
+    hasher: PasswordHasher | None = None,
+) -> Starlette:
+    """The web studio for ``db`` (migrated to the current schema).
+
+    Parameters
+    ----------
+    db
+        The clinic database; the app does not close it.
+    config
+        Limits and switches (:class:`WebConfig`).
+    accounts
+        The staff accounts (built from ``db`` and ``config`` when omitted).
+    hasher
+        argon2id parameters for new accounts (tests pass a cheap one).
+    """
+    config = config or WebConfig()
+    db.require_current_schema()
+    accounts = accounts or Accounts(
+        db,
+        hasher=hasher,
+        idle=_minutes(config.session_idle_minutes),
+        lifetime=_minutes(60 * config.session_max_hours),
+    )
+    studio = Studio(db, accounts, config)
+    warm_templates()
+    static = Path(str(files("smpstudio.web") / "static"))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        studio.close()
+
+    app = Starlette(
+        routes=[
+            *_site.routes,
+            *_auth.routes,
+            *_clients.routes,
+            *_designer.routes,
+            *_plans.routes,
+            *_schedule.routes,
+            *_team.routes,
+            Mount("/static", app=_Static(directory=static), name="static"),
+        ],
+        middleware=[Middleware(SecurityMiddleware, max_body_bytes=config.max_body_bytes)],
+        exception_handlers={
+            RecordNotFoundError: _not_found,
+            InputError: _refused,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.studio = studio
+    return app
+
+
+def _minutes(value: float) -> timedelta:
+    return timedelta(minutes=value)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return error_page(request, 404, "Not found", "There is nothing here, or it is not yours.")
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    text = str(exc)
+    return error_page(request, 422, "Not possible", text[:1].upper() + text[1:])
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return await _not_found(request, exc)
+    if exc.status_code == 405:
+        return error_page(request, 405, "Not allowed", "This page cannot be used that way.")
+    return error_page(request, exc.status_code, "Refused", str(exc.detail))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # The message is not logged: it may quote what someone typed about a client.
+    log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return error_page(
+        request, 500, "Something went wrong", "Nothing was saved. Try again, or tell the owner."
+    )

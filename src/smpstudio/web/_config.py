@@ -1,0 +1,59 @@
+"""The web studio's own limits and switches (the clinic's settings live in the database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["WebConfig"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebConfig:
+    """How the web studio behaves.
+
+    Attributes
+    ----------
+    secure_cookies
+        Mark cookies ``Secure`` with the ``__Host-`` prefix (browsers accept them on
+        ``https://`` and on ``http://127.0.0.1`` / ``localhost``). Turn off only for tests that
+        speak plain HTTP to another host.
+    session_idle_minutes, session_max_hours
+        A staff session ends after this long without a request, and after this long in all.
+    sign_in_failures_per_minute
+        Failed sign-ins per account (and 5× that per client address) within 60 s before
+        further attempts get 429 Too Many Requests.
+    max_body_bytes
+        Largest request body (a photo upload and its form).
+    max_form_fields
+        Most fields in one form.
+    preview_size
+        Width and height of the designer's live preview, in pixels.
+    compute_workers
+        Threads for designs, renders, plans and PDFs (requests beyond them queue).
+    public_clinic_id
+        The clinic the public site speaks for (contact page, consultation requests); the
+        first clinic when None.
+    clinic_address, clinic_phone, clinic_email
+        What the public contact page shows.
+    """
+
+    secure_cookies: bool = True
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 12.0
+    sign_in_failures_per_minute: int = 10
+    max_body_bytes: int = 26 * 1024 * 1024
+    max_form_fields: int = 200
+    preview_size: int = 768
+    compute_workers: int = 2
+    public_clinic_id: int | None = None
+    clinic_address: str = ""
+    clinic_phone: str = ""
+    clinic_email: str = ""
+
+    @property
+    def session_cookie(self) -> str:
+        return "__Host-smp_session" if self.secure_cookies else "smp_session"
+
+    @property
+    def form_cookie(self) -> str:
+        return "__Host-smp_form" if self.secure_cookies else "smp_form"

@@ -1,0 +1,415 @@
+"""The live preview behind the hairline designer and "preview your look".
+
+A preview request names a design (pattern, hairline style, shape, height, temporal rise,
+the three control points, head, seed), a look (skin and hair colour), a state and a view.
+Values are rounded to what a drag can show (0.5 mm of height, 0.5 mm of rise, 1 % of a
+control point) so that nearby positions share their work, then three caches answer before
+anything is computed: finished images, impressions per design and look, designs per input.
+
+Each browser tab (a ``client`` key) has at most one render in progress: a newer request
+from the same client makes the waiting one stale, and a stale request is answered at once
+with nothing (the page already asked for something newer). The numeric work runs on the
+studio's compute thread, never on the event loop.
+
+Every front-view answer carries the geometry of the draggable points in image pixels: the
+mid-frontal point, both temporal points and the three control points on each side, the
+control points' shares of the temporal rise, and two tables the page uses to turn a drag
+into a value — the row of the mid-frontal point for each height (5–11 cm), and the row of
+the temporal point for each rise (0–35 mm) at the current height.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import numpy as np
+
+import smpstudio
+from smpstudio._design import Design
+from smpstudio._errors import InputError
+from smpstudio._types import FloatArray
+from smpstudio.colour import DilutionTable, looks_like_hex, skin_tone
+from smpstudio.dots import DilutionRule, Impressions, dilution_rule, place_impressions
+from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
+from smpstudio.loss import PATTERN_NAMES
+from smpstudio.render import PHOTO_VIEWS, Look, frame_for, look_for, parse_state, render_view
+
+if TYPE_CHECKING:
+    from smpstudio.web._state import Studio
+
+__all__ = ["PROFILE_RANGE", "RISE_RANGE_MM", "PreviewParams", "PreviewService", "handles"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+PROFILE_RANGE = (-0.3, 1.3)
+"""Each control point's share of the temporal rise (smpstudio.hairline's limits)."""
+RISE_RANGE_MM = (0.0, 35.0)
+HEIGHT_RANGE_CM = (5.0, 11.0)
+HEADS = ("S", "M", "L")
+SIZES = (384, 512, 768, 1024)
+_JPEG_QUALITY = 88
+
+
+class _Lru(Generic[K, V]):
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        found = self.get(key)
+        return found if found is not None else self.put(key, make())
+
+
+@dataclass(frozen=True)
+class PreviewParams:
+    """A checked, rounded preview request."""
+
+    pattern: str = "norwood-5"
+    hairline: str = "soft"
+    shape: str | None = None
+    height_cm: float = 8.0
+    temporal_rise_mm: float | None = None
+    profile: tuple[float, float, float] | None = None
+    head: str = "M"
+    seed: int = 7
+    scars: tuple[str, ...] = ()
+    skin: str = "#d7bd96"
+    hair: str = "dark-brown"
+    state: str = "healed"
+    view: str = "front"
+    size: int = 768
+
+    def design_key(self) -> str:
+        return json.dumps(
+            [
+                self.pattern,
+                self.hairline,
+                self.shape,
+                self.height_cm,
+                self.temporal_rise_mm,
+                self.profile,
+                self.head,
+                self.seed,
+                list(self.scars),
+            ]
+        )
+
+    def design_inputs(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`smpstudio.design`."""
+        return {
+            "pattern": self.pattern,
+            "hairline": self.hairline,
+            "hairline_height_cm": self.height_cm,
+            "hairline_shape": None if self.profile is not None else self.shape,
+            "hairline_profile": self.profile,
+            "temporal_rise_mm": self.temporal_rise_mm,
+            "head": self.head,
+            "scars": list(self.scars),
+            "seed": self.seed,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["profile"] = None if self.profile is None else list(self.profile)
+        data["scars"] = list(self.scars)
+        return data
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], *, default_size: int = 768) -> PreviewParams:
+        """Check and round a request (a JSON object or form values); one-line errors."""
+        get = data.get
+        pattern = _choice(get("pattern", "norwood-5"), "pattern", PATTERN_NAMES)
+        style = _choice(get("hairline", "soft"), "hairline style", tuple(HAIRLINE_STYLES))
+        shape_text = get("shape") or None
+        shape = (
+            None
+            if shape_text in (None, "custom")
+            else _choice(shape_text, "shape", HAIRLINE_SHAPES)
+        )
+        height = _number(get("height_cm", 8.0), "hairline height (cm)", *HEIGHT_RANGE_CM, step=0.05)
+        rise_raw = get("temporal_rise_mm")
+        rise = (
+            None
+            if rise_raw in (None, "")
+            else _number(rise_raw, "temporal rise (mm)", *RISE_RANGE_MM, step=0.5)
+        )
+        profile = _profile(get("profile"))
+        skin = str(get("skin", "#d7bd96")).strip().lower()
+        if not looks_like_hex(skin):
+            raise InputError(f"skin colour {skin[:20]!r} must be #rrggbb")
+        hair = _choice(
+            str(get("hair", "dark-brown")).lower(),
+            "hair colour",
+            tuple(DilutionTable.default().hair_colours),
+        )
+        state = str(get("state", "healed")).strip().lower()
+        parse_state(state)
+        size = int(_number(get("size", default_size), "image size", 384, 1024, step=1))
+        if size not in SIZES:
+            raise InputError(f"image size {size} px: use one of {', '.join(map(str, SIZES))}")
+        scars = get("scars") or ()
+        if isinstance(scars, str):
+            scars = [scars] if scars else []
+        return cls(
+            pattern=pattern,
+            hairline=style,
+            shape=shape,
+            height_cm=height,
+            temporal_rise_mm=rise,
+            profile=profile,
+            head=_choice(str(get("head", "M")).upper(), "head", HEADS),
+            seed=int(_number(get("seed", 7), "seed", 0, 2**31 - 1, step=1)),
+            scars=tuple(_choice(s, "scar", ("fut", "fue")) for s in scars),
+            skin=skin,
+            hair=hair,
+            state=state,
+            view=_choice(get("view", "front"), "view", PHOTO_VIEWS),
+            size=size,
+        )
+
+
+def _choice(value: object, what: str, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower() if value is not None else ""
+    if what == "head":
+        text = text.upper()
+    if text not in choices:
+        raise InputError(f"unknown {what} {str(value)[:30]!r}: choose one of {', '.join(choices)}")
+    return text
+
+
+def _number(value: object, what: str, low: float, high: float, *, step: float) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a number, got {str(value)[:20]!r}") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InputError(f"{what} {number:g} is outside {low:g}–{high:g}")
+    return round(round(number / step) * step, 6)
+
+
+def _profile(value: object) -> tuple[float, float, float] | None:
+    if value in (None, "", []):
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or len(value) != 3:
+        raise InputError("the hairline profile must be three numbers (1/4, 1/2 and 3/4 of the way)")
+    low, high = PROFILE_RANGE
+    a, b, c = (_number(v, "hairline control point", low, high, step=0.01) for v in value)
+    return a, b, c
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A rendered preview: JPEG bytes and, for the front view, the draggable points."""
+
+    jpeg: bytes
+    geometry: dict[str, Any] | None
+
+
+class PreviewService:
+    """Caches and the one-render-per-client rule (see the module's documentation)."""
+
+    def __init__(self, studio: Studio) -> None:
+        self._studio = studio
+        self.designs: _Lru[str, Design] = _Lru(48)
+        self.impressions: _Lru[tuple[str, str, str], Impressions] = _Lru(24)
+        self.looks: _Lru[tuple[str, str], Look] = _Lru(32)
+        self.rules: _Lru[tuple[str, str], DilutionRule] = _Lru(32)
+        self.images: _Lru[tuple[str, ...], Preview] = _Lru(256)
+        self.geometry: _Lru[tuple[str, int], dict[str, Any]] = _Lru(96)
+        self._latest: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.stale = 0
+
+    def design(self, params: PreviewParams) -> Design:
+        return self.designs.get_or_make(
+            params.design_key(), lambda: smpstudio.design(**params.design_inputs())
+        )
+
+    def _impressions(self, params: PreviewParams, design: Design) -> Impressions:
+        key = (params.design_key(), params.skin, params.hair)
+        rule = self.rules.get_or_make(
+            (params.skin, params.hair), lambda: dilution_rule(skin_tone(params.skin), params.hair)
+        )
+        return self.impressions.get_or_make(key, lambda: place_impressions(design, dilution=rule))
+
+    def _image_key(self, params: PreviewParams) -> tuple[str, ...]:
+        return (
+            params.design_key(),
+            params.skin,
+            params.hair,
+            params.state,
+            params.view,
+            str(params.size),
+        )
+
+    def cached(self, params: PreviewParams) -> Preview | None:
+        return self.images.get(self._image_key(params))
+
+    def claim(self, client: str) -> int:
+        """Register a new request of ``client``; earlier ones become stale."""
+        with self._lock:
+            ticket = self._latest.get(client, 0) + 1
+            self._latest[client] = ticket
+            if len(self._latest) > 10_000:
+                self._latest.clear()
+                self._latest[client] = ticket
+            return ticket
+
+    def is_stale(self, client: str, ticket: int) -> bool:
+        with self._lock:
+            return self._latest.get(client, ticket) != ticket
+
+    def render(self, params: PreviewParams, *, client: str = "", ticket: int = 0) -> Preview | None:
+        """Render (on the compute thread); None when a newer request of the client came in."""
+        if client and self.is_stale(client, ticket):
+            self.stale += 1
+            return None
+        key = self._image_key(params)
+        found = self.images.get(key)
+        if found is not None:
+            return found
+        design = self.design(params)
+        dots = None if params.state == "before" else self._impressions(params, design)
+        look = self.looks.get_or_make(
+            (params.skin, params.hair), lambda: look_for(params.skin, params.hair)
+        )
+        image = render_view(
+            design, dots, look, view_name=params.view, size=params.size, state=params.state
+        )
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=_JPEG_QUALITY, optimize=False)
+        geometry = None
+        if params.view == "front":
+            geometry = self.geometry.get_or_make(
+                (params.design_key(), params.size), lambda: handles(design, params.size)
+            )
+        return self.images.put(key, Preview(buffer.getvalue(), geometry))
+
+
+# --- geometry of the draggable points -------------------------------------------------
+
+
+def _front_height_table(design: Design, size: int) -> list[list[float]]:
+    shape = design.head.shape
+    frame = frame_for(shape, "front", size)
+    heights = np.round(np.arange(HEIGHT_RANGE_CM[0], HEIGHT_RANGE_CM[1] + 1e-9, 0.1), 2)
+    ys = shape.height_at_arc(0.0, heights * 10.0)
+    points = shape.from_chart(np.zeros_like(ys), ys)
+    _, rows, _ = frame.project(points)
+    return [[float(h), round(float(r), 2)] for h, r in zip(heights, rows, strict=True)]
+
+
+def temporal_heights(design: Design, y_mid: float, rises_mm: FloatArray) -> FloatArray:
+    """Height of the left temporal point for each rise (mm of skin along the canthus line
+    above the mid-frontal level), as the hairline model places it."""
+    s = design.head.shape
+    x_c = design.head.measures.canthal_width_mm / 2.0
+    ys = np.linspace(0.0, s.b_up, 8000)
+    rest = s.section_scale(ys) ** s.n_front - (x_c / s.a) ** s.n_front
+    ok = rest >= 0.0
+    z = np.where(ok, s.c * np.abs(rest) ** (1.0 / s.n_front), np.nan)
+    pts = np.stack([np.full_like(ys, x_c), ys, z], axis=-1)
+    y_top = float(ys[ok].max())
+    if y_top <= y_mid:
+        return np.full_like(rises_mm, y_top - 2.0, dtype=np.float64)
+    keep = ok & (ys >= y_mid)
+    run = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pts[keep], axis=0), axis=1))])
+    return np.interp(np.minimum(rises_mm, 0.5 * run[-1]), run, ys[keep])
+
+
+def handles(design: Design, size: int) -> dict[str, Any]:
+    """Pixel positions of the draggable points of ``design`` in its front view at ``size``."""
+    line = design.hairline
+    frame = frame_for(design.head.shape, "front", size)
+    x_c = design.head.measures.canthal_width_mm / 2.0
+    mid = np.asarray(line.mid_frontal_point)
+    right, left = (np.asarray(p) for p in line.temporal_points)
+    y_mid, y_t = float(mid[1]), float(left[1])
+    base = np.asarray(line.base_polyline)
+    shares = _shares(base, x_c, y_mid, y_t)
+    controls = []
+    for side in (-1.0, 1.0):
+        for k, share in enumerate(shares, start=1):
+            x = side * k / 4.0 * x_c
+            y = y_mid + share * (y_t - y_mid)
+            controls.append(_surface_point(design, x, y))
+    rises = np.arange(RISE_RANGE_MM[0], RISE_RANGE_MM[1] + 1e-9, 1.0)
+    temporal_y = temporal_heights(design, y_mid, rises)
+    _, rise_rows, _ = frame.project(np.array([_surface_point(design, x_c, y) for y in temporal_y]))
+    share_grid = np.round(np.arange(PROFILE_RANGE[0], PROFILE_RANGE[1] + 1e-9, 0.05), 2)
+    share_rows = []
+    for share in share_grid:
+        y = y_mid + share * (y_t - y_mid)
+        points = [_surface_point(design, k / 4.0 * x_c, y) for k in (1, 2, 3)]
+        _, rows_k, _ = frame.project(np.array(points))
+        share_rows.append([float(share), *(round(float(r), 2) for r in rows_k)])
+    cols, rows, _ = frame.project(np.array([mid, right, left, *controls]))
+    visible = np.asarray(line.polyline)
+    facing = visible @ np.asarray(frame.view.forward) < 0.0
+    visible = visible[facing & (visible[:, 2] > 0)][:: max(1, len(visible) // 160)]
+    lc, lr, _ = frame.project(visible)
+    pairs = [[round(float(c), 1), round(float(r), 1)] for c, r in zip(cols, rows, strict=True)]
+    return {
+        "size": size,
+        "mid": pairs[0],
+        "temporal": pairs[1:3],
+        "controls": pairs[3:],
+        "shares": [round(float(v), 3) for v in shares],
+        "height_cm": round(float(line.height_cm), 3),
+        "rise_mm": round(float(line.temporal_rise_mm), 2),
+        "shape": line.shape,
+        "height_rows": _front_height_table(design, size),
+        "rise_rows": [
+            [float(r), round(float(w), 2)] for r, w in zip(rises, rise_rows, strict=True)
+        ],
+        "share_rows": share_rows,
+        "line": [[round(float(c), 1), round(float(r), 1)] for c, r in zip(lc, lr, strict=True)],
+    }
+
+
+def _shares(base: FloatArray, x_c: float, y_mid: float, y_t: float) -> list[float]:
+    """Rise of the base line at 1/4, 1/2, 3/4 of the way to the temporal point, as a share."""
+    rise = y_t - y_mid
+    if abs(rise) < 0.5:
+        return [0.0625, 0.25, 0.5625]
+    front = base[(base[:, 0] >= 0.0) & (base[:, 0] <= x_c + 1e-6) & (base[:, 2] > 0)]
+    front = front[np.argsort(front[:, 0])]
+    targets = np.array([0.25, 0.5, 0.75]) * x_c
+    ys = np.interp(targets, front[:, 0], front[:, 1])
+    low, high = PROFILE_RANGE
+    return [float(np.clip((y - y_mid) / rise, low, high)) for y in ys]
+
+
+def _surface_point(design: Design, x: float, y: float) -> FloatArray:
+    s = design.head.shape
+    rest = float(s.section_scale(np.array(y))) ** s.n_front - (abs(x) / s.a) ** s.n_front
+    z = s.c * abs(rest) ** (1.0 / s.n_front) if rest > 0 else 0.0
+    return np.array([x, y, z])

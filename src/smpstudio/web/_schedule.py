@@ -1,0 +1,155 @@
+"""The week's schedule, booking a session (a refused time shows why and the next free slot,
+one click away) and cancelling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from smpstudio._errors import InputError
+from smpstudio.clinic import BookingConflictError, ClinicRecords
+from smpstudio.web._clients import parse_date, patient_id
+from smpstudio.web._http import FormInput, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._state import blocking
+
+__all__ = ["routes"]
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+@staff()
+async def schedule(request: Request) -> Response:
+    records = records_for(request)
+    text = request.query_params.get("week", "")
+    try:
+        start = _monday(dt.date.fromisoformat(text)) if text else _monday(records.today())
+    except ValueError:
+        start = _monday(records.today())
+    context = await blocking(_week, records, start)
+    return page(request, "schedule.html", context)
+
+
+def _week(records: ClinicRecords, start: dt.date) -> dict[str, Any]:
+    end = start + dt.timedelta(days=6)
+    bookings = records.bookings(start, end)
+    names: dict[int, str] = {}
+    for pid in sorted({b.patient_id for b in bookings}):
+        p = records.patient(pid)
+        names[pid] = f"{p.given_name} {p.family_name}"
+    days = [start + dt.timedelta(days=i) for i in range(7)]
+    return {
+        "title": "Schedule",
+        "days": [(d, [b for b in bookings if b.local_day == d]) for d in days],
+        "names": names,
+        "rooms": {r.id: r.name for r in records.rooms()},
+        "practitioners": {p.id: p.full_name for p in records.practitioners()},
+        "zone": records.timezone,
+        "today": records.today(),
+        "previous": (start - dt.timedelta(days=7)).isoformat(),
+        "next": (start + dt.timedelta(days=7)).isoformat(),
+        "start": start,
+    }
+
+
+def _book_context(records: ClinicRecords, pid: int, clinical: bool) -> dict[str, Any]:
+    plans = records.plans(pid) if clinical else []
+    return {
+        "title": "Book a session",
+        "patient": records.patient(pid),
+        "practitioners": [p for p in records.practitioners() if p.active],
+        "rooms": [r for r in records.rooms() if r.active],
+        "plans": [p for p in plans if p.status in ("draft", "accepted")],
+    }
+
+
+def _clinical(request: Request) -> bool:
+    return bool(request.state.signed.user.role != "front-desk")
+
+
+@staff()
+async def book_form(request: Request) -> Response:
+    records = records_for(request)
+    context = await blocking(_book_context, records, patient_id(request), _clinical(request))
+    day = records.today() + dt.timedelta(days=7)
+    context["values"] = {"date": day.isoformat(), "time": "10:00", "hours": "3"}
+    return page(request, "book.html", context)
+
+
+@staff()
+async def book(request: Request) -> Response:
+    records = records_for(request)
+    pid = patient_id(request)
+    form = await form_input(request)
+    conflict: BookingConflictError | None = None
+    error = None
+    try:
+        fields = _booking_fields(form, records.timezone)
+        await blocking(records.book, pid, **fields)
+    except BookingConflictError as exc:
+        conflict = exc
+    except InputError as exc:
+        error = str(exc)[:1].upper() + str(exc)[1:]
+    else:
+        studio_of(request).flash(request.state.signed.session.token_hash, "Session booked.")
+        return redirect(f"/studio/patients/{pid}")
+    context = await blocking(_book_context, records, pid, _clinical(request))
+    context.update(values=form.values(), error=error, conflict=conflict, zone=records.timezone)
+    if conflict is not None and conflict.next_free is not None:
+        local = conflict.next_free.starts_at.astimezone(records.timezone)
+        context["offer"] = {
+            "date": local.date().isoformat(),
+            "time": local.strftime("%H:%M"),
+            "practitioner_id": str(conflict.next_free.practitioner_id),
+            "room_id": str(conflict.next_free.room_id),
+            "label": str(conflict.next_free),
+        }
+    return page(request, "book.html", context, status=409 if conflict else 422)
+
+
+def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
+    day = parse_date(form.get("date"), "the date")
+    try:
+        at = dt.time.fromisoformat(form.get("time").strip())
+    except ValueError:
+        raise InputError("the start time must be like 10:00") from None
+    try:
+        hours = float(form.get("hours").replace(",", "."))
+    except ValueError:
+        raise InputError("the length must be a number of hours, e.g. 3 or 2.5") from None
+    if not 0 < hours <= 24:
+        raise InputError("the length must be a number of hours, e.g. 3 or 2.5")
+    practitioner, room = form.get("practitioner_id"), form.get("room_id")
+    if not practitioner.isdigit() or not room.isdigit():
+        raise InputError("choose the practitioner and the room")
+    plan, number = form.get("plan_id"), form.get("session_number")
+    return {
+        "practitioner_id": int(practitioner),
+        "room_id": int(room),
+        "starts_at": dt.datetime.combine(day, at, tzinfo=zone),
+        "duration": dt.timedelta(minutes=round(hours * 60)),
+        "plan_id": int(plan) if plan.isdigit() else None,
+        "session_number": int(number) if number.isdigit() else None,
+    }
+
+
+@staff()
+async def cancel(request: Request) -> Response:
+    booking_id: int = request.path_params["booking_id"]
+    row = await blocking(records_for(request).cancel_booking, booking_id)
+    studio_of(request).flash(request.state.signed.session.token_hash, "Booking cancelled.")
+    return redirect(f"/studio/schedule?week={_monday(row.local_day).isoformat()}")
+
+
+routes = [
+    Route("/studio/schedule", schedule, methods=["GET"]),
+    Route("/studio/patients/{patient_id:int}/book", book_form, methods=["GET"]),
+    Route("/studio/patients/{patient_id:int}/book", book, methods=["POST"]),
+    Route("/studio/bookings/{booking_id:int}/cancel", cancel, methods=["POST"]),
+]

@@ -1,0 +1,312 @@
+"""The clinic's public site: what SMP is, a candidacy self-check, a cost estimator, "preview
+your look", the consultation request (saved as a lead) and the contact page.
+
+Nothing a visitor types is kept except a consultation request they send with their consent
+to be contacted. A photo sent to "preview your look" is only read for its skin tone, in
+memory, and forgotten with the answer. Renders for visitors are limited per address.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from smpstudio import Settings
+from smpstudio._errors import InputError
+from smpstudio.clinic import CONTRAINDICATIONS, STAGES, evaluate_candidacy
+from smpstudio.colour import MONK_SWATCHES, DilutionTable
+from smpstudio.hairline import HAIRLINE_STYLES
+from smpstudio.plan import GraftTable, PriceTable, smp_cost, transplant_cost
+from smpstudio.web._designer import preview_response
+from smpstudio.web._http import (
+    anon_csrf_ok,
+    client_address,
+    close_form,
+    error_page,
+    form_input,
+    page,
+    studio_of,
+)
+from smpstudio.web._preview import PreviewParams
+from smpstudio.web._state import Studio, blocking, compute
+from smpstudio.web._uploads import ingest_photo, skin_of
+
+__all__ = ["routes"]
+
+PATTERN_CHOICES = (
+    ("norwood-2", "Receding at the temples"),
+    ("norwood-3", "Deeper temple recession"),
+    ("norwood-3v", "Recession and a thinning crown"),
+    ("norwood-4", "Receding front and a bald crown"),
+    ("norwood-5", "Front and crown joining"),
+    ("norwood-6", "Bald on top, hair at the sides"),
+    ("norwood-7", "Only a band of hair at the sides and back"),
+    ("ludwig-1", "Thinning along the parting"),
+    ("ludwig-2", "Wider thinning on top"),
+    ("diffuse", "Thinning all over"),
+)
+_PATTERN_NAMES = dict(PATTERN_CHOICES)
+STYLE_TEXT = {
+    "soft": "Soft: a natural, slightly broken edge",
+    "broken": "Broken: a deliberately irregular, mature edge",
+    "medium": "Medium: clean but not sharp",
+    "defined": "Defined: a crisp, barbered line",
+}
+
+
+def _context(request: Request, **extra: Any) -> dict[str, Any]:
+    return {"patterns": PATTERN_CHOICES, "styles": STYLE_TEXT, **extra}
+
+
+async def home(request: Request) -> Response:
+    return page(request, "site_home.html", _context(request, title="Scalp micropigmentation"))
+
+
+async def hero_image(request: Request) -> Response:
+    """The home page's illustration: a healed SMP on the virtual head (rendered once)."""
+    studio = studio_of(request)
+    params = PreviewParams.parse(
+        {
+            "pattern": "norwood-6",
+            "hairline": "soft",
+            "height_cm": 7.6,
+            "view": "top",
+            "state": "healed",
+            "size": 768,
+            "skin": "#d7bd96",
+            "hair": "dark-brown",
+        }
+    )
+    response = await preview_response(studio, params, "")
+    if "x-smp-geometry" in response.headers:
+        del response.headers["x-smp-geometry"]
+    return response
+
+
+# --- candidacy self-check ---
+
+
+async def candidacy(request: Request) -> Response:
+    context = _context(request, title="Is SMP for me?", questions=CONTRAINDICATIONS, values={})
+    if request.method == "GET":
+        return page(request, "site_candidacy.html", context)
+    if not await anon_csrf_ok(request):
+        return error_page(request, 403, "Form expired", "Open the page again and resend it.")
+    form = await form_input(request)
+    values = form.values()
+    missing = [q for q in CONTRAINDICATIONS if values.get(f"q_{q.key}") not in ("yes", "no")]
+    if missing:
+        context.update(
+            values=values, error=f"Answer every question, yes or no ({len(missing)} left)."
+        )
+        return page(request, "site_candidacy.html", context, status=422)
+    answers = {q.key: values.get(f"q_{q.key}") == "yes" for q in CONTRAINDICATIONS}
+    result = evaluate_candidacy(answers)
+    questions = {q.key: q.question for q in CONTRAINDICATIONS}
+    context.update(
+        values=values,
+        result=result,
+        findings=[(questions[f.key], f.rule, f.advice) for f in result.findings],
+    )
+    return page(request, "site_candidacy.html", context)
+
+
+# --- cost estimator ---
+
+
+def _estimate(studio: Studio, pattern: str, style: str, scar: str) -> dict[str, Any]:
+    params = PreviewParams.parse(
+        {"pattern": pattern, "hairline": style, "scars": [scar] if scar else []}
+    )
+    design = studio.preview.design(params)
+    summary = design.summary
+    prices = PriceTable.default()
+    extra = 1 if scar else 0
+    cost = smp_cost(
+        treated_area_cm2=summary.treatment_cm2,
+        impressions=summary.impressions[-1],
+        sessions=len(summary.impressions),
+        extra_sessions=extra,
+        prices=prices,
+    )
+    transplant = transplant_cost(
+        pattern, settings=Settings(), grafts=GraftTable.default(), currency=prices.currency
+    )
+    return {
+        "cost": cost,
+        "transplant": transplant,
+        "area": summary.treatment_cm2,
+        "impressions": summary.impressions[-1],
+        "sessions": len(summary.impressions) + extra,
+    }
+
+
+async def cost(request: Request) -> Response:
+    studio = studio_of(request)
+    context = _context(
+        request, title="What it costs", values={"pattern": "norwood-4", "hairline": "soft"}
+    )
+    if request.method == "GET":
+        return page(request, "site_cost.html", context)
+    if not await anon_csrf_ok(request):
+        return error_page(request, 403, "Form expired", "Open the page again and resend it.")
+    form = await form_input(request)
+    values = form.values()
+    context["values"] = values
+    if studio.visitor_renders.blocked(client_address(request)):
+        return page(
+            request,
+            "site_cost.html",
+            {**context, "error": "Too many requests: wait a minute."},
+            status=429,
+        )
+    studio.visitor_renders.fail(client_address(request))
+    pattern, style, scar = (
+        values.get("pattern", ""),
+        values.get("hairline", ""),
+        values.get("scar", ""),
+    )
+    if (
+        pattern not in _PATTERN_NAMES
+        or style not in HAIRLINE_STYLES
+        or scar not in ("", "fut", "fue")
+    ):
+        context["error"] = (
+            "Choose your hair loss, the hairline you would like and whether you have a scar."
+        )
+        return page(request, "site_cost.html", context, status=422)
+    context["estimate"] = await compute(studio, _estimate, studio, pattern, style, scar)
+    context["pattern_name"] = _PATTERN_NAMES[pattern]
+    return page(request, "site_cost.html", context)
+
+
+# --- preview your look ---
+
+
+async def look(request: Request) -> Response:
+    try:
+        return await _look(request)
+    finally:
+        await close_form(request)
+
+
+async def _look(request: Request) -> Response:
+    studio = studio_of(request)
+    context = _context(
+        request,
+        title="Preview your look",
+        monk=list(enumerate(MONK_SWATCHES, start=1)),
+        hair_colours=tuple(DilutionTable.default().hair_colours),
+        values={
+            "pattern": "norwood-5",
+            "hairline": "soft",
+            "skin": MONK_SWATCHES[4],
+            "hair": "dark-brown",
+        },
+    )
+    if request.method == "GET":
+        return page(request, "site_preview.html", context)
+    if not await anon_csrf_ok(request):
+        return error_page(request, 403, "Form expired", "Open the page again and resend it.")
+    address = client_address(request)
+    form = await form_input(request)
+    values = form.values()
+    context["values"] = values
+    if studio.visitor_renders.blocked(address):
+        context["error"] = "Too many previews in a minute: wait a moment and try again."
+        return page(request, "site_preview.html", context, status=429)
+    studio.visitor_renders.fail(address)
+    try:
+        skin = values.get("skin", MONK_SWATCHES[4])
+        upload = form.file("photo")
+        if upload is not None:
+            photo = await blocking(ingest_photo, await upload.read())
+            skin = skin_of(photo).hex
+            context["measured"] = skin
+            del photo  # read for its skin tone only; never stored
+        if values.get("pattern") not in _PATTERN_NAMES:
+            raise InputError("choose your hair loss")
+        base = {
+            "pattern": values.get("pattern"),
+            "hairline": values.get("hairline", "soft"),
+            "skin": skin,
+            "hair": values.get("hair", "dark-brown"),
+            "view": "top",
+            "size": 512,
+        }
+        images = []
+        for state, label in (("before", "Today"), ("healed", "After SMP, healed")):
+            params = PreviewParams.parse({**base, "state": state})
+            found = studio.preview.cached(params) or await compute(
+                studio, studio.preview.render, params
+            )
+            assert found is not None
+            images.append(
+                (label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode())
+            )
+    except InputError as exc:
+        context["error"] = str(exc)[:1].upper() + str(exc)[1:]
+        return page(request, "site_preview.html", context, status=422)
+    context.update(images=images, skin=skin)
+    return page(request, "site_preview.html", context)
+
+
+# --- consultation request and contact ---
+
+
+async def consultation(request: Request) -> Response:
+    studio = studio_of(request)
+    context = _context(request, title="Book a consultation", stages=STAGES, values={})
+    if request.method == "GET":
+        return page(request, "site_consultation.html", context)
+    if not await anon_csrf_ok(request):
+        return error_page(request, 403, "Form expired", "Open the page again and resend it.")
+    form = await form_input(request)
+    values = form.values()
+    context["values"] = values
+    clinic_id = await blocking(studio.public_clinic_id)
+    if clinic_id is None:
+        return error_page(request, 503, "Not open yet", "The clinic is not taking requests yet.")
+    if form.get("website"):  # a field people never see: only robots fill it
+        return page(request, "site_thanks.html", _context(request, title="Thank you"))
+    address = client_address(request)
+    if studio.visitor_leads.blocked(address):
+        context["error"] = "Several requests came from here just now: wait a minute."
+        return page(request, "site_consultation.html", context, status=429)
+    records = studio.db.clinic(clinic_id, actor=f"web:{address}")
+    try:
+        stage = values.get("stage") or None
+        await blocking(
+            records.add_lead,
+            values.get("name", ""),
+            email=values.get("email") or None,
+            phone=values.get("phone") or None,
+            message=values.get("message", ""),
+            stage=stage,
+            contact_consent=form.checked("contact_consent"),
+        )
+    except InputError as exc:
+        context["error"] = str(exc)[:1].upper() + str(exc)[1:] + "."
+        return page(request, "site_consultation.html", context, status=422)
+    studio.visitor_leads.fail(address)
+    return page(request, "site_thanks.html", _context(request, title="Thank you"))
+
+
+async def contact(request: Request) -> Response:
+    config = studio_of(request).config
+    return page(request, "site_contact.html", _context(request, title="Contact", config=config))
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/look/hero.jpg", hero_image, methods=["GET"]),
+    Route("/candidacy", candidacy, methods=["GET", "POST"]),
+    Route("/cost", cost, methods=["GET", "POST"]),
+    Route("/preview", look, methods=["GET", "POST"]),
+    Route("/consultation", consultation, methods=["GET", "POST"]),
+    Route("/contact", contact, methods=["GET"]),
+]

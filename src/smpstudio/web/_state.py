@@ -1,0 +1,126 @@
+"""What the running studio holds: the database, the accounts, limits, caches and workers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio.to_thread
+
+from smpstudio.clinic import Accounts, Database
+from smpstudio.web._config import WebConfig
+
+__all__ = ["RateLimiter", "Studio", "blocking", "compute"]
+
+T = TypeVar("T")
+
+
+class RateLimiter:
+    """Sliding-window counters of failures per key (an account, a client address)."""
+
+    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        events = self._events.setdefault(key, deque())
+        while events and now - events[0] >= self.window_s:
+            events.popleft()
+        return events
+
+    def blocked(self, key: str) -> bool:
+        """Whether ``key`` has used up its failures in the window."""
+        with self._lock:
+            return len(self._recent(key, time.monotonic())) >= self.limit
+
+    def fail(self, key: str) -> None:
+        with self._lock:
+            self._recent(key, time.monotonic()).append(time.monotonic())
+            if len(self._events) > 100_000:  # forget idle keys
+                now = time.monotonic()
+                for k in [k for k, v in self._events.items() if not v or now - v[-1] > 60]:
+                    del self._events[k]
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._events.pop(key, None)
+
+
+class Studio:
+    """The application's shared objects (``request.app.state.studio``)."""
+
+    def __init__(self, db: Database, accounts: Accounts, config: WebConfig) -> None:
+        self.db = db
+        self.accounts = accounts
+        self.config = config
+        per_account = config.sign_in_failures_per_minute
+        self.account_limiter = RateLimiter(per_account)
+        self.address_limiter = RateLimiter(5 * per_account)
+        self.visitor_renders = RateLimiter(40)  # previews and estimates per address a minute
+        self.visitor_leads = RateLimiter(5)  # consultation requests per address a minute
+        self.flashes: dict[str, list[tuple[str, str]]] = {}
+        self._clinic_names: dict[int, str] = {}
+        self._site_name: str | None = None
+        self.compute_pool = ThreadPoolExecutor(
+            max_workers=config.compute_workers, thread_name_prefix="smp-compute"
+        )
+        self._public_clinic: int | None = config.public_clinic_id
+        from smpstudio.web._preview import PreviewService
+
+        self.preview = PreviewService(self)
+
+    def public_clinic_id(self) -> int | None:
+        """The clinic the public site speaks for (the first one unless configured)."""
+        if self._public_clinic is None:
+            clinics = self.db.clinics() if self.accounts.user_count() else []
+            self._public_clinic = min((c.id for c in clinics), default=None)
+        return self._public_clinic
+
+    def site_name(self) -> str:
+        """The name the public site shows: the public clinic's, else "smpstudio"."""
+        if self._site_name is None:
+            clinic = self.public_clinic_id()
+            if clinic is None:
+                return "smpstudio"
+            self._site_name = self.clinic_name(clinic)
+        return self._site_name
+
+    def clinic_name(self, clinic_id: int) -> str:
+        """The clinic's name (cached: names do not change)."""
+        name = self._clinic_names.get(clinic_id)
+        if name is None:
+            name = self.db.clinic(clinic_id, actor="web").clinic_name
+            self._clinic_names[clinic_id] = name
+        return name
+
+    def flash(self, key: str, message: str, kind: str = "ok") -> None:
+        self.flashes.setdefault(key, []).append((kind, message))
+
+    def take_flashes(self, key: str) -> list[tuple[str, str]]:
+        return self.flashes.pop(key, [])
+
+    def close(self) -> None:
+        self.compute_pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def blocking(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run database work or hashing in a worker thread, off the event loop."""
+    return await anyio.to_thread.run_sync(partial(func, *args, **kwargs))
+
+
+async def compute(studio: Studio, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run numeric work (designs, impressions, renders, plans, PDFs) on the compute threads.
+
+    A small fixed pool (``compute_workers``): the kernels are parallel themselves, and
+    queuing keeps a burst of requests from thrashing the cores.
+    """
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(studio.compute_pool, partial(func, *args, **kwargs))

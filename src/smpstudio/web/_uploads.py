@@ -1,0 +1,64 @@
+"""The one way an uploaded image enters the studio: :func:`ingest_photo`.
+
+Every upload — a clinical photo, or a visitor's photo for "preview your look" — goes
+through :func:`smpstudio.photo.ingest_photo` (format allowlist by content, size and pixel
+limits checked before decoding, orientation applied, colour converted to sRGB, the image
+rebuilt from its pixels so that no EXIF, GPS, XMP, ICC, comment or trailing data survives;
+see ``docs/photo.md``), then is encoded here as a new JPEG from those pixels alone, at most
+``MAX_SIDE_PX`` on its long side. The file name is never used: stored photos get a
+server-made name.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from smpstudio import photo
+from smpstudio._errors import InputError
+from smpstudio.colour import Region, SkinTone, mean_linear_rgb, skin_tone_from_linear
+
+__all__ = ["MAX_SIDE_PX", "Ingested", "UploadRejectedError", "ingest_photo", "skin_of"]
+
+MAX_SIDE_PX = 4000
+
+
+class UploadRejectedError(InputError):
+    """An upload that is not a usable photo (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """A cleaned photo: new JPEG bytes and its sRGB pixels."""
+
+    jpeg: bytes
+    pixels: npt.NDArray[np.uint8]
+
+
+def ingest_photo(data: bytes) -> Ingested:
+    """Check and clean an uploaded photo (see the module documentation)."""
+    if not data:
+        raise UploadRejectedError("the file is empty: choose a photo")
+    try:
+        clean = photo.ingest_photo(data, name="the photo")
+    except InputError as exc:
+        raise UploadRejectedError(str(exc)) from None
+    image = Image.fromarray(np.ascontiguousarray(clean.pixels), "RGB")
+    if max(image.size) > MAX_SIDE_PX:
+        image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX), Image.Resampling.LANCZOS)
+    pixels = np.asarray(image, dtype=np.uint8)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return Ingested(buffer.getvalue(), pixels)
+
+
+def skin_of(upload: Ingested) -> SkinTone:
+    """Skin tone of the middle of a photo (its central fifth), averaged in linear light."""
+    height, width = upload.pixels.shape[:2]
+    region = Region(width * 2 // 5, height * 2 // 5, max(1, width // 5), max(1, height // 5))
+    crop = upload.pixels[region.y : region.y + region.height, region.x : region.x + region.width]
+    return skin_tone_from_linear(mean_linear_rgb(crop))

@@ -1,0 +1,186 @@
+"""``smpstudio analyze`` and the files of ``simulate --photo``, through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from io import BytesIO
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from smpstudio import PhotoError
+from smpstudio.cli import main
+from smpstudio.cli._photo import PHOTO_FILES, edits_from_options, photo_simulation_files
+
+from .conftest import SHAVED, encoded, png_header_only
+
+SKIN_KEYS = {
+    "hex",
+    "L",
+    "a",
+    "b",
+    "ita",
+    "ita_class",
+    "monk",
+    "monk_delta_e",
+    "fitzpatrick_estimate",
+    "fitzpatrick_note",
+}
+
+
+def _run(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_analyze_prints_the_json_of_the_issue(tmp_path, astronaut, capsys):
+    path = tmp_path / "client.jpg"
+    path.write_bytes(encoded(astronaut, "JPEG", quality=95))
+    overlay = tmp_path / "overlay.png"
+    code, out, _ = _run(["analyze", str(path), "--overlay", str(overlay)], capsys)
+    assert code == 0
+    report = json.loads(out)
+    assert report["image"] == {
+        "width": 512,
+        "height": 512,
+        "view": "frontal",
+        "format": "JPEG",
+        "orientation_applied": 1,
+        "metadata_removed": [],
+    }
+    names = {"glabella", "subnasale", "menton", "left_canthus", "right_canthus"}
+    assert names <= set(report["landmarks_px"])
+    assert all(len(p) == 2 for p in report["landmarks_px"].values())
+    assert report["mm_per_px"] == pytest.approx(1.46, abs=0.03)
+    assert report["hairline_proposal_px"]["rule"] == "thirds"
+    assert len(report["hairline_proposal_px"]["polyline"]) > 20
+    assert set(report["regions_px"]) == {"background", "face", "hair", "thinning", "scalp"}
+    assert sum(report["regions_px"].values()) == 512 * 512
+    assert set(report["skin"]) >= SKIN_KEYS
+    with Image.open(overlay) as drawn:
+        assert drawn.size == (512, 512)
+
+
+def test_skin_fields_match_the_skin_command(shaved_analysis, capsys):
+    tone = shaved_analysis.skin
+    code, out, _ = _run(["skin", tone.hex], capsys)
+    assert code == 0
+    by_skin = json.loads(out)
+    mine = shaved_analysis.to_dict()["skin"]
+    assert set(by_skin) - {"source"} <= set(mine)
+
+
+def test_analyze_with_hand_edits(tmp_path, capsys):
+    code, out, _ = _run(
+        [
+            "analyze",
+            str(SHAVED),
+            "--landmark",
+            "menton=222,180",
+            "--calibrate",
+            "0,0,100,0,140",
+            "--hairline-px",
+            "190,60; 226,45; 262,60",
+            "--polygon",
+            "scalp=200,30;250,30;250,40;200,40",
+        ],
+        capsys,
+    )
+    assert code == 0
+    report = json.loads(out)
+    assert report["landmarks_px"]["menton"] == [222.0, 180.0]
+    assert report["landmarks_source"]["menton"] == "manual"
+    assert report["scale"]["source"] == "calibration"
+    assert report["mm_per_px"] == pytest.approx(1.4)
+    assert report["hairline_proposal_px"]["rule"] == "manual"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "args", "message"),
+    [
+        ("eps.jpg", b"%!PS-Adobe-3.0 EPSF-3.0\n", [], "EPS / PostScript file"),
+        ("bomb.png", png_header_only(50_000, 50_000), [], "refused before decoding"),
+        ("png.jpg", png_header_only(10, 10), [], "holds a PNG image but its name ends in"),
+        ("a.jpg", None, ["--landmark", "chin=1,2"], "unknown landmark chin"),
+        ("b.jpg", None, ["--landmark", "glabella"], "write NAME=X,Y"),
+        ("c.jpg", None, ["--view", "sideways"], "unknown photo view"),
+        ("d.jpg", None, ["--calibrate", "1,2"], "not x1,y1,x2,y2,mm"),
+        ("e.jpg", None, ["--mask", "scalp=missing.png"], "no such file"),
+    ],
+    ids=["eps", "bomb", "extension", "landmark", "landmark-form", "view", "calibrate", "mask"],
+)
+def test_errors_are_one_line_and_exit_2(
+    tmp_path, astronaut, capsys, name, content, args, message
+):  # fmt: skip
+    path = tmp_path / name
+    path.write_bytes(content if content is not None else encoded(astronaut, "JPEG"))
+    code, out, err = _run(["analyze", str(path), *args], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_missing_file(tmp_path, capsys):
+    code, _, err = _run(["analyze", str(tmp_path / "none.heic")], capsys)
+    assert code == 2
+    assert "no such file" in err
+
+
+def test_no_native_noise_on_stderr(tmp_path, astronaut):
+    path = tmp_path / "client.png"
+    path.write_bytes(encoded(astronaut, "PNG"))
+    done = subprocess.run(
+        [sys.executable, "-m", "smpstudio", "analyze", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout)["landmarks_px"]
+
+
+class TestSimulateFiles:
+    def test_three_pngs_deterministic_and_only_the_crown_changes(self, norwood6):
+        files = photo_simulation_files(
+            SHAVED, view="front", design=norwood6, skin=None, hair="brown", seed=4
+        )
+        assert tuple(files) == PHOTO_FILES
+        before, after, both = (np.asarray(Image.open(BytesIO(files[n]))) for n in PHOTO_FILES)
+        assert before.shape == after.shape == (512, 512, 3)
+        assert both.shape == (512, 2 * 512 + 16, 3)
+        changed = np.any(before != after, axis=2)
+        assert changed[:100].sum() > 300
+        assert not changed[100:].any()
+        for data in files.values():
+            assert b"tEXt" not in data
+            assert b"eXIf" not in data
+        again = photo_simulation_files(
+            SHAVED, view="frontal", design=norwood6, skin=None, hair="brown", seed=4
+        )
+        assert again == files
+
+    def test_options_and_states(self, norwood6):
+        edits = edits_from_options(size=(512, 512), mm_per_px=1.2, ipd_mm=60.0)
+        fresh = photo_simulation_files(
+            SHAVED,
+            view="frontal",
+            design=norwood6,
+            skin="#d7bd96",
+            hair="black",
+            state="fresh",
+            session=1,
+            edits=edits,
+        )
+        assert set(fresh) == set(PHOTO_FILES)
+        with pytest.raises(PhotoError, match="state before is the photo itself"):
+            photo_simulation_files(
+                SHAVED, view="frontal", design=norwood6, skin=None, hair="brown", state="before"
+            )

@@ -1,0 +1,411 @@
+"""Real-browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium) against a
+real uvicorn server on loopback.
+
+- A practitioner signs in, adds a client, drags the hairline and sees the preview change,
+  saves the design, plans, downloads the PDF and books a session.
+- A visitor uses the cost estimator and sends a consultation request.
+- axe-core scans every page; no serious or critical violation is allowed. The strict CSP
+  is on for the flows (any "Refused to …" console message fails them); the scan's browser
+  context bypasses it only to inject axe.
+- Screenshots of every page go to ``$SMPSTUDIO_SCREENSHOTS`` (``docs/screenshots`` when
+  refreshing the documentation), else to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from smpstudio.web import WebConfig, create_app
+from tests.web.conftest import PASSWORD, World, make_world
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make installs it)"
+)
+
+
+class LiveServer:
+    def __init__(self, world: World) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        config = uvicorn.Config(world.app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[World, LiveServer]]:
+    from smpstudio.clinic import ClinicConfig
+
+    tmp = tmp_path_factory.mktemp("browser")
+    world = make_world(ClinicConfig.from_env(db=str(tmp / "c.sqlite3"), data_dir=tmp), tmp)
+    world.app = create_app(
+        world.db,
+        accounts=world.accounts,
+        config=WebConfig(
+            public_clinic_id=world.a.id,
+            clinic_address="12 Greek Street, London W1D 4DH",
+            clinic_phone="+44 20 7946 0000",
+            clinic_email="hello@soho-smp.example",
+        ),
+    )
+    with LiveServer(world) as server:
+        yield world, server
+    world.close()
+    world.db.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = os.environ.get("SMPSTUDIO_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _context(browser: Browser, **kw: object) -> BrowserContext:
+    return browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, **kw)  # type: ignore[arg-type]
+
+
+def _watch_csp(page: Page) -> list[str]:
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Refused to" in m.text else None)
+    return refused
+
+
+def _sign_in(page: Page, base: str, email: str, path: str = "/studio") -> None:
+    page.goto(f"{base}/studio/sign-in?next={path}")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}{path}")
+
+
+def test_a_practitioner_designs_plans_downloads_and_books(
+    live: tuple[World, LiveServer], browser: Browser, tmp_path: Path
+) -> None:
+    world, server = live
+    context = _context(browser)
+    page = context.new_page()
+    refused = _watch_csp(page)
+    _sign_in(page, server.url, world.a.staff["practitioner"])
+    page.get_by_role("link", name="Clients").click()
+    page.get_by_role("link", name="New client").first.click()
+    page.get_by_label("Given name").fill("Casey")
+    page.get_by_label("Family name").fill("Browser")
+    page.get_by_label("Date of birth").fill("1984-07-09")
+    page.get_by_label("E-mail").fill("casey@example.com")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Client added.").wait_for()
+    pid = int(re.search(r"/studio/patients/(\d+)$", page.url)[1])
+    world.a.records.record_consultation(
+        pid,
+        held_on=world.a.records.today(),
+        reasons=["pattern-loss"],
+        stage="norwood-5",
+        answers=dict.fromkeys(
+            __import__("smpstudio.clinic", fromlist=["x"]).CONTRAINDICATION_KEYS, False
+        ),
+    )
+    for kind in ("treatment", "photo"):
+        form = world.a.records.consent_forms(kind)[-1]
+        world.a.records.record_consent(
+            pid, form.id, decision="granted", signed_name="Casey Browser"
+        )
+
+    page.get_by_role("link", name="Design the hairline").click()
+    designer = page.locator("#designer")
+    page.wait_for_function(
+        "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
+    )
+    first_src = page.locator("#preview").get_attribute("src")
+    height_before = float(page.locator("#height_cm").input_value())
+    handle = page.locator("circle.handle.mid")
+    box = handle.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(x, y - 8 * step)
+        page.wait_for_timeout(25)
+    page.mouse.up()
+    page.wait_for_function(
+        "(h) => Number(document.getElementById('height_cm').value) > h && "
+        "document.getElementById('status').textContent.startsWith('Up to date')",
+        arg=height_before,
+        timeout=60_000,
+    )
+    height_after = float(page.locator("#height_cm").input_value())
+    assert height_after > height_before + 0.3
+    assert page.locator("#preview").get_attribute("src") != first_src
+    assert int(designer.get_attribute("data-renders") or 0) >= 2
+    handle.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function(
+        "(h) => Number(document.getElementById('height_cm').value) < h", arg=height_after
+    )
+    page.get_by_role("button", name=re.compile("Save as version 1")).click()
+    page.get_by_text("Design version 1 saved.").wait_for()
+
+    page.goto(f"{server.url}/studio/patients/{pid}/plans/new")
+    start = world.a.records.today() + timedelta(days=60)
+    start += timedelta(days=(7 - start.weekday()) % 7)
+    page.get_by_label("First session").fill(start.isoformat())
+    page.get_by_role("button", name="Make the plan").click()
+    page.get_by_text("Plan version 1 saved.").wait_for(timeout=60_000)
+    assert page.get_by_role("heading", name="Aftercare").is_visible()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("link", name="Download the PDF").click()
+    pdf = tmp_path / "plan.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    page.goto(f"{server.url}/studio/patients/{pid}/book")
+    page.get_by_label("Practitioner").select_option(str(world.a.practitioner_id))
+    page.get_by_label("Room").select_option(str(world.a.room_ids[0]))
+    page.get_by_label("Date").fill(start.isoformat())
+    page.get_by_label("Start").fill("10:00")
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.get_by_text("Session booked.").wait_for()
+    assert refused == [], refused
+    context.close()
+
+
+def test_a_visitor_estimates_the_cost_and_asks_for_a_consultation(
+    live: tuple[World, LiveServer], browser: Browser
+) -> None:
+    world, server = live
+    context = _context(browser)
+    page = context.new_page()
+    refused = _watch_csp(page)
+    page.goto(server.url + "/")
+    page.get_by_role("link", name="Cost", exact=True).click()
+    page.get_by_label("My hair loss").select_option("norwood-6")
+    page.get_by_role("button", name="Estimate").click()
+    estimate = page.locator("#estimate")
+    estimate.wait_for(timeout=60_000)
+    assert re.match(r"USD [\d,]+ – [\d,]+", estimate.inner_text())
+    page.get_by_role("link", name="Book a consultation").last.click()
+    page.get_by_label("Your name").fill("Morgan Visitor")
+    page.get_by_label("E-mail").fill("morgan@example.com")
+    page.get_by_label("Anything you would like us to know").fill("Crown and front, Norwood 6.")
+    page.get_by_label(re.compile("I agree that the clinic contacts me")).check()
+    page.get_by_role("button", name="Send the request").click()
+    page.get_by_text("your request is with us").wait_for()
+    assert any(lead.name == "Morgan Visitor" for lead in world.a.records.leads())
+    assert refused == [], refused
+    context.close()
+
+
+def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, str | None]]:
+    """(name, path, role) of every page; role None for the public site."""
+    pages = [
+        ("site-home", "/", None),
+        ("site-candidacy", "/candidacy", None),
+        ("site-cost", "/cost", None),
+        ("site-preview", "/preview", None),
+        ("site-consultation", "/consultation", None),
+        ("site-contact", "/contact", None),
+        ("sign-in", "/studio/sign-in", None),
+        ("today", "/studio", "owner"),
+        ("clients", "/studio/patients", "owner"),
+        ("client-new", "/studio/patients/new", "owner"),
+        ("client-record", f"/studio/patients/{pid}", "owner"),
+        ("client-edit", f"/studio/patients/{pid}/edit", "owner"),
+        ("consultation", f"/studio/patients/{pid}/consultation", "practitioner"),
+        ("designer", f"/studio/patients/{pid}/designer", "practitioner"),
+        ("plan-new", f"/studio/patients/{pid}/plans/new", "practitioner"),
+        ("session-log", f"/studio/patients/{pid}/sessions/new", "practitioner"),
+        ("book", f"/studio/patients/{pid}/book", "front-desk"),
+        ("gallery", f"/studio/patients/{pid}/gallery", "practitioner"),
+        ("schedule", "/studio/schedule", "front-desk"),
+        ("requests", "/studio/leads", "front-desk"),
+        ("team", "/studio/team", "owner"),
+        ("audit", "/studio/audit", "owner"),
+        ("account", "/studio/account", "owner"),
+        ("two-step", "/studio/account/two-step", "owner"),
+        ("password", "/studio/account/password", "owner"),
+    ]
+    if plan_id is not None:
+        pages.append(("plan", f"/studio/patients/{pid}/plans/{plan_id}", "practitioner"))
+    return pages
+
+
+def _axe(page: Page) -> list[dict]:  # type: ignore[type-arg]
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def _filled_states(page: Page, base: str, name: str) -> None:
+    """Show each form in its most telling state before the scan and the screenshot."""
+    if name == "designer":
+        page.wait_for_function(
+            "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
+        )
+    elif name == "site-cost":
+        page.get_by_role("button", name="Estimate").click()
+        page.locator("#estimate").wait_for(timeout=60_000)
+    elif name == "site-preview":
+        page.get_by_role("button", name="Show me").click()
+        page.get_by_role("heading", name="Before and after").wait_for(timeout=60_000)
+    elif name == "site-candidacy":
+        for radio in page.locator("input[value=no]").all():
+            radio.check()
+        page.locator("input[name='q_blood-thinners'][value=yes]").check()
+        page.get_by_role("button", name="See the result").click()
+        page.locator(".result").wait_for()
+    elif name == "consultation":
+        page.get_by_label("Pattern hair loss").check()
+        page.get_by_role("button", name=re.compile("Next: health")).click()
+        for radio in page.locator("input[value=no]").all():
+            radio.check()
+        page.get_by_role("button", name="Next: outcome").click()
+        page.get_by_role("heading", name=re.compile("Outcome")).wait_for()
+    elif name == "gallery":
+        page.wait_for_load_state("networkidle", timeout=120_000)
+
+
+def test_every_page_passes_axe_and_is_photographed(
+    live: tuple[World, LiveServer], browser: Browser, shots: Path
+) -> None:
+    world, server = live
+    records = world.a.records
+    pid = world.new_patient()
+    from smpstudio.web._preview import PreviewParams
+
+    params = PreviewParams.parse(
+        {
+            "pattern": "norwood-5",
+            "hairline": "soft",
+            "height_cm": 7.8,
+            "skin": "#a07e56",
+            "hair": "black",
+        }
+    )
+    studio = world.app.state.studio
+    design = studio.preview.design(params)
+    content = design.to_dict() | {"studio": {"skin": params.skin, "hair": params.hair}}
+    version = records.save_design(pid, content)
+    from smpstudio.web._plans import build_saved_plan
+
+    inputs = {
+        "design_version_id": version.id,
+        "start": "2031-03-03",
+        "sessions": 3,
+        "trial": False,
+        "spacing_days": 14.0,
+        "time": "10:00",
+        "timezone": "Europe/London",
+        "skin": params.skin,
+        "hair": params.hair,
+        "reference": "r1",
+        "issued": "2031-01-01T00:00:00+00:00",
+    }
+    plan = build_saved_plan(version.content, inputs)
+    saved = records.save_plan(
+        pid, plan.to_dict() | {"inputs": inputs}, design_version_id=version.id
+    )
+    records.add_lead(
+        "Jamie Request",
+        email="jamie@example.com",
+        message="Temples receding.",
+        stage="norwood-3",
+        contact_consent=True,
+    )
+    contexts: dict[str | None, BrowserContext] = {}
+    problems: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    for name, path, role in _pages(world, pid, saved.id):
+        if role not in contexts:
+            contexts[role] = _context(browser, bypass_csp=True)
+            if role is not None:
+                _sign_in(contexts[role].new_page(), server.url, world.a.staff[role])
+        page = contexts[role].new_page()
+        page.goto(server.url + path)
+        _filled_states(page, server.url, name)
+        found = _axe(page)
+        if found:
+            problems[name] = found
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        page.close()
+    for context in contexts.values():
+        context.close()
+    assert problems == {}, problems
+    assert len(list(shots.glob("*.png"))) >= 26
+
+
+def test_the_strict_csp_holds_on_the_designer(
+    live: tuple[World, LiveServer], browser: Browser
+) -> None:
+    world, server = live
+    context = _context(browser)
+    page = context.new_page()
+    refused = _watch_csp(page)
+    _sign_in(
+        page,
+        server.url,
+        world.a.staff["practitioner"],
+        f"/studio/patients/{world.a.patient_id}/designer",
+    )
+    page.wait_for_function(
+        "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
+    )
+    page.get_by_role("button", name="Day 0").click()
+    page.wait_for_function(
+        "() => document.getElementById('preview').dataset.state === 'fresh'", timeout=60_000
+    )
+    assert refused == []
+    assert shutil.which("chromium") is not None or Path(CHROMIUM).exists()
+    context.close()

@@ -1,0 +1,451 @@
+"""The studio's pages end to end over HTTP: clients, the consultation wizard, photos,
+booking with conflicts, the session log, plans with their PDF and calendar, requests."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from smpstudio.clinic import Consultation, Lead, Patient, SessionRecord
+from tests.web.conftest import World, csrf_of
+
+
+def _count(world: World, model: type) -> int:
+    with world.db.transaction(readonly=True) as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _post(client, path: str, data: dict, **kw):  # type: ignore[no-untyped-def]
+    token = csrf_of(client.get(path if "book" in path or "new" in path else "/studio").text)
+    return client.post(path, data={"csrf_token": token, **data}, **kw)
+
+
+def test_a_client_is_added_and_bad_input_is_shown_again_as_typed(world: World) -> None:
+    c = world.as_role("front-desk")
+    before = _count(world, Patient)
+    r = _post(
+        c,
+        "/studio/patients/new",
+        {
+            "given_name": "Robin",
+            "family_name": "Quill",
+            "date_of_birth": "2015-01-01",
+            "email": "not-an-address",
+            "phone": "+44 20 7946 0000",
+        },
+    )
+    assert r.status_code == 422
+    assert "SMP is for adults" in r.text or "e-mail" in r.text
+    assert 'value="Robin"' in r.text
+    assert 'value="+44 20 7946 0000"' in r.text
+    assert _count(world, Patient) == before
+    r = _post(
+        c,
+        "/studio/patients/new",
+        {
+            "given_name": "Robin",
+            "family_name": "Quill",
+            "date_of_birth": "1985-01-01",
+            "email": "robin@example.com",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get(r.headers["location"])
+    assert "Robin Quill" in page.text
+    assert "Client added." in page.text
+    assert _count(world, Patient) == before + 1
+
+
+def test_the_consultation_wizard_evaluates_candidacy_and_records_consent(world: World) -> None:
+    c = world.as_role("practitioner")
+    pid = world.a.records.add_patient("Wiz", "Ard", date_of_birth=date(1979, 3, 4)).id
+    path = f"/studio/patients/{pid}/consultation"
+    token = csrf_of(c.get(path).text)
+    r = c.post(path, data={"csrf_token": token, "step": "1", "held_on": "2026-11-30"})
+    assert r.status_code == 422
+    assert "at least one reason" in r.text
+    step1 = {
+        "csrf_token": token,
+        "step": "1",
+        "held_on": "2026-11-30",
+        "reasons": ["pattern-loss", "scar"],
+        "stage": "norwood-4",
+        "notes": "wants a soft line",
+    }
+    r = c.post(path, data=step1)
+    assert "Health questions" in r.text
+    assert r.text.count('type="radio"') == 24
+    answers = {f"q_{k}": "no" for k in re.findall(r'name="q_([\w-]+)" value="no"', r.text)}
+    partial = {**step1, "step": "2", **dict(list(answers.items())[:5])}
+    r = c.post(path, data=partial)
+    assert r.status_code == 422
+    assert "7 left" in r.text
+    answers["q_blood-thinners"] = "yes"
+    r = c.post(path, data={**step1, "step": "2", **answers})
+    assert "Outcome" in r.text
+    assert "refer" in r.text
+    before = _count(world, Consultation)
+    save = {**step1, "step": "3", **answers, "consent_treatment": "granted", "signed_treatment": ""}
+    r = c.post(path, data=save)
+    assert r.status_code == 422
+    assert "types their name" in r.text
+    assert _count(world, Consultation) == before  # nothing half-written
+    save["signed_treatment"] = "Wiz Ard"
+    save["consent_marketing"] = "refused"
+    save["signed_marketing"] = "Wiz Ard"
+    r = c.post(path, data=save, follow_redirects=False)
+    assert r.status_code == 303
+    records = world.a.records
+    assert records.consultations(pid)[-1].outcome == "refer"
+    assert records.consent_status(pid, "treatment").granted
+    assert records.consent_status(pid, "marketing").decision == "refused"
+    record = c.get(f"/studio/patients/{pid}").text
+    assert "refer" in record
+    assert "Pattern hair loss" in record
+
+
+def _photo_with_gps() -> bytes:
+    image = Image.new("RGB", (120, 80), "#c09070")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # GPSInfo
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue() + b"<script>alert(1)</script>"
+
+
+def test_photos_are_cleaned_stored_with_consent_and_served_safely(world: World) -> None:
+    c = world.as_role("practitioner")
+    pid = world.a.patient_id
+    token = csrf_of(c.get(f"/studio/patients/{pid}").text)
+    r = c.post(
+        f"/studio/patients/{pid}/photos",
+        data={"csrf_token": token, "kind": "before"},
+        files={"photo": ("../../../etc/passwd.jpg", _photo_with_gps(), "image/jpeg")},
+    )
+    assert "Photo stored." in r.text
+    photo = world.a.records.photos(pid)[-1]
+    assert ".." not in photo.path
+    assert "passwd" not in photo.path
+    served = c.get(f"/studio/photos/{photo.id}")
+    assert served.headers["content-type"] == "image/jpeg"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["cache-control"] == "no-store"
+    assert (
+        "sandbox"
+        in served.headers.get_list("content-security-policy")[0]
+        + served.headers.get_list("content-security-policy")[-1]
+    )
+    data = served.content
+    assert b"Exif" not in data
+    assert b"PhoneMaker" not in data
+    assert b"<script" not in data
+    assert not Image.open(io.BytesIO(data)).getexif()
+    r = c.post(
+        f"/studio/patients/{pid}/photos",
+        data={"csrf_token": token, "kind": "before"},
+        files={"photo": ("notes.jpg", b"just some text", "image/jpeg")},
+    )
+    assert "not a jpeg, png, webp or heic image" in r.text.lower()
+    no_consent = world.new_patient(consents=False)
+    r = c.post(
+        f"/studio/patients/{no_consent}/photos",
+        data={"csrf_token": token, "kind": "before"},
+        files={"photo": ("a.jpg", _photo_with_gps(), "image/jpeg")},
+    )
+    assert "photo consent" in r.text
+    assert world.a.records.photos(no_consent) == []
+
+
+def _monday(world: World, weeks: int) -> date:
+    day = world.a.records.today() + timedelta(weeks=weeks)
+    return day - timedelta(days=day.weekday())
+
+
+def test_booking_shows_a_conflict_with_the_next_free_slot_and_books_it(world: World) -> None:
+    c = world.as_role("front-desk")
+    pid, other = world.new_patient(), world.new_patient()
+    day = _monday(world, 30)
+    form = {
+        "practitioner_id": str(world.a.practitioner_id),
+        "room_id": str(world.a.room_ids[0]),
+        "date": day.isoformat(),
+        "time": "10:00",
+        "hours": "3",
+    }
+    r = _post(c, f"/studio/patients/{pid}/book", form, follow_redirects=False)
+    assert r.status_code == 303
+    r = _post(c, f"/studio/patients/{other}/book", form)
+    assert r.status_code == 409
+    assert "already has an SMP client on" in r.text
+    offer = re.search(r"Next free slot: <strong>([^<]+)</strong>", r.text)[1]
+    assert offer.startswith("Tue")
+    assert "09:00" in offer
+    hidden = dict(
+        re.findall(
+            r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+            r.text.split("conflict")[1].split("</form>")[0],
+        )
+    )
+    r = c.post(f"/studio/patients/{other}/book", data=hidden, follow_redirects=False)
+    assert r.status_code == 303
+    week = c.get(f"/studio/schedule?week={day.isoformat()}").text
+    assert week.count('class="slot"') >= 2
+    r = _post(c, f"/studio/patients/{other}/book", {**form, "hours": "4.25"})
+    assert r.status_code == 422
+    assert "split a longer session" in r.text
+    assert 'value="4.25"' in r.text
+
+
+def test_a_session_is_logged_with_its_lots_and_bad_lots_write_nothing(world: World) -> None:
+    c = world.as_role("practitioner")
+    pid = world.new_patient()
+    today = world.a.records.today().isoformat()
+    form = {
+        "practitioner_id": str(world.a.practitioner_id),
+        "performed_on": today,
+        "duration_minutes": "180",
+        "brand_1": "Ink Co Carbon",
+        "batch_1": "B-2291",
+        "expires_1": "2020-01-01",
+        "water_ml_1": "2",
+        "pigment_ml_1": "1",
+        "needle_lots": "N-77, N-78",
+        "opened_in_front": "on",
+        "pain_score": "3",
+    }
+    before = _count(world, SessionRecord)
+    r = _post(c, f"/studio/patients/{pid}/sessions/new", form)
+    assert r.status_code == 422
+    assert "expired" in r.text
+    assert 'value="B-2291"' in r.text
+    assert _count(world, SessionRecord) == before
+    form["expires_1"] = "2099-01-01"
+    r = _post(c, f"/studio/patients/{pid}/sessions/new", form, follow_redirects=False)
+    assert r.status_code == 303
+    record = c.get(f"/studio/patients/{pid}").text
+    assert "B-2291" in record
+    assert "N-77" in record
+    assert "N-78" in record
+    hits = world.a.records.clients_with_pigment_batch("B-2291")
+    assert pid in {h.patient_id for h in hits}
+
+
+@pytest.mark.slow
+def test_design_plan_pdf_and_calendar(world: World) -> None:
+    c = world.as_role("practitioner")
+    pid = world.new_patient()
+    page = c.get(f"/studio/patients/{pid}/designer").text
+    token = csrf_of(page)
+    params = (
+        '{"pattern": "norwood-4", "hairline": "soft", "height_cm": 7.5, '
+        '"skin": "#a07e56", "hair": "black"}'
+    )
+    r = c.post(
+        f"/studio/patients/{pid}/designs",
+        data={"csrf_token": token, "params": params},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"].endswith("?version=1")
+    design = world.a.records.designs(pid)[-1]
+    assert '"height_cm": 7.5' in design.content or '"hairline_height_cm": 7.5' in design.content
+    form = c.get(f"/studio/patients/{pid}/plans/new").text
+    r = c.post(
+        f"/studio/patients/{pid}/plans/new",
+        data={
+            "csrf_token": csrf_of(form),
+            "design_version": str(design.id),
+            "start": "2031-03-03",
+            "time": "10:00",
+            "sessions": "3",
+            "spacing_days": "6",
+        },
+    )
+    assert r.status_code == 422
+    assert "7" in r.text
+    r = c.post(
+        f"/studio/patients/{pid}/plans/new",
+        data={
+            "csrf_token": csrf_of(form),
+            "design_version": str(design.id),
+            "start": "2031-03-03",
+            "time": "10:00",
+            "sessions": "3",
+            "spacing_days": "14",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    plan_url = r.headers["location"]
+    page = c.get(plan_url).text
+    for words in ("Sessions", "Cost", "Aftercare", "Touch-up", "2031-03-03", "USD"):
+        assert words in page
+    ics = c.get(plan_url + "/aftercare.ics")
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert "attachment" in ics.headers["content-disposition"]
+    assert ics.content == c.get(plan_url + "/aftercare.ics").content  # stable UIDs, same bytes
+    assert b"Sam" not in ics.content
+    assert b"BEGIN:VEVENT" in ics.content
+    pdf = c.get(plan_url + "/plan.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf.content))
+    meta = " ".join(str(v) for v in (reader.metadata or {}).values())
+    assert "Lee" not in meta
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "Healed, from above" in text, [line for line in text.splitlines() if "imulation" in line]
+    gallery = c.get(f"/studio/patients/{pid}/gallery").text
+    image = re.search(r'src="(/studio/patients/\d+/designs/\d+/front/healed\.jpg)"', gallery)[1]
+    assert c.get(image).headers["content-type"] == "image/jpeg"
+
+
+def test_a_visitor_request_becomes_a_lead_and_then_a_client(world: World) -> None:
+    visitor = world.client()
+    token = csrf_of(visitor.get("/consultation").text)
+    before = _count(world, Lead)
+    r = visitor.post(
+        "/consultation",
+        data={
+            "csrf_token": token,
+            "name": "Jo Visitor",
+            "email": "jo@example.com",
+            "message": "Crown thinning",
+        },
+    )
+    assert r.status_code == 422
+    assert "agree to be contacted" in r.text
+    assert 'value="Jo Visitor"' in r.text
+    assert _count(world, Lead) == before
+    r = visitor.post(
+        "/consultation",
+        data={
+            "csrf_token": token,
+            "name": "Jo Visitor",
+            "email": "jo@example.com",
+            "message": "Crown thinning",
+            "stage": "norwood-3v",
+            "contact_consent": "on",
+        },
+    )
+    assert "your request is with us" in r.text
+    assert _count(world, Lead) == before + 1
+    desk = world.as_role("front-desk")
+    leads = desk.get("/studio/leads").text
+    lead_id = re.findall(r'action="/studio/leads/(\d+)"', leads)[0]
+    r = desk.post(
+        f"/studio/leads/{lead_id}",
+        data={"csrf_token": csrf_of(leads), "action": "convert", "date_of_birth": "1990-06-01"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "Jo Visitor" in desk.get(r.headers["location"]).text
+
+
+def test_a_robot_filling_the_hidden_field_is_thanked_and_ignored(world: World) -> None:
+    visitor = world.client()
+    token = csrf_of(visitor.get("/consultation").text)
+    before = _count(world, Lead)
+    r = visitor.post(
+        "/consultation",
+        data={
+            "csrf_token": token,
+            "name": "Bot",
+            "email": "b@x.example",
+            "contact_consent": "on",
+            "website": "http://spam.example",
+        },
+    )
+    assert "your request is with us" in r.text
+    assert _count(world, Lead) == before
+
+
+def test_the_candidacy_self_check_and_the_cost_estimate(world: World) -> None:
+    visitor = world.client()
+    page = visitor.get("/candidacy").text
+    keys = re.findall(r'name="q_([\w-]+)" value="no"', page)
+    answers = {f"q_{k}": "no" for k in keys} | {"q_pregnancy": "yes"}
+    r = visitor.post("/candidacy", data={"csrf_token": csrf_of(page), **answers})
+    assert "Not right now" in r.text
+    assert "postpone until after pregnancy" in r.text
+    page = visitor.get("/cost").text
+    r = visitor.post(
+        "/cost",
+        data={"csrf_token": csrf_of(page), "pattern": "norwood-5", "hairline": "soft", "scar": ""},
+    )
+    assert re.search(r"USD 2,000 – 3,500", r.text), r.text[:500]
+    r = visitor.post(
+        "/cost",
+        data={"csrf_token": csrf_of(page), "pattern": "norwood-99", "hairline": "soft", "scar": ""},
+    )
+    assert r.status_code == 422
+
+
+def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: World) -> None:
+    visitor = world.client()
+    page = visitor.get("/preview").text
+    photos_dir = world.db.config.photos_dir
+    before = sorted(photos_dir.rglob("*")) if photos_dir.exists() else []
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), "#825c43").save(buffer, "PNG")
+    r = visitor.post(
+        "/preview",
+        data={
+            "csrf_token": csrf_of(page),
+            "pattern": "norwood-6",
+            "hairline": "soft",
+            "skin": "#f6ede4",
+            "hair": "black",
+        },
+        files={"photo": ("me.png", buffer.getvalue(), "image/png")},
+    )
+    assert r.status_code == 200
+    assert "#825c43" in r.text
+    assert r.text.count("data:image/jpeg;base64,") == 2
+    after = sorted(photos_dir.rglob("*")) if photos_dir.exists() else []
+    assert after == before
+
+
+def test_the_schedule_and_today_show_the_week(world: World) -> None:
+    c = world.as_role("owner")
+    pid = world.new_patient()
+    start = datetime.combine(_monday(world, 40), time(11), tzinfo=world.a.records.timezone)
+    world.a.records.book(
+        pid,
+        practitioner_id=world.a.practitioner_id,
+        room_id=world.a.room_ids[1],
+        starts_at=start,
+        duration=timedelta(hours=2),
+    )
+    week = c.get(f"/studio/schedule?week={start.date().isoformat()}").text
+    assert "11:00–13:00" in week
+    assert c.get("/studio/schedule?week=not-a-date").status_code == 200
+
+
+def test_the_owner_adds_staff_with_a_one_time_password(world: World) -> None:
+    c = world.as_role("owner")
+    page = c.get("/studio/team").text
+    r = c.post(
+        "/studio/team",
+        data={
+            "csrf_token": csrf_of(page),
+            "action": "add-user",
+            "full_name": "Desk Two",
+            "email": "desk2@soho.example",
+            "role": "front-desk",
+        },
+    )
+    password = re.search(r'<code class="key">([a-z0-9-]{23})</code>', r.text)[1]
+    assert world.sign_in("desk2@soho.example", password)
+    r = c.post(
+        "/studio/team", data={"csrf_token": csrf_of(page), "action": "add-room", "name": "Room 1"}
+    )
+    assert r.status_code == 422
+    assert "exists already" in r.text
