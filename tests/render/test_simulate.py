@@ -86,3 +86,32 @@ def test_bad_options_say_what_is_wrong_and_write_nothing(
     assert err.count("\n") == 1
     assert "Traceback" not in err
     assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+PHOTO = Path(__file__).parent.parent / "data" / "photos" / "astronaut-shaved.jpg"
+
+
+def test_simulate_on_a_client_photo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [*BASE, "--views", "top", "--photo", str(PHOTO), "--view", "frontal"]
+    code, _, err = _run([*args, "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"before-photo.png", "after-photo.png", "side-by-side.png", "after-top.png"} <= names
+    with (
+        Image.open(tmp_path / "before-photo.png") as before,
+        Image.open(tmp_path / "after-photo.png") as after,
+    ):
+        assert before.size == after.size
+        assert before.tobytes() != after.tobytes()
+
+
+def test_a_photo_that_is_not_an_image_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "client.jpg"
+    fake.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    out_dir = tmp_path / "out"
+    code, _, err = _run([*BASE, "--photo", str(fake), "--out", str(out_dir)], capsys)
+    assert code == 2
+    assert err.startswith("error: ")
+    assert not out_dir.exists()

@@ -31,6 +31,7 @@ from smpstudio.cli._dots import (
     print_counts,
 )
 from smpstudio.cli._group import cli
+from smpstudio.cli._photo import photo_simulation_files
 from smpstudio.cli._plan import issued_now, parse_day, plan_files, print_plan
 from smpstudio.colour import load_dilution_table
 from smpstudio.dots import Impressions
@@ -146,11 +147,14 @@ def _simulate(
     size: int,
     states: Sequence[RenderState],
     start: dt.date | None,
+    photo: Path | None = None,
+    photo_view: str = "frontal",
+    photo_skin: str | None = None,
 ) -> None:
     issued = issued_now()
     look_for(skin, hair)  # a wrong colour is refused before any work
     renders = len(views) * (2 + len(states))
-    with _progress(3 + renders + (1 if start else 0)) as step:
+    with _progress(3 + renders + (1 if start else 0) + (1 if photo else 0)) as step:
         step("designing")
         d = build_design(params)
         step()
@@ -172,6 +176,19 @@ def _simulate(
             advance=lambda: step(),
         )
         files.update(images)
+        if photo is not None:
+            step("simulating on the photo")
+            files.update(
+                photo_simulation_files(
+                    photo,
+                    view=photo_view,
+                    design=d,
+                    skin=photo_skin,
+                    hair=hair,
+                    dilution_table=dilution_table,
+                )
+            )
+            step()
         plan = None
         if start is not None:
             step("planning sessions")
@@ -239,6 +256,22 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
     help="Date of the first session: also write plan.json, plan.pdf and aftercare.ics.",
 )
 @click.option(
+    "--photo",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="A client photo (JPEG, PNG, WebP, HEIC): also write before-photo.png, "
+    "after-photo.png and side-by-side.png. Without --skin the skin is measured on it.",
+)
+@click.option(
+    "--view",
+    "photo_view",
+    default="frontal",
+    show_default=True,
+    metavar="V",
+    help="What the photo shows: frontal, top, left, right or back.",
+)
+@click.option(
     "--out",
     "out_dir",
     required=True,
@@ -254,14 +287,19 @@ def simulate_command(
     size: int,
     states: tuple[str, ...],
     start: str | None,
+    photo: Path | None,
+    photo_view: str,
     **params: Any,
 ) -> None:
     """Design, place every impression and render the result before and after.
 
     Writes DIR/before-VIEW.png and DIR/after-VIEW.png (healed) for each view, DIR/STATE-VIEW.png
     for each extra state, DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils
-    and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics.
+    and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo,
+    DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png.
     """
+    skin_given = click.get_current_context().get_parameter_source("skin")
+    measured = skin_given is click.core.ParameterSource.DEFAULT
     _simulate(
         params,
         out_dir=out_dir,
@@ -272,6 +310,9 @@ def simulate_command(
         size=_check_size(size),
         states=_states(states),
         start=parse_day(start, "--start") if start else None,
+        photo=photo,
+        photo_view=photo_view,
+        photo_skin=None if measured else skin,
     )
 
 

@@ -11,8 +11,8 @@ midline about 30° behind the vertex, and spiral slightly around it.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,30 +48,35 @@ class Stubble:
 
 
 def stubble(design: Design, *, seed: int) -> Stubble:
-    """The shaved stubble of the design's remaining hair (cached per pattern and head)."""
+    """The shaved stubble of the design's remaining hair.
+
+    Kept for the last few (pattern, patches, head, scars, edge, seed): dragging the hairline
+    changes none of them, so the live designer grows the hair once per client.
+    """
     scars = tuple(scar.spec for scar in design.scars)
-    return _stubble(
+    key = (
         design.pattern.name,
         design.pattern.patches,
         design.head.measures,
         scars,
         design.settings.pattern_edge_mm,
         seed,
-        design,
     )
+    found = _GROWN.get(key)
+    if found is None:
+        found = _grow(design, seed, key)
+        _GROWN[key] = found
+        while len(_GROWN) > _GROWN_KEPT:
+            _GROWN.popitem(last=False)
+    _GROWN.move_to_end(key)
+    return found
 
 
-@lru_cache(maxsize=8)
-def _stubble(
-    pattern: str,
-    patches: object,
-    measures: object,
-    scars: object,
-    edge: float,
-    seed: int,
-    design: Design,
-) -> Stubble:
-    key = (pattern, patches, measures, scars, edge, seed)
+_GROWN: OrderedDict[tuple[object, ...], Stubble] = OrderedDict()
+_GROWN_KEPT = 8
+
+
+def _grow(design: Design, seed: int, key: tuple[object, ...]) -> Stubble:
     head = design.head
 
     def hair_density(points: FloatArray) -> FloatArray:
