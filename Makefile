@@ -18,7 +18,7 @@ DEBIAN_PACKAGES := chromium chromium-driver postgresql-client
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint typecheck format bench clean debian-packages serve gallery
+.PHONY: install demo test lint typecheck format bench clean debian-packages serve gallery reliability
 
 install: $(STAMP)
 
@@ -57,6 +57,9 @@ format: install
 
 test: install lint
 	$(BIN)/pytest -n 2 -q
+
+reliability: install
+	SMPSTUDIO_RELIABILITY_FULL=1 $(BIN)/pytest -q tests/reliability
 
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
