@@ -30,9 +30,18 @@ from smpstudio.clinic import (
     Patient,
     evaluate_candidacy,
 )
-from smpstudio.web._http import FormInput, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._http import (
+    FormInput,
+    error_page,
+    form_input,
+    page,
+    records_for,
+    redirect,
+    staff,
+    studio_of,
+)
 from smpstudio.web._state import blocking
-from smpstudio.web._uploads import ingest_photo
+from smpstudio.web._uploads import UploadRejectedError, ingest_photo
 
 __all__ = ["CLINICAL", "parse_date", "patient_id", "routes"]
 
@@ -396,6 +405,8 @@ async def upload_photo(request: Request) -> Response:
         data = await upload.read()
         cleaned = await blocking(ingest_photo, data)
         await blocking(records.add_photo, pid, cleaned.jpeg, kind=kind)
+    except UploadRejectedError as exc:
+        return error_page(request, exc.status, "Photo refused", _sentence(exc))
     except InputError as exc:
         studio_of(request).flash(request.state.signed.session.token_hash, _sentence(exc), "warn")
         return redirect(f"/studio/patients/{pid}#photos")

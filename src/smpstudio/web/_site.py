@@ -33,7 +33,7 @@ from smpstudio.web._http import (
 )
 from smpstudio.web._preview import PreviewParams
 from smpstudio.web._state import Studio, blocking, compute
-from smpstudio.web._uploads import ingest_photo, skin_of
+from smpstudio.web._uploads import UploadRejectedError, ingest_photo, skin_of
 
 __all__ = ["routes"]
 
@@ -248,6 +248,9 @@ async def _look(request: Request) -> Response:
             images.append(
                 (label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode())
             )
+    except UploadRejectedError as exc:
+        context["error"] = str(exc)[:1].upper() + str(exc)[1:]
+        return page(request, "site_preview.html", context, status=exc.status)
     except InputError as exc:
         context["error"] = str(exc)[:1].upper() + str(exc)[1:]
         return page(request, "site_preview.html", context, status=422)

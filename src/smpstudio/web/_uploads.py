@@ -28,7 +28,16 @@ MAX_SIDE_PX = 4000
 
 
 class UploadRejectedError(InputError):
-    """An upload that is not a usable photo (the message says why)."""
+    """An upload that is not a usable photo (the message says why).
+
+    ``status`` is the HTTP answer: 415 when the bytes are not an accepted image format
+    (whatever the file is called), 422 for an accepted format that cannot be used (too
+    large, truncated, no pixels).
+    """
+
+    def __init__(self, message: str, *, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,10 @@ def ingest_photo(data: bytes) -> Ingested:
     """Check and clean an uploaded photo (see the module documentation)."""
     if not data:
         raise UploadRejectedError("the file is empty: choose a photo")
+    try:
+        photo.sniff_format(data[:64], label="the photo")
+    except InputError as exc:
+        raise UploadRejectedError(str(exc), status=415) from None
     try:
         clean = photo.ingest_photo(data, name="the photo")
     except InputError as exc:
