@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from io import BytesIO
 from pathlib import Path
 
+from PIL import Image
 from rich.console import Console
 
-__all__ = ["one_line", "stderr_console", "stdout_console", "write_atomically"]
+__all__ = ["one_line", "png_of", "stderr_console", "stdout_console", "write_atomically"]
 
 
 def stderr_console() -> Console:
@@ -19,6 +21,13 @@ def stderr_console() -> Console:
 def stdout_console() -> Console:
     """Standard output; 120 columns when it is not a terminal, so tables are not cut."""
     return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+
+def png_of(image: Image.Image) -> bytes:
+    """PNG bytes of an image: no metadata chunks, the same bytes for the same pixels."""
+    buffer = BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
 
 
 def one_line(text: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from rich.table import Table
 from smpstudio._design import Design, design
 from smpstudio._errors import InputError
 from smpstudio._settings import SESSION_PRESETS, Settings
-from smpstudio.cli._common import stderr_console, stdout_console, write_atomically
+from smpstudio.cli._common import png_of, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._group import cli
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES, HEIGHT_RULES
 from smpstudio.head import MEASURE_RANGES_MM, HeadMeasures
@@ -219,9 +218,7 @@ def _run_design(params: dict[str, Any], out_dir: Path) -> None:
 
 def png_bytes(d: Design) -> bytes:
     """The design's scalp chart as PNG bytes."""
-    buffer = BytesIO()
-    render_chart(d).save(buffer, format="PNG", compress_level=6)
-    return buffer.getvalue()
+    return png_of(render_chart(d))
 
 
 def print_summary(d: Design, written: Sequence[Path]) -> None:

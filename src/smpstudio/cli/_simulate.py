@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from smpstudio._design import Design
 from smpstudio._errors import InputError
-from smpstudio.cli._common import stderr_console, stdout_console, write_atomically
+from smpstudio.cli._common import png_of, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._design import build_design, design_options, print_summary
 from smpstudio.cli._dots import (
     DEFAULT_HAIR,
@@ -94,16 +94,10 @@ def render_files(
     for name in views:
         for prefix, state in jobs:
             image = render_view(d, impressions, look, view_name=name, size=size, state=state)
-            files[f"{prefix}-{name}.png"] = _png(image)
+            files[f"{prefix}-{name}.png"] = png_of(image)
             if advance is not None:
                 advance()
     return files
-
-
-def _png(image: Image.Image) -> bytes:
-    buffer = BytesIO()
-    image.save(buffer, format="PNG", compress_level=6)
-    return buffer.getvalue()
 
 
 def _check_size(size: int) -> int:
@@ -161,7 +155,7 @@ def _simulate(
         step("placing impressions")
         impressions = place(d, skin, hair, dilution_table)
         chart = render_chart(d)
-        files = {"design.json": d.to_json().encode("utf-8"), "chart.png": _png(chart)}
+        files = {"design.json": d.to_json().encode("utf-8"), "chart.png": png_of(chart)}
         files.update(impression_files(d, impressions))
         step()
         step("rendering views")

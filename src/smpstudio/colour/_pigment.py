@@ -134,6 +134,39 @@ class PigmentModel:
         if not 0 < self.touch_up_contrast_drop < 1:
             raise ColourError("pigment model: touch_up_contrast_drop must lie between 0 and 1")
 
+    def splat(
+        self,
+        dilution_ml: npt.ArrayLike,
+        diameter_mm: npt.ArrayLike,
+        *,
+        state: str = "healed",
+        years: float = 0.0,
+        speed: npt.ArrayLike = 1.0,
+    ) -> tuple[FloatArray, FloatArray]:
+        """How each dot darkens the skin in a render: the share of light it absorbs per
+        linear sRGB channel ``(N, 3)`` and its diameter in mm, for ``healed``, ``fresh``
+        (darker, larger, no skin over it yet) or ``year`` (``years`` after healing, faded at
+        ``speed`` times the base rate, per dot or for all).
+
+        >>> strength, size = PigmentModel().splat([2.0], [0.12], state="fresh")
+        >>> bool(size[0] > 0.12 and strength[0, 0] > PigmentModel().splat([2.0], [0.12])[0][0, 0])
+        True
+        """
+        depth = self.optical_depth * concentration(dilution_ml)
+        diameter = np.asarray(diameter_mm, dtype=np.float64)
+        share = np.broadcast_to(np.asarray(self.subsurface_share), (len(depth), 3))
+        if state == "fresh":
+            depth = depth * self.fresh_darkness
+            diameter = diameter * self.fresh_diameter_factor
+            share = np.ones((len(depth), 3))
+        elif state == "year":
+            fade = np.asarray(speed, dtype=np.float64) * years / self.fade_half_life_years
+            depth = depth * 2.0 ** (-fade)
+        elif state != "healed":
+            raise ColourError(f"unknown dot state {state!r}: use healed, fresh or year")
+        strength = np.asarray(share * (1.0 - np.exp(-depth))[:, None], dtype=np.float64)
+        return strength, np.asarray(diameter, dtype=np.float64)
+
 
 DEFAULT_MODEL = PigmentModel()
 

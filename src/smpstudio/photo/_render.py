@@ -30,7 +30,7 @@ import numpy as np
 
 from smpstudio._errors import PhotoError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
-from smpstudio.colour import FadeConditions, PigmentModel, concentration, srgb_to_linear
+from smpstudio.colour import FadeConditions, PigmentModel, srgb_to_linear
 from smpstudio.dots import DilutionRule, sample_plane_sessions
 from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import HairlineProposal
@@ -465,18 +465,12 @@ def render_on_photo(
         return out
     model = model or PigmentModel()
     conditions = conditions or FadeConditions()
-    depth = model.optical_depth * concentration(dots.dilution)
-    diameter = dots.diameter_mm.copy()
-    share = np.broadcast_to(np.asarray(model.subsurface_share), (len(dots), 3))
-    if state == "fresh":
-        depth = depth * model.fresh_darkness
-        diameter = diameter * model.fresh_diameter_factor
-        share = np.ones((len(dots), 3))
-    elif state == "year":
-        depth = depth * 2.0 ** (-years * conditions.speed / model.fade_half_life_years)
-    elif state != "healed":
+    if state not in ("healed", "fresh", "year"):
         raise PhotoError(f"unknown state {state!r}: use healed, fresh or year")
-    strength = np.ascontiguousarray(share * (1.0 - np.exp(-depth))[:, None])
+    strength, diameter = model.splat(
+        dots.dilution, dots.diameter_mm, state=state, years=years, speed=conditions.speed
+    )
+    strength = np.ascontiguousarray(strength)
     sigma2 = ((diameter / 4.0) ** 2 + _SUBSURFACE_MM**2) / mm_per_px**2
     squeeze = 1.0 - dots.cos**2
     m = dots.tilt

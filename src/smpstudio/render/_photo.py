@@ -27,7 +27,6 @@ from smpstudio.colour import (
     FadeConditions,
     PigmentModel,
     SkinTone,
-    concentration,
     hex_to_srgb,
     lab_to_srgb,
     skin_tone,
@@ -340,17 +339,10 @@ def _draw_impressions(
 ) -> None:
     model = look.model
     normals = design.head.shape.normal(dots.positions)
-    depth = model.optical_depth * concentration(dots.dilution)
-    diameter = dots.diameter_mm.copy()
-    share = np.broadcast_to(np.asarray(model.subsurface_share), (len(dots), 3))
-    if moment.name == "fresh":
-        depth = depth * model.fresh_darkness
-        diameter = diameter * model.fresh_diameter_factor
-        share = np.ones((len(dots), 3))
-    elif moment.name == "year":
-        speed = np.where(dots.zone == 4, _scar_speed(look), look.conditions.speed)  # zone 4: scar
-        depth = depth * 2.0 ** (-moment.years * speed / model.fade_half_life_years)
-    strength = share * (1.0 - np.exp(-depth))[:, None]
+    speed = np.where(dots.zone == 4, _scar_speed(look), look.conditions.speed)  # zone 4: scar
+    strength, diameter = model.splat(
+        dots.dilution, dots.diameter_mm, state=moment.name, years=moment.years, speed=speed
+    )
     centres, cov, area, facing = _disc_splats(frame, dots.positions, normals, diameter)
     splat_absorb(
         image,
