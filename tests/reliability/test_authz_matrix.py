@@ -134,6 +134,7 @@ class Matrix:
     def __init__(self, world: World) -> None:
         self.world = world
         self.clients: dict[tuple[str, str], TestClient] = {}
+        self.weeks_used = 0
         a = world.a
         self.secret_name = world.a.records.patient(a.patient_id).given_name
         photo = a.records.add_photo(a.patient_id, _jpeg(), kind="before")
@@ -188,13 +189,16 @@ class Matrix:
 
     def new_booking(self) -> int:
         a = self.world.a
-        day = a.records.today() + timedelta(days=300 + secrets.randbelow(2000))
+        # A Monday of its own for every booking (one SMP client per practitioner per day,
+        # the same client at least 7 days apart): random days collided now and then.
+        self.weeks_used += 1
+        day = a.records.today() + timedelta(days=300 + 7 * self.weeks_used)
         day += timedelta(days=(7 - day.weekday()) % 7)
-        starts = datetime.combine(day, time(9 + secrets.randbelow(6)), tzinfo=a.records.timezone)
+        starts = datetime.combine(day, time(10), tzinfo=a.records.timezone)
         booking = a.records.book(
             a.patient_id,
             practitioner_id=a.practitioner_id,
-            room_id=a.room_ids[secrets.randbelow(2)],
+            room_id=a.room_ids[0],
             starts_at=starts,
             duration=timedelta(hours=2),
         )
