@@ -99,6 +99,25 @@ def test_session_max_hours_one_unit_over(delta: float, parts: int) -> None:
     assert all(x.duration_h <= duration + delta for x in plan.sessions)
 
 
+def test_a_long_first_setup_still_splits_into_appointments_that_fit() -> None:
+    # Found by Hypothesis: equal-length cuts could not fit when the first appointment's
+    # setup took most of the session and the later ones took none.
+    s = _settings(
+        session_max_hours=1.0,
+        session_min_hours=1.0,
+        plan_setup_first_minutes=51.4,
+        plan_setup_minutes=0,
+        plan_rate_body_per_hour=7998,
+        plan_rate_fine_per_hour=250,
+    )
+    plan = plan_of(settings=s)
+    first = [x for x in plan.sessions if x.stage == 1]
+    assert len(first) > 1
+    assert all(x.duration_h <= 1.0 + 1e-9 for x in plan.sessions)
+    _, dots = case()
+    assert sum(x.impressions for x in first) == int(np.sum(dots.session == 1))
+
+
 def test_the_fourth_session_reworks_scars_and_a_share() -> None:
     three = plan_of("norwood-7", ("fut",))
     four = plan_of("norwood-7", ("fut",), sessions=4)

@@ -616,19 +616,53 @@ def _split(ctx: _Context, stage: int, work: DotWork) -> list[tuple[int, int, Dot
     first = _setup_h(s, stage, 1) * 3600.0
     later = s.plan_setup_minutes * 60.0
     longest = s.session_max_hours * 3600.0
-    for parts in range(1, len(work) + 1):
-        setups = np.array([first] + [later] * (parts - 1))
-        share = (total[-1] + setups.sum()) / parts - setups
-        cuts = np.searchsorted(total, np.cumsum(share)[:-1] + 1e-9, side="right")
-        edges = np.concatenate([[0], cuts, [len(work)]])
-        bounds = list(pairwise(int(e) for e in edges))
-        spans = [(total[b - 1] if b else 0.0) - (total[a - 1] if a else 0.0) for a, b in bounds]
-        fits = all(x + y <= longest + 1e-6 for x, y in zip(spans, setups, strict=True))
-        if fits and all(b > a for a, b in bounds):
-            return [(k + 1, parts, work.take(np.arange(a, b))) for k, (a, b) in enumerate(bounds)]
-    raise PlanError(  # pragma: no cover - check_plan_settings leaves time for one impression
-        "a single impression does not fit in a session: raise session_max_hours"
-    )
+    packed = _packed_bounds(total, first=first, later=later, longest=longest)
+    for parts in range(1, len(packed) + 1):
+        bounds = _balanced_bounds(total, parts, first=first, later=later, longest=longest)
+        if bounds is not None:
+            break
+    else:
+        bounds = packed
+    return [(k + 1, len(bounds), work.take(np.arange(a, b))) for k, (a, b) in enumerate(bounds)]
+
+
+def _balanced_bounds(
+    total: FloatArray, parts: int, *, first: float, later: float, longest: float
+) -> list[tuple[int, int]] | None:
+    """Cut into ``parts`` appointments of equal length, or None when one would not fit."""
+    setups = np.array([first] + [later] * (parts - 1))
+    share = (total[-1] + setups.sum()) / parts - setups
+    cuts = np.searchsorted(total, np.cumsum(share)[:-1] + 1e-9, side="right")
+    edges = np.concatenate([[0], cuts, [len(total)]])
+    bounds = list(pairwise(int(e) for e in edges))
+    if not all(b > a for a, b in bounds):
+        return None
+    spans = [(total[b - 1] if b else 0.0) - (total[a - 1] if a else 0.0) for a, b in bounds]
+    fits = all(x + y <= longest + 1e-6 for x, y in zip(spans, setups, strict=True))
+    return bounds if fits else None
+
+
+def _packed_bounds(
+    total: FloatArray, *, first: float, later: float, longest: float
+) -> list[tuple[int, int]]:
+    """Fill each appointment in turn: the fewest appointments, though of unequal length.
+
+    Balanced cuts can miss that count when the first appointment's setup is much longer
+    than the later ones'; filling greedily never does.
+    """
+    bounds: list[tuple[int, int]] = []
+    start, done = 0, 0.0
+    while start < len(total):
+        room = longest - (first if not bounds else later)
+        end = int(np.searchsorted(total, done + room + 1e-6, side="right"))
+        if end <= start:
+            raise PlanError(
+                "a single impression does not fit in a session after its setup: raise "
+                "session_max_hours or lower plan_setup_minutes"
+            )
+        bounds.append((start, end))
+        start, done = end, float(total[end - 1])
+    return bounds
 
 
 def _setup_h(s: Settings, stage: int, part: int) -> float:
