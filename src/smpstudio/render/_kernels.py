@@ -14,9 +14,21 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from smpstudio._types import BoolArray, Float32Array, FloatArray, UInt8Array
+from smpstudio._types import Float32Array, FloatArray, IntArray, UInt8Array
+from smpstudio.render._raster import Int32Array, surface_at
 
-__all__ = ["encode_srgb", "shade_skin", "splat_absorb", "splat_cover", "splat_tint"]
+__all__ = [
+    "BAND_ROWS",
+    "absorb_bands",
+    "cover_bands",
+    "draw_bands",
+    "encode_layers",
+    "encode_srgb",
+    "prepare_splats",
+    "shade_visible",
+    "splat_absorb",
+    "splat_tint",
+]
 
 
 @njit(cache=True, inline="always")
@@ -42,11 +54,50 @@ def _noise(x: float, y: float, z: float, seed: int) -> float:
     return total
 
 
+_NO_CELL = -(2**62)
+
+
+@njit(cache=True, inline="always")
+def _corners(ix: int, iy: int, iz: int, seed: int, out: FloatArray) -> None:
+    """The lattice values at the 8 corners of a noise cell, in :func:`_noise`'s order."""
+    n = 0
+    for a in (0, 1):
+        for b in (0, 1):
+            for c in (0, 1):
+                out[n] = _hash(ix + a, iy + b, iz + c, seed)
+                n += 1
+
+
+@njit(cache=True, inline="always")
+def _cached_noise(
+    x: float, y: float, z: float, seed: int, cell: IntArray, corners: FloatArray
+) -> float:
+    """:func:`_noise` with the corner values of the last cell kept (neighbouring pixels
+    mostly fall in the same cell): the same arithmetic, so the same bits."""
+    ix, iy, iz = math.floor(x), math.floor(y), math.floor(z)
+    if ix != cell[0] or iy != cell[1] or iz != cell[2]:
+        _corners(ix, iy, iz, seed, corners)
+        cell[0], cell[1], cell[2] = ix, iy, iz
+    fx, fy, fz = x - ix, y - iy, z - iz
+    ux, uy, uz = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy), fz * fz * (3 - 2 * fz)
+    total = 0.0
+    n = 0
+    for a in (0, 1):
+        for b in (0, 1):
+            for c in (0, 1):
+                w = (ux if a else 1 - ux) * (uy if b else 1 - uy) * (uz if c else 1 - uz)
+                total += w * corners[n]
+                n += 1
+    return total
+
+
 @njit(cache=True, parallel=True)
-def shade_skin(
-    position: Float32Array,
-    normal: Float32Array,
-    hit: BoolArray,
+def shade_visible(
+    seen: Int32Array,
+    screen: FloatArray,
+    vertices: Float32Array,
+    normals: Float32Array,
+    triangles: IntArray,
     skin: FloatArray,
     lights: FloatArray,
     background: FloatArray,
@@ -55,21 +106,42 @@ def shade_skin(
 ) -> Float32Array:
     """Linear RGB of every pixel: lit, textured skin on the head, a soft backdrop elsewhere.
 
+    Reads the visibility buffer (``seen``: triangle per pixel, -1 for none) and interpolates
+    each pixel's surface point and normal exactly as :func:`~._raster.rasterise` does.
     ``lights`` rows: key direction (3) + intensity, fill direction + intensity, half vector
     of the key + specular strength, and (ambient, wrap, shininess, 0). ``texture`` =
-    (pore scale mm, pore depth, mottle scale mm, mottle depth, redness depth).
+    (pore scale mm, pore depth, mottle scale mm, mottle depth, redness depth). Rows are
+    independent, so any thread count gives the same pixels.
     """
-    height, width = hit.shape
+    height, width = seen.shape
     out = np.empty((height, width, 3), dtype=np.float32)
     ambient, wrap, shininess = lights[3, 0], lights[3, 1], lights[3, 2]
     for r in prange(height):
+        pore_cell = np.full(3, _NO_CELL, dtype=np.int64)
+        mottle_cell = np.full(3, _NO_CELL, dtype=np.int64)
+        pore_corners = np.zeros(8)
+        mottle_corners = np.zeros(8)
+        last = -1
+        a = b = cc = 0
+        ax = ay = bx = by = cx = cy = inv = 0.0
         for c in range(width):
-            if not hit[r, c]:
+            t = seen[r, c]
+            if t < 0:
                 shade = 1.0 - 0.25 * r / height
                 for k in range(3):
                     out[r, c, k] = background[k] * shade
                 continue
-            nx, ny, nz = normal[r, c, 0], normal[r, c, 1], normal[r, c, 2]
+            if t != last:  # neighbouring pixels mostly see the same triangle
+                last = t
+                a, b, cc = triangles[t, 0], triangles[t, 1], triangles[t, 2]
+                ax, ay, bx, by = screen[a, 0], screen[a, 1], screen[b, 0], screen[b, 1]
+                cx, cy = screen[cc, 0], screen[cc, 1]
+                inv = 1.0 / ((bx - ax) * (cy - ay) - (by - ay) * (cx - ax))
+            sx, sy = c + 0.5, r + 0.5  # as in the rasteriser, for the same bits
+            w0 = ((bx - sx) * (cy - sy) - (by - sy) * (cx - sx)) * inv
+            w1 = ((cx - sx) * (ay - sy) - (cy - sy) * (ax - sx)) * inv
+            w2 = 1.0 - w0 - w1
+            x, y, z, nx, ny, nz = surface_at(vertices, normals, a, b, cc, w0, w1, w2)
             key = nx * lights[0, 0] + ny * lights[0, 1] + nz * lights[0, 2]
             fill = nx * lights[1, 0] + ny * lights[1, 1] + nz * lights[1, 2]
             diffuse = lights[0, 3] * max((key + wrap) / (1 + wrap), 0.0) + lights[1, 3] * max(
@@ -77,9 +149,17 @@ def shade_skin(
             )
             half = max(nx * lights[2, 0] + ny * lights[2, 1] + nz * lights[2, 2], 0.0)
             sheen = lights[2, 3] * half**shininess
-            x, y, z = position[r, c, 0], position[r, c, 1], position[r, c, 2]
-            pores = _noise(x / texture[0], y / texture[0], z / texture[0], seed)
-            mottle = _noise(x / texture[2], y / texture[2], z / texture[2], seed + 7)
+            pores = _cached_noise(
+                x / texture[0], y / texture[0], z / texture[0], seed, pore_cell, pore_corners
+            )
+            mottle = _cached_noise(
+                x / texture[2],
+                y / texture[2],
+                z / texture[2],
+                seed + 7,
+                mottle_cell,
+                mottle_corners,
+            )
             tone = 1.0 + texture[1] * (pores - 0.5) + texture[3] * (mottle - 0.5)
             red = 1.0 + texture[4] * (mottle - 0.5)
             light = ambient + diffuse
@@ -126,32 +206,6 @@ def splat_absorb(
 
 
 @njit(cache=True)
-def splat_cover(
-    image: Float32Array,
-    centres: FloatArray,
-    cov: FloatArray,
-    area: FloatArray,
-    colour: FloatArray,
-    opacity: float,
-) -> None:
-    """Paint over ``image`` in place: each splat blends the pixels it covers toward its
-    colour (hair shafts lie on the skin)."""
-    height, width = image.shape[0], image.shape[1]
-    for i in range(centres.shape[0]):
-        inv00, inv01, inv11, det = _inverse(cov[i, 0], cov[i, 1], cov[i, 2])
-        norm = area[i] / (2.0 * math.pi * math.sqrt(det))
-        reach = 3.0 * math.sqrt(max(cov[i, 0], cov[i, 2]))
-        cx, cy = centres[i, 0], centres[i, 1]
-        for r in range(max(int(cy - reach), 0), min(int(cy + reach) + 1, height)):
-            for c in range(max(int(cx - reach), 0), min(int(cx + reach) + 1, width)):
-                a = opacity * min(
-                    norm * _footprint(inv00, inv01, inv11, c + 0.5 - cx, r + 0.5 - cy), 1.0
-                )
-                for k in range(3):
-                    image[r, c, k] = image[r, c, k] * (1.0 - a) + colour[i, k] * a
-
-
-@njit(cache=True)
 def splat_tint(
     image: Float32Array,
     centres: FloatArray,
@@ -172,6 +226,260 @@ def splat_tint(
                 w = strength * math.exp(-0.5 * (dx * dx + dy * dy) / (s * s))
                 for k in range(3):
                     image[r, c, k] *= 1.0 - w * (1.0 - tint[k])
+
+
+BAND_ROWS = 32
+"""Height of the row bands the banded kernels work in: each band is written by one thread,
+its splats applied in their given order, so any thread count gives the same bits."""
+
+_REC = 9  # per splat and band: coverage and ratios at the first pixel, steps, values
+
+
+@njit(cache=True, parallel=True)
+def prepare_splats(
+    centres: FloatArray,
+    cov: FloatArray,
+    norm: FloatArray,
+    values: FloatArray,
+    reach_sigmas: FloatArray,
+    height: int,
+    width: int,
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """Screen Gaussian splats sorted into bands of :data:`BAND_ROWS` rows for the banded
+    kernels.
+
+    Splat ``i`` covers ``min(norm[i] × exp(-d' cov[i]⁻¹ d / 2), 1)`` of a pixel at offset
+    ``d`` from its centre, within ``reach_sigmas[i]`` standard deviations of its wider axis;
+    ``values[i]`` (3) is what it applies (strength or colour). Returns, per splat and band
+    it touches — band by band, in the splats' order (``starts[b]:starts[b + 1]``) — a
+    record and its pixel box ``(row0, row1, col0, col1)`` in the band (ends excluded).
+
+    A Gaussian is a geometric sequence with geometric ratios along rows and columns, so the
+    record holds its coverage at the box's first pixel, the ratios to the next pixel and
+    the next row, and their constant steps: the kernels then need no exponential per
+    pixel, only multiplications.
+    """
+    n = centres.shape[0]
+    box = np.empty((n, 4), dtype=np.int64)
+    first = np.empty((n, 6))  # at the box's first pixel: coverage, ratios; then the steps
+    for i in prange(n):
+        cx, cy = centres[i, 0], centres[i, 1]
+        reach = reach_sigmas[i] * math.sqrt(max(cov[i, 0], cov[i, 2]))
+        r0 = max(int(cy - reach), 0)
+        r1 = min(int(cy + reach) + 1, height)
+        c0 = max(int(cx - reach), 0)
+        c1 = min(int(cx + reach) + 1, width)
+        if r1 <= r0 or c1 <= c0:
+            r1 = r0
+        box[i, 0], box[i, 1], box[i, 2], box[i, 3] = r0, r1, c0, c1
+        ia, ib, ic, _ = _inverse(cov[i, 0], cov[i, 1], cov[i, 2])
+        dy = r0 + 0.5 - cy
+        dx = c0 + 0.5 - cx
+        first[i, 0] = norm[i] * math.exp(-0.5 * (ia * dx * dx + 2.0 * ib * dx * dy + ic * dy * dy))
+        first[i, 1] = math.exp(-0.5 * (ia * (2.0 * dx + 1.0) + 2.0 * ib * dy))
+        first[i, 2] = math.exp(-0.5 * (ic * (2.0 * dy + 1.0) + 2.0 * ib * dx))
+        first[i, 3], first[i, 4], first[i, 5] = math.exp(-ia), math.exp(-ib), math.exp(-ic)
+    bands = (height + BAND_ROWS - 1) // BAND_ROWS
+    counts = np.zeros(bands + 1, dtype=np.int64)
+    for i in range(n):
+        if box[i, 1] > box[i, 0]:
+            for b in range(box[i, 0] // BAND_ROWS, (box[i, 1] - 1) // BAND_ROWS + 1):
+                counts[b + 1] += 1
+    starts = np.cumsum(counts)
+    fill = starts[:-1].copy()
+    owner = np.empty(starts[-1], dtype=np.int64)
+    top = np.empty(starts[-1], dtype=np.int64)
+    for i in range(n):
+        if box[i, 1] > box[i, 0]:
+            for b in range(box[i, 0] // BAND_ROWS, (box[i, 1] - 1) // BAND_ROWS + 1):
+                owner[fill[b]] = i
+                top[fill[b]] = max(box[i, 0], b * BAND_ROWS)
+                fill[b] += 1
+    m = owner.shape[0]
+    rec = np.empty((m, _REC))
+    rbox = np.empty((m, 4), dtype=np.int64)
+    for j in prange(m):
+        i = owner[j]
+        g, along, down = first[i, 0], first[i, 1], first[i, 2]
+        for _ in range(box[i, 0], top[j]):  # a later band: step down to its first row
+            g *= down
+            down *= first[i, 5]
+            along *= first[i, 4]
+        rec[j, 0], rec[j, 1], rec[j, 2] = g, along, down
+        rec[j, 3], rec[j, 4], rec[j, 5] = first[i, 3], first[i, 4], first[i, 5]
+        rec[j, 6], rec[j, 7], rec[j, 8] = values[i, 0], values[i, 1], values[i, 2]
+        rbox[j, 0], rbox[j, 2], rbox[j, 3] = top[j], box[i, 2], box[i, 3]
+        rbox[j, 1] = min(box[i, 1], (top[j] // BAND_ROWS + 1) * BAND_ROWS)
+    return rec, rbox, starts
+
+
+@njit(cache=True, parallel=True)
+def absorb_bands(image: Float32Array, rec: FloatArray, rbox: IntArray, starts: IntArray) -> None:
+    """Darken ``image`` in place: each splat multiplies the pixels it covers by
+    ``1 - covered × value`` per channel (pigment, or a hair shaft, under the skin)."""
+    for band in prange(starts.shape[0] - 1):
+        for j in range(starts[band], starts[band + 1]):
+            g_row, along_row, down = rec[j, 0], rec[j, 1], rec[j, 2]
+            step, step_row, step_down = rec[j, 3], rec[j, 4], rec[j, 5]
+            s0, s1, s2 = rec[j, 6], rec[j, 7], rec[j, 8]
+            c0, c1 = rbox[j, 2], rbox[j, 3]
+            for r in range(rbox[j, 0], rbox[j, 1]):
+                g, along = g_row, along_row
+                for c in range(c0, c1):
+                    w = min(g, 1.0)
+                    g *= along
+                    along *= step
+                    image[r, c, 0] *= 1.0 - w * s0
+                    image[r, c, 1] *= 1.0 - w * s1
+                    image[r, c, 2] *= 1.0 - w * s2
+                g_row *= down
+                down *= step_down
+                along_row *= step_row
+
+
+@njit(cache=True, parallel=True)
+def cover_bands(
+    image: Float32Array,
+    layer: Float32Array,
+    rec: FloatArray,
+    rbox: IntArray,
+    starts: IntArray,
+    opacity: float,
+) -> None:
+    """Lay opaque splats (cut hair on the skin; values: colour) over ``image`` as a layer.
+
+    Blending the splats in order over a pixel ``x`` gives ``x × P + Q``; ``image`` is
+    multiplied by ``P`` in place and ``layer`` (zeros) receives ``Q``, so that what later only
+    darkens the skin under the hair (the impressions) is still drawn under it."""
+    height, width = image.shape[0], image.shape[1]
+    for band in prange(starts.shape[0] - 1):
+        top = band * BAND_ROWS
+        rows = min(top + BAND_ROWS, height) - top
+        lo, hi = _spans(rbox, starts, band, rows, width)
+        keep = np.empty((rows, width))
+        over = np.empty((rows, width, 3))
+        for r in range(rows):
+            keep[r, lo[r] : hi[r]] = 1.0
+            over[r, lo[r] : hi[r]] = 0.0
+        for j in range(starts[band], starts[band + 1]):
+            g_row, along_row, down = rec[j, 0], rec[j, 1], rec[j, 2]
+            step, step_row, step_down = rec[j, 3], rec[j, 4], rec[j, 5]
+            s0, s1, s2 = rec[j, 6], rec[j, 7], rec[j, 8]
+            c0, c1 = rbox[j, 2], rbox[j, 3]
+            for r in range(rbox[j, 0] - top, rbox[j, 1] - top):
+                g, along = g_row, along_row
+                for c in range(c0, c1):
+                    a = opacity * min(g, 1.0)
+                    g *= along
+                    along *= step
+                    keep[r, c] *= 1.0 - a
+                    over[r, c, 0] = over[r, c, 0] * (1.0 - a) + s0 * a
+                    over[r, c, 1] = over[r, c, 1] * (1.0 - a) + s1 * a
+                    over[r, c, 2] = over[r, c, 2] * (1.0 - a) + s2 * a
+                g_row *= down
+                down *= step_down
+                along_row *= step_row
+        for r in range(rows):
+            for c in range(lo[r], hi[r]):
+                for k in range(3):
+                    image[top + r, c, k] *= keep[r, c]
+                    layer[top + r, c, k] = over[r, c, k]
+
+
+@njit(cache=True, inline="always")
+def _spans(
+    rbox: IntArray, starts: IntArray, band: int, rows: int, width: int
+) -> tuple[IntArray, IntArray]:
+    """First and last + 1 column any splat of the band reaches, per row (lo ≥ hi: none)."""
+    top = band * BAND_ROWS
+    lo = np.full(rows, width, dtype=np.int64)
+    hi = np.zeros(rows, dtype=np.int64)
+    for j in range(starts[band], starts[band + 1]):
+        for r in range(rbox[j, 0] - top, rbox[j, 1] - top):
+            lo[r] = min(lo[r], rbox[j, 2])
+            hi[r] = max(hi[r], rbox[j, 3])
+    return lo, hi
+
+
+@njit(cache=True, inline="always")
+def _encode_one(v: float, table: UInt8Array) -> int:
+    return int(table[int(min(max(v, 0.0), 1.0) * 65535.0 + 0.5)])
+
+
+@njit(cache=True, parallel=True)
+def encode_layers(image: Float32Array, layer: Float32Array, table: UInt8Array) -> UInt8Array:
+    """8-bit sRGB of ``image + layer`` (both linear float32)."""
+    height, width = image.shape[0], image.shape[1]
+    out = np.empty((height, width, 3), dtype=np.uint8)
+    for r in prange(height):
+        for c in range(width):
+            for k in range(3):
+                out[r, c, k] = _encode_one(image[r, c, k] + layer[r, c, k], table)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def draw_bands(
+    image: Float32Array,
+    layer: Float32Array,
+    encoded: UInt8Array,
+    rec: FloatArray,
+    rbox: IntArray,
+    starts: IntArray,
+    table: UInt8Array,
+) -> UInt8Array:
+    """8-bit sRGB of ``image`` darkened by the splats (as :func:`absorb_bands`) plus
+    ``layer``, without changing ``image``.
+
+    ``encoded``, when not empty, is :func:`encode_layers` of the two: pixels no splat
+    reaches are copied from it (the splats' column span is tracked per row).
+    """
+    height, width = image.shape[0], image.shape[1]
+    out = np.empty((height, width, 3), dtype=np.uint8)
+    known = encoded.shape[0] == height
+    for band in prange(starts.shape[0] - 1):
+        top = band * BAND_ROWS
+        rows = min(top + BAND_ROWS, height) - top
+        lo, hi = _spans(rbox, starts, band, rows, width)
+        if not known:
+            lo[:] = 0
+            hi[:] = width
+        buf = np.empty((rows, width, 3), dtype=np.float32)
+        flat = buf.reshape(rows, width * 3)
+        for r in range(rows):
+            source = image[top + r].reshape(width * 3)
+            for x in range(3 * lo[r], 3 * hi[r]):
+                flat[r, x] = source[x]
+        for j in range(starts[band], starts[band + 1]):
+            g_row, along_row, down = rec[j, 0], rec[j, 1], rec[j, 2]
+            step, step_row, step_down = rec[j, 3], rec[j, 4], rec[j, 5]
+            s0, s1, s2 = rec[j, 6], rec[j, 7], rec[j, 8]
+            c0, c1 = rbox[j, 2], rbox[j, 3]
+            for r in range(rbox[j, 0] - top, rbox[j, 1] - top):
+                g, along = g_row, along_row
+                for c in range(c0, c1):
+                    w = min(g, 1.0)
+                    g *= along
+                    along *= step
+                    buf[r, c, 0] *= 1.0 - w * s0
+                    buf[r, c, 1] *= 1.0 - w * s1
+                    buf[r, c, 2] *= 1.0 - w * s2
+                g_row *= down
+                down *= step_down
+                along_row *= step_row
+        for r in range(rows):
+            rr = top + r
+            into = out[rr].reshape(width * 3)
+            if known:
+                kept = encoded[rr].reshape(width * 3)
+                for x in range(3 * lo[r]):
+                    into[x] = kept[x]
+                for x in range(3 * max(hi[r], lo[r]), 3 * width):
+                    into[x] = kept[x]
+            over = layer[rr].reshape(width * 3)
+            for x in range(3 * lo[r], 3 * hi[r]):
+                into[x] = _encode_one(flat[r, x] + over[x], table)
+    return out
 
 
 _LUT_STEPS = 65535

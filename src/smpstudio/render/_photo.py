@@ -5,6 +5,11 @@ textured, every visible impression splatted as pigment seen through the skin (it
 fresh or faded strength from :mod:`smpstudio.colour`), red halos around fresh punctures, and
 the remaining hair drawn as shaved stubble on top; then encoded to sRGB.
 
+Everything but the impressions is the same for every state and set of impressions: it is
+rendered once as a :class:`ViewBase` (:func:`view_base`, kept for frames ≤ 1024 px), and the
+impressions are projected (:func:`impression_splats`) and drawn into it
+(:func:`draw_splats`). :func:`render_view` is those three steps.
+
 States: ``before`` (no impressions), ``fresh`` (day 0: darker, twice the size, red around),
 ``healed``, and ``year-N`` (N years after healing, faded by the model).
 """
@@ -21,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from smpstudio._errors import InputError
-from smpstudio._types import BoolArray, Float32Array, FloatArray
+from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
 from smpstudio.colour import (
     DilutionTable,
     FadeConditions,
@@ -36,8 +41,16 @@ from smpstudio.dots import Impressions
 from smpstudio.head import HeadShape
 from smpstudio.head._views import VIEW_NAMES, View, view
 from smpstudio.render._hair import Stubble, stubble
-from smpstudio.render._kernels import encode_srgb, shade_skin, splat_absorb, splat_cover, splat_tint
-from smpstudio.render._raster import Frame, Geometry, rasterise
+from smpstudio.render._kernels import (
+    SRGB_TABLE,
+    absorb_bands,
+    cover_bands,
+    draw_bands,
+    encode_layers,
+    prepare_splats,
+    shade_visible,
+)
+from smpstudio.render._raster import Frame, Visibility, visibility
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -46,10 +59,15 @@ __all__ = [
     "PHOTO_VIEWS",
     "Look",
     "RenderState",
+    "Splats",
+    "ViewBase",
+    "draw_splats",
     "frame_for",
+    "impression_splats",
     "look_for",
     "parse_state",
     "render_view",
+    "view_base",
 ]
 
 PHOTO_VIEWS = VIEW_NAMES
@@ -61,7 +79,7 @@ _BURIED_WIDTH_MM = 0.1  # its width, blurred by the epidermis [U]
 _BURIED_SHARE = 0.45  # share of the hair colour that shows through [U]
 _RAISED = ("front", "three-quarter")
 _RAISED_RAD = math.radians(25.0)
-_CACHE_MAX_SIZE = 1024  # geometry of larger frames is not kept between renders
+_CACHE_MAX_SIZE = 1024  # bases and geometry of larger frames are not kept between renders
 _BACKGROUND = np.array([0.115, 0.118, 0.125], dtype=np.float64)
 _LIGHTS = (0.82, 0.24, 0.16, 0.35, 0.035, 28.0)  # key, fill, ambient, wrap, sheen, shininess
 _TEXTURE = np.array([0.32, 0.07, 6.0, 0.05, 0.04])  # pore mm, depth, mottle mm, depth, redness
@@ -195,6 +213,9 @@ def render_view(
 ) -> Image.Image:
     """Render one view of the design in one state as an sRGB image.
 
+    The same as ``view_base`` followed by ``draw_splats(base, impression_splats(base,
+    impressions, state=state))``.
+
     Parameters
     ----------
     design
@@ -211,39 +232,139 @@ def render_view(
         ``before``, ``fresh``, ``healed`` or ``year-N``.
     seed
         Seed of the hair and skin texture; the design's by default.
+
+    Returns
+    -------
+    PIL.Image.Image
+        The view, 8-bit sRGB.
+    """
+    moment = parse_state(state) if isinstance(state, str) else state
+    if view_name not in PHOTO_VIEWS:
+        raise InputError(f"unknown view {view_name!r}: choose from {', '.join(PHOTO_VIEWS)}")
+    if moment.name != "before" and impressions is None:
+        raise InputError(f"the {moment.label} state needs the impressions")
+    base = view_base(design, look, view_name=view_name, size=size, seed=seed)
+    if moment.name == "before" or impressions is None:
+        return Image.fromarray(base.before(), "RGB")
+    pixels = draw_splats(base, impression_splats(base, impressions, state=moment))
+    return Image.fromarray(pixels, "RGB")
+
+
+@dataclass(frozen=True, eq=False)
+class ViewBase:
+    """One view of a design without its impressions, ready to draw them into.
+
+    Everything but the impressions — the lit, textured skin, the shadow of the buried hair
+    and the cut stubble — is the same for every state and every set of impressions, so the
+    live designer renders it once per design, view and size (:func:`view_base` keeps the
+    last few of ≤ 1024 px) and then only draws the impressions (:func:`draw_splats`).
+
+    Attributes
+    ----------
+    shape
+        The head.
+    frame
+        The view's framing (pixel scale, camera).
+    look
+        The client's colours and pigment model.
+    skin
+        Linear RGB ``(H, W, 3)`` float32 of the skin as it shows between the stubble (lit,
+        textured, shaded by the buried hair, times the light the stubble lets through).
+    hair
+        Linear RGB ``(H, W, 3)`` float32 the cut stubble adds over it.
+    encoded
+        8-bit sRGB of ``skin + hair`` (the ``before`` view) for frames ≤ 1024 px, else
+        ``None`` (computed when asked for by :meth:`before`).
+    """
+
+    shape: HeadShape
+    frame: Frame
+    look: Look
+    skin: Float32Array
+    hair: Float32Array
+    encoded: UInt8Array | None
+
+    def before(self) -> UInt8Array:
+        """The view without impressions, 8-bit sRGB ``(H, W, 3)``."""
+        if self.encoded is not None:
+            return self.encoded.copy()
+        return encode_layers(self.skin, self.hair, SRGB_TABLE)
+
+
+@dataclass(frozen=True)
+class Splats:
+    """Impressions as one view sees them: Gaussian footprints on the screen.
+
+    Attributes
+    ----------
+    centres
+        ``(N, 2)`` pixel column and row of each footprint's centre.
+    cov
+        ``(N, 3)`` covariance (px²: xx, xy, yy) of the footprint blurred by the dermis.
+    area
+        ``(N,)`` integral of the coverage (px²): the peak coverage is ``area / (2π √det)``,
+        clipped to 1.
+    strength
+        ``(N, 3)`` share of the light absorbed per linear RGB channel where fully covered.
+    halo_px
+        Radius (px) of the red halo around each puncture (``fresh``), 0 for none.
+    halo_transmittance
+        Linear RGB transmittance at the centre of a halo.
+    """
+
+    centres: FloatArray
+    cov: FloatArray
+    area: FloatArray
+    strength: FloatArray
+    halo_px: float = 0.0
+    halo_transmittance: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+    def __len__(self) -> int:
+        return int(self.centres.shape[0])
+
+
+def view_base(
+    design: Design,
+    look: Look,
+    *,
+    view_name: str,
+    size: int = 1024,
+    seed: int | None = None,
+) -> ViewBase:
+    """The view of a design before impressions, to draw impressions into.
+
+    The rendered arrays are kept for the last few (head, view, size ≤ 1024, colours, seed,
+    remaining hair) and shared, read-only, by the bases returned for them.
+
+    Parameters
+    ----------
+    design
+        The design (its head and remaining hair).
+    look
+        Skin and hair colours (:func:`look_for`).
+    view_name
+        ``front``, ``top``, ``left``, ``right``, ``back`` or ``three-quarter``.
+    size
+        Width and height in pixels (64–8192).
+    seed
+        Seed of the hair and skin texture; the design's by default.
+
+    Returns
+    -------
+    ViewBase
+        The rendered base.
     """
     if view_name not in PHOTO_VIEWS:
         raise InputError(f"unknown view {view_name!r}: choose from {', '.join(PHOTO_VIEWS)}")
     if not 64 <= size <= 8192:
         raise InputError(f"image size {size} px is outside 64–8192")
-    moment = parse_state(state) if isinstance(state, str) else state
-    if moment.name != "before" and impressions is None:
-        raise InputError(f"the {moment.label} state needs the impressions")
     seed = design.inputs["seed"] if seed is None else seed
-    frame = frame_for(design.head.shape, view_name, size)
     hair = stubble(design, seed=seed)
-    image, cut_hair = _base(design, hair, look, frame, view_name, seed)
-    if moment.name != "before" and impressions is not None:
-        _draw_impressions(image, frame, design, impressions, look, moment)
-    _draw_cut_hair(image, cut_hair)
-    return Image.fromarray(encode_srgb(image), "RGB")
-
-
-_Splats = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
-_BASES: OrderedDict[tuple[object, ...], tuple[Float32Array, _Splats]] = OrderedDict()
-_BASES_KEPT = 6
-
-
-def _base(
-    design: Design, hair: Stubble, look: Look, frame: Frame, view_name: str, seed: int
-) -> tuple[Float32Array, _Splats]:
-    """The lit skin with the shadow of the shaved hair under it: the same for every state
-    and every impression set, so the live designer keeps the last few (frames ≤ 1024 px)."""
     shape = design.head.shape
     key = (
         shape,
         view_name,
-        frame.size,
+        size,
         look.skin_linear.tobytes(),
         look.hair_linear.tobytes(),
         seed,
@@ -252,26 +373,133 @@ def _base(
     cached = _BASES.get(key)
     if cached is not None:
         _BASES.move_to_end(key)
-        return cached[0].copy(), cached[1]
-    image = _shade(_geometry(shape, view_name, frame.size), frame, look, seed)
-    _draw_buried_hair(image, frame, design, hair, look)
-    cut_hair = _cut_hair_splats(frame, design, hair, look)
-    if frame.size <= _CACHE_MAX_SIZE:
-        _BASES[key] = (image.copy(), cut_hair)
-        while len(_BASES) > _BASES_KEPT:
-            _BASES.popitem(last=False)
-    return image, cut_hair
+        frame, skin, layer, encoded = cached
+        return ViewBase(shape, frame, look, skin, layer, encoded)
+    frame = frame_for(shape, view_name, size)
+    skin = _shade(_visibility(shape, view_name, size), frame, look, seed)
+    _draw_buried_hair(skin, frame, shape, hair, look)
+    layer = _cover_cut_hair(skin, frame, shape, hair, look)
+    if size > _CACHE_MAX_SIZE:
+        return ViewBase(shape, frame, look, skin, layer, None)
+    encoded = encode_layers(skin, layer, SRGB_TABLE)
+    for array in (skin, layer, encoded):
+        array.flags.writeable = False
+    _BASES[key] = (frame, skin, layer, encoded)
+    while len(_BASES) > _BASES_KEPT:
+        _BASES.popitem(last=False)
+    return ViewBase(shape, frame, look, skin, layer, encoded)
 
 
-def _geometry(shape: HeadShape, view_name: str, size: int) -> Geometry:
+_BASES: OrderedDict[tuple[object, ...], tuple[Frame, Float32Array, Float32Array, UInt8Array]] = (
+    OrderedDict()
+)
+_BASES_KEPT = 6
+
+
+def impression_splats(
+    base: ViewBase, impressions: Impressions, *, state: RenderState | str = "healed"
+) -> Splats:
+    """Where and how dark each impression facing the camera shows in the view.
+
+    Parameters
+    ----------
+    base
+        The view (:func:`view_base`).
+    impressions
+        The dots (positions, healed diameters, dilutions, zones).
+    state
+        ``fresh``, ``healed`` or ``year-N`` (``before`` gives no splats).
+
+    Returns
+    -------
+    Splats
+        Footprints blurred by the dermis (σ = 0.18 mm) and their strength from the pigment
+        model (:meth:`smpstudio.colour.PigmentModel.splat`).
+    """
+    moment = parse_state(state) if isinstance(state, str) else state
+    frame, look = base.frame, base.look
+    if moment.name == "before" or len(impressions) == 0:
+        return Splats(np.zeros((0, 2)), np.zeros((0, 3)), np.zeros(0), np.zeros((0, 3)))
+    model = look.model
+    normals = base.shape.normal(impressions.positions)
+    speed = np.where(impressions.zone == 4, _scar_speed(look), look.conditions.speed)  # scar
+    strength, diameter = model.splat(
+        impressions.dilution,
+        impressions.diameter_mm,
+        state=moment.name,
+        years=moment.years,
+        speed=speed,
+    )
+    centres, cov, area, facing = _disc_splats(frame, impressions.positions, normals, diameter)
+    halo = model.halo_radius_mm / frame.mm_per_px if moment.name == "fresh" else 0.0
+    tint = tuple(float(t) for t in model.erythema_transmittance)
+    return Splats(
+        np.ascontiguousarray(centres[facing]),
+        np.ascontiguousarray(cov[facing]),
+        np.ascontiguousarray(area[facing]),
+        np.ascontiguousarray(strength[facing]),
+        halo,
+        (tint[0], tint[1], tint[2]),
+    )
+
+
+def draw_splats(base: ViewBase, splats: Splats) -> UInt8Array:
+    """Draw impressions into a view: the pigment darkens the skin under the stubble.
+
+    Each splat multiplies the skin it covers by ``1 - coverage × strength`` per channel,
+    in the given order, then red halos (``fresh``), then the stubble is laid over and the
+    result encoded to 8-bit sRGB. The base is not changed. Deterministic: the frame is cut
+    into bands of rows, each drawn by one thread in the splats' order, so the bytes do not
+    depend on the number of threads.
+
+    Parameters
+    ----------
+    base
+        The view (:func:`view_base`).
+    splats
+        The impressions' footprints (:func:`impression_splats`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W, 3)`` uint8 sRGB.
+    """
+    height, width = base.skin.shape[:2]
+    n = len(splats)
+    centres, cov, strength = splats.centres, splats.cov, splats.strength
+    norm = splats.area / (2.0 * math.pi * np.sqrt(cov[:, 0] * cov[:, 2] - cov[:, 1] ** 2))
+    reach = np.full(n, 3.0)
+    if splats.halo_px > 0.0 and n:
+        s2 = splats.halo_px**2
+        halo_cov = np.broadcast_to(np.array([s2, 0.0, s2]), (n, 3))
+        red = 1.0 - np.asarray(splats.halo_transmittance, dtype=np.float64)
+        centres = np.concatenate([centres, centres])
+        cov = np.concatenate([cov, halo_cov])
+        norm = np.concatenate([norm, np.ones(n)])
+        reach = np.concatenate([reach, np.full(n, 2.5)])
+        strength = np.concatenate([strength, np.broadcast_to(red, (n, 3))])
+    rec, rbox, starts = prepare_splats(
+        np.ascontiguousarray(centres, dtype=np.float64),
+        np.ascontiguousarray(cov, dtype=np.float64),
+        np.ascontiguousarray(norm, dtype=np.float64),
+        np.ascontiguousarray(strength, dtype=np.float64),
+        reach,
+        height,
+        width,
+    )
+    encoded = base.encoded if base.encoded is not None else np.zeros((0, 0, 3), np.uint8)
+    return draw_bands(base.skin, base.hair, encoded, rec, rbox, starts, SRGB_TABLE)
+
+
+def _visibility(shape: HeadShape, view_name: str, size: int) -> Visibility:
     if size <= _CACHE_MAX_SIZE:
-        return _cached_geometry(shape, view_name, size)
-    return rasterise(shape, frame_for(shape, view_name, size))
+        return _cached_visibility(shape, view_name, size)
+    return visibility(shape, frame_for(shape, view_name, size))
 
 
 @lru_cache(maxsize=12)
-def _cached_geometry(shape: HeadShape, view_name: str, size: int) -> Geometry:
-    return rasterise(shape, frame_for(shape, view_name, size))
+def _cached_visibility(shape: HeadShape, view_name: str, size: int) -> Visibility:
+    return visibility(shape, frame_for(shape, view_name, size))
 
 
 def _lights(frame: Frame) -> FloatArray:
@@ -289,11 +517,13 @@ def _unit(v: FloatArray) -> FloatArray:
     return np.asarray(v / np.linalg.norm(v), dtype=np.float64)
 
 
-def _shade(geometry: Geometry, frame: Frame, look: Look, seed: int) -> Float32Array:
-    return shade_skin(
-        geometry.position,
-        geometry.normal,
-        geometry.hit,
+def _shade(v: Visibility, frame: Frame, look: Look, seed: int) -> Float32Array:
+    return shade_visible(
+        v.triangle,
+        v.screen,
+        v.vertices,
+        v.normals,
+        v.triangles,
         look.skin_linear,
         _lights(frame),
         _BACKGROUND,
@@ -329,34 +559,6 @@ def _disc_splats(
     return np.column_stack([col, row]), cov, area, facing
 
 
-def _draw_impressions(
-    image: Float32Array,
-    frame: Frame,
-    design: Design,
-    dots: Impressions,
-    look: Look,
-    moment: RenderState,
-) -> None:
-    model = look.model
-    normals = design.head.shape.normal(dots.positions)
-    speed = np.where(dots.zone == 4, _scar_speed(look), look.conditions.speed)  # zone 4: scar
-    strength, diameter = model.splat(
-        dots.dilution, dots.diameter_mm, state=moment.name, years=moment.years, speed=speed
-    )
-    centres, cov, area, facing = _disc_splats(frame, dots.positions, normals, diameter)
-    splat_absorb(
-        image,
-        np.ascontiguousarray(centres[facing]),
-        np.ascontiguousarray(cov[facing]),
-        np.ascontiguousarray(area[facing]),
-        np.ascontiguousarray(strength[facing]),
-    )
-    if moment.name == "fresh":
-        radius = np.full(int(facing.sum()), model.halo_radius_mm / frame.mm_per_px)
-        tint = np.asarray(model.erythema_transmittance, dtype=np.float64)
-        splat_tint(image, np.ascontiguousarray(centres[facing]), radius, tint, 1.0)
-
-
 def _scar_speed(look: Look) -> float:
     scarred = FadeConditions(
         sun=look.conditions.sun, moisturised=look.conditions.moisturised, scarred=True
@@ -365,53 +567,65 @@ def _scar_speed(look: Look) -> float:
 
 
 def _draw_buried_hair(
-    image: Float32Array, frame: Frame, design: Design, hair: Stubble, look: Look
+    image: Float32Array, frame: Frame, shape: HeadShape, hair: Stubble, look: Look
 ) -> None:
     """Each hair's shaft under the skin, seen through the epidermis as a soft grey streak:
     what gives a shaved head its shadow."""
     if len(hair.roots) == 0:
         return
-    cos = -(design.head.shape.normal(hair.roots) @ np.asarray(frame.view.forward))
+    cos = -(shape.normal(hair.roots) @ np.asarray(frame.view.forward))
     facing = cos > 0.0
     buried = hair.roots - hair.directions * (_BURIED_MM / 2.0)
     centres, cov, area = _segment_splats(
-        frame, buried, hair.directions, np.full(len(cos), _BURIED_MM), _BURIED_WIDTH_MM, cos
+        frame,
+        buried[facing],
+        hair.directions[facing],
+        np.full(int(facing.sum()), _BURIED_MM),
+        _BURIED_WIDTH_MM,
+        cos[facing],
     )
     absorb = np.clip(1.0 - look.hair_linear / np.maximum(look.skin_linear, 1e-6), 0.0, 1.0)
-    strength = np.broadcast_to(_BURIED_SHARE * absorb, (len(cos), 3))
-    splat_absorb(
-        image,
-        np.ascontiguousarray(centres[facing]),
-        np.ascontiguousarray(cov[facing]),
-        np.ascontiguousarray(area[facing]),
-        np.ascontiguousarray(strength[facing]),
-    )
+    strength = np.ascontiguousarray(np.broadcast_to(_BURIED_SHARE * absorb, (len(area), 3)))
+    absorb_bands(image, *_prepared(image, centres, cov, area, strength))
 
 
-def _cut_hair_splats(frame: Frame, design: Design, hair: Stubble, look: Look) -> _Splats:
-    """Screen splats of the cut stubble facing the camera (kept with the base)."""
+def _cover_cut_hair(
+    image: Float32Array, frame: Frame, shape: HeadShape, hair: Stubble, look: Look
+) -> Float32Array:
+    """The cut stubble above the skin, over everything: ``image`` is multiplied by the light
+    the stubble lets through, and the stubble's own colour returned as a layer to add."""
+    layer = np.zeros_like(image)
     if len(hair.roots) == 0:
-        empty = np.zeros((0, 3))
-        return empty[:, :2].copy(), empty, np.zeros(0), empty
-    cos = -(design.head.shape.normal(hair.roots) @ np.asarray(frame.view.forward))
+        return layer
+    cos = -(shape.normal(hair.roots) @ np.asarray(frame.view.forward))
     facing = cos > 0.0
     mid = hair.roots + hair.directions * (hair.lengths / 2.0)[:, None]
     centres, cov, area = _segment_splats(
-        frame, mid, hair.directions, hair.lengths, hair.width_mm, cos
+        frame,
+        mid[facing],
+        hair.directions[facing],
+        hair.lengths[facing],
+        hair.width_mm,
+        cos[facing],
     )
-    colour = np.broadcast_to(look.hair_linear, (len(cos), 3))
-    return (
-        np.ascontiguousarray(centres[facing]),
-        np.ascontiguousarray(cov[facing]),
-        np.ascontiguousarray(area[facing]),
-        np.ascontiguousarray(colour[facing]),
-    )
+    colour = np.ascontiguousarray(np.broadcast_to(look.hair_linear, (len(area), 3)))
+    cover_bands(image, layer, *_prepared(image, centres, cov, area, colour), _HAIR_OPACITY)
+    return layer
 
 
-def _draw_cut_hair(image: Float32Array, splats: _Splats) -> None:
-    """The cut stubble above the skin, over everything."""
-    if len(splats[0]):
-        splat_cover(image, *splats, _HAIR_OPACITY)
+def _prepared(
+    image: Float32Array, centres: FloatArray, cov: FloatArray, area: FloatArray, values: FloatArray
+) -> tuple[FloatArray, IntArray, IntArray]:
+    norm = area / (2.0 * math.pi * np.sqrt(cov[:, 0] * cov[:, 2] - cov[:, 1] ** 2))
+    return prepare_splats(
+        np.ascontiguousarray(centres),
+        np.ascontiguousarray(cov),
+        np.ascontiguousarray(norm),
+        np.ascontiguousarray(values),
+        np.full(len(area), 3.0),
+        image.shape[0],
+        image.shape[1],
+    )
 
 
 def _segment_splats(

@@ -10,16 +10,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 
 import numpy as np
-from numba import njit
+import numpy.typing as npt
+from numba import njit, prange
 
 from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray
 from smpstudio.head import HeadShape
 from smpstudio.head._mesh import cube_sphere_directions
 from smpstudio.head._views import View
 
-__all__ = ["Frame", "Geometry", "rasterise"]
+Int32Array: TypeAlias = npt.NDArray[np.int32]
+
+__all__ = ["Frame", "Geometry", "Visibility", "rasterise", "visibility"]
 
 _MESH_SUBDIVISIONS = 160
 
@@ -56,6 +60,22 @@ class Geometry:
     hit: BoolArray  # (H, W)
 
 
+@dataclass(frozen=True)
+class Visibility:
+    """Which mesh triangle each pixel sees (a visibility buffer): 4 bytes a pixel instead of
+    the 25 of :class:`Geometry`; the shading pass interpolates position and normal itself.
+
+    ``triangle`` is the row of ``triangles`` seen through each pixel, -1 for none;
+    ``screen`` the vertices' pixel column, row and depth.
+    """
+
+    triangle: Int32Array  # (H, W)
+    screen: FloatArray  # (V, 3)
+    vertices: Float32Array  # (V, 3)
+    normals: Float32Array  # (V, 3)
+    triangles: IntArray  # (T, 3)
+
+
 @lru_cache(maxsize=4)
 def _mesh(shape: HeadShape) -> tuple[FloatArray, FloatArray, IntArray]:
     directions, triangles = cube_sphere_directions(_MESH_SUBDIVISIONS)
@@ -63,76 +83,173 @@ def _mesh(shape: HeadShape) -> tuple[FloatArray, FloatArray, IntArray]:
     return vertices, shape.normal(vertices), triangles
 
 
-def rasterise(shape: HeadShape, frame: Frame) -> Geometry:
-    """Rasterise the head into ``frame``."""
+@lru_cache(maxsize=4)
+def _mesh32(shape: HeadShape) -> tuple[Float32Array, Float32Array]:
+    vertices, normals, _ = _mesh(shape)
+    return vertices.astype(np.float32), normals.astype(np.float32)
+
+
+def visibility(shape: HeadShape, frame: Frame) -> Visibility:
+    """The visibility buffer of the head in ``frame`` (z-buffered, front faces only)."""
     vertices, normals, triangles = _mesh(shape)
+    vertices32, normals32 = _mesh32(shape)
     col, row, depth = frame.project(vertices)
     screen = np.ascontiguousarray(np.column_stack([col, row, depth]))
     facing = normals @ np.asarray(frame.view.forward) < 0.0
-    keep = facing[triangles].any(axis=1)
-    position, normal, hit = _rasterise(
-        screen,
-        vertices.astype(np.float32),
-        normals.astype(np.float32),
-        np.ascontiguousarray(triangles[keep]),
-        frame.size,
+    kept = np.ascontiguousarray(triangles[facing[triangles].any(axis=1)])
+    return Visibility(_visible(screen, kept, frame.size), screen, vertices32, normals32, kept)
+
+
+def rasterise(shape: HeadShape, frame: Frame) -> Geometry:
+    """Rasterise the head into ``frame``: surface point and normal of every pixel."""
+    v = visibility(shape, frame)
+    position, normal = _resolve(v.triangle, v.screen, v.vertices, v.normals, v.triangles)
+    return Geometry(position, normal, v.triangle >= 0)
+
+
+@njit(cache=True, inline="always")
+def barycentric(
+    screen: FloatArray, a: int, b: int, c: int, px: int, py: int
+) -> tuple[float, float, float]:
+    """Barycentric weights of pixel centre (px, py) in triangle (a, b, c) (the rasteriser's
+    arithmetic, so that a shading pass reproduces its values exactly)."""
+    ax, ay, bx, by, cx, cy = (
+        screen[a, 0],
+        screen[a, 1],
+        screen[b, 0],
+        screen[b, 1],
+        screen[c, 0],
+        screen[c, 1],
     )
-    return Geometry(position, normal, hit)
+    area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+    inv = 1.0 / area
+    sx, sy = px + 0.5, py + 0.5
+    w0 = ((bx - sx) * (cy - sy) - (by - sy) * (cx - sx)) * inv
+    w1 = ((cx - sx) * (ay - sy) - (cy - sy) * (ax - sx)) * inv
+    return w0, w1, 1.0 - w0 - w1
 
 
-@njit(cache=True)
-def _rasterise(
+@njit(cache=True, inline="always")
+def surface_at(
+    vertices: Float32Array,
+    normals: Float32Array,
+    a: int,
+    b: int,
+    c: int,
+    w0: float,
+    w1: float,
+    w2: float,
+) -> tuple[float, float, float, float, float, float]:
+    """Interpolated position and unit normal, rounded to float32 as the rasteriser stores
+    them."""
+    nx = w0 * normals[a, 0] + w1 * normals[b, 0] + w2 * normals[c, 0]
+    ny = w0 * normals[a, 1] + w1 * normals[b, 1] + w2 * normals[c, 1]
+    nz = w0 * normals[a, 2] + w1 * normals[b, 2] + w2 * normals[c, 2]
+    norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    x = w0 * vertices[a, 0] + w1 * vertices[b, 0] + w2 * vertices[c, 0]
+    y = w0 * vertices[a, 1] + w1 * vertices[b, 1] + w2 * vertices[c, 1]
+    z = w0 * vertices[a, 2] + w1 * vertices[b, 2] + w2 * vertices[c, 2]
+    return (
+        float(np.float32(x)),
+        float(np.float32(y)),
+        float(np.float32(z)),
+        float(np.float32(nx / norm)),
+        float(np.float32(ny / norm)),
+        float(np.float32(nz / norm)),
+    )
+
+
+_BAND_ROWS = 64
+
+
+@njit(cache=True, parallel=True)
+def _visible(screen: FloatArray, triangles: IntArray, size: int) -> Int32Array:
+    """Z-buffer the triangles: the index of the nearest one covering each pixel centre.
+
+    The frame is cut into bands of rows, each rasterised by one thread with the triangles
+    overlapping it in their given order (the first of equally near triangles wins), so
+    any thread count gives the same buffer."""
+    n = triangles.shape[0]
+    bands = (size + _BAND_ROWS - 1) // _BAND_ROWS
+    counts = np.zeros(bands + 1, dtype=np.int64)
+    rows = np.empty((n, 2), dtype=np.int64)
+    for t in range(n):
+        a, b, c = triangles[t, 0], triangles[t, 1], triangles[t, 2]
+        y0 = max(math.floor(min(screen[a, 1], screen[b, 1], screen[c, 1])), 0)
+        y1 = min(math.ceil(max(screen[a, 1], screen[b, 1], screen[c, 1])), size - 1)
+        rows[t, 0], rows[t, 1] = y0, y1
+        if y1 >= y0:
+            for band in range(y0 // _BAND_ROWS, y1 // _BAND_ROWS + 1):
+                counts[band + 1] += 1
+    starts = np.cumsum(counts)
+    fill = starts[:-1].copy()
+    order = np.empty(starts[-1], dtype=np.int64)
+    for t in range(n):
+        if rows[t, 1] >= rows[t, 0]:
+            for band in range(rows[t, 0] // _BAND_ROWS, rows[t, 1] // _BAND_ROWS + 1):
+                order[fill[band]] = t
+                fill[band] += 1
+    seen = np.full((size, size), -1, dtype=np.int32)
+    for band in prange(bands):
+        top = band * _BAND_ROWS
+        bottom = min(top + _BAND_ROWS, size) - 1
+        zbuf = np.full((bottom - top + 1, size), np.inf, dtype=np.float32)
+        for j in range(starts[band], starts[band + 1]):
+            t = order[j]
+            a, b, c = triangles[t, 0], triangles[t, 1], triangles[t, 2]
+            ax, ay, bx, by, cx, cy = (
+                screen[a, 0],
+                screen[a, 1],
+                screen[b, 0],
+                screen[b, 1],
+                screen[c, 0],
+                screen[c, 1],
+            )
+            az, bz, cz = screen[a, 2], screen[b, 2], screen[c, 2]
+            area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+            if area == 0.0:
+                continue
+            x0 = max(math.floor(min(ax, bx, cx)), 0)
+            x1 = min(math.ceil(max(ax, bx, cx)), size - 1)
+            inv = 1.0 / area
+            for py in range(max(rows[t, 0], top), min(rows[t, 1], bottom) + 1):
+                sy = py + 0.5
+                for px in range(x0, x1 + 1):
+                    sx = px + 0.5
+                    w0 = ((bx - sx) * (cy - sy) - (by - sy) * (cx - sx)) * inv
+                    if w0 < -1e-9:
+                        continue
+                    w1 = ((cx - sx) * (ay - sy) - (cy - sy) * (ax - sx)) * inv
+                    w2 = 1.0 - w0 - w1
+                    if w1 < -1e-9 or w2 < -1e-9:
+                        continue
+                    z = w0 * az + w1 * bz + w2 * cz
+                    if z >= zbuf[py - top, px]:
+                        continue
+                    zbuf[py - top, px] = z
+                    seen[py, px] = t
+    return seen
+
+
+@njit(cache=True, parallel=True)
+def _resolve(
+    seen: Int32Array,
     screen: FloatArray,
     vertices: Float32Array,
     normals: Float32Array,
     triangles: IntArray,
-    size: int,
-) -> tuple[Float32Array, Float32Array, BoolArray]:
-    zbuf = np.full((size, size), np.inf, dtype=np.float32)
+) -> tuple[Float32Array, Float32Array]:
+    size = seen.shape[0]
     position = np.zeros((size, size, 3), dtype=np.float32)
     normal = np.zeros((size, size, 3), dtype=np.float32)
-    for t in range(triangles.shape[0]):
-        a, b, c = triangles[t, 0], triangles[t, 1], triangles[t, 2]
-        ax, ay, bx, by, cx, cy = (
-            screen[a, 0],
-            screen[a, 1],
-            screen[b, 0],
-            screen[b, 1],
-            screen[c, 0],
-            screen[c, 1],
-        )
-        area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
-        if area == 0.0:
-            continue
-        x0 = max(math.floor(min(ax, bx, cx)), 0)
-        x1 = min(math.ceil(max(ax, bx, cx)), size - 1)
-        y0 = max(math.floor(min(ay, by, cy)), 0)
-        y1 = min(math.ceil(max(ay, by, cy)), size - 1)
-        inv = 1.0 / area
-        for py in range(y0, y1 + 1):
-            sy = py + 0.5
-            for px in range(x0, x1 + 1):
-                sx = px + 0.5
-                w0 = ((bx - sx) * (cy - sy) - (by - sy) * (cx - sx)) * inv
-                w1 = ((cx - sx) * (ay - sy) - (cy - sy) * (ax - sx)) * inv
-                w2 = 1.0 - w0 - w1
-                if w0 < -1e-9 or w1 < -1e-9 or w2 < -1e-9:
-                    continue
-                z = w0 * screen[a, 2] + w1 * screen[b, 2] + w2 * screen[c, 2]
-                if z >= zbuf[py, px]:
-                    continue
-                zbuf[py, px] = z
-                nx = w0 * normals[a, 0] + w1 * normals[b, 0] + w2 * normals[c, 0]
-                ny = w0 * normals[a, 1] + w1 * normals[b, 1] + w2 * normals[c, 1]
-                nz = w0 * normals[a, 2] + w1 * normals[b, 2] + w2 * normals[c, 2]
-                norm = math.sqrt(nx * nx + ny * ny + nz * nz)
-                normal[py, px, 0], normal[py, px, 1], normal[py, px, 2] = (
-                    nx / norm,
-                    ny / norm,
-                    nz / norm,
-                )
-                for k in range(3):
-                    position[py, px, k] = (
-                        w0 * vertices[a, k] + w1 * vertices[b, k] + w2 * vertices[c, k]
-                    )
-    return position, normal, zbuf < np.inf
+    for py in prange(size):
+        for px in range(size):
+            t = seen[py, px]
+            if t < 0:
+                continue
+            a, b, c = triangles[t, 0], triangles[t, 1], triangles[t, 2]
+            w0, w1, w2 = barycentric(screen, a, b, c, px, py)
+            x, y, z, nx, ny, nz = surface_at(vertices, normals, a, b, c, w0, w1, w2)
+            position[py, px, 0], position[py, px, 1], position[py, px, 2] = x, y, z
+            normal[py, px, 0], normal[py, px, 1], normal[py, px, 2] = nx, ny, nz
+    return position, normal
