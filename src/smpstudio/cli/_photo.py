@@ -15,7 +15,7 @@ import click
 
 from smpstudio._design import Design
 from smpstudio._errors import PhotoError
-from smpstudio.cli._common import stdout_console, write_atomically
+from smpstudio.cli._common import PathType, stdout_console, write_atomically
 from smpstudio.cli._group import cli
 from smpstudio.colour import load_dilution_table
 from smpstudio.dots import dilution_rule
@@ -37,6 +37,7 @@ from smpstudio.photo import (
     parse_view,
     simulate_photo,
 )
+from smpstudio.photo._stages import stage
 from smpstudio.render import parse_state
 
 __all__ = ["PHOTO_FILES", "edits_from_options", "photo_edit_options", "photo_simulation_files"]
@@ -210,8 +211,9 @@ def photo_simulation_files(
         Hand corrections (landmarks, scale, hairline, region masks);
         :func:`edits_from_options` builds them from :func:`photo_edit_options`.
     max_height
-        Height limit of ``side-by-side.png`` (the before and after photos keep the
-        photo's size).
+        Height limit of ``side-by-side.png``, which is also at most
+        :data:`~smpstudio.photo.SIDE_BY_SIDE_MAX_SIDE` (4096) px wide (the before and
+        after photos keep the photo's size).
 
     Returns
     -------
@@ -224,7 +226,8 @@ def photo_simulation_files(
     PhotoError
         A refused photo, no face and no hand landmarks on a frontal photo, no scale.
     """
-    photo = ingest_photo(path, view=parse_view(view))
+    with stage("ingest"):
+        photo = ingest_photo(path, view=parse_view(view))
     treatment = PhotoTreatment.from_design(design)
     analysis = _analyze(photo, edits or PhotoEdits(), treatment)
     tone = skin if skin is not None else analysis.skin
@@ -243,15 +246,11 @@ def photo_simulation_files(
         years=moment.years,
         session=session,
     )
-    return {
-        "before-photo.png": encode_png(sim.before),
-        "after-photo.png": encode_png(sim.after),
-        "side-by-side.png": encode_png(sim.side_by_side(max_height=max_height)),
-    }
+    return sim.png_files(max_height=max_height)
 
 
 @cli.command("analyze")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=PathType(path_type=Path))
 @click.option(
     "--view",
     default="frontal",
@@ -263,7 +262,7 @@ def photo_simulation_files(
 @click.option(
     "--overlay",
     "overlay",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False, path_type=Path),
     default=None,
     metavar="FILE.png",
     help="Also write the photo with the landmarks, hairline and regions drawn on it.",

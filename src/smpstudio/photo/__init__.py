@@ -43,7 +43,9 @@ from smpstudio.photo._landmarks import (
     face_landmarks,
     parse_point,
 )
+from smpstudio.photo._png import encode_pngs
 from smpstudio.photo._render import (
+    SIDE_BY_SIDE_MAX_SIDE,
     PhotoImpressions,
     PhotoTreatment,
     place_on_photo,
@@ -85,6 +87,7 @@ __all__ = [
     "PHOTO_VIEWS",
     "REGIONS",
     "REQUIRED_LANDMARKS",
+    "SIDE_BY_SIDE_MAX_SIDE",
     "WORK_SIDE",
     "Correction",
     "FaceLandmarks",
@@ -100,6 +103,7 @@ __all__ = [
     "analyze_photo",
     "detect_landmarks",
     "encode_png",
+    "encode_pngs",
     "face_landmarks",
     "hairline_from_points",
     "ingest_photo",

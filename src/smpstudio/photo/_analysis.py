@@ -24,7 +24,9 @@ from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import HairlineProposal, hairline_from_points, propose_hairline
 from smpstudio.photo._ingest import Photo
 from smpstudio.photo._landmarks import REQUIRED_LANDMARKS, FaceLandmarks, face_landmarks
+from smpstudio.photo._png import encode_pngs
 from smpstudio.photo._render import (
+    SIDE_BY_SIDE_MAX_SIDE,
     PhotoImpressions,
     PhotoTreatment,
     place_on_photo,
@@ -40,6 +42,7 @@ from smpstudio.photo._scale import (
     scale_given,
 )
 from smpstudio.photo._segment import Correction, Segmentation, segment_photo
+from smpstudio.photo._stages import stage
 
 __all__ = [
     "PhotoAnalysis",
@@ -194,20 +197,22 @@ def analyze_photo(
     edits = edits or PhotoEdits()
     treatment = treatment or PhotoTreatment()
     notes: list[str] = []
-    marks = face_landmarks(photo, overrides=edits.landmarks, detect=detect)
+    with stage("landmarks"):
+        marks = face_landmarks(photo, overrides=edits.landmarks, detect=detect)
     if marks is not None:
         notes += marks.pose_warnings()
     scale = _scale(marks, edits)
     hairline = _hairline(photo, marks, scale, edits, treatment)
-    seg = segment_photo(
-        photo,
-        landmarks=marks,
-        hairline=hairline,
-        mm_per_px=None if scale is None else scale.mm_per_px,
-        corrections=edits.corrections,
-        coverage_bald_below=treatment.coverage_bald_below,
-        coverage_hair_from=treatment.coverage_hair_from,
-    )
+    with stage("segmentation"):
+        seg = segment_photo(
+            photo,
+            landmarks=marks,
+            hairline=hairline,
+            mm_per_px=None if scale is None else scale.mm_per_px,
+            corrections=edits.corrections,
+            coverage_bald_below=treatment.coverage_bald_below,
+            coverage_hair_from=treatment.coverage_hair_from,
+        )
     if scale is None:
         scale = _head_width_scale(seg, photo.view, treatment)
         if scale is not None:
@@ -216,7 +221,8 @@ def analyze_photo(
                 "--calibrate ruler for a measured one"
             )
     notes += _plausibility(marks, scale)
-    tone, where = _measure_skin(photo, seg, marks, hairline)
+    with stage("skin"):
+        tone, where = _measure_skin(photo, seg, marks, hairline)
     if not seg.mask("scalp", "thinning").any():
         notes.append("no bald or thinning scalp found: correct the regions if there is some")
     return PhotoAnalysis(photo, marks, scale, hairline, seg, tone, where, tuple(notes))
@@ -333,8 +339,19 @@ def _tone_of(pixels: UInt8Array, work_mask: BoolArray) -> SkinTone:
     cv2 = opencv()
 
     height, width = pixels.shape[:2]
-    full = cv2.resize(work_mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
-    chosen = pixels[full > 0]
+    rows, cols = work_mask.shape
+    # the photo pixels of the working mask, as a nearest-neighbour upscale picks them
+    # (OpenCV's own row and column maps), gathered only inside the mask's bounding box
+    row_of = cv2.resize(
+        np.arange(rows, dtype=np.float32)[:, None], (1, height), interpolation=cv2.INTER_NEAREST
+    )[:, 0].astype(np.int64)
+    col_of = cv2.resize(
+        np.arange(cols, dtype=np.float32)[None, :], (width, 1), interpolation=cv2.INTER_NEAREST
+    )[0].astype(np.int64)
+    keep_rows = np.flatnonzero(work_mask.any(axis=1)[row_of])
+    keep_cols = np.flatnonzero(work_mask.any(axis=0)[col_of])
+    inside = work_mask[np.ix_(row_of[keep_rows], col_of[keep_cols])]
+    chosen = pixels[np.ix_(keep_rows, keep_cols)][inside]
     return skin_tone_from_linear(mean_linear_rgb(chosen))
 
 
@@ -347,8 +364,21 @@ class PhotoSimulation:
     impressions: PhotoImpressions
     hairline: HairlineProposal | None
 
-    def side_by_side(self, *, max_height: int = 2048) -> UInt8Array:
-        return side_by_side(self.before, self.after, max_height=max_height)
+    def side_by_side(
+        self, *, max_height: int = 2048, max_side: int = SIDE_BY_SIDE_MAX_SIDE
+    ) -> UInt8Array:
+        """Before and after next to each other (see :func:`~smpstudio.photo.side_by_side`)."""
+        return side_by_side(self.before, self.after, max_height=max_height, max_side=max_side)
+
+    def png_files(self, *, max_height: int = 2048) -> dict[str, bytes]:
+        """``before-photo.png``, ``after-photo.png`` (full size) and ``side-by-side.png``,
+        encoded together: the after photo re-deflates only the rows the dots changed."""
+        with stage("side-by-side"):
+            both = self.side_by_side(max_height=max_height)
+        with stage("png"):
+            encoded = encode_pngs((self.before, self.after, both))
+        names = ("before-photo.png", "after-photo.png", "side-by-side.png")
+        return dict(zip(names, encoded, strict=True))
 
 
 def simulate_photo(
@@ -416,15 +446,16 @@ def simulate_photo(
         )
     marks = analysis.landmarks
     glabella = marks["glabella"] if marks is not None and marks.has("glabella") else None
-    dots = place_on_photo(
-        analysis.segmentation,
-        hairline=line,
-        glabella=glabella,
-        mm_per_px=mm,
-        treatment=treatment,
-        dilution=dilution,
-        seed=seed,
-    )
+    with stage("placement"):
+        dots = place_on_photo(
+            analysis.segmentation,
+            hairline=line,
+            glabella=glabella,
+            mm_per_px=mm,
+            treatment=treatment,
+            dilution=dilution,
+            seed=seed,
+        )
     if session is not None:
         if not 1 <= session <= len(treatment.session_fractions):
             raise PhotoError(
@@ -433,16 +464,17 @@ def simulate_photo(
             )
         dots = dots.upto(session)
     tone = _chromaticity_skin(analysis, skin)
-    after = render_on_photo(
-        analysis.photo.pixels,
-        dots,
-        mm_per_px=mm,
-        skin_linear=tone,
-        state=state,
-        years=years,
-        model=model,
-        conditions=conditions,
-    )
+    with stage("render"):
+        after = render_on_photo(
+            analysis.photo.pixels,
+            dots,
+            mm_per_px=mm,
+            skin_linear=tone,
+            state=state,
+            years=years,
+            model=model,
+            conditions=conditions,
+        )
     return PhotoSimulation(np.asarray(analysis.photo.pixels), after, dots, line)
 
 

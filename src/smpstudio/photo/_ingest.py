@@ -30,7 +30,7 @@ from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from smpstudio._errors import PhotoError
 from smpstudio._types import UInt8Array
-from smpstudio.photo._cv import opencv
+from smpstudio.photo._png import encode_png
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -213,28 +213,6 @@ class Photo:
     def png(self) -> bytes:
         """The photo as a PNG without any metadata."""
         return encode_png(self.pixels)
-
-
-def encode_png(pixels: UInt8Array) -> bytes:
-    """Encode 8-bit sRGB pixels as a PNG that carries no metadata chunk (fast settings).
-
-    >>> data = encode_png(np.full((2, 3, 3), 200, np.uint8))
-    >>> data[:8] == b"\\x89PNG\\r\\n\\x1a\\n", b"tEXt" in data, b"eXIf" in data
-    (True, False, False)
-    """
-    cv2 = opencv()
-
-    array = np.ascontiguousarray(np.asarray(pixels, dtype=np.uint8)[:, :, ::-1])
-    params = [
-        cv2.IMWRITE_PNG_COMPRESSION,
-        1,
-        cv2.IMWRITE_PNG_STRATEGY,
-        cv2.IMWRITE_PNG_STRATEGY_RLE,
-    ]
-    ok, encoded = cv2.imencode(".png", array, params)
-    if not ok:  # pragma: no cover - cv2 encodes any uint8 RGB array
-        raise PhotoError("could not encode the image as PNG")
-    return bytes(encoded.tobytes())
 
 
 def sniff_format(head: bytes, *, label: str = "the file") -> str:
@@ -476,7 +454,7 @@ def _rebuild(image: Image.Image, fmt: str, view: str, label: str) -> Photo:
         raise PhotoError(
             f"{label} is damaged or truncated ({_short(exc)}): copy or export the photo again"
         ) from None
-    pixels = np.array(rgb, dtype=np.uint8, copy=True)
+    pixels = np.asarray(rgb, dtype=np.uint8)  # a fresh buffer of the pixel values alone
     if pixels.ndim != 3 or pixels.shape[2] != 3:  # pragma: no cover - _to_rgb guarantees it
         raise PhotoError(f"{label} did not decode to RGB pixels: {_HOW}")
     return Photo(

@@ -21,8 +21,8 @@ import numpy as np
 
 from smpstudio._errors import PhotoError
 from smpstudio._types import FloatArray, UInt8Array
-from smpstudio.photo._cv import opencv
 from smpstudio.photo._ingest import Photo
+from smpstudio.photo._work import downscaled, scaled_to
 
 __all__ = [
     "LANDMARK_NAMES",
@@ -273,7 +273,7 @@ def detect_landmarks(photo: Photo) -> FaceLandmarks:
         No face was found.
     """
     pixels = photo.pixels
-    first, scale = _downscaled(pixels, _DETECT_SIDE)
+    first, scale = downscaled(photo, _DETECT_SIDE)
     mesh = _run_mesh(first)
     if mesh is None:
         raise PhotoError(
@@ -299,23 +299,11 @@ def _refine(pixels: UInt8Array, mesh: FloatArray) -> FloatArray | None:
     x1, y1 = min(int(centre[0] + half) + 1, width), min(int(centre[1] + half) + 1, height)
     if x1 - x0 < 32 or y1 - y0 < 32:
         return None
-    crop, scale = _downscaled(pixels[y0:y1, x0:x1], _CROP_SIDE)
+    crop, scale = scaled_to(pixels[y0:y1, x0:x1], _CROP_SIDE)
     found = _run_mesh(crop)
     if found is None:
         return None
     return np.asarray(found / scale + np.array([x0, y0]), dtype=np.float64)
-
-
-def _downscaled(pixels: UInt8Array, side: int) -> tuple[UInt8Array, float]:
-    cv2 = opencv()
-
-    height, width = pixels.shape[:2]
-    scale = min(1.0, side / max(height, width))
-    if scale >= 1.0:
-        return np.ascontiguousarray(pixels), 1.0
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(np.ascontiguousarray(pixels), size, interpolation=cv2.INTER_AREA)
-    return np.asarray(small, dtype=np.uint8), size[0] / width
 
 
 def _run_mesh(pixels: UInt8Array) -> FloatArray | None:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from smpstudio._settings import Settings
 
 __all__ = [
+    "SIDE_BY_SIDE_MAX_SIDE",
     "PhotoImpressions",
     "PhotoTreatment",
     "place_on_photo",
@@ -212,6 +213,21 @@ class _Dome:
         norm = np.maximum(np.hypot(grad[:, 0], grad[:, 1]), 1e-12)
         return cos, grad / norm[:, None]
 
+    def cos_grid(self, rows: int, cols: int, zoom: float) -> FloatArray:
+        """The foreshortening at the centres of a ``rows × cols`` grid of ``zoom`` grid
+        pixels per photo pixel (as :meth:`cos_and_tilt`, without the full-grid temporaries)."""
+        dx = (np.arange(cols, dtype=np.float64) + 0.5) / zoom - self.centre[0]
+        dy = (np.arange(rows, dtype=np.float64)[:, None] + 0.5) / zoom - self.centre[1]
+        ax, ay = float(self.axis[0]), float(self.axis[1])
+        u = (dx * (ax / self.a))[None, :] + dy * (ay / self.a)
+        v = (dx * (-ay / self.b))[None, :] + dy * (ax / self.b)
+        r2: FloatArray = u * u
+        r2 += v * v
+        np.subtract(1.0, r2, out=r2)
+        np.clip(r2, _MIN_COS**2, 1.0, out=r2)
+        np.sqrt(r2, out=r2)
+        return r2
+
 
 def _dome(
     seg: Segmentation,
@@ -269,9 +285,7 @@ def place_on_photo(
     rows, cols = seg.labels.shape
     g = None if glabella is None else np.asarray(glabella, dtype=np.float64)
     dome = _dome(seg, hairline, g, mm_per_px, treatment)
-    yy, xx = np.mgrid[0:rows, 0:cols]
-    centres = (np.column_stack([xx.ravel(), yy.ravel()]) + 0.5) / zoom
-    cos = dome.cos_and_tilt(centres)[0].reshape(rows, cols)
+    cos = dome.cos_grid(rows, cols, zoom)
     per_cm2, zone, tone = _target(seg, hairline, cos, mm_per_px, treatment, seed)
     per_px = per_cm2 / 100.0 * mm_per_px**2 / cos  # photo pixels
     live = per_px > 0
@@ -544,28 +558,63 @@ def _hair(linear: Float32Array, mm_per_px: float) -> Float32Array:
     return np.asarray(np.clip((darker - lo) / (hi - lo), 0.0, 1.0), dtype=np.float32)
 
 
+SIDE_BY_SIDE_MAX_SIDE = 4096
+"""Widest ``side-by-side.png`` (pixels): a 4K screen is 3840 px wide, so the pair is seen
+whole at full size there; the full-resolution ``after-photo.png`` is for zooming into dots."""
+
+
 def side_by_side(
-    before: UInt8Array, after: UInt8Array, *, max_height: int = 2048, gap: int = 16
+    before: UInt8Array,
+    after: UInt8Array,
+    *,
+    max_height: int = 2048,
+    max_side: int = SIDE_BY_SIDE_MAX_SIDE,
+    gap: int = 16,
 ) -> UInt8Array:
-    """Before and after next to each other on a dark strip, scaled to at most
-    ``max_height`` pixels high.
+    """Before and after next to each other on a dark strip, at most ``max_height`` pixels
+    high and ``max_side`` wide.
+
+    Larger photos are reduced by the smallest whole factor ``k`` that fits: each output
+    pixel is the rounded mean of a ``k × k`` block (an exact box filter, no resampling
+    phase; at most ``k − 1`` trailing rows and columns are dropped), and the gap shrinks
+    with them.
 
     >>> side_by_side(np.zeros((10, 8, 3), np.uint8), np.zeros((10, 8, 3), np.uint8)).shape
     (10, 32, 3)
+    >>> side_by_side(np.zeros((3000, 4000, 3), np.uint8), np.zeros((3000, 4000, 3), np.uint8)).shape
+    (1500, 4008, 3)
     """
-    cv2 = opencv()
-
     if before.shape != after.shape:
         raise PhotoError("before and after photos differ in size")
     height, width = before.shape[:2]
-    scale = min(1.0, max_height / height)
-    if scale < 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        before = cv2.resize(before, size, interpolation=cv2.INTER_AREA)
-        after = cv2.resize(after, size, interpolation=cv2.INTER_AREA)
-        gap = max(2, round(gap * scale))
+    k = _reduction(height, width, gap, max_height, max_side)
+    if k > 1:
+        before, after = _box_reduce(before, k), _box_reduce(after, k)
+        gap = max(2, round(gap / k))
     h, w = before.shape[:2]
-    strip = np.full((h, 2 * w + gap, 3), 24, dtype=np.uint8)
+    strip = np.empty((h, 2 * w + gap, 3), dtype=np.uint8)
     strip[:, :w] = before
+    strip[:, w : w + gap] = 24
     strip[:, w + gap :] = after
     return strip
+
+
+def _reduction(height: int, width: int, gap: int, max_height: int, max_side: int) -> int:
+    """The smallest whole reduction that fits the pair in ``max_height`` × ``max_side``."""
+    k = 1
+    while k < min(height, width):
+        h, w = height // k, width // k
+        wide = 2 * w + (gap if k == 1 else max(2, round(gap / k)))
+        if h <= max_height and wide <= max_side:
+            break
+        k += 1
+    return k
+
+
+def _box_reduce(pixels: UInt8Array, k: int) -> UInt8Array:
+    """Rounded means of ``k × k`` blocks (OpenCV's area resize at a whole factor)."""
+    cv2 = opencv()
+
+    h, w = pixels.shape[0] // k, pixels.shape[1] // k
+    block = np.ascontiguousarray(pixels[: h * k, : w * k])
+    return np.asarray(cv2.resize(block, (w, h), interpolation=cv2.INTER_AREA), dtype=np.uint8)

@@ -35,6 +35,7 @@ from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import HairlineProposal, parse_points
 from smpstudio.photo._ingest import Photo, ingest_photo
 from smpstudio.photo._landmarks import FACE_OVAL, SKIN_SAMPLES, FaceLandmarks
+from smpstudio.photo._work import downscaled
 
 __all__ = [
     "COVERAGE_WINDOW_MM",
@@ -235,7 +236,7 @@ def segment_photo(
     """
     cv2 = opencv()
 
-    small, zoom = _work_image(photo.pixels)
+    small, zoom = downscaled(photo, WORK_SIDE)
     rows, cols = small.shape[:2]
     lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
     face_poly = _face_polygon(landmarks, zoom)
@@ -274,18 +275,6 @@ def segment_photo(
     for correction in corrections:
         labels[correction.raster((cols, rows), zoom=zoom)] = REGIONS.index(correction.region)
     return Segmentation(labels, coverage, skin_lab, zoom, photo.size, skin)
-
-
-def _work_image(pixels: UInt8Array) -> tuple[UInt8Array, float]:
-    cv2 = opencv()
-
-    height, width = pixels.shape[:2]
-    zoom = min(1.0, WORK_SIDE / max(height, width))
-    if zoom >= 1.0:
-        return np.ascontiguousarray(pixels), 1.0
-    size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
-    small = cv2.resize(np.ascontiguousarray(pixels), size, interpolation=cv2.INTER_AREA)
-    return np.asarray(small, dtype=np.uint8), size[0] / width
 
 
 def _face_polygon(marks: FaceLandmarks | None, zoom: float) -> FloatArray | None:
@@ -337,8 +326,8 @@ def _guess_mm_per_px(head: _Ellipse, zoom: float) -> float:
 
 def _ellipse_mask(shape: tuple[int, ...], e: _Ellipse, *, grow: float) -> BoolArray:
     rows, cols = shape
-    yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
-    dx, dy = xx - np.float32(e.centre[0]), yy - np.float32(e.centre[1])
+    dx = np.arange(cols, dtype=np.float32)[None, :] - np.float32(e.centre[0])
+    dy = np.arange(rows, dtype=np.float32)[:, None] - np.float32(e.centre[1])
     u = (dx * np.float32(e.axis_u[0]) + dy * np.float32(e.axis_u[1])) / np.float32(e.a * grow)
     v = (-dx * np.float32(e.axis_u[1]) + dy * np.float32(e.axis_u[0])) / np.float32(e.b * grow)
     return np.asarray(u * u + v * v <= 1.0)
@@ -494,11 +483,11 @@ def _skin(
     skin = (d2 < _SKIN_SIGMA**2) & (lab[:, :, 0] > light - _SKIN_DARKER) & person
     # specular highlights: brighter and paler than the skin, its hue, enclosed by skin
     a, b = float(np.median(kept[:, 1])), float(np.median(kept[:, 2]))
-    hue = np.degrees(np.arctan2(lab[:, :, 2], lab[:, :, 1]))
     paler = np.hypot(lab[:, :, 1], lab[:, :, 2]) <= math.hypot(a, b) + 2.0
-    glare = (
-        (lab[:, :, 0] > light + 5.0) & paler & (np.abs(hue - math.degrees(math.atan2(b, a))) < 15.0)
-    )
+    glare = (lab[:, :, 0] > light + 5.0) & paler
+    where = np.nonzero(glare)  # the hue only where it matters
+    hue = np.degrees(np.arctan2(lab[:, :, 2][where], lab[:, :, 1][where]))
+    glare[where] = np.abs(hue - math.degrees(math.atan2(b, a))) < 15.0
     closed = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     skin |= (closed > 0) & glare & person
     return np.asarray(skin), np.array([light, a, b])
