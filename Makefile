@@ -3,6 +3,7 @@
 #   make test    install, then lint + type check + every test
 #   make bench   install, then the benchmarks (docs/performance.md)
 #   make lint    ruff + mypy --strict
+#   make reliability  install, then the full fault, outage and load tests (docs/reliability.md)
 #   make serve   install, then the web studio on http://127.0.0.1:8000 (first run: the owner)
 
 SHELL := /bin/bash
@@ -18,7 +19,7 @@ DEBIAN_PACKAGES := chromium chromium-driver postgresql-client
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint typecheck format bench clean debian-packages serve gallery reliability
+.PHONY: install demo test lint typecheck format bench clean debian-packages serve gallery reliability fuzz
 
 install: $(STAMP)
 
@@ -55,11 +56,36 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-test: install lint
-	$(BIN)/pytest -n 2 -q
+# The load test's client (locust, with gevent) runs as its own process from its own environment.
+LOAD_VENV := .venv-load
+LOAD_STAMP := $(LOAD_VENV)/.installed
+LOCUST := $(CURDIR)/$(LOAD_VENV)/bin/locust
 
-reliability: install
-	SMPSTUDIO_RELIABILITY_FULL=1 $(BIN)/pytest -q tests/reliability
+$(LOAD_STAMP): requirements/load.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOAD_VENV)/bin/python -m pip install --quiet -r requirements/load.txt
+	touch $@
+
+test: install lint $(LOAD_STAMP)
+	SMPSTUDIO_LOCUST=$(LOCUST) $(BIN)/pytest -n 2 -q
+
+# -rP prints the figures each test measured (tables of the load test, faults, outages).
+reliability: install $(LOAD_STAMP)
+	SMPSTUDIO_RELIABILITY_FULL=1 SMPSTUDIO_LOCUST=$(LOCUST) $(BIN)/pytest -q -rP tests/reliability
+
+# Coverage-guided fuzzing (atheris, libFuzzer), not part of `make test`: FUZZ_SECONDS per
+# harness in fuzz/; new corpus entries go to .fuzz/ (fuzz/corpus/ holds the seeds, only read);
+# a finding stops the run and leaves the input that caused it (crash-*) in fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES := ingest design_json text_inputs
+fuzz: install
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) atheris
+	for h in $(FUZZ_HARNESSES); do \
+	  mkdir -p .fuzz/$$h fuzz/corpus/$$h && \
+	  (cd fuzz && ../$(BIN)/python fuzz_$$h.py -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+	    -rss_limit_mb=4096 ../.fuzz/$$h corpus/$$h) || exit 1; \
+	done
 
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
@@ -76,4 +102,4 @@ bench: install $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis demo-out bench-out
+	rm -rf $(VENV) $(BENCH_VENV) $(LOAD_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .fuzz demo-out bench-out

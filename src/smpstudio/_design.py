@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,14 @@ from smpstudio._types import BoolArray, FloatArray
 from smpstudio.density import ZONES, DensityField
 from smpstudio.hairline import Hairline, design_hairline
 from smpstudio.head import HeadMeasures, VirtualHead
-from smpstudio.loss import LossPattern, Patch, Scar, loss_pattern, parse_scar
+from smpstudio.loss import (
+    MAX_COORDINATE_MM,
+    LossPattern,
+    Patch,
+    Scar,
+    loss_pattern,
+    parse_scar,
+)
 
 __all__ = [
     "DESIGN_SCHEMA",
@@ -213,7 +220,7 @@ def design(
     settings = settings or Settings()
     settings.check()
     measures = head if isinstance(head, HeadMeasures) else HeadMeasures.preset(head)
-    virtual_head = VirtualHead(measures)
+    virtual_head = _virtual_head(measures)
     patches = tuple(_areata_patch(virtual_head, spec) for spec in areata)
     loss = loss_pattern(pattern).with_patches(patches)
     line = design_hairline(
@@ -255,6 +262,7 @@ def design_from_inputs(inputs: Mapping[str, Any]) -> Design:
     True
     """
     try:
+        _check_input_types(inputs)
         measures = HeadMeasures(**inputs["head_measures_mm"])
         head: str | HeadMeasures = inputs["head"] if inputs["head"] in ("S", "M", "L") else measures
         return design(
@@ -278,6 +286,60 @@ def design_from_inputs(inputs: Mapping[str, Any]) -> Design:
         ) from None
 
 
+# The JSON type of each recorded input ("?": null allowed); values are checked by design().
+_INPUT_TYPES = {
+    "pattern": "text",
+    "hairline": "text",
+    "hairline_height_cm": "number?",
+    "hairline_rule": "text",
+    "hairline_shape": "text?",
+    "hairline_profile": "numbers?",
+    "temporal_rise_mm": "number?",
+    "head": "text",
+    "head_measures_mm": "measures",
+    "scars": "texts",
+    "areata": "patches",
+    "seed": "integer",
+    "settings": "object",
+}
+
+
+def _check_input_types(inputs: Any) -> None:
+    """Raise TypeError when ``inputs`` does not hold the JSON types :func:`design` records."""
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"inputs is {_json_type(inputs)}, not an object")
+    for name, kind in _INPUT_TYPES.items():
+        if name in inputs and not _has_type(inputs[name], kind):
+            raise TypeError(f"{name} is {_json_type(inputs[name])}, not {kind.rstrip('?')}")
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    if value is None:
+        return kind.endswith("?")
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return {
+        "text": isinstance(value, str),
+        "number": number,
+        "integer": number and isinstance(value, int),
+        "object": isinstance(value, dict),
+        "numbers": isinstance(value, list) and all(_has_type(v, "number") for v in value),
+        "texts": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "patches": isinstance(value, list) and all(_has_type(v, "numbers") for v in value),
+        "measures": isinstance(value, dict) and all(_has_type(v, "number") for v in value.values()),
+    }[kind.rstrip("?")]
+
+
+def _json_type(value: Any) -> str:
+    kinds: tuple[tuple[Any, str], ...] = (
+        (bool, "a boolean"),
+        (int | float, "a number"),
+        (str, "text"),
+        (list, "a list"),
+        (dict, "an object"),
+    )
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
 def load_design(path: str | Path) -> Design:
     """Read a ``design.json`` written by smpstudio and rebuild the design."""
     path = Path(path)
@@ -285,7 +347,8 @@ def load_design(path: str | Path) -> Design:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"design file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError: also an integer of more than 4,300 digits; RecursionError: deep nesting
         raise InputError(f"design file {path} is not readable JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != DESIGN_SCHEMA:
         raise InputError(f"{path} is not a smpstudio design (expected schema {DESIGN_SCHEMA})")
@@ -297,12 +360,24 @@ def _changed_settings(settings: Settings) -> dict[str, Any]:
     return {k: v for k, v in settings.to_dict().items() if default[k] != v}
 
 
+@lru_cache(maxsize=8)
+def _virtual_head(measures: HeadMeasures) -> VirtualHead:
+    """One head per set of measures, shared by designs (its mesh and tables are costly and
+    never change), so a dragged hairline does not rebuild the head."""
+    return VirtualHead(measures)
+
+
 def _areata_patch(head: VirtualHead, spec: tuple[float, float, float, float]) -> Patch:
     if len(spec) != 4 or not all(isinstance(v, int | float) and math.isfinite(v) for v in spec):
         raise PatternError(
             f"alopecia areata patch {spec!r} must be four numbers X,Y,Z,RADIUS in mm"
         )
     x, y, z, radius = (float(v) for v in spec)
+    if max(abs(x), abs(y), abs(z)) > MAX_COORDINATE_MM:
+        raise PatternError(
+            f"alopecia areata patch centre ({x:g}, {y:g}, {z:g}) is more than "
+            f"{MAX_COORDINATE_MM:g} mm from the head centre on an axis: give millimetres"
+        )
     low, high = AREATA_RADIUS_MM
     if not low <= radius <= high:
         raise PatternError(

@@ -12,9 +12,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx2 as httpx
 
@@ -52,6 +54,7 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[str] | None = None
     lines: list[str] = field(default_factory=list)
+    _drain: threading.Thread | None = None
 
     @property
     def base(self) -> str:
@@ -79,9 +82,19 @@ class Server:
             lines.append(line.rstrip())
             if "Application startup complete" in line or "Uvicorn running" in line:
                 self.lines += lines
+                # Keep reading the log (one access line per request): a full pipe would
+                # stop the server at its next log line.
+                self._drain = threading.Thread(
+                    target=self._read_log, args=(self.proc.stdout,), daemon=True
+                )
+                self._drain.start()
                 return lines
         self.kill()
         raise AssertionError("the server did not start:\n" + "\n".join(lines))
+
+    def _read_log(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.append(line.rstrip())
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler, no flush, no goodbye."""
@@ -91,6 +104,9 @@ class Server:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+        drain, self._drain = self._drain, None
+        if drain is not None:
+            drain.join(timeout=30)
         assert proc.stdout is not None
         proc.stdout.close()
 

@@ -50,6 +50,7 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/consultation"): (PUBLIC, 200),
     ("POST", "/consultation"): (PUBLIC, 422),
     ("GET", "/contact"): (PUBLIC, 200),
+    ("GET", "/openapi.json"): (PUBLIC, 200),
     ("GET", "/static"): (PUBLIC, 200),
     ("GET", "/studio/sign-in"): (PUBLIC, 200),
     ("POST", "/studio/sign-in"): (PUBLIC, 401),

@@ -7,11 +7,30 @@ import sys
 import tempfile
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
+import click
 from PIL import Image
 from rich.console import Console
 
-__all__ = ["one_line", "png_of", "stderr_console", "stdout_console", "write_atomically"]
+__all__ = [
+    "PathType",
+    "one_line",
+    "png_of",
+    "stderr_console",
+    "stdout_console",
+    "write_atomically",
+]
+
+
+class PathType(click.Path):
+    """:class:`click.Path` that refuses a NUL character as a usage error (the operating
+    system cannot take one; click would let its ``ValueError`` through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\x00" in str(value):
+            self.fail(f"{str(value)!r} is not a path: it holds a NUL character", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def stderr_console() -> Console:

@@ -10,7 +10,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from smpstudio._errors import ClinicError
-from smpstudio.cli._common import one_line
+from smpstudio.cli._common import PathType, one_line
 from smpstudio.cli._group import cli
 from smpstudio.clinic import (
     ENV_DATA_DIR,
@@ -34,7 +34,7 @@ _db_option = click.option(
 )
 _data_dir_option = click.option(
     "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     default=None,
     help=f"Folder of the photo store (and of the default SQLite file). Default: "
     f"${ENV_DATA_DIR}, else the user data directory.",
@@ -76,7 +76,7 @@ def upgrade_command(db_url: str | None, data_dir: Path | None) -> None:
 
 
 @db_group.command("backup")
-@click.argument("out", type=click.Path(path_type=Path), metavar="OUT_DIR")
+@click.argument("out", type=PathType(path_type=Path), metavar="OUT_DIR")
 @_db_option
 @_data_dir_option
 def backup_command(out: Path, db_url: str | None, data_dir: Path | None) -> int:
@@ -95,7 +95,7 @@ def backup_command(out: Path, db_url: str | None, data_dir: Path | None) -> int:
 
 
 @db_group.command("restore")
-@click.argument("backup", type=click.Path(path_type=Path), metavar="BACKUP_DIR")
+@click.argument("backup", type=PathType(path_type=Path), metavar="BACKUP_DIR")
 @click.option("--replace", is_flag=True, help="Overwrite a database that holds records.")
 @_db_option
 @_data_dir_option

@@ -12,7 +12,7 @@ from rich.table import Table
 from smpstudio._design import Design, design
 from smpstudio._errors import InputError
 from smpstudio._settings import SESSION_PRESETS, Settings
-from smpstudio.cli._common import png_of, stderr_console, stdout_console, write_atomically
+from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._group import cli
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES, HEIGHT_RULES
 from smpstudio.head import MEASURE_RANGES_MM, HeadMeasures
@@ -194,7 +194,7 @@ def _areata(text: str) -> tuple[float, float, float, float]:
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     help="Folder for design.json and chart.png (created if missing).",
 )
 def design_command(out_dir: Path, **params: Any) -> None:

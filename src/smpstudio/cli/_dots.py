@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from smpstudio._design import Design
-from smpstudio.cli._common import stderr_console, stdout_console, write_atomically
+from smpstudio.cli._common import PathType, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._design import build_design, design_options, png_bytes, print_summary
 from smpstudio.cli._group import cli
 from smpstudio.colour import load_dilution_table
@@ -58,7 +58,7 @@ def colour_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--dilution-table",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=PathType(dir_okay=False, path_type=Path),
             default=None,
             metavar="FILE",
             help="The clinic's dilution table (JSON).",
@@ -90,7 +90,7 @@ def impression_files(d: Design, impressions: Impressions) -> dict[str, bytes]:
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     help="Folder for design.json, chart.png, dots.csv and the session stencils.",
 )
 def dots_command(

@@ -16,7 +16,7 @@ from rich.table import Table
 from smpstudio._design import Design, load_design
 from smpstudio._errors import PlanError
 from smpstudio._settings import Settings, setting_specs
-from smpstudio.cli._common import stderr_console, stdout_console, write_atomically
+from smpstudio.cli._common import PathType, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._dots import colour_options, place
 from smpstudio.cli._group import cli
 from smpstudio.colour import load_dilution_table
@@ -144,7 +144,7 @@ def _time(text: str | None) -> dt.time | None:
     "--design",
     "design_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False, path_type=Path),
     help="design.json written by 'smpstudio design' or 'smpstudio dots'.",
 )
 @click.option("--start", required=True, metavar="YYYY-MM-DD", help="Date of the first session.")
@@ -188,7 +188,7 @@ def _time(text: str | None) -> dt.time | None:
 @colour_options
 @click.option(
     "--price-table",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False, path_type=Path),
     default=None,
     metavar="FILE",
     help="The clinic's price table (JSON, see docs/plan.md).",
@@ -227,7 +227,7 @@ def _time(text: str | None) -> dt.time | None:
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     help="Folder for plan.json, plan.pdf and aftercare.ics.",
 )
 def plan_command(

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from smpstudio._design import Design
 from smpstudio._errors import InputError
-from smpstudio.cli._common import png_of, stderr_console, stdout_console, write_atomically
+from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._design import build_design, design_options, print_summary
 from smpstudio.cli._dots import (
     DEFAULT_HAIR,
@@ -251,7 +251,7 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
 )
 @click.option(
     "--photo",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False, path_type=Path),
     default=None,
     metavar="PATH",
     help="A client photo (JPEG, PNG, WebP, HEIC): also write before-photo.png, "
@@ -269,7 +269,7 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     help="Output folder.",
 )
 def simulate_command(
@@ -316,7 +316,7 @@ def simulate_command(
     "out_dir",
     default=Path("demo"),
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathType(file_okay=False, path_type=Path),
     help="Output folder.",
 )
 @click.option(

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from smpstudio._errors import ColourError
-from smpstudio.cli._common import stdout_console
+from smpstudio.cli._common import PathType, stdout_console
 from smpstudio.cli._group import cli
 from smpstudio.colour import (
     FITZPATRICK_NOTE,
@@ -49,7 +49,7 @@ __all__: list[str] = []
 @click.option(
     "--dilution-table",
     "table_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False, path_type=Path),
     default=None,
     metavar="FILE",
     help="Clinic dilution table (JSON; only the keys it changes). Default: the shipped table.",
@@ -72,11 +72,12 @@ def skin_command(
 def _measure(source: str, region: Region | None) -> tuple[SkinTone, dict[str, Any]]:
     text = source.strip()
     path = Path(text)
-    if text.startswith("#") or (looks_like_hex(text) and not path.exists()):
+    exists = _exists(path)
+    if text.startswith("#") or (looks_like_hex(text) and not exists):
         if region is not None:
             raise ColourError("--region applies to an image, not to a colour: drop --region")
         return skin_tone(text), {"source": "colour"}
-    if not path.exists():
+    if not exists:
         raise ColourError(
             f"{source!r} is neither a colour (#rrggbb) nor an existing file: give a colour "
             "like '#a07e56' or the path of a JPEG, PNG or WebP photo"
@@ -84,6 +85,13 @@ def _measure(source: str, region: Region | None) -> tuple[SkinTone, dict[str, An
     tone = skin_tone_from_image(path, region=region, max_pixels=MAX_PIXELS)
     box = None if region is None else [region.x, region.y, region.width, region.height]
     return tone, {"source": "image", "image": str(path), "region": box}
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # e.g. a name too long for the file system: no such file either
+        return False
 
 
 def _tone_fields(tone: SkinTone) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from smpstudio.clinic._clinical import (
 )
 from smpstudio.clinic._config import ENV_DATA_DIR, ENV_DB, ClinicConfig
 from smpstudio.clinic._database import Database, open_database
-from smpstudio.clinic._engine import SQLITE_PRAGMAS
+from smpstudio.clinic._engine import SQLITE_PRAGMAS, database_unavailable
 from smpstudio.clinic._errors import BookingConflictError, RecordNotFoundError, Slot
 from smpstudio.clinic._maintenance import (
     BackupResult,
@@ -140,6 +140,7 @@ __all__ = [
     "WebSession",
     "backup_database",
     "check_database",
+    "database_unavailable",
     "evaluate_candidacy",
     "open_database",
     "restore_database",

@@ -5,20 +5,33 @@ foreign keys on, a busy timeout; every transaction starts with ``BEGIN IMMEDIATE
 one writer at a time holds the lock from its first read (no lost updates, no upgrade
 deadlocks). PostgreSQL: UTC sessions with ``synchronous_commit=on``; connections are
 pre-pinged so the application survives a server restart.
+
+:func:`database_unavailable` tells a database that cannot be reached or is too busy just now
+(PostgreSQL restarting, the network gone, SQLite locked past the busy timeout, no pooled
+connection free) from a statement that is wrong: the web studio answers the first with 503.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from smpstudio._errors import ClinicError
 from smpstudio.clinic._config import ClinicConfig
 
-__all__ = ["READONLY", "SQLITE_BUSY_TIMEOUT_MS", "SQLITE_PRAGMAS", "create_clinic_engine"]
+__all__ = [
+    "READONLY",
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "SQLITE_PRAGMAS",
+    "create_clinic_engine",
+    "database_unavailable",
+]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for the lock before giving up (≥ 5000 ms)."""
@@ -98,3 +111,34 @@ def _postgres_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
         dbapi_connection.rollback()
     if sync != "on" or zone != "UTC":
         raise ClinicError(f"PostgreSQL session has synchronous_commit={sync}, TimeZone={zone}")
+
+
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "database is busy",
+    "disk i/o error",
+    "unable to open database file",
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database cannot serve this now, try again" rather than a
+    fault of the statement: a lost or refused connection, PostgreSQL shutting down or
+    restarting (any psycopg ``OperationalError`` or ``InterfaceError``: connection failures,
+    admin shutdown, serialization and lock failures), SQLite still locked after the busy
+    timeout or its file unreadable, or no pooled connection free in time.
+    """
+    if isinstance(exc, sa_exc.TimeoutError):  # the pool had no connection to give
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError):
+        return True
+    if isinstance(orig, sqlite3.OperationalError):
+        message = str(orig).lower()
+        return any(text in message for text in _SQLITE_UNAVAILABLE)
+    return False

@@ -354,9 +354,9 @@ def restore_database(
 def _read_manifest(folder: Path, backend: str) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise ClinicError(f"{folder} is not a smpstudio backup (no manifest.json)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (IsADirectoryError, ValueError, RecursionError):  # ValueError: also bad UTF-8
         raise ClinicError(f"{folder}/manifest.json is damaged (not readable JSON)") from None
     if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
         raise ClinicError(f"{folder} is not a smpstudio backup ({BACKUP_FORMAT})")

@@ -120,7 +120,7 @@ def json_object(content: str | bytes | Mapping[str, Any], what: str) -> tuple[st
     try:
         raw = content.decode() if isinstance(content, bytes) else content
         parsed = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # also UnicodeDecodeError and a 4,301-digit integer
         raise ClinicError(f"{what} is not readable JSON") from None
     if not isinstance(parsed, dict):
         raise ClinicError(f"{what} must be a JSON object")

@@ -128,7 +128,11 @@ def lab_to_linear(lab: npt.ArrayLike) -> FloatArray:
     >>> lab_to_linear([100.0, 0.0, 0.0]).round(3).tolist()
     [1.0, 1.0, 1.0]
     """
-    xyz = lab2xyz(np.asarray(lab, dtype=np.float64), illuminant="D65", observer="2")
+    values = np.array(lab, dtype=np.float64)
+    # Clip b* where z would go negative, as lab2xyz does, without its warning (any colour so
+    # far out of gamut clips anyway).
+    values[..., 2] = np.minimum(values[..., 2], 200.0 * (values[..., 0] + 16.0) / 116.0)
+    xyz = lab2xyz(values, illuminant="D65", observer="2")
     return np.asarray(xyz, dtype=np.float64) @ LINEAR_SRGB_FROM_XYZ.T
 
 

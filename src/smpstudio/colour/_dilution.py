@@ -507,7 +507,8 @@ def _read_json(path: Path) -> Mapping[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ColourError(f"dilution table {str(path)!r} not found: give a JSON file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError: also an integer of more than 4,300 digits; RecursionError: deep nesting
         raise ColourError(f"dilution table {str(path)!r} is not readable JSON: {exc}") from None
     return _mapping(data, "the file")
 

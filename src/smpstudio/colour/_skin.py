@@ -72,6 +72,9 @@ MONK_SWATCHES: tuple[str, ...] = (
 
 _FITZPATRICK_TYPES = ("I", "II", "III", "IV", "V", "VI")
 
+LAB_AB_LIMIT = 200.0
+"""Largest |a*| and |b*| classified (every sRGB colour lies within ±130)."""
+
 FITZPATRICK_NOTE = (
     "estimate from ITA° (class k of 6 → type k); approximate: Fitzpatrick types describe "
     "UV response (burning and tanning), not colour"
@@ -212,6 +215,11 @@ def skin_tone_from_lab(lab: npt.ArrayLike) -> SkinTone:
     values = np.asarray(lab, dtype=np.float64).reshape(-1)
     if values.shape != (3,) or not np.all(np.isfinite(values)):
         raise ColourError(f"a CIELAB colour is three finite numbers L*, a*, b*, got {lab!r}")
+    if not (0.0 <= values[0] <= 100.0 and np.all(np.abs(values[1:]) <= LAB_AB_LIMIT)):
+        raise ColourError(
+            f"CIELAB colour {lab!r} is out of range: L* is 0–100, a* and b* within "
+            f"±{LAB_AB_LIMIT:g}"
+        )
     lightness, a, b = (float(v) for v in values)
     ita = ita_degrees(lightness, b)
     monk, monk_de = nearest_monk(values)

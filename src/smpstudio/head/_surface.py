@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
@@ -81,33 +81,7 @@ class HeadShape:
 
     @classmethod
     def from_measures(cls, measures: HeadMeasures) -> HeadShape:
-        a = measures.breadth_mm / 2.0
-        c = measures.length_mm / 2.0
-
-        def excess(n: float) -> float:
-            return (
-                superellipse_perimeter(a, c, n, n + BACK_EXTRA_EXPONENT) - measures.circumference_mm
-            )
-
-        low, high = N_SEARCH
-        if excess(low) > 0 or excess(high) < 0:
-            lo_c = excess(low) + measures.circumference_mm
-            hi_c = excess(high) + measures.circumference_mm
-            raise HeadMeasureError(
-                f"head circumference {measures.circumference_mm:g} mm does not fit a head "
-                f"{measures.length_mm:g} mm long and {measures.breadth_mm:g} mm broad "
-                f"(possible: {lo_c:.0f}–{hi_c:.0f} mm); check the three measures"
-            )
-        n = float(brentq(excess, low, high, xtol=1e-10))
-        b_up = measures.vertex_height_mm
-        return cls(
-            a=a,
-            c=c,
-            n_front=n,
-            n_back=n + BACK_EXTRA_EXPONENT,
-            b_up=b_up,
-            b_down=B_DOWN_RATIO * b_up,
-        )
+        return _shape_for(measures)
 
     # ------------------------------------------------------------------ implicit function
     def _pieces(self, p: FloatArray) -> tuple[FloatArray, ...]:
@@ -224,3 +198,33 @@ class HeadShape:
     def section_perimeter(self) -> float:
         """Perimeter of the glabella–opisthocranion section (the measured circumference)."""
         return superellipse_perimeter(self.a, self.c, self.n_front, self.n_back)
+
+
+@lru_cache(maxsize=32)
+def _shape_for(measures: HeadMeasures) -> HeadShape:
+    """Fit the exponents once per set of measures (a root search over perimeters)."""
+    a = measures.breadth_mm / 2.0
+    c = measures.length_mm / 2.0
+
+    def excess(n: float) -> float:
+        return superellipse_perimeter(a, c, n, n + BACK_EXTRA_EXPONENT) - measures.circumference_mm
+
+    low, high = N_SEARCH
+    if excess(low) > 0 or excess(high) < 0:
+        lo_c = excess(low) + measures.circumference_mm
+        hi_c = excess(high) + measures.circumference_mm
+        raise HeadMeasureError(
+            f"head circumference {measures.circumference_mm:g} mm does not fit a head "
+            f"{measures.length_mm:g} mm long and {measures.breadth_mm:g} mm broad "
+            f"(possible: {lo_c:.0f}–{hi_c:.0f} mm); check the three measures"
+        )
+    n = float(brentq(excess, low, high, xtol=1e-10))
+    b_up = measures.vertex_height_mm
+    return HeadShape(
+        a=a,
+        c=c,
+        n_front=n,
+        n_back=n + BACK_EXTRA_EXPONENT,
+        b_up=b_up,
+        b_down=B_DOWN_RATIO * b_up,
+    )

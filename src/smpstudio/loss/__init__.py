@@ -11,9 +11,10 @@ from smpstudio.loss._primitives import (
     head_angles,
     smoothstep,
 )
-from smpstudio.loss._scars import SCAR_FIELDS, Scar, ScarSet, parse_scar
+from smpstudio.loss._scars import MAX_COORDINATE_MM, SCAR_FIELDS, Scar, ScarSet, parse_scar
 
 __all__ = [
+    "MAX_COORDINATE_MM",
     "PATTERN_NAMES",
     "SCAR_FIELDS",
     "Crown",

@@ -29,7 +29,7 @@ from smpstudio._rng import rng_for
 from smpstudio._types import BoolArray, FloatArray
 from smpstudio.head import VirtualHead
 
-__all__ = ["SCAR_FIELDS", "Scar", "ScarSet", "parse_scar"]
+__all__ = ["MAX_COORDINATE_MM", "SCAR_FIELDS", "Scar", "ScarSet", "parse_scar"]
 
 ScarKind = Literal["fut", "fue", "line"]
 
@@ -43,6 +43,8 @@ SCAR_FIELDS: dict[str, dict[str, tuple[float | None, float, float]]] = {
     "fue": {"count": (1500.0, 1.0, 6000.0), "punch": (0.9, 0.5, 1.5)},
     "line": {"width": (None, 0.5, 30.0)},
 }
+MAX_COORDINATE_MM = 1000.0
+"""Largest coordinate accepted for a scar point (a head is about ±100 mm)."""
 _EXAMPLES = "e.g. fut:width=2, fue:count=1500, line:width=3:points=0,75,-60;25,70,-62"
 _DENSIFY_MM = 0.25
 _FUT_HEIGHT_DROP = 0.08  # default strip height below the glabella plane, × lower semi-axis
@@ -188,6 +190,11 @@ def _points(spec: str, text: str) -> FloatArray:
             xyz = []
         if len(xyz) != 3 or not all(math.isfinite(v) for v in xyz):
             raise ScarError(f"scar {spec!r}: point {i} {chunk!r} is not X,Y,Z in mm")
+        if max(abs(v) for v in xyz) > MAX_COORDINATE_MM:
+            raise ScarError(
+                f"scar {spec!r}: point {i} {chunk!r} is more than {MAX_COORDINATE_MM:g} mm "
+                "from the head centre on an axis: give millimetres in the head frame"
+            )
         rows.append(xyz)
     if len(rows) < 2:
         raise ScarError(f"scar {spec!r}: a line needs at least two points X,Y,Z;X,Y,Z")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 import zoneinfo
 
@@ -79,6 +80,7 @@ def plan_ics(
     (22, 22)
     """
     stamp = _utc(issued)
+    clinic, client_name = _one_line(clinic), _one_line(client_name)
     cal = icalendar.Calendar()
     cal.add("prodid", ICS_PRODID)
     cal.add("version", "2.0")
@@ -97,6 +99,19 @@ def plan_ics(
         cal.add_missing_timezones(first_date=first, last_date=last)
     data: bytes = cal.to_ical()
     return data
+
+
+def _one_line(name: str | None) -> str | None:
+    r"""A name as calendars show it: line breaks and runs of white space become one space,
+    other control characters go (RFC 5545 text allows none); None when nothing is left.
+
+    >>> _one_line("Soho\r\nStudio\x00 ")
+    'Soho Studio'
+    """
+    if name is None:
+        return None
+    text = "".join(c for c in " ".join(name.split()) if unicodedata.category(c) != "Cc")
+    return text or None
 
 
 def _utc(issued: dt.datetime) -> dt.datetime:

@@ -10,17 +10,19 @@ from importlib.resources import files
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from smpstudio._errors import InputError
-from smpstudio.clinic import Accounts, Database, RecordNotFoundError
-from smpstudio.web import _auth, _clients, _designer, _plans, _schedule, _site, _team
+from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_unavailable
+from smpstudio.web import _auth, _clients, _designer, _openapi, _plans, _schedule, _site, _team
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
 from smpstudio.web._security import SecurityMiddleware
@@ -87,6 +89,7 @@ def create_app(
             *_plans.routes,
             *_schedule.routes,
             *_team.routes,
+            *_openapi.routes,
             Mount("/static", app=_Static(directory=static), name="static"),
         ],
         middleware=[Middleware(SecurityMiddleware, max_body_bytes=config.max_body_bytes)],
@@ -94,6 +97,8 @@ def create_app(
             RecordNotFoundError: _not_found,
             InputError: _refused,
             HTTPException: _http_error,
+            DBAPIError: _database_error,
+            PoolTimeoutError: _database_error,
             Exception: _server_error,
         },
         lifespan=lifespan,
@@ -122,6 +127,38 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         return error_page(request, 405, "Not allowed", "This page cannot be used that way.")
     return error_page(request, exc.status_code, "Refused", str(exc.detail))
+
+
+RETRY_AFTER_S = 5
+"""``Retry-After`` of a 503 while the database cannot be reached."""
+
+_PLAIN_503 = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Unavailable</title>"
+    "<h1>The database cannot be reached</h1><p>Nothing was saved. Try again in a moment.</p>"
+    "</html>"
+)
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """503 (with ``Retry-After``) while the database is away or too busy; any other database
+    error is a fault and goes on to the 500 handler (which logs it)."""
+    if not database_unavailable(exc):
+        raise exc
+    cause = type(getattr(exc, "orig", None) or exc).__name__
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, cause)
+    headers = {"retry-after": str(RETRY_AFTER_S)}
+    try:
+        response: Response = error_page(
+            request,
+            503,
+            "The database cannot be reached",
+            "Nothing was saved. The studio will work again as soon as its database is back: "
+            "try again in a moment.",
+        )
+    except Exception:  # the page itself needed the database (a visitor's first request)
+        response = HTMLResponse(_PLAIN_503, status_code=503)
+    response.headers.update(headers)
+    return response
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

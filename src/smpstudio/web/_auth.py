@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from urllib.parse import quote
 
 import segno
@@ -35,6 +36,8 @@ from smpstudio.web._state import blocking
 __all__ = ["routes", "safe_next", "set_session_cookie"]
 
 _WRONG = "The e-mail address or the password is not right."
+_BASE32 = re.compile(r"(?:[A-Z2-7]{8}){2,8}")
+"""A TOTP secret as the two-step page makes it: base32, whole 40-bit groups (16–64 long)."""
 
 
 def safe_next(value: str) -> str:
@@ -229,7 +232,7 @@ async def two_step(request: Request) -> Response:
             studio.flash(signed.session.token_hash, "Two-step sign-in is off.")
             return redirect("/studio/account")
         secret = form.get("secret")
-        if not (16 <= len(secret) <= 64 and secret.isalnum()):
+        if not _BASE32.fullmatch(secret):
             return error_page(request, 400, "Start again", "Open the two-step page again.")
         await blocking(
             studio.accounts.enable_totp, signed.user, secret=secret, code=form.get("code")

@@ -33,6 +33,7 @@ from smpstudio.clinic import (
 from smpstudio.web._http import (
     FormInput,
     error_page,
+    form_id,
     form_input,
     page,
     records_for,
@@ -314,7 +315,7 @@ def _advance(form: FormInput) -> _Wizard:
     values["reasons"] = form.getlist("reasons")
     step = form.get("step", "1")
     if form.get("back"):
-        return _Wizard(max(1, int(step) - 1 if step.isdigit() else 1), values)
+        return _Wizard(int(step) - 1 if step in ("2", "3", "4") else 1, values)
     if step == "1":
         try:
             parse_date(values.get("held_on", ""), "the consultation date")
@@ -380,11 +381,11 @@ def _save_consultation(records: ClinicRecords, pid: int, values: dict[str, Any])
         reasons=values["reasons"],
         answers=_answers(values),
         stage=stage,
-        practitioner_id=int(practitioner) if practitioner and practitioner.isdigit() else None,
+        practitioner_id=form_id(practitioner) if practitioner else None,
         notes=values.get("notes", ""),
     )
-    for form_id, decision, signed in decisions:
-        records.record_consent(pid, form_id, decision=decision, signed_name=signed)
+    for consent_form_id, decision, signed in decisions:
+        records.record_consent(pid, consent_form_id, decision=decision, signed_name=signed)
 
 
 # --- photos ---

@@ -58,7 +58,7 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise InputError("the preview request is too large")
     try:
         data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise InputError("the preview request is not JSON") from None
     if not isinstance(data, dict):
         raise InputError("the preview request must be a JSON object")
@@ -71,10 +71,11 @@ async def preview(request: Request) -> Response:
     try:
         data = await read_json(request)
         params = PreviewParams.parse(data, default_size=studio.config.preview_size)
+        client = f"{request.state.signed.session.id}:{str(data.get('client', ''))[:40]}"
+        # A design the model refuses (a hairline off the forehead …) is refused as JSON too.
+        return await preview_response(studio, params, client)
     except InputError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
-    client = f"{request.state.signed.session.id}:{str(data.get('client', ''))[:40]}"
-    return await preview_response(studio, params, client)
 
 
 def params_of_design(content: str) -> dict[str, Any]:
@@ -163,7 +164,7 @@ async def save_design(request: Request) -> Response:
         content = await compute(studio, design.to_dict)
         content["studio"] = {"skin": params.skin, "hair": params.hair}
         saved = await blocking(records.save_design, pid, content)
-    except (InputError, ValueError) as exc:
+    except (InputError, ValueError, RecursionError) as exc:
         studio.flash(request.state.signed.session.token_hash, f"Not saved: {exc}", "warn")
         return redirect(f"/studio/patients/{pid}/designer")
     message = f"Design version {saved.version} saved."

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from smpstudio.clinic import ClinicRecords, SignedIn
+from smpstudio.clinic import ClinicRecords, RecordNotFoundError, SignedIn
 from smpstudio.web._state import Studio, blocking
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "anon_csrf",
     "client_address",
     "error_page",
+    "form_id",
     "form_input",
     "page",
     "records_for",
@@ -38,6 +39,8 @@ __all__ = [
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_RECORD_ID = 2**63 - 1
+"""Largest id a record can have (64-bit keys): a larger one in a path is not found."""
 _STATIC = Path(str(files("smpstudio.web") / "static"))
 
 NAV = (
@@ -197,6 +200,21 @@ async def form_input(request: Request) -> FormInput:
     return parsed
 
 
+def form_id(text: str) -> int | None:
+    """A record id typed or chosen in a form, or None when the text is not one: empty, not
+    ASCII digits (``int`` refuses ``"²"``, which ``str.isdigit`` accepts) or beyond the
+    64-bit keys (the database would refuse it).
+
+    >>> form_id("12"), form_id(" 7 "), form_id("²"), form_id(""), form_id("9" * 20)
+    (12, 7, None, None, None)
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_RECORD_ID else None
+
+
 async def close_form(request: Request) -> None:
     """Close the uploaded files of the request's form (also when the endpoint failed)."""
     parsed: FormInput | None = getattr(request.state, "form_input", None)
@@ -274,6 +292,11 @@ def staff(*roles: str) -> Callable[[Endpoint], Endpoint]:
                     request, 403, "Form expired", "Reload the page and submit the form again."
                 )
             try:
+                if any(
+                    isinstance(v, int) and v > MAX_RECORD_ID for v in request.path_params.values()
+                ):
+                    # No record has such an id (64-bit keys); the database would refuse it.
+                    raise RecordNotFoundError("no such record")
                 return await endpoint(request)
             finally:
                 await close_form(request)
@@ -300,5 +323,4 @@ async def _staff_csrf_ok(request: Request, signed: SignedIn) -> bool:
 def records_for(request: Request) -> ClinicRecords:
     """The clinic records as the signed-in user sees them (scoped and audited)."""
     signed: SignedIn = request.state.signed
-    studio = studio_of(request)
-    return studio.db.clinic(signed.user.clinic_id, actor=f"user:{signed.user.id}")
+    return studio_of(request).records(signed.user.clinic_id, actor=f"user:{signed.user.id}")

@@ -35,7 +35,16 @@ from smpstudio.plan import Plan, build_plan
 from smpstudio.render import look_for, render_view
 from smpstudio.reports import plan_ics
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
-from smpstudio.web._http import FormInput, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._http import (
+    FormInput,
+    form_id,
+    form_input,
+    page,
+    records_for,
+    redirect,
+    staff,
+    studio_of,
+)
 from smpstudio.web._state import Studio, blocking, compute
 
 __all__ = ["build_saved_plan", "routes"]
@@ -325,6 +334,13 @@ def _int(text: str, what: str) -> int:
         raise InputError(f"{what} must be a whole number") from None
 
 
+def _id(text: str, what: str) -> int:
+    value = form_id(text)
+    if value is None:
+        raise InputError(f"{what} is not one of the client's")
+    return value
+
+
 def _float(text: str, what: str) -> float:
     try:
         return float(text.strip().replace(",", "."))
@@ -354,13 +370,13 @@ def _session_fields(form: FormInput) -> dict[str, Any]:
         for lot in form.get("needle_lots").replace(",", "\n").splitlines()
         if lot.strip()
     ]
-    practitioner = form.get("practitioner_id")
-    if not practitioner:
+    practitioner = form_id(form.get("practitioner_id"))
+    if practitioner is None:
         raise InputError("choose the practitioner who did the session")
     pain = form.get("pain_score").strip()
     booking, plan, number = form.get("booking_id"), form.get("plan_id"), form.get("session_number")
     return {
-        "practitioner_id": _int(practitioner, "the practitioner"),
+        "practitioner_id": practitioner,
         "performed_on": parse_date(form.get("performed_on"), "the session date"),
         "duration_minutes": _int(form.get("duration_minutes"), "the duration (minutes)"),
         "pigments": pigments,
@@ -371,8 +387,8 @@ def _session_fields(form: FormInput) -> dict[str, Any]:
         "anaesthetic_product": form.get("anaesthetic_product").strip() or None,
         "pain_score": _int(pain, "the pain score") if pain else None,
         "notes": form.get("notes"),
-        "booking_id": _int(booking, "the booking") if booking else None,
-        "plan_id": _int(plan, "the plan") if plan else None,
+        "booking_id": _id(booking, "the booking") if booking.strip() else None,
+        "plan_id": _id(plan, "the plan") if plan.strip() else None,
         "session_number": _int(number, "the session number") if number else None,
     }
 

@@ -27,6 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
@@ -38,6 +39,7 @@ from smpstudio._types import FloatArray
 from smpstudio.colour import DilutionTable, looks_like_hex, skin_tone
 from smpstudio.dots import DilutionRule, Impressions, dilution_rule, place_impressions
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
+from smpstudio.head import HeadShape
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import PHOTO_VIEWS, Look, frame_for, look_for, parse_state, render_view
 
@@ -176,6 +178,8 @@ class PreviewParams:
         scars = get("scars") or ()
         if isinstance(scars, str):
             scars = [scars] if scars else []
+        if not isinstance(scars, list | tuple):
+            raise InputError("scars must be a list of fut and fue")
         return cls(
             pattern=pattern,
             hairline=style,
@@ -206,7 +210,7 @@ def _choice(value: object, what: str, choices: tuple[str, ...]) -> str:
 def _number(value: object, what: str, low: float, high: float, *, step: float) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer > 1e308
         raise InputError(f"{what} must be a number, got {str(value)[:20]!r}") from None
     if not math.isfinite(number) or not low <= number <= high:
         raise InputError(f"{what} {number:g} is outside {low:g}–{high:g}")
@@ -317,8 +321,9 @@ class PreviewService:
 # --- geometry of the draggable points -------------------------------------------------
 
 
-def _front_height_table(design: Design, size: int) -> list[list[float]]:
-    shape = design.head.shape
+@lru_cache(maxsize=32)
+def _front_height_table(shape: HeadShape, size: int) -> list[list[float]]:
+    """Row of the mid-frontal point per height; the same for every design on one head."""
     frame = frame_for(shape, "front", size)
     heights = np.round(np.arange(HEIGHT_RANGE_CM[0], HEIGHT_RANGE_CM[1] + 1e-9, 0.1), 2)
     ys = shape.height_at_arc(0.0, heights * 10.0)
@@ -355,23 +360,26 @@ def handles(design: Design, size: int) -> dict[str, Any]:
     y_mid, y_t = float(mid[1]), float(left[1])
     base = np.asarray(line.base_polyline)
     shares = _shares(base, x_c, y_mid, y_t)
-    controls = []
-    for side in (-1.0, 1.0):
-        for k, share in enumerate(shares, start=1):
-            x = side * k / 4.0 * x_c
-            y = y_mid + share * (y_t - y_mid)
-            controls.append(_surface_point(design, x, y))
+    quarters = np.array([1.0, 2.0, 3.0]) / 4.0 * x_c
+    control_ys = y_mid + np.asarray(shares) * (y_t - y_mid)
+    controls = _surface_points(
+        design, np.concatenate([-quarters, quarters]), np.tile(control_ys, 2)
+    )
     rises = np.arange(RISE_RANGE_MM[0], RISE_RANGE_MM[1] + 1e-9, 1.0)
     temporal_y = temporal_heights(design, y_mid, rises)
-    _, rise_rows, _ = frame.project(np.array([_surface_point(design, x_c, y) for y in temporal_y]))
+    _, rise_rows, _ = frame.project(
+        _surface_points(design, np.full_like(temporal_y, x_c), temporal_y)
+    )
     share_grid = np.round(np.arange(PROFILE_RANGE[0], PROFILE_RANGE[1] + 1e-9, 0.05), 2)
-    share_rows = []
-    for share in share_grid:
-        y = y_mid + share * (y_t - y_mid)
-        points = [_surface_point(design, k / 4.0 * x_c, y) for k in (1, 2, 3)]
-        _, rows_k, _ = frame.project(np.array(points))
-        share_rows.append([float(share), *(round(float(r), 2) for r in rows_k)])
-    cols, rows, _ = frame.project(np.array([mid, right, left, *controls]))
+    grid_ys = np.repeat(y_mid + share_grid * (y_t - y_mid), 3)
+    _, grid_rows, _ = frame.project(
+        _surface_points(design, np.tile(quarters, len(share_grid)), grid_ys)
+    )
+    share_rows = [
+        [float(share), *(round(float(r), 2) for r in rows_k)]
+        for share, rows_k in zip(share_grid, grid_rows.reshape(-1, 3), strict=True)
+    ]
+    cols, rows, _ = frame.project(np.vstack([mid, right, left, controls]))
     visible = np.asarray(line.polyline)
     facing = visible @ np.asarray(frame.view.forward) < 0.0
     visible = visible[facing & (visible[:, 2] > 0)][:: max(1, len(visible) // 160)]
@@ -386,7 +394,7 @@ def handles(design: Design, size: int) -> dict[str, Any]:
         "height_cm": round(float(line.height_cm), 3),
         "rise_mm": round(float(line.temporal_rise_mm), 2),
         "shape": line.shape,
-        "height_rows": _front_height_table(design, size),
+        "height_rows": _front_height_table(design.head.shape, size),
         "rise_rows": [
             [float(r), round(float(w), 2)] for r, w in zip(rises, rise_rows, strict=True)
         ],
@@ -408,8 +416,9 @@ def _shares(base: FloatArray, x_c: float, y_mid: float, y_t: float) -> list[floa
     return [float(np.clip((y - y_mid) / rise, low, high)) for y in ys]
 
 
-def _surface_point(design: Design, x: float, y: float) -> FloatArray:
+def _surface_points(design: Design, xs: FloatArray, ys: FloatArray) -> FloatArray:
+    """Points of the front of the head at ``(x, y)`` (z = 0 where the section is narrower)."""
     s = design.head.shape
-    rest = float(s.section_scale(np.array(y))) ** s.n_front - (abs(x) / s.a) ** s.n_front
-    z = s.c * abs(rest) ** (1.0 / s.n_front) if rest > 0 else 0.0
-    return np.array([x, y, z])
+    rest = s.section_scale(ys) ** s.n_front - (np.abs(xs) / s.a) ** s.n_front
+    z = np.where(rest > 0, s.c * np.abs(rest) ** (1.0 / s.n_front), 0.0)
+    return np.stack([xs, ys, z], axis=-1)

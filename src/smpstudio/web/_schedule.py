@@ -14,10 +14,24 @@ from starlette.routing import Route
 from smpstudio._errors import InputError
 from smpstudio.clinic import BookingConflictError, ClinicRecords
 from smpstudio.web._clients import parse_date, patient_id
-from smpstudio.web._http import FormInput, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._http import (
+    FormInput,
+    form_id,
+    form_input,
+    page,
+    records_for,
+    redirect,
+    staff,
+    studio_of,
+)
 from smpstudio.web._state import blocking
 
 __all__ = ["routes"]
+
+
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
+"""Days the studio books and shows (a week's links and a booking's end stay in the calendar)."""
 
 
 def _monday(day: dt.date) -> dt.date:
@@ -30,7 +44,9 @@ async def schedule(request: Request) -> Response:
     text = request.query_params.get("week", "")
     try:
         start = _monday(dt.date.fromisoformat(text)) if text else _monday(records.today())
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: the week before 0001-01-01
+        start = _monday(records.today())
+    if not FIRST_DAY <= start <= LAST_DAY:  # the week, and the links to the next and last
         start = _monday(records.today())
     context = await blocking(_week, records, start)
     return page(request, "schedule.html", context)
@@ -115,6 +131,8 @@ async def book(request: Request) -> Response:
 
 def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
     day = parse_date(form.get("date"), "the date")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"the date must be between {FIRST_DAY} and {LAST_DAY}")
     try:
         at = dt.time.fromisoformat(form.get("time").strip())
     except ValueError:
@@ -125,17 +143,16 @@ def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
         raise InputError("the length must be a number of hours, e.g. 3 or 2.5") from None
     if not 0 < hours <= 24:
         raise InputError("the length must be a number of hours, e.g. 3 or 2.5")
-    practitioner, room = form.get("practitioner_id"), form.get("room_id")
-    if not practitioner.isdigit() or not room.isdigit():
+    practitioner, room = form_id(form.get("practitioner_id")), form_id(form.get("room_id"))
+    if practitioner is None or room is None:
         raise InputError("choose the practitioner and the room")
-    plan, number = form.get("plan_id"), form.get("session_number")
     return {
-        "practitioner_id": int(practitioner),
-        "room_id": int(room),
+        "practitioner_id": practitioner,
+        "room_id": room,
         "starts_at": dt.datetime.combine(day, at, tzinfo=zone),
         "duration": dt.timedelta(minutes=round(hours * 60)),
-        "plan_id": int(plan) if plan.isdigit() else None,
-        "session_number": int(number) if number.isdigit() else None,
+        "plan_id": form_id(form.get("plan_id")),
+        "session_number": form_id(form.get("session_number")),
     }
 
 

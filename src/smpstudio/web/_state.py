@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from smpstudio.clinic import Accounts, Database
+from smpstudio.clinic import Accounts, Clinic, ClinicRecords, Database, RecordNotFoundError
 from smpstudio.web._config import WebConfig
 
 __all__ = ["RateLimiter", "Studio", "blocking", "compute"]
@@ -67,7 +67,7 @@ class Studio:
         self.visitor_renders = RateLimiter(40)  # previews and estimates per address a minute
         self.visitor_leads = RateLimiter(5)  # consultation requests per address a minute
         self.flashes: dict[str, list[tuple[str, str]]] = {}
-        self._clinic_names: dict[int, str] = {}
+        self._clinics: dict[int, Clinic] = {}
         self._site_name: str | None = None
         self.compute_pool = ThreadPoolExecutor(
             max_workers=config.compute_workers, thread_name_prefix="smp-compute"
@@ -93,13 +93,27 @@ class Studio:
             self._site_name = self.clinic_name(clinic)
         return self._site_name
 
+    def clinic_row(self, clinic_id: int) -> Clinic:
+        """The clinic's row, read once: a clinic's name and time zone never change."""
+        clinic = self._clinics.get(clinic_id)
+        if clinic is None:
+            with self.db.transaction(readonly=True) as session:
+                clinic = session.get(Clinic, clinic_id)
+            if clinic is None:
+                raise RecordNotFoundError(f"no clinic {clinic_id}")
+            self._clinics[clinic_id] = clinic
+        return clinic
+
     def clinic_name(self, clinic_id: int) -> str:
         """The clinic's name (cached: names do not change)."""
-        name = self._clinic_names.get(clinic_id)
-        if name is None:
-            name = self.db.clinic(clinic_id, actor="web").clinic_name
-            self._clinic_names[clinic_id] = name
-        return name
+        return self.clinic_row(clinic_id).name
+
+    def records(self, clinic_id: int, actor: str) -> ClinicRecords:
+        """The clinic's records as ``actor`` sees them (scoped and audited), without a trip
+        to the database once the clinic's row is cached (the sign-in check reads it in a
+        worker thread: the event loop never waits for the database here)."""
+        self.db.require_current_schema()
+        return ClinicRecords(self.db, self.clinic_row(clinic_id), actor)
 
     def flash(self, key: str, message: str, kind: str = "ok") -> None:
         self.flashes.setdefault(key, []).append((kind, message))

@@ -20,7 +20,7 @@ from smpstudio.clinic import (
     RecordNotFoundError,
 )
 from smpstudio.web._clients import parse_date
-from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._http import form_id, form_input, page, records_for, redirect, staff, studio_of
 from smpstudio.web._state import Studio, blocking
 
 __all__ = ["routes"]
@@ -87,7 +87,7 @@ async def team_action(request: Request) -> Response:
                 full_name=form.get("full_name"),
                 email=form.get("email"),
                 role=form.get("role"),
-                practitioner_id=int(practitioner) if practitioner.isdigit() else None,
+                practitioner_id=form_id(practitioner),
             )
             return await _team_page(request, issued={"email": user.email, "password": temporary})
         if action == "update-user":
@@ -132,9 +132,10 @@ async def team_action(request: Request) -> Response:
 
 
 def _int_field(text: str) -> int:
-    if not text.isdigit():
+    value = form_id(text)
+    if value is None:
         raise RecordNotFoundError("no such account")
-    return int(text)
+    return value
 
 
 def _add_practitioner(records: ClinicRecords, values: dict[str, str], weekdays: list[str]) -> None:
@@ -146,7 +147,7 @@ def _add_practitioner(records: ClinicRecords, values: dict[str, str], weekdays: 
         end = dt.time.fromisoformat(values.get("end", "18:00"))
     except ValueError:
         raise InputError("working hours must be like 09:00 and 18:00") from None
-    days = sorted({int(d) for d in weekdays if d.isdigit() and 0 <= int(d) <= 6})
+    days = sorted({int(d) for d in weekdays if d in ("0", "1", "2", "3", "4", "5", "6")})
     if not days:
         raise InputError("tick the days the practitioner works")
     if end <= start:

@@ -1,0 +1,918 @@
+"""The OpenAPI 3.1 description of the web app's HTTP interface, served at ``/openapi.json``.
+
+Every route of the app is here — the public site, the studio's pages and forms, the
+designer's JSON preview and the downloads (JPEG, PNG, PDF, calendar) — with the parameters,
+form fields and answers the handlers really have: enumerations are read from the same
+constants the handlers check against, so the document cannot offer a choice the studio
+refuses. ``tests/web/test_openapi.py`` checks that it lists exactly the router's routes and
+is valid OpenAPI 3.1; ``tests/reliability/test_api_contract.py`` runs schemathesis against
+it.
+
+The document describes the interface only (paths, fields, limits, status codes): no record,
+name or setting of any clinic, so it is served to anyone, like the public pages' forms
+that already show the same fields.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from smpstudio.clinic import (
+    CONSENT_KINDS,
+    CONSULTATION_REASONS,
+    CONTRAINDICATION_KEYS,
+    LEAD_STATUSES,
+    PHOTO_KINDS,
+    PLAN_STATUSES,
+    ROLES,
+    STAGES,
+)
+from smpstudio.colour import DilutionTable
+from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
+from smpstudio.loss import PATTERN_NAMES
+from smpstudio.render import PHOTO_VIEWS
+from smpstudio.web._http import MAX_RECORD_ID
+from smpstudio.web._preview import HEADS, HEIGHT_RANGE_CM, PROFILE_RANGE, RISE_RANGE_MM, SIZES
+from smpstudio.web._site import PATTERN_CHOICES
+
+__all__ = ["MAX_ID", "openapi_document", "routes"]
+
+MAX_ID = MAX_RECORD_ID
+"""Largest record id (64-bit keys); a larger one in a path is simply not found (404)."""
+
+Schema = dict[str, Any]
+
+SESSION_COOKIE = "__Host-smp_session"
+FORM_COOKIE = "__Host-smp_form"
+
+# Values the public site offers (its handlers check against the same list).
+SITE_PATTERNS = tuple(key for key, _ in PATTERN_CHOICES)
+
+# --- building blocks ---------------------------------------------------------------------
+
+
+def _string(max_length: int | None = None, **extra: Any) -> Schema:
+    schema: Schema = {"type": "string", **extra}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return schema
+
+
+def _enum(values: tuple[str, ...] | list[str], **extra: Any) -> Schema:
+    return {"type": "string", "enum": list(values), **extra}
+
+
+DATE = _string(format="date", description="A date like 2027-03-02.")
+TIME = _string(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$", description="A time like 10:00.")
+DIGITS = _string(pattern="^[0-9]+$", description="A record's id.")
+CHECKBOX = _enum(("on",), description="Sent (as `on`) when the box is ticked.")
+HEX = _string(pattern="^#[0-9a-fA-F]{6}$", description="A colour like #d7bd96.")
+HAIR = _enum(tuple(DilutionTable.default().hair_colours))
+
+
+def _html(description: str) -> Schema:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _redirect(description: str) -> Schema:
+    return {
+        "description": description,
+        "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
+    }
+
+
+def _binary(description: str, *media_types: str) -> Schema:
+    return {
+        "description": description,
+        "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in media_types},
+    }
+
+
+def _form(
+    properties: dict[str, Schema],
+    *,
+    required: tuple[str, ...] = (),
+    media_types: tuple[str, ...] = ("application/x-www-form-urlencoded",),
+    encoding: dict[str, Schema] | None = None,
+) -> Schema:
+    schema: Schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    content: Schema = {}
+    for media_type in media_types:
+        entry: Schema = {"schema": schema}
+        if encoding and media_type == "multipart/form-data":
+            entry["encoding"] = encoding
+        content[media_type] = entry
+    return {"required": True, "content": content}
+
+
+def _id(name: str, what: str) -> Schema:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The {what}'s id (another clinic's, or none: 404).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
+
+
+def _query(name: str, schema: Schema, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+# Answers every public form can give besides its own.
+_PUBLIC_POST = {
+    "400": _html("The form could not be read (malformed, or more than 200 fields)."),
+    "403": _html(
+        "The form's token does not match the visitor's form cookie, or the request "
+        "came from another site."
+    ),
+    "413": _html("The body is larger than the studio accepts (26 MiB)."),
+}
+# Answers every staff page can give besides its own.
+_STAFF_GET = {
+    "303": _redirect("Not signed in (to the sign-in page), or the password must be changed first."),
+    "403": _html("The signed-in role does not give access to this page."),
+}
+_STAFF_POST = {
+    "303": _redirect("Done, or refused with a message shown on the page it leads to."),
+    "400": _html("The form could not be read (malformed, or more than 200 fields)."),
+    "401": _html("Not signed in (or the session ended)."),
+    "403": _html("Wrong role, a missing or wrong CSRF token, or a request from another site."),
+    "413": _html("The body is larger than the studio accepts (26 MiB)."),
+}
+_UNAVAILABLE = {
+    **_html("The database cannot be reached (or is too busy): nothing was saved."),
+    "headers": {"Retry-After": {"schema": {"type": "string"}}},
+}
+_NOT_FOUND = {"404": _html("No such record in the signed-in user's clinic.")}
+_PAGE = {"200": _html("The page.")}
+_REFUSED = {"422": _html("Refused: the page again with what is wrong.")}
+
+Security = list[dict[str, list[str]]]
+_STAFF_SECURITY: Security = [{"session": []}]
+_CHANGE_SECURITY: Security = [{"session": [], "csrfHeader": []}]
+_VISITOR_SECURITY: Security = [{"formCookie": []}]
+_CSRF_FIELD = _string(
+    description="The session's CSRF token (staff; or the X-CSRF-Token header) or the value "
+    "of the visitor's form cookie (public forms)."
+)
+
+
+def _op(
+    summary: str,
+    tag: str,
+    responses: dict[str, Schema],
+    *,
+    parameters: list[Schema] | None = None,
+    body: Schema | None = None,
+    security: Security | None = None,
+    database: bool = True,
+) -> Schema:
+    if database:
+        responses = {"503": _UNAVAILABLE, **responses}
+    op: Schema = {"summary": summary, "tags": [tag], "responses": responses}
+    if parameters:
+        op["parameters"] = parameters
+    if body is not None:
+        op["requestBody"] = body
+    op["security"] = security if security is not None else []
+    return op
+
+
+def _public_page(summary: str) -> Schema:
+    return _op(summary, "site", dict(_PAGE))
+
+
+def _public_form(
+    summary: str, properties: dict[str, Schema], responses: dict[str, Schema], **kw: Any
+) -> Schema:
+    body = _form({"csrf_token": _CSRF_FIELD, **properties}, required=("csrf_token",), **kw)
+    return _op(
+        summary, "site", {**_PUBLIC_POST, **responses}, body=body, security=_VISITOR_SECURITY
+    )
+
+
+def _staff_page(
+    summary: str,
+    tag: str,
+    *,
+    ids: tuple[Schema, ...] = (),
+    query: tuple[Schema, ...] = (),
+    ok: Schema | None = None,
+    extra: dict[str, Schema] | None = None,
+) -> Schema:
+    responses = {"200": ok or _html("The page."), **_STAFF_GET, **(extra or {})}
+    if ids:
+        responses.update(_NOT_FOUND)
+    return _op(summary, tag, responses, parameters=[*ids, *query], security=_STAFF_SECURITY)
+
+
+def _staff_form(
+    summary: str,
+    tag: str,
+    properties: dict[str, Schema],
+    responses: dict[str, Schema],
+    *,
+    ids: tuple[Schema, ...] = (),
+    required: tuple[str, ...] = (),
+    **kw: Any,
+) -> Schema:
+    body = _form({"csrf_token": _CSRF_FIELD, **properties}, required=required, **kw)
+    all_responses = {**_STAFF_POST, **responses}
+    if ids:
+        all_responses.update(_NOT_FOUND)
+    return _op(
+        summary, tag, all_responses, parameters=list(ids), body=body, security=_CHANGE_SECURITY
+    )
+
+
+# --- the document --------------------------------------------------------------------------
+
+
+def _preview_request() -> Schema:
+    low, high = PROFILE_RANGE
+    return {
+        "type": "object",
+        "description": "A design and a look; every key is optional (defaults in brackets).",
+        "properties": {
+            "client": _string(description="A key per browser tab (first 40 characters used)."),
+            "pattern": _enum(PATTERN_NAMES, description="[norwood-5]"),
+            "hairline": _enum(tuple(HAIRLINE_STYLES), description="[soft]"),
+            "shape": {
+                "anyOf": [_enum((*HAIRLINE_SHAPES, "custom")), {"type": "null"}],
+                "description": "The hairline's shape (custom: the profile's).",
+            },
+            "height_cm": {
+                "type": "number",
+                "minimum": HEIGHT_RANGE_CM[0],
+                "maximum": HEIGHT_RANGE_CM[1],
+                "description": "Mid-frontal point above the glabella [8].",
+            },
+            "temporal_rise_mm": {
+                "anyOf": [
+                    {"type": "number", "minimum": RISE_RANGE_MM[0], "maximum": RISE_RANGE_MM[1]},
+                    {"type": "null"},
+                ],
+            },
+            "profile": {
+                "anyOf": [
+                    {
+                        "type": "array",
+                        "items": {"type": "number", "minimum": low, "maximum": high},
+                        "minItems": 3,
+                        "maxItems": 3,
+                    },
+                    {"type": "null"},
+                ],
+                "description": "The control points' shares of the temporal rise.",
+            },
+            "head": _enum(HEADS, description="[M]"),
+            "seed": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+            "scars": {"type": "array", "items": _enum(("fut", "fue")), "maxItems": 4},
+            "skin": HEX,
+            "hair": HAIR,
+            "state": _string(pattern="^(before|fresh|healed|year-([0-9]|1[0-9]|20))$"),
+            "view": _enum(PHOTO_VIEWS, description="[front]"),
+            "size": {"type": "integer", "enum": list(SIZES)},
+        },
+    }
+
+
+def _paths() -> dict[str, Schema]:
+    p = "/studio/patients/{patient_id}"
+    patient = _id("patient_id", "client")
+    plan = _id("plan_id", "plan")
+    questions = {f"q_{key}": _enum(("yes", "no")) for key in CONTRAINDICATION_KEYS}
+    photo_upload = {
+        "photo": _string(format="binary", description="JPEG, PNG, WebP or HEIC; 50 MP at most."),
+    }
+    look_fields = {
+        "pattern": _enum(SITE_PATTERNS),
+        "hairline": _enum(tuple(HAIRLINE_STYLES)),
+        "skin": HEX,
+        "hair": HAIR,
+    }
+    patient_fields = {
+        "given_name": _string(100),
+        "family_name": _string(100),
+        "date_of_birth": DATE,
+        "email": _string(254, format="email"),
+        "phone": _string(40),
+        "notes": _string(10_000),
+    }
+    patient_required = ("given_name", "family_name", "date_of_birth")
+    consultation_fields: dict[str, Schema] = {
+        "step": _enum(("1", "2", "3")),
+        "back": _string(10),
+        "held_on": DATE,
+        "reasons": {"type": "array", "items": _enum(CONSULTATION_REASONS)},
+        "practitioner_id": DIGITS,
+        "stage": _enum(("", *STAGES)),
+        "notes": _string(10_000),
+        **questions,
+    }
+    for kind in CONSENT_KINDS:
+        consultation_fields[f"consent_{kind}"] = _enum(("", "granted", "refused"))
+        consultation_fields[f"signed_{kind}"] = _string(200)
+    session_fields: dict[str, Schema] = {
+        "practitioner_id": DIGITS,
+        "performed_on": DATE,
+        "duration_minutes": _string(pattern="^[0-9]{1,4}$"),
+        "needle_lots": _string(1000, description="One lot a line (or comma-separated)."),
+        "opened_in_front": CHECKBOX,
+        "anaesthetic_offered": CHECKBOX,
+        "anaesthetic_used": CHECKBOX,
+        "anaesthetic_product": _string(100),
+        "pain_score": _string(pattern="^([0-9]|10)?$"),
+        "notes": _string(10_000),
+        "booking_id": DIGITS,
+        "plan_id": DIGITS,
+        "session_number": DIGITS,
+    }
+    for i in (1, 2, 3):
+        session_fields |= {
+            f"brand_{i}": _string(100),
+            f"batch_{i}": _string(64),
+            f"expires_{i}": DATE,
+            f"water_ml_{i}": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+            f"pigment_ml_{i}": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+        }
+    team_fields = {
+        "action": _enum(
+            (
+                "add-user",
+                "update-user",
+                "reset-password",
+                "add-practitioner",
+                "add-room",
+                "publish-form",
+            )
+        ),
+        "full_name": _string(200),
+        "email": _string(254, format="email"),
+        "role": _enum(ROLES),
+        "practitioner_id": DIGITS,
+        "user_id": DIGITS,
+        "active": _enum(("yes", "no")),
+        "certification_body": _string(200),
+        "certification_number": _string(100),
+        "certified_on": DATE,
+        "attestation": _string(200),
+        "attested_on": DATE,
+        "start": TIME,
+        "end": TIME,
+        "weekday": {"type": "array", "items": _enum(tuple(str(d) for d in range(7)))},
+        "name": _string(100),
+        "kind": _enum(CONSENT_KINDS),
+        "title": _string(200),
+        "body": _string(100_000),
+    }
+    image = _binary("The image (JPEG).", "image/jpeg")
+    return {
+        # --- the public site ---
+        "/": {"get": _public_page("What SMP is (the clinic's home page).")},
+        "/look/hero.jpg": {
+            "get": _op(
+                "The home page's illustration (a rendered healed SMP).", "site", {"200": image}
+            )
+        },
+        "/candidacy": {
+            "get": _public_page("The candidacy self-check (nothing is stored)."),
+            "post": _public_form(
+                "Check the answers: the outcome and what each answer means.",
+                questions,
+                {"200": _html("The outcome."), "422": _html("Some questions are unanswered.")},
+            ),
+        },
+        "/cost": {
+            "get": _public_page("The cost estimator."),
+            "post": _public_form(
+                "Estimate the cost of SMP and of a transplant for a hair loss and hairline.",
+                {
+                    "pattern": _enum(SITE_PATTERNS),
+                    "hairline": _enum(tuple(HAIRLINE_STYLES)),
+                    "scar": _enum(("", "fut", "fue")),
+                },
+                {
+                    "200": _html("The estimate."),
+                    "422": _html("A choice is missing or unknown."),
+                    "429": _html("Too many estimates and previews from this address a minute."),
+                },
+            ),
+        },
+        "/preview": {
+            "get": _public_page("Preview your look."),
+            "post": _public_form(
+                "Before and healed renders for a hair loss, hairline and skin tone; a photo, "
+                "if sent, is read for its skin tone in memory and never stored.",
+                {**look_fields, **photo_upload},
+                {
+                    "200": _html("The page with both renders inline."),
+                    "415": _html("The photo is not an accepted image format."),
+                    "422": _html("A choice is unknown, or the photo cannot be used."),
+                    "429": _html("Too many estimates and previews from this address a minute."),
+                },
+                media_types=("multipart/form-data", "application/x-www-form-urlencoded"),
+                encoding={"photo": {"contentType": "image/jpeg, image/png, image/webp"}},
+            ),
+        },
+        "/consultation": {
+            "get": _public_page("The consultation request form."),
+            "post": _public_form(
+                "Ask for a consultation (kept as a request only with consent to be contacted).",
+                {
+                    "name": _string(200),
+                    "email": _string(254, format="email"),
+                    "phone": _string(40),
+                    "message": _string(2000),
+                    "stage": _enum(("", *STAGES)),
+                    "contact_consent": CHECKBOX,
+                    "website": _string(100, description="Left empty by people (a robot trap)."),
+                },
+                {
+                    "200": _html("Thank you."),
+                    "422": _html("A name and a way to reply, and consent, are needed."),
+                    "429": _html("Several requests from this address within a minute."),
+                    "503": {
+                        **_html("The clinic is not set up yet, or the database cannot be reached."),
+                        "headers": {"Retry-After": {"schema": {"type": "string"}}},
+                    },
+                },
+            ),
+        },
+        "/contact": {"get": _public_page("The clinic's address, phone and e-mail.")},
+        "/static/{path}": {
+            "get": _op(
+                "The studio's style sheet, script and icon (versioned by a content hash).",
+                "site",
+                {
+                    "200": _binary("The file.", "text/css", "text/javascript", "image/svg+xml"),
+                    "404": _html("No such file."),
+                },
+                database=False,
+                parameters=[
+                    {
+                        "name": "path",
+                        "in": "path",
+                        "required": True,
+                        "schema": _string(200, minLength=1),
+                    }
+                ],
+            )
+        },
+        "/openapi.json": {
+            "get": _op(
+                "This description of the HTTP interface (no data of any clinic).",
+                "site",
+                {
+                    "200": {
+                        "description": "OpenAPI 3.1.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["openapi", "info", "paths"],
+                                }
+                            }
+                        },
+                    }
+                },
+                database=False,
+            )
+        },
+        # --- signing in ---
+        "/studio/sign-in": {
+            "get": _op(
+                "The sign-in page.",
+                "account",
+                {"200": _html("The form."), "303": _redirect("Signed in already: the studio.")},
+                parameters=[_query("next", _string(200), "A studio page to go to afterwards.")],
+            ),
+            "post": _op(
+                "Sign in with e-mail and password.",
+                "account",
+                {
+                    **_PUBLIC_POST,
+                    "303": _redirect("Signed in (on to the second step when it is on)."),
+                    "401": _html("The e-mail address or the password is not right."),
+                    "429": {
+                        **_html("Too many failures for the account or the address."),
+                        "headers": {"Retry-After": {"schema": {"type": "string"}}},
+                    },
+                },
+                body=_form(
+                    {
+                        "csrf_token": _CSRF_FIELD,
+                        "email": _string(254),
+                        "password": _string(512),
+                        "next": _string(200),
+                    },
+                    required=("csrf_token",),
+                ),
+                security=_VISITOR_SECURITY,
+            ),
+        },
+        "/studio/sign-in/code": {
+            "get": _op(
+                "The second step (TOTP code) of a sign-in.",
+                "account",
+                {"200": _html("The form."), "303": _redirect("No sign-in waits for a code.")},
+            ),
+            "post": _op(
+                "Finish a sign-in with the code from the authenticator app.",
+                "account",
+                {
+                    **_PUBLIC_POST,
+                    "303": _redirect("Signed in, or no sign-in waits for a code."),
+                    "401": _html("The code is not right."),
+                    "429": _html("Too many wrong codes."),
+                },
+                body=_form(
+                    {"csrf_token": _CSRF_FIELD, "code": _string(10)}, required=("csrf_token",)
+                ),
+                security=_VISITOR_SECURITY,
+            ),
+        },
+        "/studio/sign-out": {
+            "post": _staff_form("Sign out (the session ends on the server).", "account", {}, {})
+        },
+        "/studio/account": {"get": _staff_page("One's own account.", "account")},
+        "/studio/account/password": {
+            "get": _staff_page("The password form.", "account"),
+            "post": _staff_form(
+                "Change one's password (every other session ends).",
+                "account",
+                {
+                    "current_password": _string(512),
+                    "new_password": _string(512),
+                    "new_password_again": _string(512),
+                },
+                _REFUSED,
+            ),
+        },
+        "/studio/account/two-step": {
+            "get": _staff_page(
+                "Turn on two-step sign-in: a new secret and its QR code.", "account"
+            ),
+            "post": _staff_form(
+                "Turn two-step sign-in on (secret and a code) or off (action=disable, password).",
+                "account",
+                {
+                    "action": _enum(("enable", "disable")),
+                    "secret": _string(64, pattern="^[A-Z2-7]*$"),
+                    "code": _string(10),
+                    "password": _string(512),
+                },
+                {"400": _html("The secret is missing or malformed: start again."), **_REFUSED},
+            ),
+        },
+        # --- the studio: clients ---
+        "/studio": {
+            "get": _staff_page("Today: the week's sessions, requests, follow-ups.", "studio")
+        },
+        "/studio/patients": {
+            "get": _staff_page("The clients.", "clients"),
+            "post": _staff_form(
+                "Search the clients by name (POSTed: no name in a URL).",
+                "clients",
+                {"q": _string(100)},
+                {"200": _html("The clients found."), "422": _html("The search is not a name.")},
+            ),
+        },
+        "/studio/patients/new": {
+            "get": _staff_page("The new-client form.", "clients"),
+            "post": _staff_form(
+                "Add a client.",
+                "clients",
+                patient_fields,
+                _REFUSED,
+                required=patient_required,
+            ),
+        },
+        p: {"get": _staff_page("A client's record.", "clients", ids=(patient,))},
+        p + "/edit": {
+            "get": _staff_page("Edit a client's details.", "clients", ids=(patient,)),
+            "post": _staff_form(
+                "Save a client's details.",
+                "clients",
+                patient_fields,
+                _REFUSED,
+                ids=(patient,),
+                required=patient_required,
+            ),
+        },
+        p + "/consultation": {
+            "get": _staff_page("The consultation wizard, step 1.", "clinical", ids=(patient,)),
+            "post": _staff_form(
+                "The next step of the consultation wizard (step 3 saves it).",
+                "clinical",
+                consultation_fields,
+                {"200": _html("The next step."), **_REFUSED},
+                ids=(patient,),
+            ),
+        },
+        p + "/photos": {
+            "post": _staff_form(
+                "Store a clinical photo (cleaned and re-encoded; no metadata kept).",
+                "clinical",
+                {"kind": _enum(PHOTO_KINDS), **photo_upload},
+                {
+                    "415": _html("Not an accepted image format."),
+                    "422": _html("The image cannot be used (too large, truncated)."),
+                },
+                ids=(patient,),
+                media_types=("multipart/form-data",),
+                encoding={"photo": {"contentType": "image/jpeg, image/png, image/webp"}},
+            )
+        },
+        p + "/gallery": {
+            "get": _staff_page("Before and after: renders and photos.", "clinical", ids=(patient,))
+        },
+        "/studio/photos/{photo_id}": {
+            "get": _staff_page(
+                "A stored photo.",
+                "clinical",
+                ids=(_id("photo_id", "photo"),),
+                ok=_binary("The photo.", "image/jpeg", "image/png", "image/webp"),
+            )
+        },
+        # --- the designer ---
+        "/studio/preview": {
+            "post": _op(
+                "The designer's live preview (design and look as JSON, never in the URL).",
+                "designer",
+                {
+                    "200": {
+                        **image,
+                        "headers": {
+                            "X-Smp-Geometry": {
+                                "description": "The draggable points (front view), JSON.",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                    },
+                    "204": {"description": "A newer request of the same tab made this stale."},
+                    "401": _html("Not signed in."),
+                    "403": _html("Wrong role, a missing or wrong X-CSRF-Token, another site."),
+                    "413": _html("The body is larger than the studio accepts (26 MiB)."),
+                    "422": {
+                        "description": "Refused, with the reason.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["error"],
+                                    "properties": {"error": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                },
+                body={
+                    "required": True,
+                    "content": {"application/json": {"schema": _preview_request()}},
+                },
+                security=_CHANGE_SECURITY,
+            )
+        },
+        p + "/designer": {
+            "get": _staff_page(
+                "The hairline designer.",
+                "designer",
+                ids=(patient,),
+                query=(_query("version", _string(20), "A saved design version to open."),),
+            )
+        },
+        p + "/designs": {
+            "post": _staff_form(
+                "Save the designer's state as a new design version.",
+                "designer",
+                {"params": _string(16_384, description="The preview request, as JSON text.")},
+                {},
+                ids=(patient,),
+            )
+        },
+        p + "/designs/{design_id}/{view}/{state}.jpg": {
+            "get": _staff_page(
+                "A saved design rendered (gallery).",
+                "designer",
+                ids=(
+                    patient,
+                    _id("design_id", "design"),
+                    {"name": "view", "in": "path", "required": True, "schema": _enum(PHOTO_VIEWS)},
+                    {
+                        "name": "state",
+                        "in": "path",
+                        "required": True,
+                        "schema": _string(pattern="^(before|fresh|healed|year-([0-9]|1[0-9]|20))$"),
+                    },
+                ),
+                ok=image,
+            )
+        },
+        # --- plans and sessions ---
+        p + "/plans/new": {
+            "get": _staff_page("The new-plan form.", "plans", ids=(patient,)),
+            "post": _staff_form(
+                "Build and save a treatment plan from a saved design.",
+                "plans",
+                {
+                    "design_version": DIGITS,
+                    "start": DATE,
+                    "time": TIME,
+                    "sessions": _enum(("3", "4")),
+                    "spacing_days": _string(pattern="^[0-9]{1,2}(\\.[0-9])?$"),
+                    "trial": CHECKBOX,
+                },
+                _REFUSED,
+                ids=(patient,),
+            ),
+        },
+        p + "/plans/{plan_id}": {
+            "get": _staff_page("A treatment plan.", "plans", ids=(patient, plan))
+        },
+        p + "/plans/{plan_id}/status": {
+            "post": _staff_form(
+                "Change a plan's status.",
+                "plans",
+                {"status": _enum(PLAN_STATUSES)},
+                _REFUSED,
+                ids=(patient, plan),
+            )
+        },
+        p + "/plans/{plan_id}/plan.pdf": {
+            "get": _staff_page(
+                "The plan as a PDF (rebuilt, byte for byte the same).",
+                "plans",
+                ids=(patient, plan),
+                ok=_binary("The PDF (an attachment).", "application/pdf"),
+                extra={"422": _html("The plan was not made in the studio.")},
+            )
+        },
+        p + "/plans/{plan_id}/aftercare.ics": {
+            "get": _staff_page(
+                "The sessions and aftercare as a calendar.",
+                "plans",
+                ids=(patient, plan),
+                ok=_binary("The iCalendar file (an attachment).", "text/calendar"),
+                extra={"422": _html("The plan was not made in the studio.")},
+            )
+        },
+        p + "/sessions/new": {
+            "get": _staff_page("The session log form.", "plans", ids=(patient,)),
+            "post": _staff_form(
+                "Log a session with its pigment batches and needle lots.",
+                "plans",
+                session_fields,
+                _REFUSED,
+                ids=(patient,),
+            ),
+        },
+        # --- schedule ---
+        "/studio/schedule": {
+            "get": _staff_page(
+                "The week's bookings.",
+                "schedule",
+                query=(_query("week", DATE, "A day of the week to show (this week otherwise)."),),
+            )
+        },
+        p + "/book": {
+            "get": _staff_page("The booking form.", "schedule", ids=(patient,)),
+            "post": _staff_form(
+                "Book a session.",
+                "schedule",
+                {
+                    "date": DATE,
+                    "time": TIME,
+                    "hours": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+                    "practitioner_id": DIGITS,
+                    "room_id": DIGITS,
+                    "plan_id": DIGITS,
+                    "session_number": DIGITS,
+                },
+                {
+                    "409": _html("The time is taken: why, and the next free slot."),
+                    **_REFUSED,
+                },
+                ids=(patient,),
+            ),
+        },
+        "/studio/bookings/{booking_id}/cancel": {
+            "post": _staff_form(
+                "Cancel a booking.",
+                "schedule",
+                {},
+                _REFUSED,
+                ids=(_id("booking_id", "booking"),),
+            )
+        },
+        # --- the clinic ---
+        "/studio/team": {
+            "get": _staff_page("Accounts, practitioners, rooms, consent forms.", "team"),
+            "post": _staff_form(
+                "One of the set-up forms (by action).",
+                "team",
+                team_fields,
+                {
+                    "200": _html("A one-time password, shown once."),
+                    **_REFUSED,
+                },
+                required=("action",),
+            ),
+        },
+        "/studio/leads": {"get": _staff_page("The consultation requests.", "team")},
+        "/studio/leads/{lead_id}": {
+            "post": _staff_form(
+                "Change a request's status, or make a client of it (action=convert).",
+                "team",
+                {
+                    "action": _enum(("", "convert")),
+                    "status": _enum(LEAD_STATUSES),
+                    "date_of_birth": DATE,
+                },
+                {},
+                ids=(_id("lead_id", "consultation request"),),
+            )
+        },
+        "/studio/audit": {"get": _staff_page("The audit log.", "team")},
+    }
+
+
+@cache
+def _document_bytes() -> bytes:
+    document = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "smpstudio web studio",
+            "version": "1",
+            "description": (
+                "The clinic's public site and the staff studio (docs/web.md). Pages answer "
+                "HTML; forms are posted as application/x-www-form-urlencoded or "
+                "multipart/form-data and answer 303 See Other when done, or the page again "
+                "with the reason (4xx). Staff routes need the session cookie; every change "
+                "needs the session's CSRF token (form field csrf_token or X-CSRF-Token). "
+                "Public forms carry the visitor's form-cookie value as csrf_token. HEAD "
+                "follows GET; any other method not listed is 405."
+            ),
+        },
+        "tags": [
+            {"name": name}
+            for name in (
+                "site",
+                "account",
+                "studio",
+                "clients",
+                "clinical",
+                "designer",
+                "plans",
+                "schedule",
+                "team",
+            )
+        ],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+                "csrfHeader": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRF-Token",
+                    "description": "The session's CSRF token (or the form field csrf_token).",
+                },
+                "formCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": FORM_COOKIE,
+                    "description": "A visitor's form token; forms echo it in csrf_token.",
+                },
+            }
+        },
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document (a fresh copy)."""
+    document: dict[str, Any] = json.loads(_document_bytes())
+    return document
+
+
+async def openapi_json(request: Request) -> Response:
+    return Response(_document_bytes(), media_type="application/json")
+
+
+routes = [Route("/openapi.json", openapi_json, methods=["GET"])]
