@@ -203,3 +203,19 @@ def test_a_consultation_with_a_practitioner_id_beyond_64_bits_is_saved_without_o
     r = owner.post(f"/studio/patients/{pid}/consultation", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
     assert world.a.records.consultations(pid)[-1].practitioner_id is None
+
+
+def test_a_nul_character_is_refused_alike_on_both_back_ends(world_on: World) -> None:
+    # PostgreSQL cannot store NUL; the driver used to fail mid-request with a 500.
+    visitor = world_on.client()
+    token = csrf_of(visitor.get("/studio/sign-in").text)
+    r = visitor.post(
+        "/studio/sign-in",
+        data={"csrf_token": token, "email": "x\x00@example.com", "password": "p", "next": "/"},
+        follow_redirects=False,
+    )
+    assert 400 <= r.status_code < 500, r.text[:300]
+    assert "NUL" in r.text
+    owner = world_on.as_role("owner")
+    r = owner.get("/studio/patients", params={"q": "Ro\x00se"})
+    assert r.status_code < 500, r.text[:300]

@@ -54,6 +54,7 @@ def create_clinic_engine(config: ClinicConfig) -> Engine:
         engine = create_engine(config.database_url, pool_size=8, max_overflow=8)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
     engine = create_engine(
         config.database_url,
@@ -65,7 +66,36 @@ def create_clinic_engine(config: ClinicConfig) -> Engine:
         },
     )
     event.listen(engine, "connect", _postgres_connect)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
+
+
+def _refuse_nul(
+    _conn: Connection,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    """Refuse text holding a NUL character before it reaches the database.
+
+    PostgreSQL cannot store one (the driver fails mid-transaction) and SQLite would store
+    what the other back end refuses; both now give the same clear error, whatever the field.
+    """
+    if _holds_nul(parameters):
+        raise ClinicError("text contains a NUL character (0x00): remove it and try again")
+
+
+def _holds_nul(value: object) -> bool:
+    """True when a statement's parameters (one row or many, by name or position) hold NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def sqlite_pragmas(dbapi_connection: Any) -> dict[str, object]:
