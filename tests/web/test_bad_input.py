@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -219,3 +221,41 @@ def test_a_nul_character_is_refused_alike_on_both_back_ends(world_on: World) -> 
     owner = world_on.as_role("owner")
     r = owner.get("/studio/patients", params={"q": "Ro\x00se"})
     assert r.status_code < 500, r.text[:300]
+
+
+def test_a_client_that_goes_away_mid_request_is_not_an_internal_error(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by the 32-user load test: users stopped while sending a preview request, and
+    # each ClientDisconnect was logged as an internal error with a traceback.
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "https",
+        "path": "/consultation",
+        "raw_path": b"/consultation",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"100"),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 443),
+        "state": {},
+    }
+    with caplog.at_level("DEBUG", logger="smpstudio.web"):
+        asyncio.run(world.app(scope, receive, send))
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert any("client gone" in r.getMessage() for r in caplog.records)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
@@ -96,6 +96,7 @@ def create_app(
         exception_handlers={
             RecordNotFoundError: _not_found,
             InputError: _refused,
+            ClientDisconnect: _client_gone,
             HTTPException: _http_error,
             DBAPIError: _database_error,
             PoolTimeoutError: _database_error,
@@ -159,6 +160,13 @@ async def _database_error(request: Request, exc: Exception) -> Response:
         response = HTMLResponse(_PLAIN_503, status_code=503)
     response.headers.update(headers)
     return response
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The browser went away while sending its request (a closed tab, a newer drag): not a
+    fault, and nobody is left to read an answer."""
+    log.debug("client gone during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
