@@ -215,6 +215,13 @@ def test_design_commands_refuse_with_one_line(command: str, data: st.DataObject)
         _check_refused(argv, Path(tmp) / "out")
 
 
+def test_a_wrong_hair_colour_is_refused_even_without_dots() -> None:
+    # found by the full fuzz run: pattern "none" places no dot, so the colour was never read
+    argv = ["dots", "--pattern", "none", "--hairline", "soft", "--hair-color", "purple"]
+    with tempfile.TemporaryDirectory() as tmp:
+        _check_refused(argv, Path(tmp) / "out")
+
+
 def test_out_is_an_existing_file() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "file"

@@ -35,6 +35,11 @@ def dilution_rule(
     """
     scalp = skin_tone(skin) if isinstance(skin, str) else skin
     cache: dict[tuple[int, int, float], float] = {}
+    # Answer the commonest question now, so that a wrong skin or hair colour is refused here
+    # even when the design places no dot (and the rule is never asked).
+    body = ZONES.index("body")
+    first = recommend_dilution(scalp, hair, zone="body", session=1, tone=1.0, table=table)
+    cache[(body, 1, 1.0)] = first.ml_water
 
     def rule(zone: IntArray, session: IntArray, tone: FloatArray) -> FloatArray:
         steps = np.round(np.asarray(tone) / TONE_STEP).astype(np.int64)
