@@ -64,8 +64,8 @@ class PostgresServer:
                 )
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
+def reachable_postgres() -> PostgresServer:
+    """The test server of ``ADMIN_URL``; skips when unreachable, fails in CI."""
     try:
         with psycopg.connect(ADMIN_URL, connect_timeout=5, autocommit=True) as conn:
             conn.execute("SELECT 1")
@@ -75,7 +75,12 @@ def postgres() -> Iterator[PostgresServer]:
             pytest.fail(f"{reason} (SMPSTUDIO_REQUIRE_POSTGRES=1)", pytrace=False)
         print(f"\nskipping the PostgreSQL cases: {reason}")
         pytest.skip(reason)
-    server = PostgresServer(ADMIN_URL)
+    return PostgresServer(ADMIN_URL)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = reachable_postgres()
     yield server
     server.drop_all()
 

@@ -26,12 +26,11 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import select
 
 from smpstudio.clinic import Patient, open_database
-from tests.clinic.conftest import ADMIN_URL, PostgresServer
+from tests.clinic.conftest import PostgresServer, reachable_postgres
 
 from ._server import Creator, Server, sign_in_owner, smpstudio
 
@@ -42,15 +41,7 @@ BACKUP_WRITERS = 4
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PostgresServer]:
-    try:
-        with psycopg.connect(ADMIN_URL, connect_timeout=5, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        reason = f"PostgreSQL not reachable at {ADMIN_URL}: {' '.join(str(exc).split())}"
-        if os.environ.get("SMPSTUDIO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} (SMPSTUDIO_REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(reason)
-    server = PostgresServer(ADMIN_URL)
+    server = reachable_postgres()
     yield server
     server.drop_all()
 

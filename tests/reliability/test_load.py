@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2 as httpx
-import psycopg
 import pytest
 
 from smpstudio.clinic import Accounts, open_database
-from tests.clinic.conftest import ADMIN_URL, PostgresServer
+from tests.clinic.conftest import PostgresServer, reachable_postgres
 
 from ._server import CSRF, NEW_CLIENT, Server, _cookie, sign_in_owner
 
@@ -70,15 +69,7 @@ def _locust() -> Path:
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PostgresServer]:
-    try:
-        with psycopg.connect(ADMIN_URL, connect_timeout=5, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        reason = f"PostgreSQL not reachable at {ADMIN_URL}: {' '.join(str(exc).split())}"
-        if os.environ.get("SMPSTUDIO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} (SMPSTUDIO_REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(reason)
-    server = PostgresServer(ADMIN_URL)
+    server = reachable_postgres()
     yield server
     server.drop_all()
 

@@ -42,7 +42,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from smpstudio.clinic import Patient, database_unavailable, open_database
-from tests.clinic.conftest import ADMIN_URL, PostgresServer
+from tests.clinic.conftest import ADMIN_URL, PostgresServer, reachable_postgres
 
 from ._proxy import TcpProxy
 from ._server import CSRF, NEW_CLIENT, Server, sign_in_owner, smpstudio
@@ -55,15 +55,7 @@ CLUSTER = ("15", "main")
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PostgresServer]:
-    try:
-        with psycopg.connect(ADMIN_URL, connect_timeout=5, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        reason = f"PostgreSQL not reachable at {ADMIN_URL}: {' '.join(str(exc).split())}"
-        if os.environ.get("SMPSTUDIO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason} (SMPSTUDIO_REQUIRE_POSTGRES=1)", pytrace=False)
-        pytest.skip(reason)
-    server = PostgresServer(ADMIN_URL)
+    server = reachable_postgres()
     yield server
     _wait_for_postgres(60)
     server.drop_all()
