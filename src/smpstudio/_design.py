@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -356,6 +357,11 @@ def load_design(path: str | Path) -> Design:
 
 
 def _changed_settings(settings: Settings) -> dict[str, Any]:
+    return copy.deepcopy(_settings_changes(settings))
+
+
+@lru_cache(maxsize=16)
+def _settings_changes(settings: Settings) -> dict[str, Any]:
     default = Settings().to_dict()
     return {k: v for k, v in settings.to_dict().items() if default[k] != v}
 

@@ -50,11 +50,13 @@ LineArrays: TypeAlias = tuple[
     IntArray,
     IntArray,
     FloatArray,
+    FloatArray,
 ]
 """A hairline for the kernels: points, their azimuths and heights, the side index (bucket
 starts and segment numbers), patchiness, base-line table, then its point hash (origin, dims,
-starts, order, floor). Scalars ride in a float array: azimuth of the first bucket, bucket
-width, span end, near distance, hash cell, and the "below" margin."""
+starts, order, floor), then the highest point of the segments in each side-index bucket.
+Scalars ride in a float array: azimuth of the first bucket, bucket width, span end, near
+distance, hash cell, the "below" margin and the line's highest point."""
 
 PatternArrays: TypeAlias = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 """Recession tables and levels, crowns, ovals, patches (see ``loss.pack_regions``)."""
@@ -84,28 +86,40 @@ class PointHash:
         return self.origin, self.dims, self.cell, self.starts, self.order
 
 
-def with_floor(hashed: PointHash, points: FloatArray) -> PointHash:
-    """Fill ``hashed.floor`` with each cell's distance to the nearest of ``points``."""
+def with_floor(hashed: PointHash, points: FloatArray, reach: float) -> PointHash:
+    """Fill ``hashed.floor`` with each cell's distance to the nearest of ``points``: exact
+    where it is at most ``reach``, some value above ``reach`` elsewhere (enough to tell which
+    cells hold nothing within ``reach``)."""
     hashed.floor = _cell_floor(
-        np.ascontiguousarray(points), hashed.origin, hashed.dims, hashed.cell
+        np.ascontiguousarray(points), hashed.origin, hashed.dims, hashed.cell, reach
     )
     return hashed
 
 
-@njit(cache=True)
-def _cell_floor(points: FloatArray, origin: FloatArray, dims: IntArray, cell: float) -> FloatArray:
+@njit(cache=True, nogil=True)
+def _cell_floor(
+    points: FloatArray, origin: FloatArray, dims: IntArray, cell: float, reach: float
+) -> FloatArray:
     out = np.full(dims[0] * dims[1] * dims[2], np.inf)
-    for i in range(dims[0]):
-        for j in range(dims[1]):
-            for k in range(dims[2]):
-                lo0, lo1, lo2 = origin[0] + i * cell, origin[1] + j * cell, origin[2] + k * cell
-                best = np.inf
-                for q in range(points.shape[0]):
-                    dx = max(lo0 - points[q, 0], 0.0, points[q, 0] - lo0 - cell)
-                    dy = max(lo1 - points[q, 1], 0.0, points[q, 1] - lo1 - cell)
-                    dz = max(lo2 - points[q, 2], 0.0, points[q, 2] - lo2 - cell)
-                    best = min(best, dx * dx + dy * dy + dz * dz)
-                out[(i * dims[1] + j) * dims[2] + k] = math.sqrt(best)
+    span = math.ceil(reach / cell) + 1  # a point within reach of a cell is this close
+    for q in range(points.shape[0]):
+        px, py, pz = points[q, 0], points[q, 1], points[q, 2]
+        ci = math.floor((px - origin[0]) / cell)
+        cj = math.floor((py - origin[1]) / cell)
+        ck = math.floor((pz - origin[2]) / cell)
+        for i in range(max(ci - span, 0), min(ci + span, dims[0] - 1) + 1):
+            lo0 = origin[0] + i * cell
+            dx = max(lo0 - px, 0.0, px - lo0 - cell)
+            for j in range(max(cj - span, 0), min(cj + span, dims[1] - 1) + 1):
+                lo1 = origin[1] + j * cell
+                dy = max(lo1 - py, 0.0, py - lo1 - cell)
+                for k in range(max(ck - span, 0), min(ck + span, dims[2] - 1) + 1):
+                    lo2 = origin[2] + k * cell
+                    dz = max(lo2 - pz, 0.0, pz - lo2 - cell)
+                    c = (i * dims[1] + j) * dims[2] + k
+                    out[c] = min(out[c], dx * dx + dy * dy + dz * dz)
+    for c in range(out.shape[0]):
+        out[c] = math.sqrt(out[c])
     return out
 
 
@@ -127,7 +141,7 @@ def build_hash(points: FloatArray, cell: float) -> PointHash:
     return PointHash(low.astype(np.float64), dims, float(cell), starts, order)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nearest(
     x: float,
     y: float,
@@ -186,13 +200,13 @@ def _edge_loss(signed: float, edge: float, level: float) -> float:
     return level * (1.0 - _smoothstep(-edge / 2.0, edge / 2.0, signed))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _natural(phi: float, y: float, edge_table: FloatArray) -> bool:
     """On the natural scalp, given the point's ``|azimuth|`` and height."""
     return y >= _table(edge_table, math.pi / (edge_table.shape[0] - 1), phi)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pattern_loss(
     x: float,
     y: float,
@@ -233,7 +247,7 @@ def _pattern_loss(
     return min(max(loss, 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _line_side(
     phi: float,
     y: float,
@@ -241,6 +255,7 @@ def _line_side(
     line_y: FloatArray,
     b_start: IntArray,
     b_items: IntArray,
+    b_top: FloatArray,
     phi_min: float,
     b_width: float,
 ) -> float:
@@ -251,7 +266,7 @@ def _line_side(
     the temporal corners and where the irregular line folds.
     """
     b = math.floor((phi - phi_min) / b_width)
-    if b < 0 or b >= b_start.shape[0] - 1:
+    if b < 0 or b >= b_start.shape[0] - 1 or y > b_top[b]:
         return 1.0
     crossings = 0
     for m in range(b_start[b], b_start[b + 1]):
@@ -264,7 +279,7 @@ def _line_side(
     return 1.0 if crossings % 2 == 0 else -1.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _locate_line(
     x: float, y: float, z: float, phi: float, lk: LineArrays, ls: FloatArray
 ) -> tuple[float, int, bool]:
@@ -277,6 +292,8 @@ def _locate_line(
     line, line_phi, line_y, b_start, b_items = lk[0], lk[1], lk[2], lk[3], lk[4]
     origin, dims, starts, order, floor = lk[7], lk[8], lk[9], lk[10], lk[11]
     phi_min, b_width, phi_end, near, cell = ls[0], ls[1], ls[2], ls[3], ls[4]
+    if y - ls[6] > near:  # above the whole line by more than ``near``: behind it, far away
+        return math.inf, -1, abs(phi) <= phi_end
     idx, dist = -1, math.inf
     cx = math.floor((x - origin[0]) / cell)
     cy = math.floor((y - origin[1]) / cell)
@@ -284,14 +301,14 @@ def _locate_line(
     inside = 0 <= cx < dims[0] and 0 <= cy < dims[1] and 0 <= cz < dims[2]
     if not inside or floor[(cx * dims[1] + cy) * dims[2] + cz] <= near:
         idx, dist = _nearest(x, y, z, line, origin, dims, cell, starts, order, near)
-    sign = _line_side(phi, y, line_phi, line_y, b_start, b_items, phi_min, b_width)
+    sign = _line_side(phi, y, line_phi, line_y, b_start, b_items, lk[12], phi_min, b_width)
     if idx < 0:
         return sign * math.inf, -1, abs(phi) <= phi_end
     in_span = idx > 0 and idx < line.shape[0] - 1
     return sign * dist, idx, in_span
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _below_line(phi: float, y: float, lk: LineArrays, ls: FloatArray) -> bool:
     """Beside the line's span, or more than ``below`` mm under its base line (``phi`` is the
     absolute azimuth)."""
@@ -301,7 +318,7 @@ def _below_line(phi: float, y: float, lk: LineArrays, ls: FloatArray) -> bool:
     return bool(y < _table(base_table, phi_end / (base_table.shape[0] - 1), phi) - below)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _line_factor(signed: float, patch: float, hp: FloatArray) -> float:
     """Hairline density multiplier; ``hp`` = transition, sentinel, scatter (mm), edge fraction,
     sentinel fraction, scatter fraction."""
@@ -322,7 +339,7 @@ def _line_factor(signed: float, patch: float, hp: FloatArray) -> float:
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _on_scar(
     x: float,
     y: float,
@@ -355,7 +372,7 @@ def _on_scar(
 
 
 # --------------------------------------------------------------------------- parallel kernels
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def natural_kernel(points: FloatArray, edge_table: FloatArray) -> BoolArray:
     n = points.shape[0]
     out = np.empty(n, dtype=np.bool_)
@@ -365,7 +382,7 @@ def natural_kernel(points: FloatArray, edge_table: FloatArray) -> BoolArray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def scar_kernel(
     points: FloatArray,
     pts: FloatArray,
@@ -396,7 +413,7 @@ def scar_kernel(
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def coverage_kernel(
     points: FloatArray,
     rec_tab: FloatArray,
@@ -414,7 +431,7 @@ def coverage_kernel(
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def hairline_kernel(
     points: FloatArray, lk: LineArrays, ls: FloatArray, hp: FloatArray, edge_table: FloatArray
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
@@ -439,7 +456,7 @@ def hairline_kernel(
     return signed_out, factor_out, region_out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def field_kernel(
     points: FloatArray,
     edge_table: FloatArray,
@@ -452,6 +469,8 @@ def field_kernel(
     ss: FloatArray,
     sp: FloatArray,
     lazy: bool,
+    known_cov: FloatArray,
+    known_scar: BoolArray,
 ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray, FloatArray, BoolArray]:
     """Coverage, final density, zone, tone, hairline distance and on-scalp flag.
 
@@ -460,9 +479,12 @@ def field_kernel(
     density, scar overfill, bald-below, hair-from, light edge tone. With ``lazy``, points
     whose density is certainly zero skip the hairline — hair-bearing scalp without scars,
     and skin off the natural scalp well under the base hairline or beside its span: their
-    distance is NaN and their on-scalp flag the natural one.
+    distance is NaN and their on-scalp flag the natural one. ``known_cov`` and
+    ``known_scar``, when they hold one value per point (else they are empty), are the loss
+    pattern's coverage and the scar flag there, which do not depend on the hairline.
     """
     n = points.shape[0]
+    known = known_cov.shape[0] == n and known_scar.shape[0] == n
     cov_o, dens_o, tone_o, signed_o = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     zone_o = np.empty(n, dtype=np.int64)
     scalp_o = np.empty(n, dtype=np.bool_)
@@ -473,9 +495,14 @@ def field_kernel(
         x, y, z = points[i, 0], points[i, 1], points[i, 2]
         phi = math.atan2(x, z)
         natural = _natural(abs(phi), y, edge_table)
-        scar = _on_scar(x, y, z, sk[0], sk[1], ss[0], sk[2], sk[3], ss[1], sk[4], sk[5])
-        loss = _pattern_loss(x, y, z, rec_tab, rec_level, crowns, ovals, patches, pattern_edge)
-        cov = 0.0 if scar else 1.0 - loss
+        if known:
+            scar, pattern_cov = known_scar[i], known_cov[i]
+        else:
+            scar = _on_scar(x, y, z, sk[0], sk[1], ss[0], sk[2], sk[3], ss[1], sk[4], sk[5])
+            pattern_cov = 1.0 - _pattern_loss(
+                x, y, z, rec_tab, rec_level, crowns, ovals, patches, pattern_edge
+            )
+        cov = 0.0 if scar else pattern_cov
         need = min(max((hair_from - cov) / (hair_from - bald_below), 0.0), 1.0)
         if (
             lazy
@@ -496,7 +523,7 @@ def field_kernel(
         on_scalp = region or natural
         if scar and not on_scalp:  # scar tissue counts only on the scalp
             scar = False
-            cov = 1.0 - loss
+            cov = pattern_cov
             need = min(max((hair_from - cov) / (hair_from - bald_below), 0.0), 1.0)
         density = full * overfill if scar else full * need * factor
         if scar:

@@ -79,13 +79,33 @@ class DensityField:
         """Remaining-hair coverage in [0, 1]; 0 on scar tissue."""
         return self.sample(points).coverage
 
-    def sample(self, points: FloatArray, *, lazy: bool = False) -> FieldSample:
+    def sample(
+        self,
+        points: FloatArray,
+        *,
+        lazy: bool = False,
+        pattern_coverage: FloatArray | None = None,
+        on_scar: BoolArray | None = None,
+    ) -> FieldSample:
         """Coverage, final density, zone, tone and hairline distance at surface points.
 
         With ``lazy``, points that get no impression whatever the hairline (hair-bearing
         scalp without scars) skip the hairline: ``hairline_mm`` is NaN there.
+        ``pattern_coverage`` (the loss pattern's coverage, as
+        :meth:`~smpstudio.loss.LossPattern.coverage` gives it) and ``on_scar`` (as
+        :meth:`~smpstudio.loss.ScarSet.mask` gives it), when given together, are used instead
+        of evaluating the pattern and the scars again: they do not depend on the hairline.
         """
         pts = np.ascontiguousarray(np.asarray(points, dtype=np.float64).reshape(-1, 3))
+        if (pattern_coverage is None) != (on_scar is None):
+            raise ValueError("give both pattern_coverage and on_scar, or neither")
+        if pattern_coverage is None or on_scar is None:
+            known_cov, known_scar = np.empty(0), np.empty(0, dtype=np.bool_)
+        else:
+            known_cov = np.ascontiguousarray(pattern_coverage, dtype=np.float64).ravel()
+            known_scar = np.ascontiguousarray(on_scar, dtype=np.bool_).ravel()
+            if known_cov.shape[0] != pts.shape[0] or known_scar.shape[0] != pts.shape[0]:
+                raise ValueError("pattern_coverage and on_scar need one value per point")
         s = self.settings
         reg = self.pattern.packed
         line = self.hairline.packed
@@ -111,6 +131,8 @@ class DensityField:
             np.array([scars.reach, scars.hash.cell]),
             params,
             lazy,
+            known_cov,
+            known_scar,
         )
         shape = np.shape(points)[:-1]
         return FieldSample(

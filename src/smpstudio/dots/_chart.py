@@ -37,7 +37,7 @@ def _table_size(span: float) -> int:
     return math.ceil(span / _TABLE_STEP) + 2
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _to_surface(uv: FloatArray, params: FloatArray) -> tuple[FloatArray, FloatArray]:
     n = uv.shape[0]
     points = np.empty((n, 3))
@@ -54,7 +54,7 @@ def _to_surface(uv: FloatArray, params: FloatArray) -> tuple[FloatArray, FloatAr
     return points, jac
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _lookup(
     uv: FloatArray, table: FloatArray, width: int, u0: float, v0: float, step: float
 ) -> FloatArray:

@@ -17,7 +17,10 @@ re-places dots near the old and new lines only.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -33,12 +36,14 @@ from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
 from smpstudio.dots._placement import (
     Candidates,
     RankLimits,
+    TileLayout,
     candidates_in,
     exact_counts,
     layout_for,
 )
 from smpstudio.dots._tile import Tile, default_tile
 from smpstudio.head import VirtualHead
+from smpstudio.loss import ScarSet
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -148,15 +153,14 @@ def place_impressions(
     tile_density = _density_cap(s) * chart.j_max  # stable: independent of hairline and scars
     layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed)
     box = _chart_box(design)
-    most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
-    blocks = _live_blocks(design, chart, box)
-    limits = _rank_limits(chart, box, _SPARE * tile.size * most / tile_density, tile.size, blocks)
-    cand = candidates_in(layout, box, limits=limits)
-    points, jac = chart.to_surface_fast(cand.xy)
-    sample = design.field.sample(points, lazy=True)
+    pool = _pool_for(design, chart, layout, box, tile_density)
+    points = pool.points
+    sample = design.field.sample(
+        points, lazy=True, pattern_coverage=pool.coverage, on_scar=pool.on_scar
+    )
     live = np.flatnonzero(sample.density > 0)
-    cand = Candidates(cand.xy[live], cand.rank[live], cand.ident[live])
-    fraction = sample.density[live] / 100.0 * jac[live] / tile_density
+    cand = Candidates(pool.xy[live], pool.rank[live], pool.ident[live])
+    fraction = sample.density[live] / 100.0 * pool.jac[live] / tile_density
     session_all = _assign_sessions(
         design, chart, cand, fraction, cand.rank / tile.size, box, tile_density, seed
     )
@@ -225,6 +229,109 @@ def sample_on_head(
     wanted = np.asarray(density(points), dtype=np.float64) / 100.0 * jac / tile_density
     keep = cand.rank < wanted * tile.size
     return head.shape.project(points[keep]), cand.ident[keep]
+
+
+@dataclass(frozen=True, eq=False)
+class _Pool:
+    """Candidates that may receive a dot whatever the hairline, in laying order, with their
+    skin points and area factors: those on scalp that needs dots (coverage below
+    ``coverage_hair_from``) or on a scar."""
+
+    xy: FloatArray
+    rank: IntArray
+    ident: IntArray
+    points: FloatArray
+    jac: FloatArray
+    coverage: FloatArray
+    on_scar: BoolArray
+
+
+_POOLS: OrderedDict[tuple[object, ...], _Pool] = OrderedDict()
+_POOLS_LOCK = threading.Lock()
+_POOLS_KEPT = 6
+
+
+def _pool_for(
+    design: Design,
+    chart: ScalpChart,
+    layout: TileLayout,
+    box: tuple[float, float, float, float],
+    tile_density: float,
+) -> _Pool:
+    """The candidate pool of ``design``, shared by designs that differ only in their
+    hairline (the designer's drag): the tile is laid, mapped to the skin and tested against
+    the loss pattern and scars once, and each hairline then only samples the pool."""
+    key = _pool_key(design, layout, box)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is not None:
+            _POOLS.move_to_end(key)
+            return pool
+    pool = _make_pool(design, chart, layout, box, tile_density)
+    with _POOLS_LOCK:
+        _POOLS[key] = pool
+        while len(_POOLS) > _POOLS_KEPT:
+            _POOLS.popitem(last=False)
+    return pool
+
+
+def _pool_key(
+    design: Design, layout: TileLayout, box: tuple[float, float, float, float]
+) -> tuple[object, ...]:
+    """Everything the pool depends on, by value (designs are rebuilt for every drag)."""
+    digest = hashlib.blake2b(digest_size=16)
+    packed = design.pattern.packed
+    for array in (packed.rec_tab, packed.rec_level, packed.crowns, packed.ovals, packed.patches):
+        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(str(array.shape).encode())
+    scars = ScarSet(design.scars)
+    digest.update(scars.points.tobytes())
+    digest.update(scars.radius.tobytes())
+    return (
+        digest.hexdigest(),
+        design.head.shape,
+        design.settings,
+        id(layout.tile),
+        layout.tile.size,
+        layout.side,
+        layout.offset,
+        layout.symmetry,
+        box,
+    )
+
+
+def _make_pool(
+    design: Design,
+    chart: ScalpChart,
+    layout: TileLayout,
+    box: tuple[float, float, float, float],
+    tile_density: float,
+) -> _Pool:
+    s = design.settings
+    tile = layout.tile
+    most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
+    nu = max(1, math.ceil((box[2] - box[0]) / _MASK_BLOCK))
+    nv = max(1, math.ceil((box[3] - box[1]) / _MASK_BLOCK))
+    everywhere = np.ones((nu, nv), dtype=np.bool_)
+    per_area = _SPARE * tile.size * most / tile_density
+    limits = _rank_limits(chart, box, per_area, tile.size, everywhere)
+    cand = candidates_in(layout, box, limits=limits)
+    points, jac = chart.to_surface_fast(cand.xy)
+    cov = design.pattern.coverage(points, edge_mm=s.pattern_edge_mm)
+    need = np.clip(
+        (s.coverage_hair_from - cov) / (s.coverage_hair_from - s.coverage_bald_below), 0.0, 1.0
+    )
+    scar = ScarSet(design.scars).mask(points) if design.scars else np.zeros(len(cov), bool)
+    keep = np.flatnonzero((need > 0.0) | scar)
+    return _Pool(
+        np.ascontiguousarray(cand.xy[keep]),
+        cand.rank[keep],
+        cand.ident[keep],
+        np.ascontiguousarray(points[keep]),
+        jac[keep],
+        cov[keep],
+        scar[keep],
+    )
 
 
 def _density_cap(settings: Settings) -> float:

@@ -141,7 +141,7 @@ def _oriented(points: FloatArray, symmetry: int) -> FloatArray:
     return np.ascontiguousarray(p)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lay(
     pts: FloatArray,
     ranks: IntArray,
@@ -233,7 +233,7 @@ def exact_counts(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sessions_per_cell(
     q: FloatArray,
     cell: IntArray,

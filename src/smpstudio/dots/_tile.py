@@ -138,7 +138,7 @@ def _grid(radius: float) -> tuple[int, float]:
     return cells, 1.0 / cells
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _torus_d2(ax: float, ay: float, bx: float, by: float) -> float:
     dx = abs(ax - bx)
     dy = abs(ay - by)
@@ -147,7 +147,7 @@ def _torus_d2(ax: float, ay: float, bx: float, by: float) -> float:
     return dx * dx + dy * dy
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _insert_darts(
     darts: FloatArray, radius: float, grid: IntArray, side: float, out: FloatArray, count: int
 ) -> int:
@@ -219,7 +219,7 @@ def _darts_in_circles(
 
 
 # --------------------------------------------------------------------------- ranking
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_push(keys: FloatArray, vals: IntArray, size: int, key: float, val: int) -> int:
     i = size
     keys[i], vals[i] = key, val
@@ -233,7 +233,7 @@ def _heap_push(keys: FloatArray, vals: IntArray, size: int, key: float, val: int
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_pop(keys: FloatArray, vals: IntArray, size: int) -> tuple[float, int, int]:
     key, val = keys[0], vals[0]
     size -= 1
@@ -254,7 +254,7 @@ def _heap_pop(keys: FloatArray, vals: IntArray, size: int) -> tuple[float, int, 
     return key, val, size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _greedy_permutation_kernel(points: FloatArray, start: FloatArray, cells: int) -> IntArray:
     n = points.shape[0]
     side = 1.0 / cells

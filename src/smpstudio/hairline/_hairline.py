@@ -66,7 +66,8 @@ class PackedHairline:
     """A hairline as the kernels read it (:data:`smpstudio._kernels.LineArrays`)."""
 
     arrays: LineArrays
-    scalars: FloatArray  # first bucket azimuth, bucket width, span end, near, cell, below
+    # first bucket azimuth, bucket width, span end, near, cell, below, highest y of the line
+    scalars: FloatArray
     params: FloatArray  # transition, sentinel, scatter (mm), edge, sentinel, scatter fractions
 
 
@@ -126,8 +127,8 @@ class Hairline:
         grid = np.linspace(0.0, phi_end, _BASE_TABLE_SIZE)
         s = self.style
         line_phi = np.arctan2(self.polyline[:, 0], self.polyline[:, 2])
-        b_start, b_items, phi_min = _side_index(line_phi)
-        hashed = with_floor(build_hash(self.polyline, self.near_mm), self.polyline)
+        b_start, b_items, b_top, phi_min = _side_index(line_phi, self.polyline[:, 1])
+        hashed = with_floor(build_hash(self.polyline, self.near_mm), self.polyline, self.near_mm)
         arrays: LineArrays = (
             np.ascontiguousarray(self.polyline),
             np.ascontiguousarray(line_phi),
@@ -141,6 +142,7 @@ class Hairline:
             hashed.starts,
             hashed.order,
             hashed.floor,
+            b_top,
         )
         below = (
             s.macro_amplitude_mm
@@ -148,7 +150,8 @@ class Hairline:
             + max(self.sentinel_mm, self.scatter_mm)
             + 2.0
         )
-        scalars = [phi_min, _BUCKET, phi_end, self.near_mm, hashed.cell, below]
+        top = float(self.polyline[:, 1].max())
+        scalars = [phi_min, _BUCKET, phi_end, self.near_mm, hashed.cell, below, top]
         params = [
             self.transition_mm,
             self.sentinel_mm,
@@ -298,19 +301,28 @@ def design_hairline(
     )
 
 
-def _side_index(line_phi: FloatArray) -> tuple[IntArray, IntArray, float]:
-    """Buckets of azimuth listing the segments that span them (for the side test)."""
+def _side_index(
+    line_phi: FloatArray, line_y: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray, float]:
+    """Buckets of azimuth listing the segments that span them (for the side test), and the
+    highest point of those segments per bucket (a point above it is behind the line)."""
     low = float(line_phi.min()) - _BUCKET
     first = np.floor((np.minimum(line_phi[:-1], line_phi[1:]) - low) / _BUCKET).astype(np.int64)
     last = np.floor((np.maximum(line_phi[:-1], line_phi[1:]) - low) / _BUCKET).astype(np.int64)
     buckets = int(last.max()) + 2
     spans = last - first + 1
     segments = np.repeat(np.arange(len(first)), spans)
-    cells = np.concatenate([np.arange(a, b + 1) for a, b in zip(first, last, strict=True)])
+    cells = (
+        np.repeat(first, spans)
+        + np.arange(int(spans.sum()))
+        - np.repeat(np.cumsum(spans) - spans, spans)
+    )
     order = np.argsort(cells, kind="stable")
     counts = np.bincount(cells, minlength=buckets)
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return starts, np.ascontiguousarray(segments[order].astype(np.int64)), low
+    top = np.full(buckets, -np.inf)
+    np.maximum.at(top, cells, np.maximum(line_y[:-1], line_y[1:])[segments])
+    return starts, np.ascontiguousarray(segments[order].astype(np.int64)), top, low
 
 
 def _check_rule(rule: str, height_cm: float | None) -> HeightRule:

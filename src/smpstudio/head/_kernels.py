@@ -42,7 +42,7 @@ def _gauge_grad(x: float, y: float, z: float, p: FloatArray) -> tuple[float, flo
     return f ** (1.0 / e), gx * scale, gy * scale, gz * scale
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def intersect_rays(
     origins: FloatArray, direction: FloatArray, params: FloatArray, iterations: int
 ) -> tuple[FloatArray, BoolArray]:

@@ -168,21 +168,12 @@ class HeadShape:
 
         Negative for points below the glabella plane.
         """
-        y = np.asarray(y, dtype=np.float64)
-        top = self.b_up * (1.0 - 1e-9)
-        bottom = -self.b_down * (1.0 - 1e-9)
-        grid = np.concatenate([np.linspace(bottom, 0.0, steps), np.linspace(0.0, top, steps)[1:]])
-        pts = self.from_chart(np.full_like(grid, phi), grid)
-        seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
-        cum -= cum[steps - 1]
-        return np.asarray(np.interp(y, grid, cum), dtype=np.float64)
+        grid, cum = _meridian_table(self, float(phi), steps)
+        return np.asarray(np.interp(np.asarray(y, dtype=np.float64), grid, cum), dtype=np.float64)
 
     def height_at_arc(self, phi: float, arc: FloatArray, *, steps: int = 4000) -> FloatArray:
         """Inverse of :meth:`meridian_arc`: height ``y`` reached after ``arc`` mm of skin."""
-        top = self.b_up * (1.0 - 1e-9)
-        grid = np.linspace(0.0, top, steps)
-        cum = self.meridian_arc(phi, grid, steps=steps)
+        grid, cum = _height_table(self, float(phi), steps)
         arc = np.asarray(arc, dtype=np.float64)
         if np.any(arc > cum[-1]) or np.any(arc < 0):
             raise HeadMeasureError(
@@ -228,3 +219,30 @@ def _shape_for(measures: HeadMeasures) -> HeadShape:
         b_up=b_up,
         b_down=B_DOWN_RATIO * b_up,
     )
+
+
+@lru_cache(maxsize=64)
+def _meridian_table(shape: HeadShape, phi: float, steps: int) -> tuple[FloatArray, FloatArray]:
+    """Heights and the skin arc from height 0 to each along the meridian at ``phi`` (the
+    hairline asks for the same meridians for every design on a head)."""
+    top = shape.b_up * (1.0 - 1e-9)
+    bottom = -shape.b_down * (1.0 - 1e-9)
+    grid = np.concatenate([np.linspace(bottom, 0.0, steps), np.linspace(0.0, top, steps)[1:]])
+    pts = shape.from_chart(np.full_like(grid, phi), grid)
+    seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    cum -= cum[steps - 1]
+    return _frozen(grid), _frozen(cum)
+
+
+@lru_cache(maxsize=64)
+def _height_table(shape: HeadShape, phi: float, steps: int) -> tuple[FloatArray, FloatArray]:
+    """Heights from 0 to the vertex and the skin arc up to each (for :meth:`height_at_arc`)."""
+    grid = np.linspace(0.0, shape.b_up * (1.0 - 1e-9), steps)
+    return _frozen(grid), _frozen(shape.meridian_arc(phi, grid, steps=steps))
+
+
+def _frozen(a: FloatArray) -> FloatArray:
+    a = np.asarray(a, dtype=np.float64)
+    a.flags.writeable = False
+    return a

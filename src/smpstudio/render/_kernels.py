@@ -39,7 +39,7 @@ def _hash(i: int, j: int, k: int, seed: int) -> float:
     return (h & 0xFFFFFF) / 16777216.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _noise(x: float, y: float, z: float, seed: int) -> float:
     """Smooth value noise in [0, 1] on a unit lattice."""
     ix, iy, iz = math.floor(x), math.floor(y), math.floor(z)
@@ -91,7 +91,7 @@ def _cached_noise(
     return total
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def shade_visible(
     seen: Int32Array,
     screen: FloatArray,
@@ -180,7 +180,7 @@ def _inverse(c00: float, c01: float, c11: float) -> tuple[float, float, float, f
     return c11 / det, -c01 / det, c00 / det, det
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def splat_absorb(
     image: Float32Array,
     centres: FloatArray,
@@ -205,7 +205,7 @@ def splat_absorb(
                     image[r, c, k] *= 1.0 - covered * strength[i, k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def splat_tint(
     image: Float32Array,
     centres: FloatArray,
@@ -235,7 +235,7 @@ its splats applied in their given order, so any thread count gives the same bits
 _REC = 9  # per splat and band: coverage and ratios at the first pixel, steps, values
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def prepare_splats(
     centres: FloatArray,
     cov: FloatArray,
@@ -313,7 +313,7 @@ def prepare_splats(
     return rec, rbox, starts
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def absorb_bands(image: Float32Array, rec: FloatArray, rbox: IntArray, starts: IntArray) -> None:
     """Darken ``image`` in place: each splat multiplies the pixels it covers by
     ``1 - covered × value`` per channel (pigment, or a hair shaft, under the skin)."""
@@ -337,7 +337,7 @@ def absorb_bands(image: Float32Array, rec: FloatArray, rbox: IntArray, starts: I
                 along_row *= step_row
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def cover_bands(
     image: Float32Array,
     layer: Float32Array,
@@ -406,7 +406,7 @@ def _encode_one(v: float, table: UInt8Array) -> int:
     return int(table[int(min(max(v, 0.0), 1.0) * 65535.0 + 0.5)])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def encode_layers(image: Float32Array, layer: Float32Array, table: UInt8Array) -> UInt8Array:
     """8-bit sRGB of ``image + layer`` (both linear float32)."""
     height, width = image.shape[0], image.shape[1]
@@ -418,7 +418,7 @@ def encode_layers(image: Float32Array, layer: Float32Array, table: UInt8Array) -
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def draw_bands(
     image: Float32Array,
     layer: Float32Array,
@@ -501,7 +501,7 @@ def encode_srgb(image: Float32Array) -> UInt8Array:
     return _encode(image, SRGB_TABLE)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _encode(image: Float32Array, table: UInt8Array) -> UInt8Array:
     height, width = image.shape[0], image.shape[1]
     out = np.empty((height, width, 3), dtype=np.uint8)

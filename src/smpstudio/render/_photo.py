@@ -154,6 +154,7 @@ def look_for(
     )
 
 
+@lru_cache(maxsize=64)
 def frame_for(shape: HeadShape, name: str, size: int) -> Frame:
     """The framing of each view: the scalp and what a client looks at.
 

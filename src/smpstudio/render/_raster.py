@@ -162,7 +162,7 @@ def surface_at(
 _BAND_ROWS = 64
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _visible(screen: FloatArray, triangles: IntArray, size: int) -> Int32Array:
     """Z-buffer the triangles: the index of the nearest one covering each pixel centre.
 
@@ -231,7 +231,7 @@ def _visible(screen: FloatArray, triangles: IntArray, size: int) -> Int32Array:
     return seen
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _resolve(
     seen: Int32Array,
     screen: FloatArray,

@@ -25,6 +25,7 @@ from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_u
 from smpstudio.web import _auth, _clients, _designer, _openapi, _plans, _schedule, _site, _team
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
+from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware
 from smpstudio.web._state import Studio
 
@@ -77,8 +78,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        studio.preview.warm_up()
         yield
         studio.close()
+        stop_preview_processes()
 
     app = Starlette(
         routes=[

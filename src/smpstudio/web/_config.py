@@ -30,6 +30,10 @@ class WebConfig:
         Width and height of the designer's live preview, in pixels.
     compute_workers
         Threads for designs, renders, plans and PDFs (requests beyond them queue).
+    preview_processes
+        Processes that render live previews side by side (each with its own interpreter, so
+        they use every core); 0 renders on the compute threads. When None: one per usable
+        core up to ``compute_workers``, and none on a single core.
     public_clinic_id
         The clinic the public site speaks for (contact page, consultation requests); the
         first clinic when None.
@@ -45,6 +49,7 @@ class WebConfig:
     max_form_fields: int = 200
     preview_size: int = 768
     compute_workers: int = 2
+    preview_processes: int | None = None
     public_clinic_id: int | None = None
     clinic_address: str = ""
     clinic_phone: str = ""

@@ -23,14 +23,21 @@ from __future__ import annotations
 import io
 import json
 import math
+import multiprocessing
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import numba
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import smpstudio
 from smpstudio._design import Design
@@ -46,7 +53,15 @@ from smpstudio.render import PHOTO_VIEWS, Look, frame_for, look_for, parse_state
 if TYPE_CHECKING:
     from smpstudio.web._state import Studio
 
-__all__ = ["PROFILE_RANGE", "RISE_RANGE_MM", "PreviewParams", "PreviewService", "handles"]
+__all__ = [
+    "PROFILE_RANGE",
+    "RISE_RANGE_MM",
+    "PreviewParams",
+    "PreviewRenderer",
+    "PreviewService",
+    "handles",
+    "render_here",
+]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -237,20 +252,17 @@ class Preview:
     geometry: dict[str, Any] | None
 
 
-class PreviewService:
-    """Caches and the one-render-per-client rule (see the module's documentation)."""
+class PreviewRenderer:
+    """The numeric side of previews with its caches: designs per input, impressions per
+    design and look, looks, dilution rules and handle geometry. Pure computation: one lives
+    in the studio's process and one in each preview process."""
 
-    def __init__(self, studio: Studio) -> None:
-        self._studio = studio
+    def __init__(self) -> None:
         self.designs: _Lru[str, Design] = _Lru(48)
         self.impressions: _Lru[tuple[str, str, str], Impressions] = _Lru(24)
         self.looks: _Lru[tuple[str, str], Look] = _Lru(32)
         self.rules: _Lru[tuple[str, str], DilutionRule] = _Lru(32)
-        self.images: _Lru[tuple[str, ...], Preview] = _Lru(256)
         self.geometry: _Lru[tuple[str, int], dict[str, Any]] = _Lru(96)
-        self._latest: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self.stale = 0
 
     def design(self, params: PreviewParams) -> Design:
         return self.designs.get_or_make(
@@ -263,6 +275,117 @@ class PreviewService:
             (params.skin, params.hair), lambda: dilution_rule(skin_tone(params.skin), params.hair)
         )
         return self.impressions.get_or_make(key, lambda: place_impressions(design, dilution=rule))
+
+    def render(self, params: PreviewParams) -> Preview:
+        design = self.design(params)
+        dots = None if params.state == "before" else self._impressions(params, design)
+        look = self.looks.get_or_make(
+            (params.skin, params.hair), lambda: look_for(params.skin, params.hair)
+        )
+        image = render_view(
+            design, dots, look, view_name=params.view, size=params.size, state=params.state
+        )
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=_JPEG_QUALITY, optimize=False)
+        geometry = None
+        if params.view == "front":
+            geometry = self.geometry.get_or_make(
+                (params.design_key(), params.size), lambda: handles(design, params.size)
+            )
+        return Preview(buffer.getvalue(), geometry)
+
+
+_RENDERER = PreviewRenderer()
+"""This process's renderer (the studio's, or a preview process's)."""
+
+
+def render_here(params: PreviewParams) -> Preview:
+    """Render with this process's renderer (what a preview process runs)."""
+    return _RENDERER.render(params)
+
+
+def _start_process(processes: int, studio_pid: int) -> None:
+    """A preview process: BLAS on one thread, its share of the cores for the kernels, and
+    gone as soon as the studio is (a studio killed by a signal leaves no process behind)."""
+    threadpool_limits(limits=1, user_api="blas")
+    share_cores(processes)
+    threading.Thread(target=_leave_with, args=(studio_pid,), daemon=True).start()
+
+
+def _leave_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def share_cores(workers: int) -> None:
+    """Let the calling thread's parallel kernels use its share of the cores among
+    ``workers`` threads or processes computing side by side."""
+    numba.set_num_threads(max(1, min(numba.get_num_threads(), usable_cores() // workers)))
+
+
+def usable_cores() -> int:
+    """Cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+_POOL_LOCK = threading.Lock()
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def _process_pool(size: int) -> ProcessPoolExecutor:
+    """The preview processes, shared by every studio in this process and started when first
+    needed ("spawn": the studio's threads are never forked)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != size:
+            if _POOL is not None:
+                _POOL[1].shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(
+                max_workers=size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_process,
+                initargs=(size, os.getpid()),
+            )
+            _POOL = (size, pool)
+        return _POOL[1]
+
+
+def stop_preview_processes() -> None:
+    """Stop the preview processes (they start again when next needed)."""
+    global _POOL
+    with _POOL_LOCK:
+        found, _POOL = _POOL, None
+    if found is not None:
+        found[1].shutdown(wait=True, cancel_futures=True)
+
+
+def _drop_pool(pool: ProcessPoolExecutor) -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None and _POOL[1] is pool:
+            _POOL = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+class PreviewService:
+    """Finished images, the one-render-per-client rule, and where renders run: in preview
+    processes (``processes`` > 0; each has its own interpreter, so renders run side by side
+    on every core) or on the calling thread (see the module's documentation)."""
+
+    def __init__(self, studio: Studio, *, processes: int = 0) -> None:
+        self._studio = studio
+        self.processes = processes
+        self.renderer = _RENDERER
+        self.images: _Lru[tuple[str, ...], Preview] = _Lru(256)
+        self._latest: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.stale = 0
+
+    def design(self, params: PreviewParams) -> Design:
+        return self.renderer.design(params)
 
     def _image_key(self, params: PreviewParams) -> tuple[str, ...]:
         return (
@@ -291,8 +414,16 @@ class PreviewService:
         with self._lock:
             return self._latest.get(client, ticket) != ticket
 
+    def warm_up(self) -> None:
+        """Start the preview processes and fill their caches with the default design, in the
+        background (the first designer to open a preview does not wait for them)."""
+        if self.processes:
+            pool = _process_pool(self.processes)
+            for _ in range(self.processes):
+                pool.submit(render_here, PreviewParams())
+
     def render(self, params: PreviewParams, *, client: str = "", ticket: int = 0) -> Preview | None:
-        """Render (on the compute thread); None when a newer request of the client came in."""
+        """Render (on a compute thread); None when a newer request of the client came in."""
         if client and self.is_stale(client, ticket):
             self.stale += 1
             return None
@@ -300,22 +431,17 @@ class PreviewService:
         found = self.images.get(key)
         if found is not None:
             return found
-        design = self.design(params)
-        dots = None if params.state == "before" else self._impressions(params, design)
-        look = self.looks.get_or_make(
-            (params.skin, params.hair), lambda: look_for(params.skin, params.hair)
-        )
-        image = render_view(
-            design, dots, look, view_name=params.view, size=params.size, state=params.state
-        )
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=_JPEG_QUALITY, optimize=False)
-        geometry = None
-        if params.view == "front":
-            geometry = self.geometry.get_or_make(
-                (params.design_key(), params.size), lambda: handles(design, params.size)
-            )
-        return self.images.put(key, Preview(buffer.getvalue(), geometry))
+        return self.images.put(key, self._render(params))
+
+    def _render(self, params: PreviewParams) -> Preview:
+        if not self.processes:
+            return self.renderer.render(params)
+        pool = _process_pool(self.processes)
+        try:
+            return pool.submit(render_here, params).result()
+        except BrokenProcessPool:  # a preview process died (killed, out of memory): start anew
+            _drop_pool(pool)
+            return self.renderer.render(params)
 
 
 # --- geometry of the draggable points -------------------------------------------------

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
+from threadpoolctl import threadpool_limits
 
 from smpstudio.clinic import Accounts, Clinic, ClinicRecords, Database, RecordNotFoundError
 from smpstudio.web._config import WebConfig
@@ -69,13 +70,20 @@ class Studio:
         self.flashes: dict[str, list[tuple[str, str]]] = {}
         self._clinics: dict[int, Clinic] = {}
         self._site_name: str | None = None
+        # The compute threads run many small array products: OpenBLAS's own threads would
+        # spin against them (a third of the preview's CPU time), so BLAS stays on one thread,
+        # and the compiled kernels share the cores among the compute threads.
+        threadpool_limits(limits=1, user_api="blas")
         self.compute_pool = ThreadPoolExecutor(
-            max_workers=config.compute_workers, thread_name_prefix="smp-compute"
+            max_workers=config.compute_workers,
+            thread_name_prefix="smp-compute",
+            initializer=_share_cores,
+            initargs=(config.compute_workers,),
         )
         self._public_clinic: int | None = config.public_clinic_id
         from smpstudio.web._preview import PreviewService
 
-        self.preview = PreviewService(self)
+        self.preview = PreviewService(self, processes=_preview_processes(config))
 
     def public_clinic_id(self) -> int | None:
         """The clinic the public site speaks for (the first one unless configured)."""
@@ -123,6 +131,21 @@ class Studio:
 
     def close(self) -> None:
         self.compute_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _preview_processes(config: WebConfig) -> int:
+    if config.preview_processes is not None:
+        return max(0, config.preview_processes)
+    from smpstudio.web._preview import usable_cores
+
+    cores = usable_cores()
+    return min(cores, config.compute_workers) if cores > 1 else 0
+
+
+def _share_cores(workers: int) -> None:
+    from smpstudio.web._preview import share_cores
+
+    share_cores(workers)
 
 
 async def blocking(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
