@@ -51,10 +51,14 @@ LineArrays: TypeAlias = tuple[
     IntArray,
     FloatArray,
     FloatArray,
+    FloatArray,
+    FloatArray,
 ]
 """A hairline for the kernels: points, their azimuths and heights, the side index (bucket
 starts and segment numbers), patchiness, base-line table, then its point hash (origin, dims,
-starts, order, floor), then the highest point of the segments in each side-index bucket.
+starts, order, floor), then per side-index bucket the highest point of its segments and the
+heights above and below which a point of the bucket is farther than ``near`` from the whole
+line.
 Scalars ride in a float array: azimuth of the first bucket, bucket width, span end, near
 distance, hash cell, the "below" margin and the line's highest point."""
 
@@ -200,13 +204,13 @@ def _edge_loss(signed: float, edge: float, level: float) -> float:
     return level * (1.0 - _smoothstep(-edge / 2.0, edge / 2.0, signed))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
 def _natural(phi: float, y: float, edge_table: FloatArray) -> bool:
     """On the natural scalp, given the point's ``|azimuth|`` and height."""
     return y >= _table(edge_table, math.pi / (edge_table.shape[0] - 1), phi)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
 def _pattern_loss(
     x: float,
     y: float,
@@ -247,7 +251,7 @@ def _pattern_loss(
     return min(max(loss, 0.0), 1.0)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
 def _line_side(
     phi: float,
     y: float,
@@ -279,7 +283,7 @@ def _line_side(
     return 1.0 if crossings % 2 == 0 else -1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
 def _locate_line(
     x: float, y: float, z: float, phi: float, lk: LineArrays, ls: FloatArray
 ) -> tuple[float, int, bool]:
@@ -294,12 +298,17 @@ def _locate_line(
     phi_min, b_width, phi_end, near, cell = ls[0], ls[1], ls[2], ls[3], ls[4]
     if y - ls[6] > near:  # above the whole line by more than ``near``: behind it, far away
         return math.inf, -1, abs(phi) <= phi_end
+    b = math.floor((phi - phi_min) / b_width)
+    bucketed = 0 <= b < lk[13].shape[0]
+    if bucketed and y > lk[13][b]:  # the same, judged from the nearby line
+        return math.inf, -1, abs(phi) <= phi_end
     idx, dist = -1, math.inf
     cx = math.floor((x - origin[0]) / cell)
     cy = math.floor((y - origin[1]) / cell)
     cz = math.floor((z - origin[2]) / cell)
     inside = 0 <= cx < dims[0] and 0 <= cy < dims[1] and 0 <= cz < dims[2]
-    if not inside or floor[(cx * dims[1] + cy) * dims[2] + cz] <= near:
+    far_below = bucketed and y < lk[14][b]
+    if not far_below and (not inside or floor[(cx * dims[1] + cy) * dims[2] + cz] <= near):
         idx, dist = _nearest(x, y, z, line, origin, dims, cell, starts, order, near)
     sign = _line_side(phi, y, line_phi, line_y, b_start, b_items, lk[12], phi_min, b_width)
     if idx < 0:
@@ -308,7 +317,7 @@ def _locate_line(
     return sign * dist, idx, in_span
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
 def _below_line(phi: float, y: float, lk: LineArrays, ls: FloatArray) -> bool:
     """Beside the line's span, or more than ``below`` mm under its base line (``phi`` is the
     absolute azimuth)."""
@@ -318,7 +327,7 @@ def _below_line(phi: float, y: float, lk: LineArrays, ls: FloatArray) -> bool:
     return bool(y < _table(base_table, phi_end / (base_table.shape[0] - 1), phi) - below)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
 def _line_factor(signed: float, patch: float, hp: FloatArray) -> float:
     """Hairline density multiplier; ``hp`` = transition, sentinel, scatter (mm), edge fraction,
     sentinel fraction, scatter fraction."""
@@ -339,7 +348,7 @@ def _line_factor(signed: float, patch: float, hp: FloatArray) -> float:
     return 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, inline="always")
 def _on_scar(
     x: float,
     y: float,

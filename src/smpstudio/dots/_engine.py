@@ -162,7 +162,7 @@ def place_impressions(
     cand = Candidates(pool.xy[live], pool.rank[live], pool.ident[live])
     fraction = sample.density[live] / 100.0 * pool.jac[live] / tile_density
     session_all = _assign_sessions(
-        design, chart, cand, fraction, cand.rank / tile.size, box, tile_density, seed
+        design, pool.cell[live], pool.cells, fraction, cand.rank / tile.size, seed
     )
     keep = np.flatnonzero(session_all > 0)
     keep = keep[np.argsort(cand.ident[keep], kind="stable")]
@@ -244,6 +244,22 @@ class _Pool:
     jac: FloatArray
     coverage: FloatArray
     on_scar: BoolArray
+    cell: IntArray  # count-correction cell of each candidate
+    cells: _Cells
+
+
+@dataclass(frozen=True, eq=False)
+class _Cells:
+    """The count-correction cells holding pool candidates (see :func:`_assign_sessions`):
+    their numbers, and at their four corners — (0, 0), (0, 1), (1, 0), (1, 1) in chart
+    steps — the skin points, area factors, pattern coverage and scar flags."""
+
+    side: float
+    ids: IntArray
+    points: FloatArray  # (4, cells, 3)
+    jac: FloatArray  # (4, cells)
+    coverage: FloatArray  # (4, cells)
+    on_scar: BoolArray  # (4, cells)
 
 
 _POOLS: OrderedDict[tuple[object, ...], _Pool] = OrderedDict()
@@ -323,14 +339,52 @@ def _make_pool(
     )
     scar = ScarSet(design.scars).mask(points) if design.scars else np.zeros(len(cov), bool)
     keep = np.flatnonzero((need > 0.0) | scar)
+    xy = np.ascontiguousarray(cand.xy[keep])
+    side = math.sqrt(_CELL_DOTS / tile_density)
+    nv = max(1, math.ceil((box[3] - box[1]) / side))
+    iu = ((xy[:, 0] - box[0]) / side).astype(np.int64)
+    iv = ((xy[:, 1] - box[1]) / side).astype(np.int64)
+    cell = iu * nv + iv
     return _Pool(
-        np.ascontiguousarray(cand.xy[keep]),
+        xy,
         cand.rank[keep],
         cand.ident[keep],
         np.ascontiguousarray(points[keep]),
         jac[keep],
         cov[keep],
         scar[keep],
+        cell,
+        _cells_of(design, chart, np.unique(cell), box, side, nv),
+    )
+
+
+def _cells_of(
+    design: Design,
+    chart: ScalpChart,
+    ids: IntArray,
+    box: tuple[float, float, float, float],
+    side: float,
+    nv: int,
+) -> _Cells:
+    cu, cv = ids // nv, ids % nv
+    corner_uv = np.stack(
+        [
+            np.stack([box[0] + (cu + a) * side, box[1] + (cv + b) * side], axis=1)
+            for a in (0, 1)
+            for b in (0, 1)
+        ]
+    ).reshape(-1, 2)
+    points, jac = chart.to_surface_fast(corner_uv)
+    s = design.settings
+    cov = design.pattern.coverage(points, edge_mm=s.pattern_edge_mm)
+    scar = ScarSet(design.scars).mask(points) if design.scars else np.zeros(len(cov), bool)
+    return _Cells(
+        side,
+        ids,
+        points.reshape(4, -1, 3),
+        jac.reshape(4, -1),
+        cov.reshape(4, -1),
+        scar.reshape(4, -1),
     )
 
 
@@ -435,12 +489,10 @@ def _chart_box(design: Design) -> tuple[float, float, float, float]:
 
 def _assign_sessions(
     design: Design,
-    chart: ScalpChart,
-    cand: Candidates,
+    cell: IntArray,
+    cells: _Cells,
     fraction: FloatArray,
     rank_fraction: FloatArray,
-    box: tuple[float, float, float, float],
-    tile_density: float,
     seed: int,
 ) -> IntArray:
     """Session of every candidate (0 = none): exact counts in smooth chart cells,
@@ -452,26 +504,18 @@ def _assign_sessions(
     receive dots are examined.
     """
     shares = design.settings.session_fractions
-    side = math.sqrt(_CELL_DOTS / tile_density)
-    nv = max(1, math.ceil((box[3] - box[1]) / side))
-    iu = ((cand.xy[:, 0] - box[0]) / side).astype(np.int64)
-    iv = ((cand.xy[:, 1] - box[1]) / side).astype(np.int64)
-    cell = iu * nv + iv
     live = np.flatnonzero(np.bincount(cell[fraction > 0], minlength=int(cell.max(initial=0)) + 1))
-    cu, cv = live // nv, live % nv
-    corner_uv = np.stack(
-        [
-            np.stack([box[0] + (cu + a) * side, box[1] + (cv + b) * side], axis=1)
-            for a in (0, 1)
-            for b in (0, 1)
-        ]
-    ).reshape(-1, 2)
-    corner_pts, corner_jac = chart.to_surface_fast(corner_uv)
-    density = design.field.sample(corner_pts, lazy=True).density.reshape(4, -1)
+    at = np.searchsorted(cells.ids, live)
+    density = design.field.sample(
+        cells.points[:, at].reshape(-1, 3),
+        lazy=True,
+        pattern_coverage=cells.coverage[:, at].ravel(),
+        on_scar=cells.on_scar[:, at].ravel(),
+    ).density.reshape(4, -1)
     low, high = density.min(axis=0), density.max(axis=0)
     smooth = (low > 0) & (high - low <= _SMOOTH * high)
-    rate = density / 100.0 * corner_jac.reshape(4, -1)  # J is smooth: corners integrate it
-    expected = np.where(smooth, rate.mean(axis=0) * side * side, np.nan)
+    rate = density / 100.0 * cells.jac[:, at]  # J is smooth: corners integrate it
+    expected = np.where(smooth, rate.mean(axis=0) * cells.side * cells.side, np.nan)
     slot = np.minimum(np.searchsorted(live, cell), max(len(live) - 1, 0))
     return exact_counts(rank_fraction, fraction, slot, expected, seed=seed, shares=shares)
 
