@@ -112,6 +112,7 @@ def _clear_caches() -> None:
 
     _photo._BASES.clear()
     _photo._cached_visibility.cache_clear()
+    _photo.frame_for.cache_clear()
 
 
 def stages(size: int, repeat: int = 3) -> dict[str, float]:
