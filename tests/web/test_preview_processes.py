@@ -54,6 +54,17 @@ def test_a_killed_preview_process_is_replaced_and_the_request_answered() -> None
     assert answered.jpeg != again.jpeg
 
 
+def test_a_pool_shut_down_under_a_render_is_replaced() -> None:
+    from smpstudio.web import _preview
+
+    service = PreviewService(None, processes=1)  # type: ignore[arg-type]
+    _preview._process_pool(1).shutdown(wait=True)  # as a stopping studio would, meanwhile
+    answered = service.render(_params(height_cm=9.0))  # drawn here
+    assert answered is not None
+    assert service.render(_params(height_cm=9.5)) is not None  # by new processes
+    assert multiprocessing.active_children()
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():

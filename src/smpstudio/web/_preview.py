@@ -438,7 +438,12 @@ class PreviewService:
             return self.renderer.render(params)
         pool = _process_pool(self.processes)
         try:
-            return pool.submit(render_here, params).result()
+            future = pool.submit(render_here, params)
+        except RuntimeError:  # the pool was shut down meanwhile (a studio stopping)
+            _drop_pool(pool)
+            return self.renderer.render(params)
+        try:
+            return future.result()
         except BrokenProcessPool:  # a preview process died (killed, out of memory): start anew
             _drop_pool(pool)
             return self.renderer.render(params)
