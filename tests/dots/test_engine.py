@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import numpy as np
 import pytest
@@ -161,24 +162,25 @@ def test_stencils_are_valid_svg_with_the_sessions_dots(nw6) -> None:  # type: ig
         {"pattern": "ludwig-2", "hairline": "medium", "areata": [(20.0, 80.0, -30.0, 4.0)]},
     ],
 )
-def test_skipping_dead_chart_blocks_loses_no_dot(
-    monkeypatch: pytest.MonkeyPatch, kwargs: dict
-) -> None:  # type: ignore[type-arg]
+def test_the_candidate_pool_loses_no_dot(monkeypatch: pytest.MonkeyPatch, kwargs: dict) -> None:  # type: ignore[type-arg]
+    """The pool drops candidates where no hairline could place a dot (hair-bearing scalp off
+    scars); keeping every candidate instead places exactly the same dots."""
+    from smpstudio._lru import Lru
     from smpstudio.dots import _engine
 
     d = smpstudio.design(seed=5, **kwargs)
+    monkeypatch.setattr(_engine, "_POOLS", Lru(6))
     fast = place_impressions(d, dilution=RULE)
-    monkeypatch.setattr(
-        _engine,
-        "_live_blocks",
-        lambda design, chart, box: np.ones(
-            (
-                int(np.ceil((box[2] - box[0]) / _engine._MASK_BLOCK)),
-                int(np.ceil((box[3] - box[1]) / _engine._MASK_BLOCK)),
-            ),
-            dtype=bool,
-        ),
-    )
+    pooled = len(next(iter(_engine._POOLS._items.values())).xy)
+    may_get_dots = _engine._may_get_dots
+
+    def every_candidate(design: Any, points: Any) -> Any:
+        cov, scar, _ = may_get_dots(design, points)
+        return cov, scar, np.ones(len(cov), dtype=bool)
+
+    monkeypatch.setattr(_engine, "_may_get_dots", every_candidate)
+    monkeypatch.setattr(_engine, "_POOLS", Lru(6))
     full = place_impressions(d, dilution=RULE)
+    assert len(next(iter(_engine._POOLS._items.values())).xy) > pooled  # the test drops some
     np.testing.assert_array_equal(fast.ident, full.ident)
     np.testing.assert_array_equal(fast.session, full.session)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -29,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from smpstudio._kernels import ZONE_NONE, ZONE_SCAR, ZONE_SENTINEL, ZONE_TRANSITION
+from smpstudio._lru import Lru
 from smpstudio._settings import Settings
 from smpstudio._types import BoolArray, FloatArray, IntArray
 from smpstudio.density import ZONES
@@ -60,7 +59,6 @@ _SMOOTH = 0.02  # a cell is smooth when its corner densities agree within 2 %
 _SPARE = 1.3  # candidates up to this multiple of the threshold take part in exact counts
 _CHART_MARGIN = 0.03
 _BLOCK = 0.04  # chart units per rank-limit block (about 4 mm at the vertex)
-_MASK_BLOCK = 0.12  # chart units per live-block (three rank-limit blocks)
 
 DilutionRule = Callable[[IntArray, IntArray, FloatArray], FloatArray]
 """Maps zone codes, sessions and tones of dots to dilutions (mL water per mL pigment)."""
@@ -215,15 +213,7 @@ def sample_on_head(
         float(min(high[0], math.pi)),
         float(max(high[1], _CHART_MARGIN)),
     )
-    nu = max(1, math.ceil((box[2] - box[0]) / _MASK_BLOCK))
-    nv = max(1, math.ceil((box[3] - box[1]) / _MASK_BLOCK))
-    limits = _rank_limits(
-        chart,
-        box,
-        tile.size / tile_density * cap_per_cm2 / 100.0,
-        tile.size,
-        np.ones((nu, nv), dtype=np.bool_),
-    )
+    limits = _rank_limits(chart, box, tile.size / tile_density * cap_per_cm2 / 100.0, tile.size)
     cand = candidates_in(layout, box, limits=limits)
     points, jac = chart.to_surface_fast(cand.xy)
     wanted = np.asarray(density(points), dtype=np.float64) / 100.0 * jac / tile_density
@@ -262,9 +252,7 @@ class _Cells:
     on_scar: BoolArray  # (4, cells)
 
 
-_POOLS: OrderedDict[tuple[object, ...], _Pool] = OrderedDict()
-_POOLS_LOCK = threading.Lock()
-_POOLS_KEPT = 6
+_POOLS: Lru[tuple[object, ...], _Pool] = Lru(6)
 
 
 def _pool_for(
@@ -277,18 +265,10 @@ def _pool_for(
     """The candidate pool of ``design``, shared by designs that differ only in their
     hairline (the designer's drag): the tile is laid, mapped to the skin and tested against
     the loss pattern and scars once, and each hairline then only samples the pool."""
-    key = _pool_key(design, layout, box)
-    with _POOLS_LOCK:
-        pool = _POOLS.get(key)
-        if pool is not None:
-            _POOLS.move_to_end(key)
-            return pool
-    pool = _make_pool(design, chart, layout, box, tile_density)
-    with _POOLS_LOCK:
-        _POOLS[key] = pool
-        while len(_POOLS) > _POOLS_KEPT:
-            _POOLS.popitem(last=False)
-    return pool
+    return _POOLS.get_or_make(
+        _pool_key(design, layout, box),
+        lambda: _make_pool(design, chart, layout, box, tile_density),
+    )
 
 
 def _pool_key(
@@ -326,19 +306,11 @@ def _make_pool(
     s = design.settings
     tile = layout.tile
     most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
-    nu = max(1, math.ceil((box[2] - box[0]) / _MASK_BLOCK))
-    nv = max(1, math.ceil((box[3] - box[1]) / _MASK_BLOCK))
-    everywhere = np.ones((nu, nv), dtype=np.bool_)
     per_area = _SPARE * tile.size * most / tile_density
-    limits = _rank_limits(chart, box, per_area, tile.size, everywhere)
-    cand = candidates_in(layout, box, limits=limits)
+    cand = candidates_in(layout, box, limits=_rank_limits(chart, box, per_area, tile.size))
     points, jac = chart.to_surface_fast(cand.xy)
-    cov = design.pattern.coverage(points, edge_mm=s.pattern_edge_mm)
-    need = np.clip(
-        (s.coverage_hair_from - cov) / (s.coverage_hair_from - s.coverage_bald_below), 0.0, 1.0
-    )
-    scar = ScarSet(design.scars).mask(points) if design.scars else np.zeros(len(cov), bool)
-    keep = np.flatnonzero((need > 0.0) | scar)
+    cov, scar, possible = _may_get_dots(design, points)
+    keep = np.flatnonzero(possible)
     xy = np.ascontiguousarray(cand.xy[keep])
     side = math.sqrt(_CELL_DOTS / tile_density)
     nv = max(1, math.ceil((box[3] - box[1]) / side))
@@ -356,6 +328,19 @@ def _make_pool(
         cell,
         _cells_of(design, chart, np.unique(cell), box, side, nv),
     )
+
+
+def _may_get_dots(design: Design, points: FloatArray) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """The loss pattern's coverage and the scar flag at ``points``, and where a dot may go
+    whatever the hairline: scalp that needs dots (coverage below ``coverage_hair_from``) or a
+    scar; everywhere else the field's density is 0 for any hairline."""
+    s = design.settings
+    cov = design.pattern.coverage(points, edge_mm=s.pattern_edge_mm)
+    need = np.clip(
+        (s.coverage_hair_from - cov) / (s.coverage_hair_from - s.coverage_bald_below), 0.0, 1.0
+    )
+    scar = ScarSet(design.scars).mask(points) if design.scars else np.zeros(len(cov), bool)
+    return cov, scar, (need > 0.0) | scar
 
 
 def _cells_of(
@@ -401,11 +386,9 @@ def _rank_limits(
     box: tuple[float, float, float, float],
     per_area: float,
     size: int,
-    live: BoolArray,
 ) -> RankLimits:
     """Per chart block, the rank below which a candidate might be kept: ``per_area`` × the
-    block's largest area factor (from its corners and centre, with 5 % to spare), and 0 in
-    blocks outside the ``live`` mask (of :func:`_live_blocks`)."""
+    block's largest area factor (from its corners and centre, with 5 % to spare)."""
     nu = max(1, math.ceil((box[2] - box[0]) / _BLOCK))
     nv = max(1, math.ceil((box[3] - box[1]) / _BLOCK))
     half = np.arange(2 * max(nu, nv) + 1) * (_BLOCK / 2)
@@ -414,66 +397,8 @@ def _rank_limits(
     peak = np.maximum.reduce(
         [jac[a : a + 2 * nu : 2, b : b + 2 * nv : 2] for a in range(3) for b in range(3)]
     )
-    ratio = round(_MASK_BLOCK / _BLOCK)
-    fine = np.repeat(np.repeat(live, ratio, axis=0), ratio, axis=1)
-    alive = np.zeros((nu, nv), dtype=np.bool_)
-    alive[: min(nu, fine.shape[0]), : min(nv, fine.shape[1])] = fine[:nu, :nv]
     limits = np.minimum(np.ceil(per_area * 1.05 * peak), size).astype(np.int64)
-    return RankLimits(np.ascontiguousarray(np.where(alive, limits, 0)), box[0], box[1], _BLOCK)
-
-
-def _live_blocks(
-    design: Design, chart: ScalpChart, box: tuple[float, float, float, float]
-) -> BoolArray:
-    """Coarse chart blocks (``_MASK_BLOCK`` units) where dots may go, conservatively.
-
-    A block is live when the density is positive at one of its corners or its centre, or
-    next to such a block (a region reaching into a block continues into its neighbour), or
-    when it holds (or borders) a feature smaller than a block: the hairline with its
-    sentinels, a scar, an alopecia areata patch.
-    """
-    nu = max(1, math.ceil((box[2] - box[0]) / _MASK_BLOCK))
-    nv = max(1, math.ceil((box[3] - box[1]) / _MASK_BLOCK))
-    half = _MASK_BLOCK / 2
-    gu, gv = np.meshgrid(
-        box[0] + half * np.arange(2 * nu + 1), box[1] + half * np.arange(2 * nv + 1), indexing="ij"
-    )
-    odd = (np.arange(2 * nu + 1)[:, None] % 2 == 1) & (np.arange(2 * nv + 1)[None, :] % 2 == 1)
-    even = (np.arange(2 * nu + 1)[:, None] % 2 == 0) & (np.arange(2 * nv + 1)[None, :] % 2 == 0)
-    probe = odd | even  # block centres and block corners
-    uv = np.column_stack([gu[probe], gv[probe]])
-    points, _ = chart.to_surface_fast(uv)
-    positive = np.zeros(gu.shape, dtype=np.bool_)
-    positive[probe] = design.field.sample(points, lazy=True).density > 0
-    live = np.zeros((nu, nv), dtype=np.bool_)
-    for a in (0, 1, 2):
-        for b in (0, 1, 2):
-            if (a % 2) == (b % 2):  # corners (0/2, 0/2) and the centre (1, 1)
-                live |= positive[a : a + 2 * nu : 2, b : b + 2 * nv : 2]
-    features = [design.hairline.polyline, *(scar.centres for scar in design.scars)]
-    features += [np.array([p.centre]) for p in design.pattern.patches]
-    for pts in features:
-        iu, iv = _block_of(to_chart(pts), box, _MASK_BLOCK, nu, nv)
-        live[iu, iv] = True
-    return _dilate(_dilate(live)) if design.pattern.patches else _dilate(live)
-
-
-def _block_of(
-    uv: FloatArray, box: tuple[float, float, float, float], block: float, nu: int, nv: int
-) -> tuple[IntArray, IntArray]:
-    iu = np.clip(((uv[:, 0] - box[0]) / block).astype(np.int64), 0, nu - 1)
-    iv = np.clip(((uv[:, 1] - box[1]) / block).astype(np.int64), 0, nv - 1)
-    return iu, iv
-
-
-def _dilate(mask: BoolArray) -> BoolArray:
-    """Grow a boolean grid by one cell in the eight directions."""
-    padded = np.pad(mask, 1)
-    out = np.zeros_like(mask)
-    for a in range(3):
-        for b in range(3):
-            out |= padded[a : a + mask.shape[0], b : b + mask.shape[1]]
-    return out
+    return RankLimits(np.ascontiguousarray(limits), box[0], box[1], _BLOCK)
 
 
 def _chart_box(design: Design) -> tuple[float, float, float, float]:

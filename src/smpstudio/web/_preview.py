@@ -27,13 +27,12 @@ import multiprocessing
 import os
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -42,6 +41,7 @@ from threadpoolctl import threadpool_limits
 import smpstudio
 from smpstudio._design import Design
 from smpstudio._errors import InputError
+from smpstudio._lru import Lru
 from smpstudio._types import FloatArray
 from smpstudio.colour import DilutionTable, looks_like_hex, skin_tone
 from smpstudio.dots import DilutionRule, Impressions, dilution_rule, place_impressions
@@ -63,9 +63,6 @@ __all__ = [
     "render_here",
 ]
 
-K = TypeVar("K")
-V = TypeVar("V")
-
 PROFILE_RANGE = (-0.3, 1.3)
 """Each control point's share of the temporal rise (smpstudio.hairline's limits)."""
 RISE_RANGE_MM = (0.0, 35.0)
@@ -73,34 +70,6 @@ HEIGHT_RANGE_CM = (5.0, 11.0)
 HEADS = ("S", "M", "L")
 SIZES = (384, 512, 768, 1024)
 _JPEG_QUALITY = 88
-
-
-class _Lru(Generic[K, V]):
-    """A small thread-safe least-recently-used cache."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> V:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        found = self.get(key)
-        return found if found is not None else self.put(key, make())
 
 
 @dataclass(frozen=True)
@@ -258,11 +227,11 @@ class PreviewRenderer:
     in the studio's process and one in each preview process."""
 
     def __init__(self) -> None:
-        self.designs: _Lru[str, Design] = _Lru(48)
-        self.impressions: _Lru[tuple[str, str, str], Impressions] = _Lru(24)
-        self.looks: _Lru[tuple[str, str], Look] = _Lru(32)
-        self.rules: _Lru[tuple[str, str], DilutionRule] = _Lru(32)
-        self.geometry: _Lru[tuple[str, int], dict[str, Any]] = _Lru(96)
+        self.designs: Lru[str, Design] = Lru(48)
+        self.impressions: Lru[tuple[str, str, str], Impressions] = Lru(24)
+        self.looks: Lru[tuple[str, str], Look] = Lru(32)
+        self.rules: Lru[tuple[str, str], DilutionRule] = Lru(32)
+        self.geometry: Lru[tuple[str, int], dict[str, Any]] = Lru(96)
 
     def design(self, params: PreviewParams) -> Design:
         return self.designs.get_or_make(
@@ -379,7 +348,7 @@ class PreviewService:
         self._studio = studio
         self.processes = processes
         self.renderer = _RENDERER
-        self.images: _Lru[tuple[str, ...], Preview] = _Lru(256)
+        self.images: Lru[tuple[str, ...], Preview] = Lru(256)
         self._latest: dict[str, int] = {}
         self._lock = threading.Lock()
         self.stale = 0

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from smpstudio.clinic import Accounts, Clinic, ClinicRecords, Database, RecordNotFoundError
 from smpstudio.web._config import WebConfig
+from smpstudio.web._preview import PreviewService, share_cores, usable_cores
 
 __all__ = ["RateLimiter", "Studio", "blocking", "compute"]
 
@@ -77,12 +78,10 @@ class Studio:
         self.compute_pool = ThreadPoolExecutor(
             max_workers=config.compute_workers,
             thread_name_prefix="smp-compute",
-            initializer=_share_cores,
+            initializer=share_cores,
             initargs=(config.compute_workers,),
         )
         self._public_clinic: int | None = config.public_clinic_id
-        from smpstudio.web._preview import PreviewService
-
         self.preview = PreviewService(self, processes=_preview_processes(config))
 
     def public_clinic_id(self) -> int | None:
@@ -136,16 +135,8 @@ class Studio:
 def _preview_processes(config: WebConfig) -> int:
     if config.preview_processes is not None:
         return max(0, config.preview_processes)
-    from smpstudio.web._preview import usable_cores
-
     cores = usable_cores()
     return min(cores, config.compute_workers) if cores > 1 else 0
-
-
-def _share_cores(workers: int) -> None:
-    from smpstudio.web._preview import share_cores
-
-    share_cores(workers)
 
 
 async def blocking(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
