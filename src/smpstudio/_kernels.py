@@ -50,17 +50,11 @@ LineArrays: TypeAlias = tuple[
     IntArray,
     IntArray,
     FloatArray,
-    FloatArray,
-    FloatArray,
-    FloatArray,
 ]
 """A hairline for the kernels: points, their azimuths and heights, the side index (bucket
 starts and segment numbers), patchiness, base-line table, then its point hash (origin, dims,
-starts, order, floor), then per side-index bucket the highest point of its segments and the
-heights above and below which a point of the bucket is farther than ``near`` from the whole
-line.
-Scalars ride in a float array: azimuth of the first bucket, bucket width, span end, near
-distance, hash cell, the "below" margin and the line's highest point."""
+starts, order, floor). Scalars ride in a float array: azimuth of the first bucket, bucket
+width, span end, near distance, hash cell, and the "below" margin."""
 
 PatternArrays: TypeAlias = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 """Recession tables and levels, crowns, ovals, patches (see ``loss.pack_regions``)."""
@@ -259,7 +253,6 @@ def _line_side(
     line_y: FloatArray,
     b_start: IntArray,
     b_items: IntArray,
-    b_top: FloatArray,
     phi_min: float,
     b_width: float,
 ) -> float:
@@ -270,7 +263,7 @@ def _line_side(
     the temporal corners and where the irregular line folds.
     """
     b = math.floor((phi - phi_min) / b_width)
-    if b < 0 or b >= b_start.shape[0] - 1 or y > b_top[b]:
+    if b < 0 or b >= b_start.shape[0] - 1:
         return 1.0
     crossings = 0
     for m in range(b_start[b], b_start[b + 1]):
@@ -296,21 +289,14 @@ def _locate_line(
     line, line_phi, line_y, b_start, b_items = lk[0], lk[1], lk[2], lk[3], lk[4]
     origin, dims, starts, order, floor = lk[7], lk[8], lk[9], lk[10], lk[11]
     phi_min, b_width, phi_end, near, cell = ls[0], ls[1], ls[2], ls[3], ls[4]
-    if y - ls[6] > near:  # above the whole line by more than ``near``: behind it, far away
-        return math.inf, -1, abs(phi) <= phi_end
-    b = math.floor((phi - phi_min) / b_width)
-    bucketed = 0 <= b < lk[13].shape[0]
-    if bucketed and y > lk[13][b]:  # the same, judged from the nearby line
-        return math.inf, -1, abs(phi) <= phi_end
     idx, dist = -1, math.inf
     cx = math.floor((x - origin[0]) / cell)
     cy = math.floor((y - origin[1]) / cell)
     cz = math.floor((z - origin[2]) / cell)
     inside = 0 <= cx < dims[0] and 0 <= cy < dims[1] and 0 <= cz < dims[2]
-    far_below = bucketed and y < lk[14][b]
-    if not far_below and (not inside or floor[(cx * dims[1] + cy) * dims[2] + cz] <= near):
+    if not inside or floor[(cx * dims[1] + cy) * dims[2] + cz] <= near:
         idx, dist = _nearest(x, y, z, line, origin, dims, cell, starts, order, near)
-    sign = _line_side(phi, y, line_phi, line_y, b_start, b_items, lk[12], phi_min, b_width)
+    sign = _line_side(phi, y, line_phi, line_y, b_start, b_items, phi_min, b_width)
     if idx < 0:
         return sign * math.inf, -1, abs(phi) <= phi_end
     in_span = idx > 0 and idx < line.shape[0] - 1

@@ -66,8 +66,7 @@ class PackedHairline:
     """A hairline as the kernels read it (:data:`smpstudio._kernels.LineArrays`)."""
 
     arrays: LineArrays
-    # first bucket azimuth, bucket width, span end, near, cell, below, highest y of the line
-    scalars: FloatArray
+    scalars: FloatArray  # first bucket azimuth, bucket width, span end, near, cell, below
     params: FloatArray  # transition, sentinel, scatter (mm), edge, sentinel, scatter fractions
 
 
@@ -127,7 +126,7 @@ class Hairline:
         grid = np.linspace(0.0, phi_end, _BASE_TABLE_SIZE)
         s = self.style
         line_phi = np.arctan2(self.polyline[:, 0], self.polyline[:, 2])
-        b_start, b_items, b_top, b_low, phi_min = _side_index(line_phi, self.polyline[:, 1])
+        b_start, b_items, phi_min = _side_index(line_phi)
         hashed = with_floor(build_hash(self.polyline, self.near_mm), self.polyline, self.near_mm)
         arrays: LineArrays = (
             np.ascontiguousarray(self.polyline),
@@ -142,8 +141,6 @@ class Hairline:
             hashed.starts,
             hashed.order,
             hashed.floor,
-            b_top,
-            *_out_of_reach(b_top, b_low, self.polyline, self.near_mm),
         )
         below = (
             s.macro_amplitude_mm
@@ -151,8 +148,7 @@ class Hairline:
             + max(self.sentinel_mm, self.scatter_mm)
             + 2.0
         )
-        top = float(self.polyline[:, 1].max())
-        scalars = [phi_min, _BUCKET, phi_end, self.near_mm, hashed.cell, below, top]
+        scalars = [phi_min, _BUCKET, phi_end, self.near_mm, hashed.cell, below]
         params = [
             self.transition_mm,
             self.sentinel_mm,
@@ -302,38 +298,8 @@ def design_hairline(
     )
 
 
-def _out_of_reach(
-    top: FloatArray, low: FloatArray, line: FloatArray, near: float
-) -> tuple[FloatArray, FloatArray]:
-    """Per side-index bucket, the heights above and below which a point is farther than
-    ``near`` from every point of the line (±inf where that cannot be told).
-
-    A line point at horizontal radius ``ρ`` and azimuth ``Δφ`` away from a point is at least
-    ``ρ sin Δφ`` (``ρ`` beyond 90°) from it across; buckets farther than ``asin(near / ρ_min)``
-    away are thus out of reach, and within reach a point higher than their highest line point
-    (or lower than their lowest) by more than ``near`` is out of reach too.
-    """
-    rho = float(np.hypot(line[:, 0], line[:, 2]).min())
-    phi = np.arctan2(line[:, 0], line[:, 2])
-    never = np.full(len(top), np.inf)
-    if rho <= near:
-        return never, -never
-    reach = math.asin(near / rho)
-    if phi.min() - reach <= -math.pi or phi.max() + reach >= math.pi:
-        return never, -never  # the window would wrap around the back of the head
-    w = math.ceil(reach / _BUCKET) + 1
-    windows = np.lib.stride_tricks.sliding_window_view
-    high = windows(np.pad(top, w, constant_values=-np.inf), 2 * w + 1).max(axis=1)
-    deep = windows(np.pad(low, w, constant_values=np.inf), 2 * w + 1).min(axis=1)
-    return np.ascontiguousarray(high + near), np.ascontiguousarray(deep - near)
-
-
-def _side_index(
-    line_phi: FloatArray, line_y: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray, float]:
-    """Buckets of azimuth listing the segments that span them (for the side test), and the
-    highest and lowest point of those segments per bucket (a point above the highest is
-    behind the line)."""
+def _side_index(line_phi: FloatArray) -> tuple[IntArray, IntArray, float]:
+    """Buckets of azimuth listing the segments that span them (for the side test)."""
     low = float(line_phi.min()) - _BUCKET
     first = np.floor((np.minimum(line_phi[:-1], line_phi[1:]) - low) / _BUCKET).astype(np.int64)
     last = np.floor((np.maximum(line_phi[:-1], line_phi[1:]) - low) / _BUCKET).astype(np.int64)
@@ -348,11 +314,7 @@ def _side_index(
     order = np.argsort(cells, kind="stable")
     counts = np.bincount(cells, minlength=buckets)
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    top = np.full(buckets, -np.inf)
-    np.maximum.at(top, cells, np.maximum(line_y[:-1], line_y[1:])[segments])
-    bottom = np.full(buckets, np.inf)
-    np.minimum.at(bottom, cells, np.minimum(line_y[:-1], line_y[1:])[segments])
-    return starts, np.ascontiguousarray(segments[order].astype(np.int64)), top, bottom, low
+    return starts, np.ascontiguousarray(segments[order].astype(np.int64)), low
 
 
 def _check_rule(rule: str, height_cm: float | None) -> HeightRule:
