@@ -60,7 +60,7 @@ from starlette.applications import Starlette
 
 from smpstudio.clinic import ClinicConfig
 from smpstudio.web._openapi import openapi_document
-from tests.web.conftest import PASSWORD, World, csrf_of, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 FULL = os.environ.get("SMPSTUDIO_RELIABILITY_FULL") == "1"
 MAX_EXAMPLES = 20 if FULL else 6
@@ -285,8 +285,7 @@ def _seed(world: World) -> dict[str, list[int]]:
     plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
     bookings = []
     for week in (1, 2, 3):
-        day = a.records.today() + timedelta(days=300 + 7 * week)
-        day += timedelta(days=(7 - day.weekday()) % 7)
+        day = BOOKING_DAYS["api-contract"] + timedelta(weeks=week)
         starts = datetime.combine(day, clock(10), tzinfo=a.records.timezone)
         booking = a.records.book(
             pid,

@@ -13,6 +13,7 @@ import click
 from PIL import Image
 from rich.table import Table
 
+from smpstudio._clock import Clock
 from smpstudio._design import Design, load_design
 from smpstudio._errors import PlanError
 from smpstudio._settings import Settings, setting_specs
@@ -72,10 +73,10 @@ def parse_record(text: str) -> tuple[int, dt.date | None, dict[str, float]]:
 
 
 def issued_now() -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the current time, in UTC."""
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the clock's time, in UTC."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return Clock.from_env().now().replace(microsecond=0)
     try:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     except (ValueError, OverflowError, OSError):

@@ -6,7 +6,6 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smpstudio._clock import Clock
 from smpstudio._errors import ClinicError
 from smpstudio._settings import Settings
 from smpstudio.clinic import _migrations
@@ -40,6 +40,7 @@ def open_database(
     data_dir: str | os.PathLike[str] | None = None,
     settings: Settings | None = None,
     create: bool = True,
+    clock: Clock | None = None,
 ) -> Database:
     """Open the clinic database; nothing is read or written until it is used.
 
@@ -55,6 +56,9 @@ def open_database(
         Session lengths and spacing used by scheduling. Default: ``Settings()``.
     create : bool
         Create a missing SQLite file (and its folder). With False, a missing file is an error.
+    clock : Clock, optional
+        Where "today" and every time stamp come from. Default: ``Clock.from_env()`` (the
+        system clock unless ``SMPSTUDIO_CLOCK`` is set).
     """
     config = db if isinstance(db, ClinicConfig) else ClinicConfig.from_env(db=db, data_dir=data_dir)
     path = config.sqlite_path
@@ -62,7 +66,7 @@ def open_database(
         if not create:
             raise ClinicError(f"no database at {path}: run 'smpstudio db upgrade' to create it")
         path.parent.mkdir(parents=True, exist_ok=True)
-    return Database(config, settings=settings)
+    return Database(config, settings=settings, clock=clock)
 
 
 class Database:
@@ -73,9 +77,12 @@ class Database:
     and write of patient data.
     """
 
-    def __init__(self, config: ClinicConfig, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self, config: ClinicConfig, *, settings: Settings | None = None, clock: Clock | None = None
+    ) -> None:
         self.config = config
         self.settings = settings or Settings()
+        self.clock = clock or Clock.from_env()
         self.engine: Engine = create_clinic_engine(config)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readonly = sessionmaker(
@@ -162,13 +169,19 @@ class Database:
         check_timezone(timezone)
         try:
             with self.transaction() as session:
-                clinic = Clinic(name=name, timezone=timezone, created_at=datetime.now(UTC))
+                now = self.clock.now()
+                clinic = Clinic(name=name, timezone=timezone, created_at=now)
                 session.add(clinic)
                 session.flush()
                 session.add(AuditHead(chain=clinic.id, seq=0, hash="0" * 64))
                 event = AuditEvent("create", "clinic", clinic.id, detail=name)
                 append_events(
-                    session, chain=SYSTEM_CHAIN, actor=actor, clinic_id=clinic.id, events=[event]
+                    session,
+                    chain=SYSTEM_CHAIN,
+                    actor=actor,
+                    clinic_id=clinic.id,
+                    events=[event],
+                    at=now,
                 )
         except IntegrityError:
             raise ClinicError(f"a clinic named {name!r} exists already") from None

@@ -23,7 +23,6 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +216,7 @@ def backup_database(db: Database, destination: str | os.PathLike[str]) -> Backup
             "smpstudio": __version__,
             "backend": db.backend,
             "revision": _migrations.head_revision(),
-            "created_at": datetime.now(UTC).isoformat(),
+            "created_at": db.clock.now().isoformat(),
             "database": _file_entry(staging, database_file),
             "photos": photos,
             "problems": problems,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -39,8 +39,8 @@ class Scope:
         return f"<ClinicRecords clinic={self.clinic_id} {self.clinic_name!r} actor={self.actor!r}>"
 
     def today(self) -> date:
-        """Today in the clinic's time zone."""
-        return datetime.now(self.timezone).date()
+        """Today in the clinic's time zone (by the database's clock)."""
+        return self._db.clock.today(self.timezone)
 
     @contextmanager
     def _unit(
@@ -64,6 +64,7 @@ class Scope:
             actor=self.actor,
             clinic_id=self.clinic_id,
             events=events,
+            at=self._now(),
         )
 
     def _log_refusal(
@@ -86,6 +87,8 @@ class Scope:
             raise RecordNotFoundError(f"no {what} {object_id} in this clinic")
         return row
 
-    @staticmethod
-    def _now() -> datetime:
-        return datetime.now(UTC)
+    def now(self) -> datetime:
+        """The current instant, in UTC (by the database's clock)."""
+        return self._db.clock.now()
+
+    _now = now
