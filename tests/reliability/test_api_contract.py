@@ -24,8 +24,8 @@ past 64 bits, superscript digits, the calendar's ends), values that broke handle
 
 ``SMPSTUDIO_RELIABILITY_FULL=1`` (``make reliability``) draws up to 20 fuzzing examples an
 operation after the coverage phase and requires at least 1,000 cases in all; the default run
-draws up to 6 and skips the coverage phase. Cases come in a fixed order under
-``SMPSTUDIO_HYPOTHESIS_PROFILE=ci`` (Hypothesis ``derandomize``). With
+draws up to 6 and skips the coverage phase. Cases come in a fixed order in every run (the
+Hypothesis profile of tests/conftest.py is ``derandomize``d). With
 ``SMPSTUDIO_CONTRACT_REPORT=path`` the cases, time and statuses per operation are written
 there.
 """
