@@ -27,6 +27,7 @@ from benchmarks import (  # noqa: E402
     dots_sessions,
     photo,
     render,
+    startup,
     web,
 )
 from benchmarks._timing import peak_rss_mb  # noqa: E402
@@ -59,10 +60,13 @@ def main() -> int:
         "single-threaded numerical libraries; timings after warm-up.\n"
     )
     print(header, flush=True)
+    launch = startup.run()
+    print(startup.markdown(launch), file=sys.stderr, flush=True)
     print("Running the blue-noise peers (several minutes)…", file=sys.stderr, flush=True)
     peer_rows = dots_peers.run(log=lambda line: print(line, file=sys.stderr, flush=True))
     sessions = dots_sessions.run()
-    sections = ["## Impression engine beside its peers\n", dots_peers.markdown(peer_rows), ""]
+    sections = ["## Command-line start-up\n", startup.markdown(launch), ""]
+    sections += ["## Impression engine beside its peers\n", dots_peers.markdown(peer_rows), ""]
     sections += [dots_sessions.markdown(sessions), ""]
     head = dots_head.run()
     sections += ["## Impressions on the head\n", dots_head.markdown(head), ""]
@@ -99,6 +103,7 @@ def main() -> int:
                 "clinic": clinic,
                 "photo": photos,
                 "web": studio,
+                "startup": launch,
             },
             indent=1,
             default=float,
