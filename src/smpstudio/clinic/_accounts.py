@@ -47,9 +47,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from smpstudio._errors import ClinicError
 from smpstudio.clinic._audit import AuditEvent, append_events
-from smpstudio.clinic._database import SYSTEM_CHAIN, Database, check_timezone
 from smpstudio.clinic._errors import RecordNotFoundError
 from smpstudio.clinic._models import Base, Clinic, Practitioner
+from smpstudio.clinic._store import SYSTEM_CHAIN, Store, check_timezone
 from smpstudio.clinic._types import IdType
 from smpstudio.clinic._validate import check_choice, check_email, check_text
 
@@ -308,7 +308,7 @@ class Accounts:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         *,
         hasher: PasswordHasher | None = None,
         idle: timedelta = timedelta(minutes=30),

@@ -28,14 +28,14 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from smpstudio import __version__
 from smpstudio._errors import ClinicError
+from smpstudio._version import __version__
 from smpstudio.clinic import _migrations
 from smpstudio.clinic._audit import AuditReport, verify_chains
 from smpstudio.clinic._database import Database
 from smpstudio.clinic._engine import READONLY, SQLITE_BUSY_TIMEOUT_MS
+from smpstudio.clinic._files import write_durably
 from smpstudio.clinic._models import Clinic, Photo
-from smpstudio.clinic._photos import write_durably
 
 __all__ = [
     "BACKUP_FORMAT",

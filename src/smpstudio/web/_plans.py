@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from smpstudio._design import design_from_inputs
 from smpstudio._errors import ClinicError, InputError
-from smpstudio.cli._plan import plan_files
 from smpstudio.clinic import (
     PLAN_STATUSES,
     ClinicRecords,
@@ -33,7 +32,7 @@ from smpstudio.clinic import (
 from smpstudio.dots import dilution_rule, place_impressions
 from smpstudio.plan import Plan, build_plan
 from smpstudio.render import look_for, render_view
-from smpstudio.reports import plan_ics
+from smpstudio.reports import plan_files, plan_ics
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
 from smpstudio.web._http import (
     FormInput,

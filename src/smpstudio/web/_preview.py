@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numba
 import numpy as np
@@ -49,9 +49,6 @@ from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
 from smpstudio.head import HeadShape
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import PHOTO_VIEWS, Look, frame_for, look_for, parse_state, render_view
-
-if TYPE_CHECKING:
-    from smpstudio.web._state import Studio
 
 __all__ = [
     "PROFILE_RANGE",
@@ -344,8 +341,7 @@ class PreviewService:
     processes (``processes`` > 0; each has its own interpreter, so renders run side by side
     on every core) or on the calling thread (see the module's documentation)."""
 
-    def __init__(self, studio: Studio, *, processes: int = 0) -> None:
-        self._studio = studio
+    def __init__(self, *, processes: int = 0) -> None:
         self.processes = processes
         self.renderer = _RENDERER
         self.images: Lru[tuple[str, ...], Preview] = Lru(256)

@@ -82,7 +82,7 @@ class Studio:
             initargs=(config.compute_workers,),
         )
         self._public_clinic: int | None = config.public_clinic_id
-        self.preview = PreviewService(self, processes=_preview_processes(config))
+        self.preview = PreviewService(processes=_preview_processes(config))
 
     def public_clinic_id(self) -> int | None:
         """The clinic the public site speaks for (the first one unless configured)."""
