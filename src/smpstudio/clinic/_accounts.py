@@ -507,8 +507,6 @@ class Accounts:
         not tell which addresses have accounts.
         """
         address = email.strip().lower() if isinstance(email, str) else ""
-        if "\x00" in address:  # no account has one (and the database would refuse the query)
-            address = ""
         if not isinstance(password, str) or len(password) > 4 * PASSWORD_MAX_LENGTH:
             password = ""
         with self._db.transaction() as s:
