@@ -28,6 +28,7 @@ from benchmarks import (  # noqa: E402
     photo,
     render,
     startup,
+    uploads,
     web,
 )
 from benchmarks._timing import peak_rss_mb  # noqa: E402
@@ -83,6 +84,8 @@ def main() -> int:
     photos = photo.run()
     sections += ["", "## Client photo: analyze + simulate (12 MP)\n", photo.markdown(photos)]
     studio = web.run()
+    decoded = uploads.run()
+    sections += ["", "## Uploads decoded at the size they are used\n", uploads.markdown(decoded)]
     sections += ["", "## Web studio (live preview, sign-in to first paint)\n", web.markdown(studio)]
     sections.append(
         f"\nPeak RSS of the benchmark process: {peak_rss_mb():.0f} MB; "
@@ -104,6 +107,7 @@ def main() -> int:
                 "photo": photos,
                 "web": studio,
                 "startup": launch,
+                "uploads": decoded,
             },
             indent=1,
             default=float,

@@ -387,8 +387,14 @@ class PreviewService:
             for _ in range(self.processes):
                 pool.submit(render_here, PreviewParams())
 
-    def render(self, params: PreviewParams, *, client: str = "", ticket: int = 0) -> Preview | None:
-        """Render (on a compute thread); None when a newer request of the client came in."""
+    def render(
+        self, params: PreviewParams, *, client: str = "", ticket: int = 0, here: bool = False
+    ) -> Preview | None:
+        """Render (on a compute thread); None when a newer request of the client came in.
+
+        ``here`` renders on the calling thread, never in a preview process (the public
+        site's renders: they run at a lower priority and leave the processes to designers).
+        """
         if client and self.is_stale(client, ticket):
             self.stale += 1
             return None
@@ -396,10 +402,10 @@ class PreviewService:
         found = self.images.get(key)
         if found is not None:
             return found
-        return self.images.put(key, self._render(params))
+        return self.images.put(key, self._render(params, here=here))
 
-    def _render(self, params: PreviewParams) -> Preview:
-        if not self.processes:
+    def _render(self, params: PreviewParams, *, here: bool = False) -> Preview:
+        if here or not self.processes:
             return self.renderer.render(params)
         pool = _process_pool(self.processes)
         try:
