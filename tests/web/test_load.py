@@ -291,3 +291,22 @@ def test_serve_refuses_a_trusted_proxy_that_is_not_an_address(
     assert "--trusted-proxy" in err
     assert "'proxy.example' is not an IP address or network" in err
     assert not db.exists()  # refused before anything was created
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt"),
+    [
+        ("P", "PNG"),
+        ("LA", "PNG"),
+        ("I;16", "PNG"),
+        ("1", "PNG"),
+        ("RGBA", "WEBP"),
+        ("CMYK", "JPEG"),
+        ("L", "JPEG"),
+    ],
+)
+def test_every_image_mode_decodes_at_the_size_asked(mode: str, fmt: str) -> None:
+    buffer = io.BytesIO()
+    Image.new(mode, (3000, 1000)).save(buffer, fmt)
+    upload = ingest_photo(buffer.getvalue(), side=400)
+    assert upload.pixels.shape == (133, 400, 3)
