@@ -168,6 +168,18 @@ class Settings:
         "the level of the mid-frontal point (rounded shape; flat keeps 30 %). The midpoint "
         "sits lower than the temporal points; a level line looks like a bowl.",
     )
+    hairline_temporal_peak_mm: float = _setting(
+        0.0,
+        unit="mm",
+        minimum=0.0,
+        maximum=25.0,
+        help="The rebuilt temple: from each temporal point the temporal hairline runs down to "
+        "the natural temple edge this far lateral of the lateral canthus line, then follows "
+        "that edge, so receded temples behind it are treated. 0 runs straight down the "
+        "canthus line (the fronto-temporal angle stays on it and nothing lateral of it is "
+        "left as forehead); Nusbaum puts the temporal point about 1 cm from the canthus "
+        "vertical.",
+    )
     widows_peak_depth_mm: float = _setting(
         8.0,
         unit="mm",

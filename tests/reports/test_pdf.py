@@ -52,7 +52,7 @@ def test_pages_images_and_text() -> None:
         "Scalp chart",
         "After session 3",
         "keep your scalp dry",
-        "Book a touch-up around July 2031",
+        f"Book a touch-up around {plan.touch_up.date:%B %Y}",
         "mL of water per mL of pigment",
     ):
         assert expected in text, expected
