@@ -69,14 +69,24 @@ def norwood_stages() -> Image.Image:
 
 
 def hairline_styles() -> Image.Image:
+    """Each style on a Norwood 4: the front view, and the frontal hairline close up (the middle
+    of a 2,048-pixel front view: about 9 × 9 cm of skin) where the edge character shows."""
     tiles = []
     for style in ("soft", "broken", "medium", "defined"):
         d = smpstudio.design(pattern="norwood-4", hairline=style, seed=2)
-        for view in ("front", "three-quarter"):
-            tiles.append(
-                (f"{style}: {view}", _render(d, MONK_SWATCHES[2], "dark-brown", view, "healed"))
-            )
-    return _sheet(tiles, 4, "Hairline styles, Norwood 4, Monk 3, healed")
+        dots = place_impressions(d, dilution=dilution_rule(MONK_SWATCHES[4], "dark-brown"))
+        look = look_for(MONK_SWATCHES[4], "dark-brown")
+        front = render_view(d, dots, look, view_name="front", size=2048, state="healed")
+        tiles.append((f"{style} ({d.hairline.shape}): front", front))
+        tiles.append((f"{style}: hairline close up", _hairline_close_up(front)))
+    return _sheet(tiles, 4, "Hairline styles, Norwood 4, Monk 5, dark-brown hair, healed")
+
+
+def _hairline_close_up(front: Image.Image) -> Image.Image:
+    """The upper middle of a front view, where the frontal hairline runs."""
+    w, h = front.size
+    box = (int(0.27 * w), int(0.06 * h), int(0.73 * w), int(0.52 * h))
+    return front.crop(box)
 
 
 def states() -> Image.Image:
