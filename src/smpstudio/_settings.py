@@ -449,6 +449,15 @@ class Settings:
         help="Aftercare: moisturise the scalp daily (unscented) from this day after each "
         "session; 0 leaves the rule out (sources: day 4–6; §7.1).",
     )
+    aftercare_shave_from_day: float = _setting(
+        4.0,
+        unit="day",
+        minimum=0.0,
+        maximum=30.0,
+        help="Aftercare: shave again from this day after each session, with an electric foil "
+        "shaver around the scabs, no blade razor while scabs remain; 0 leaves the rule out "
+        "(sources: electric foil shaver from day 4; §7.1).",
+    )
 
     @classmethod
     def from_overrides(

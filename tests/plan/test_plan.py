@@ -334,7 +334,10 @@ def test_aftercare_defaults_per_session() -> None:
     plan = plan_of()
     first = {e.kind: e for e in plan.aftercare if e.session == 1}
     day = START
-    assert set(first) == {"shower", "dry", "sun", "swim", "exercise", "moisturise"}
+    assert set(first) == {"shower", "dry", "sun", "swim", "exercise", "shave", "moisturise"}
+    assert first["shave"].date == day + dt.timedelta(days=4)
+    assert "electric foil shaver" in first["shave"].text
+    assert "no blade razor until the scabs have gone" in first["shave"].text
     assert first["shower"].date == day
     assert "12 hours before" in first["shower"].text
     assert first["dry"].until == day + dt.timedelta(days=4)
@@ -354,12 +357,16 @@ def test_aftercare_defaults_per_session() -> None:
 def test_aftercare_rules_are_settings() -> None:
     plan = plan_of(
         settings=_settings(
-            aftercare_dry_days=3, aftercare_shower_before_hours=0, aftercare_moisturise_from_day=0
+            aftercare_dry_days=3,
+            aftercare_shower_before_hours=0,
+            aftercare_moisturise_from_day=0,
+            aftercare_shave_from_day=0,
         )
     )
     kinds = {e.kind for e in plan.aftercare}
     assert "shower" not in kinds
     assert "moisturise" not in kinds
+    assert "shave" not in kinds
     dry = next(e for e in plan.aftercare if e.kind == "dry")
     assert dry.until == START + dt.timedelta(days=3)
 

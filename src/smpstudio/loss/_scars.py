@@ -432,7 +432,7 @@ def _eliminate(points: FloatArray, keep: int, reach: float) -> FloatArray:
             if alive[j]:
                 weight[j] -= wpair[k]
                 heapq.heappush(heap, (-float(weight[j]), j))
-    return points[alive]
+    return np.asarray(points[alive], dtype=np.float64)
 
 
 def _relax(head: VirtualHead, points: FloatArray, lattice: float) -> FloatArray:

@@ -553,6 +553,7 @@ def _facts(design: Design) -> DesignFacts:
         treated_area_cm2=design.summary.treatment_cm2,
         density_full_per_cm2=design.settings.density_full_per_cm2,
         session_fractions=tuple(design.settings.session_fractions),
+        restores_hairline=design.pattern.recedes_hairline,
     )
 
 
@@ -878,14 +879,15 @@ def _purpose(ctx: _Context, stage: int, part: int, parts: int) -> str:
             f"impressions{most}, in a light shade"
         )
     elif stage < n:
+        defined = "the hairline is defined" if ctx.facts.restores_hairline else "density evened"
         text = (
             f"Shading and definition: dots between the first ones, to "
-            f"{fractions[stage - 1] * 100:.0f} %, a shade darker; the hairline is defined"
+            f"{fractions[stage - 1] * 100:.0f} %, a shade darker; {defined}"
         )
     elif stage == n:
+        finished = "hairline and blending" if ctx.facts.restores_hairline else "blending"
         text = (
-            "Adjustments: the last gaps filled, to 100 %, in the final shade; hairline and "
-            "blending finished"
+            f"Adjustments: the last gaps filled, to 100 %, in the final shade; {finished} finished"
         )
     elif stage == n + 1 and ctx.extra_stage:
         text = "Reinforcement: scars and areas that hold pigment less well are worked again"
