@@ -98,6 +98,17 @@ class Load:
             t.join(timeout=60)
             assert not t.is_alive()
 
+    def wait_for(self, what: str, done: Callable[[Attempt], bool], *, timeout: float) -> None:
+        """Block until an attempt satisfies ``done`` (a loaded machine may take seconds to
+        answer the first writes; the outage must come after some were acknowledged)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(done(a) for a in self.attempts):
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"no {what} within {timeout:.0f} s")
+
     def _client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, timeout=60, headers={"cookie": self.session})
 
@@ -281,11 +292,17 @@ def _run_outage(
         load = Load(server.base, session)
         load.start(_first_patient(server, session))
         try:
+            load.wait_for("acknowledged write", lambda a: a.pid is not None, timeout=60)
             time.sleep(1.0)  # writing at full speed
             down = time.monotonic()
             take_away()
             up = time.monotonic()
             time.sleep(3.0)  # and after
+            load.wait_for(
+                "write acknowledged a second after recovery",
+                lambda a: a.pid is not None and a.started >= up + 1.0,
+                timeout=60,
+            )
         finally:
             load.finish()
     finally:
