@@ -19,7 +19,7 @@ DEBIAN_PACKAGES := chromium chromium-driver postgresql-client
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint typecheck format bench clean debian-packages serve gallery reliability fuzz
+.PHONY: install demo test lint typecheck format bench clean debian-packages bench-debian-packages serve gallery reliability fuzz
 
 install: $(STAMP)
 
@@ -29,12 +29,17 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) | debian-packages
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@
 
-debian-packages:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# $(call debian,PACKAGES): install the Debian packages missing (as root), or say which.
+define debian
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (run make as root, or: sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
+endef
+
+debian-packages:
+	$(call debian,$(DEBIAN_PACKAGES))
 
 demo: install
 	$(BIN)/smpstudio demo --out demo
@@ -90,7 +95,13 @@ fuzz: install
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-$(BENCH_STAMP): pyproject.toml requirements/bench.txt | debian-packages
+# pycairo (a peer of the renderer) has no Linux wheel: pip builds it against libcairo2-dev.
+BENCH_DEBIAN_PACKAGES := gcc pkg-config libcairo2-dev
+
+bench-debian-packages:
+	$(call debian,$(BENCH_DEBIAN_PACKAGES))
+
+$(BENCH_STAMP): pyproject.toml requirements/bench.txt | debian-packages bench-debian-packages
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements/bench.txt

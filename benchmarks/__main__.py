@@ -35,7 +35,7 @@ from benchmarks._timing import peak_rss_mb  # noqa: E402
 def _versions() -> str:
     from importlib.metadata import version
 
-    names = ("numpy", "scipy", "numba", "bsb-native", "mapstippler")
+    names = ("numpy", "scipy", "numba", "bsb-native", "mapstippler", "skia-python", "pycairo")
     found = []
     for name in names:
         try:
@@ -71,7 +71,7 @@ def main() -> int:
     renders = render.run()
     sections += [
         "",
-        "## Photoreal renderer beside Pillow and matplotlib\n",
+        "## Photoreal renderer beside skia-python and pycairo\n",
         render.markdown(renders),
     ]
     clinic = clinic_db.run()
