@@ -1,6 +1,8 @@
-"""Render the gallery: Monk tones 1–10, Norwood stages, hairline styles and states.
+"""Render the gallery: Monk tones 1–10, Norwood stages, hairline styles, states and the
+dilution chart.
 
-Run with ``make gallery``; every sheet is written to this folder. Look at each one after a
+Run with ``make gallery``; every sheet is written to this folder (name sheets to draw only
+those: ``python docs/gallery/make_gallery.py dilution-chart``). Look at each one after a
 change to the renderer, the colour model or the impression engine.
 """
 
@@ -9,10 +11,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 import smpstudio
-from smpstudio.colour import MONK_SWATCHES
+from smpstudio.colour import MONK_SWATCHES, DilutionTable, hex_to_srgb, recommend_dilution
 from smpstudio.dots import dilution_rule, place_impressions
 from smpstudio.render import look_for, render_view
 
@@ -66,14 +69,24 @@ def norwood_stages() -> Image.Image:
 
 
 def hairline_styles() -> Image.Image:
+    """Each style on a Norwood 4: the front view, and the frontal hairline close up (the middle
+    of a 2,048-pixel front view: about 9 × 9 cm of skin) where the edge character shows."""
     tiles = []
     for style in ("soft", "broken", "medium", "defined"):
         d = smpstudio.design(pattern="norwood-4", hairline=style, seed=2)
-        for view in ("front", "three-quarter"):
-            tiles.append(
-                (f"{style}: {view}", _render(d, MONK_SWATCHES[2], "dark-brown", view, "healed"))
-            )
-    return _sheet(tiles, 4, "Hairline styles, Norwood 4, Monk 3, healed")
+        dots = place_impressions(d, dilution=dilution_rule(MONK_SWATCHES[4], "dark-brown"))
+        look = look_for(MONK_SWATCHES[4], "dark-brown")
+        front = render_view(d, dots, look, view_name="front", size=2048, state="healed")
+        tiles.append((f"{style} ({d.hairline.shape}): front", front))
+        tiles.append((f"{style}: hairline close up", _hairline_close_up(front)))
+    return _sheet(tiles, 4, "Hairline styles, Norwood 4, Monk 5, dark-brown hair, healed")
+
+
+def _hairline_close_up(front: Image.Image) -> Image.Image:
+    """The upper middle of a front view, where the frontal hairline runs."""
+    w, h = front.size
+    box = (int(0.27 * w), int(0.06 * h), int(0.73 * w), int(0.52 * h))
+    return front.crop(box)
 
 
 def states() -> Image.Image:
@@ -85,17 +98,69 @@ def states() -> Image.Image:
     return _sheet(tiles, 4, "Norwood 6 with an FUT scar, Monk 4: before, fresh, healed, faded")
 
 
-def main() -> int:
-    for name, make in (
-        ("monk-tones", monk_tones),
-        ("norwood-stages", norwood_stages),
-        ("hairline-styles", hairline_styles),
-        ("states", states),
-    ):
-        make().save(OUT / f"{name}.png", optimize=True)
+def _dot_patch(skin: str, dot: str, size: int, seed: int) -> Image.Image:
+    """A 10 × 10 mm patch of skin with healed dots (0.15 mm, about 1.1 mm apart), drawn
+    four times larger and averaged down so that the dots are smooth."""
+    scale, mm = 4, size / 10.0
+    big = size * scale
+    rng = np.random.default_rng(seed)
+    grid = np.arange(0.55, 10.0, 1.1)
+    centres = np.stack(np.meshgrid(grid, grid), axis=-1).reshape(-1, 2)
+    centres = centres + rng.uniform(-0.35, 0.35, centres.shape)
+    yy, xx = np.mgrid[0:big, 0:big] / (mm * scale)
+    inside = np.zeros((big, big), dtype=bool)
+    for cx, cy in centres:
+        inside |= (xx - cx) ** 2 + (yy - cy) ** 2 <= 0.075**2
+    rgb = np.where(inside[..., None], hex_to_srgb(dot), hex_to_srgb(skin))
+    image = Image.fromarray(np.round(rgb * 255).astype(np.uint8))
+    return image.resize((size, size), Image.Resampling.BOX)
+
+
+def dilution_chart() -> Image.Image:
+    """The shipped chart: healed dots of the body shade, Monk rows by hair columns."""
+    table = DilutionTable.default()
+    hairs = list(table.hair_colours)
+    tile, left, top = 150, 96, 64
+    sheet = Image.new("RGB", (left + tile * len(hairs), top + tile * 10 + 8), (245, 243, 240))
+    draw = ImageDraw.Draw(sheet)
+    title = "Dilution chart: body shade (mL water per mL pigment), healed dots 10 × 10 mm"
+    draw.text((10, 8), title, fill=(30, 30, 30), font=_font(18))
+    for j, hair in enumerate(hairs):
+        draw.text((left + j * tile + 8, 38), hair, fill=(30, 30, 30), font=_font(15))
+    for k, skin in enumerate(MONK_SWATCHES, start=1):
+        y = top + (k - 1) * tile
+        draw.text((10, y + tile // 2 - 8), f"Monk {k}", fill=(30, 30, 30), font=_font(15))
+        for j, hair in enumerate(hairs):
+            advice = recommend_dilution(smpstudio.colour.skin_tone(skin), hair, table=table)
+            patch = _dot_patch(skin, advice.dot_hex, tile - 4, seed=k * 10 + j)
+            sheet.paste(patch, (left + j * tile, y))
+            ink = (30, 30, 30) if k <= 5 else (235, 235, 235)
+            label = f"{advice.ml_water:g} mL"
+            draw.text((left + j * tile + 6, y + tile - 24), label, fill=ink, font=_font(14))
+    return sheet
+
+
+SHEETS = {
+    "monk-tones": monk_tones,
+    "norwood-stages": norwood_stages,
+    "hairline-styles": hairline_styles,
+    "states": states,
+    "dilution-chart": dilution_chart,
+}
+
+
+def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(SHEETS))
+    if unknown:
+        print(
+            f"unknown sheet {', '.join(unknown)}: choose from {', '.join(SHEETS)}", file=sys.stderr
+        )
+        return 2
+    for name in names or list(SHEETS):
+        SHEETS[name]().save(OUT / f"{name}.png", optimize=True)
         print(f"wrote {OUT / f'{name}.png'}", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -17,7 +17,7 @@ from smpstudio._errors import InputError, PatternError
 from smpstudio._settings import Settings
 from smpstudio._types import BoolArray, FloatArray
 from smpstudio._version import __version__
-from smpstudio.density import ZONES, DensityField
+from smpstudio.density import ZONES, DensityField, FieldSample
 from smpstudio.hairline import Hairline, design_hairline
 from smpstudio.head import HeadMeasures, VirtualHead
 from smpstudio.loss import (
@@ -40,6 +40,9 @@ __all__ = [
 
 DESIGN_SCHEMA = "smpstudio/design@1"
 AREATA_RADIUS_MM = (3.0, 60.0)
+UNTREATED_WARNING_SHARE = 0.10
+"""Bald or thinning scalp behind the hairline left without impressions is a warning above this
+share of the bald and thinning area."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,13 @@ class DesignSummary:
     treatment_cm2: float
     zone_cm2: dict[str, float]
     impressions: tuple[int, ...]  # cumulative target after each session
+    untreated_behind_cm2: float = 0.0  # bald or thinning, behind the hairline, no impressions
+
+    @property
+    def untreated_behind_share(self) -> float:
+        """Untreated share of the bald and thinning scalp behind the hairline."""
+        loss = self.bald_cm2 + self.thinning_cm2
+        return self.untreated_behind_cm2 / loss if loss > 0 else 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +97,7 @@ class Design:
             name: _sum(area, zone == code) for code, name in enumerate(ZONES) if name != "none"
         }
         final = float(np.dot(area, sample.density))
+        untreated = self.untreated_behind_hairline(points, sample, natural=natural)
         return DesignSummary(
             scalp_area_cm2=_sum(area, natural),
             bald_cm2=_sum(area, natural & (cov < s.coverage_bald_below)),
@@ -97,7 +108,40 @@ class Design:
             treatment_cm2=_sum(area, sample.density > 0),
             zone_cm2=zones,
             impressions=tuple(round(final * f) for f in s.session_fractions),
+            untreated_behind_cm2=_sum(area, untreated),
         )
+
+    def untreated_behind_hairline(
+        self, points: FloatArray, sample: FieldSample, *, natural: BoolArray | None = None
+    ) -> BoolArray:
+        """Bald or thinning natural scalp behind the hairline that gets no impressions.
+
+        ``sample`` is :meth:`DensityField.sample` of ``points`` (not lazy). Behind the
+        hairline means not forehead: behind the designed line, or lateral of the lateral
+        canthus lines, where the temples and sides carry hair on a full head (the
+        fronto-temporal angle stays on the lateral epicanthal line, domain reference §2.2).
+        """
+        if natural is None:
+            natural = self.head.natural_scalp_mask(points)
+        lateral = np.abs(points[..., 0]) >= self.head.measures.canthal_width_mm / 2.0
+        behind = (sample.hairline_mm >= 0.0) | lateral
+        loss = natural & (sample.coverage < self.settings.coverage_hair_from)
+        return np.asarray(loss & behind & (sample.density <= 0.0), dtype=np.bool_)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the practitioner should know before going on with this design."""
+        summ = self.summary
+        out: list[str] = []
+        if summ.untreated_behind_share > UNTREATED_WARNING_SHARE:
+            out.append(
+                f"{summ.untreated_behind_cm2:.1f} cm² of bald or thinning scalp behind the "
+                f"hairline ({summ.untreated_behind_share:.0%} of the "
+                f"{summ.bald_cm2 + summ.thinning_cm2:.1f} cm² bald and thinning) gets no "
+                "impressions: check the temples and the hairline, or tell the client these "
+                "areas stay as they are"
+            )
+        return out
 
     @property
     def landmarks(self) -> dict[str, tuple[float, float, float]]:
@@ -133,8 +177,10 @@ class Design:
                 "thinning": round(summ.thinning_cm2, 2),
                 "hair": round(summ.hair_cm2, 2),
                 "treatment": round(summ.treatment_cm2, 2),
+                "untreated_behind_hairline": round(summ.untreated_behind_cm2, 2),
                 "by_zone": {k: round(v, 2) for k, v in summ.zone_cm2.items()},
             },
+            "warnings": self.warnings,
             "hairline": self.hairline.to_dict(),
             "landmarks_mm": {k: [round(c, 3) for c in v] for k, v in self.landmarks.items()},
             "density_per_cm2": {

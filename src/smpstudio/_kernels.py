@@ -59,8 +59,10 @@ width, span end, near distance, hash cell, and the "below" margin."""
 PatternArrays: TypeAlias = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 """Recession tables and levels, crowns, ovals, patches (see ``loss.pack_regions``)."""
 
-ScarArrays: TypeAlias = tuple[FloatArray, FloatArray, FloatArray, IntArray, IntArray, IntArray]
-"""Scar points, radii, then their hash (origin, dims, starts, order)."""
+ScarArrays: TypeAlias = tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, IntArray, IntArray, IntArray
+]
+"""Scar points, radii, blending margins, then their hash (origin, dims, starts, order)."""
 _DEG = math.pi / 180.0
 _MAX_HASH_CELLS = 2_000_000
 
@@ -335,25 +337,29 @@ def _line_factor(signed: float, patch: float, hp: FloatArray) -> float:
 
 
 @njit(cache=True, inline="always")
-def _on_scar(
+def _scar_reach(
     x: float,
     y: float,
     z: float,
     pts: FloatArray,
     radius: FloatArray,
+    margin: FloatArray,
     reach: float,
     origin: FloatArray,
     dims: IntArray,
     cell: float,
     starts: IntArray,
     order: IntArray,
-) -> bool:
+) -> tuple[bool, float]:
+    """On scar tissue (within a centre's radius), and the blending weight of the margins
+    around it: 1 at the scar's edge falling smoothly to 0 a margin away (0 where none)."""
     if pts.shape[0] == 0:
-        return False
+        return False, 0.0
     cx = math.floor((x - origin[0]) / cell)
     cy = math.floor((y - origin[1]) / cell)
     cz = math.floor((z - origin[2]) / cell)
     span = math.ceil(reach / cell)
+    blend = 0.0
     for i in range(max(cx - span, 0), min(cx + span, dims[0] - 1) + 1):
         for j in range(max(cy - span, 0), min(cy + span, dims[1] - 1) + 1):
             for k in range(max(cz - span, 0), min(cz + span, dims[2] - 1) + 1):
@@ -361,9 +367,14 @@ def _on_scar(
                 for m in range(starts[c], starts[c + 1]):
                     q = order[m]
                     dx, dy, dz = x - pts[q, 0], y - pts[q, 1], z - pts[q, 2]
-                    if dx * dx + dy * dy + dz * dz <= radius[q] * radius[q]:
-                        return True
-    return False
+                    d2 = dx * dx + dy * dy + dz * dz
+                    if d2 <= radius[q] * radius[q]:
+                        return True, 1.0
+                    if margin[q] > 0.0:
+                        beyond = math.sqrt(d2) - radius[q]
+                        if beyond < margin[q]:
+                            blend = max(blend, 1.0 - _smoothstep(0.0, margin[q], beyond))
+    return False, blend
 
 
 # --------------------------------------------------------------------------- parallel kernels
@@ -382,22 +393,26 @@ def scar_kernel(
     points: FloatArray,
     pts: FloatArray,
     radius: FloatArray,
+    margin: FloatArray,
     reach: float,
     origin: FloatArray,
     dims: IntArray,
     cell: float,
     starts: IntArray,
     order: IntArray,
+    with_margin: bool,
 ) -> BoolArray:
+    """True on scar tissue, and with ``with_margin`` also in the scars' blending margins."""
     n = points.shape[0]
     out = np.empty(n, dtype=np.bool_)
     for i in prange(n):
-        out[i] = _on_scar(
+        on, blend = _scar_reach(
             points[i, 0],
             points[i, 1],
             points[i, 2],
             pts,
             radius,
+            margin,
             reach,
             origin,
             dims,
@@ -405,6 +420,7 @@ def scar_kernel(
             starts,
             order,
         )
+        out[i] = on or (with_margin and blend > 0.0)
     return out
 
 
@@ -476,7 +492,9 @@ def field_kernel(
     and skin off the natural scalp well under the base hairline or beside its span: their
     distance is NaN and their on-scalp flag the natural one. ``known_cov`` and
     ``known_scar``, when they hold one value per point (else they are empty), are the loss
-    pattern's coverage and the scar flag there, which do not depend on the hairline.
+    pattern's coverage and the scar flag there (on a scar or in its blending margin), which
+    do not depend on the hairline. In a scar's blending margin the density is at least the
+    scar's times the blending weight (zone enhancement: dots between the hairs).
     """
     n = points.shape[0]
     known = known_cov.shape[0] == n and known_scar.shape[0] == n
@@ -490,10 +508,14 @@ def field_kernel(
         x, y, z = points[i, 0], points[i, 1], points[i, 2]
         phi = math.atan2(x, z)
         natural = _natural(abs(phi), y, edge_table)
+        scar, blend = False, 0.0
+        if not known or known_scar[i]:
+            scar, blend = _scar_reach(
+                x, y, z, sk[0], sk[1], sk[2], ss[0], sk[3], sk[4], ss[1], sk[5], sk[6]
+            )
         if known:
-            scar, pattern_cov = known_scar[i], known_cov[i]
+            pattern_cov = known_cov[i]
         else:
-            scar = _on_scar(x, y, z, sk[0], sk[1], ss[0], sk[2], sk[3], ss[1], sk[4], sk[5])
             pattern_cov = 1.0 - _pattern_loss(
                 x, y, z, rec_tab, rec_level, crowns, ovals, patches, pattern_edge
             )
@@ -502,6 +524,7 @@ def field_kernel(
         if (
             lazy
             and not scar
+            and blend <= 0.0
             and (need <= 0.0 or (not natural and _below_line(abs(phi), y, lk, ls)))
         ):
             cov_o[i], dens_o[i], zone_o[i], tone_o[i] = cov, 0.0, ZONE_NONE, 0.0
@@ -533,6 +556,8 @@ def field_kernel(
             zone = ZONE_ENHANCEMENT
         else:
             zone = ZONE_BODY
+        if not scar and on_scalp and full * overfill * blend > density:
+            density, zone = full * overfill * blend, ZONE_ENHANCEMENT
         if zone == ZONE_TRANSITION:
             tone = light + (1.0 - light) * _smoothstep(0.0, width, signed)
         elif zone == ZONE_SENTINEL:

@@ -168,6 +168,18 @@ class Settings:
         "the level of the mid-frontal point (rounded shape; flat keeps 30 %). The midpoint "
         "sits lower than the temporal points; a level line looks like a bowl.",
     )
+    hairline_temporal_peak_mm: float = _setting(
+        0.0,
+        unit="mm",
+        minimum=0.0,
+        maximum=25.0,
+        help="The rebuilt temple: from each temporal point the temporal hairline runs down to "
+        "the natural temple edge this far lateral of the lateral canthus line, then follows "
+        "that edge, so receded temples behind it are treated. 0 runs straight down the "
+        "canthus line (the fronto-temporal angle stays on it and nothing lateral of it is "
+        "left as forehead); Nusbaum puts the temporal point about 1 cm from the canthus "
+        "vertical.",
+    )
     widows_peak_depth_mm: float = _setting(
         8.0,
         unit="mm",
@@ -436,6 +448,15 @@ class Settings:
         maximum=30.0,
         help="Aftercare: moisturise the scalp daily (unscented) from this day after each "
         "session; 0 leaves the rule out (sources: day 4–6; §7.1).",
+    )
+    aftercare_shave_from_day: float = _setting(
+        4.0,
+        unit="day",
+        minimum=0.0,
+        maximum=30.0,
+        help="Aftercare: shave again from this day after each session, with an electric foil "
+        "shaver around the scabs, no blade razor while scabs remain; 0 leaves the rule out "
+        "(sources: electric foil shaver from day 4; §7.1).",
     )
 
     @classmethod

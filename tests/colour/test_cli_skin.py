@@ -80,6 +80,9 @@ def test_hair_adds_dilutions(capsys: pytest.CaptureFixture[str]) -> None:
     body = [a for a in advice if a["zone"] == "body"]
     assert [a["session"] for a in body] == [1, 2, 3]
     assert body[0]["ml_water"] >= body[-1]["ml_water"]
+    assert body[-1]["ml_water"] == 5  # the chart: Monk 5, brown hair
+    assert data["chart"]["monk"] == 5  # type: ignore[index]
+    assert "[D]" in data["chart"]["source"]  # type: ignore[index]
     assert 2 <= float(data["touch_up_years"]) <= 6  # type: ignore[arg-type]
 
 
@@ -87,11 +90,12 @@ def test_clinic_table_changes_the_dilution(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     table = tmp_path / "clinic.json"
-    table.write_text(json.dumps({"chart": {"5": {"brown": 12}}}))
+    table.write_text(json.dumps({"chart": {"5": {"brown": 6}}}))
     data = _json(["skin", "#d7bd96", "--hair", "brown", "--dilution-table", str(table)], capsys)
     final_body = next(a for a in data["dilution"] if a["zone"] == "body" and a["session"] == 3)  # type: ignore[union-attr]
-    assert final_body["ml_water"] == 12
-    assert final_body["basis"] == "clinic chart"
+    assert final_body["ml_water"] == 6
+    assert final_body["basis"] == "chart"
+    assert data["chart"] == {"monk": 5, "body_ml_water": 6.0, "source": "clinic table clinic.json"}
 
 
 def test_output_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,7 +111,7 @@ def test_output_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (["skin", "#gggggg"], "malformed colour"),
         (["skin", "nowhere.png"], "neither a colour"),
         (["skin", "#a07e56", "--region", "0,0,5,5"], "applies to an image"),
-        (["skin", "#a07e56", "--hair", "purple"], "unknown hair colour"),
+        (["skin", "#a07e56", "--hair", "purple"], "one of black, dark-brown, brown, light-brown"),
         (["skin", "#a07e56", "--hair", "#12"], "malformed colour"),
         (["skin"], "Missing argument"),
     ],
@@ -142,8 +146,11 @@ def test_bad_files_give_one_error_line(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_bad_table_gives_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = tmp_path / "clinic.json"
-    table.write_text('{"session_contrast": [1.0, 0.5]}')
+    table.write_text('{"session_strength": [1.0, 0.5]}')
     args = ["skin", "#a07e56", "--hair", "black", "--dilution-table", str(table)]
     assert "must not decrease" in _one_error_line(args, capsys)
+    table.write_text('{"chart": {"5": {"brown": 12}}}')
+    line = _one_error_line(args, capsys)
+    assert "chart row 5 (Monk 5) gives brown hair 12 mL of water, more than row 4's 6 mL" in line
     args[-1] = str(tmp_path / "missing.json")
     assert "not found" in _one_error_line(args, capsys)

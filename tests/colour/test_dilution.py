@@ -20,6 +20,7 @@ from smpstudio.colour import (
     dilution_chart,
     dot_contrast,
     load_dilution_table,
+    nearest_monk,
     recommend_dilution,
     skin_tone,
     stubble_range,
@@ -49,14 +50,27 @@ def test_recommendation_is_the_most_diluted_shade_reaching_the_target(
     advice = recommend_dilution(skin, _hair(hair), zone=zone, session=session)
     shades = np.array(TABLE.shades_ml_water)
     assert advice.ml_water in TABLE.shades_ml_water
+    centre = (advice.natural.low + advice.natural.high) / 2
     if "cannot_reach_target" in advice.flags:
         assert advice.ml_water == shades[0]
-        assert advice.delta_l < advice.natural.low
+        assert advice.delta_l <= centre + 1e-9
         return
-    assert advice.delta_l >= advice.natural.low - 1e-9
+    assert advice.delta_l >= centre - 1e-9
     lighter = shades[shades > advice.ml_water]
     if lighter.size:
-        assert float(dot_contrast(skin, lighter[0])) < advice.natural.low
+        assert float(dot_contrast(skin, lighter[0])) < centre
+
+
+@given(skins, skins, hair_lightness, zones, sessions)
+def test_darker_monk_tone_never_gets_more_water(
+    s1: tuple[float, ...], s2: tuple[float, ...], hair: float, zone: str, session: int
+) -> None:
+    """Issue 18: for a given hair colour, water never rises as the skin darkens (Monk 1 → 10),
+    in every zone and session."""
+    light, dark = sorted((s1, s2), key=lambda s: nearest_monk(s)[0])
+    at_light = recommend_dilution(light, _hair(hair), zone=zone, session=session)
+    at_dark = recommend_dilution(dark, _hair(hair), zone=zone, session=session)
+    assert at_dark.ml_water <= at_light.ml_water
 
 
 @given(skins, hair_lightness, hair_lightness, zones, sessions)
@@ -98,16 +112,18 @@ def test_lighter_tone_never_gets_a_darker_dot(
     assert at_low.ml_water >= at_high.ml_water
 
 
-def test_stubble_range_follows_the_rule() -> None:
+def test_natural_range_is_centred_on_the_chart_shade() -> None:
     skin = skin_tone(MONK_SWATCHES[4])
-    black = skin_tone("#282523")
-    centre = TABLE.stubble_visibility * (skin.L - black.L)
+    chart = TABLE.chart[5]["black"]
+    centre = float(dot_contrast(skin, chart))
     body = stubble_range(skin, "black")
     assert body.low == pytest.approx(centre * (1 - TABLE.tolerance))
     assert body.high == pytest.approx(centre * (1 + TABLE.tolerance))
-    first_transition = stubble_range(skin, "black", zone="transition", session=1)
-    factor = TABLE.zone_contrast["transition"] * TABLE.session_contrast[0]
-    assert first_transition.low == pytest.approx(body.low * factor)
+    # The transition zone of session 1 mixes (1 + w) / (0.8 × 0.8) − 1 mL of water.
+    strength = TABLE.zone_strength["transition"] * TABLE.session_strength[0]
+    lighter = (1 + chart) / strength - 1
+    first = stubble_range(skin, "black", zone="transition", session=1)
+    assert first.low == pytest.approx(float(dot_contrast(skin, lighter)) * (1 - TABLE.tolerance))
     assert stubble_range(skin, "black", zone="sentinel").low == pytest.approx(
         stubble_range(skin, "black", zone="transition", tone=0.6).low
     )
@@ -121,17 +137,33 @@ def test_shaved_dark_hair_shows_darker_than_light_hair() -> None:
     assert dark.ml_water < light.ml_water
 
 
-def test_chart_matches_qualitative_practice() -> None:
-    """Domain reference §1.7 and §5.4: little or no water for dark hair, lots for light or
-    grey hair on fair skin ("around 20 mL of water and upwards" at the light end)."""
+def test_chart_follows_skin_and_hair_as_practice_does() -> None:
+    """Domain reference §1.7 and §5.4: little or no water (near-black) for dark skin with
+    dark hair, heavy dilution for fair skin, more still for light and grey hair ("around
+    20 mL of water and upwards" at the light end)."""
     chart = dilution_chart()
-    for tone in range(1, 6):
+    for tone in range(1, 11):
         row = [chart[tone][h] for h in HAIR_DARK_TO_LIGHT]
-        assert row == sorted(row)
-        assert chart[tone]["black"] <= 2
+        assert row == sorted(row), f"Monk {tone}: lighter hair must not get less water"
+    for hair in HAIR_DARK_TO_LIGHT:
+        column = [chart[tone][hair] for tone in range(1, 11)]
+        assert column == sorted(column, reverse=True), f"{hair}: water rises on darker skin"
+    assert chart[10]["black"] <= 2  # near-black
+    assert chart[9]["black"] <= 2
+    assert chart[1]["black"] >= chart[10]["black"] + 4  # fair skin clearly lighter
+    for tone in (1, 2):
+        assert chart[tone]["grey"] >= 20
         assert chart[tone]["white"] >= 20
-    assert chart[7]["black"] <= 3
-    assert chart[8]["black"] <= 4
+        assert chart[tone]["grey"] > chart[tone]["black"]
+    assert chart == {t: dict(row) for t, row in TABLE.chart.items()}  # the shipped chart
+
+
+def test_every_chart_row_cites_its_source_or_says_it_is_derived() -> None:
+    assert sorted(TABLE.chart_sources) == list(range(1, 11))
+    for tone, source in TABLE.chart_sources.items():
+        cited = "§" in source and ("." in source.split("§")[1])
+        assert cited or "[D]" in source, f"Monk {tone}: {source!r}"
+        assert "derived default" in source.lower() or "(" in source
 
 
 def test_darker_than_needed_is_flagged() -> None:
@@ -147,17 +179,17 @@ def test_darker_than_needed_is_flagged() -> None:
 
 
 def test_unreachable_target_gives_the_darkest_shade_and_says_so() -> None:
-    table = load_dilution_table(overrides={"contrast_rule": {"stubble_visibility": 1.5}})
-    advice = recommend_dilution(skin_tone(MONK_SWATCHES[0]), "black", table=table)
+    advice = recommend_dilution(skin_tone(MONK_SWATCHES[9]), "black", tone=1.5)
     assert advice.ml_water == 0.0
     assert advice.flags[0] == "cannot_reach_target"
 
 
-def test_hair_lighter_than_skin_is_flagged_and_uses_the_floor() -> None:
-    skin = skin_tone(MONK_SWATCHES[8])
-    advice = recommend_dilution(skin, "white")
-    assert "hair_not_darker_than_skin" in advice.flags
-    assert advice.natural.low == pytest.approx(TABLE.min_contrast * (1 - TABLE.tolerance))
+def test_hair_clearly_lighter_than_the_skin_is_flagged() -> None:
+    dark = skin_tone(MONK_SWATCHES[8])
+    assert "hair_lighter_than_skin" in recommend_dilution(dark, "white").flags
+    assert "hair_lighter_than_skin" not in recommend_dilution(dark, "black").flags
+    black_on_darkest = recommend_dilution(skin_tone(MONK_SWATCHES[9]), "black")
+    assert black_on_darkest.flags == ()
 
 
 def test_every_flag_has_a_message() -> None:
@@ -165,7 +197,7 @@ def test_every_flag_has_a_message() -> None:
         "darker_than_needed",
         "lighter_than_natural",
         "cannot_reach_target",
-        "hair_not_darker_than_skin",
+        "hair_lighter_than_skin",
     }
 
 
@@ -178,23 +210,59 @@ def test_hair_by_name_or_hex_agree() -> None:
 
 def test_clinic_chart_entry_is_used_for_its_monk_tone_and_hair() -> None:
     skin = skin_tone(MONK_SWATCHES[2])  # Monk 3
-    table = load_dilution_table(overrides={"chart": {"3": {"brown": 10}}})
+    table = load_dilution_table(overrides={"chart": {"3": {"brown": 8}}})
     body = recommend_dilution(skin, "brown", table=table)
-    assert (body.ml_water, body.basis) == (10.0, "clinic chart")
-    assert "lighter_than_natural" in body.flags  # 10 mL is lighter than the rule asks
+    assert (body.ml_water, body.basis, body.monk) == (8.0, "chart", 3)
+    assert body.source == "clinic override"
+    assert table.chart_sources[4] == TABLE.chart_sources[4]  # the rows it left alone
     first = recommend_dilution(skin, "brown", session=1, zone="sentinel", table=table)
     assert first.ml_water >= body.ml_water
     other = recommend_dilution(skin, "black", table=table)
-    assert other.basis == "contrast rule"
+    assert other.ml_water == TABLE.chart[3]["black"]
+
+
+def test_hair_between_named_colours_is_interpolated_by_lightness() -> None:
+    skin = skin_tone(MONK_SWATCHES[4])
+    black, brown = (TABLE.hair_lightness(n) for n in ("black", "brown"))
+    between = (black + brown) / 2
+    water = TABLE.chart_water(5, between)
+    assert TABLE.chart[5]["black"] < water < TABLE.chart[5]["brown"]
+    assert recommend_dilution(skin, (between, 2.0, 6.0)).ml_water in (3.0, 4.0)
+
+
+@pytest.mark.parametrize(
+    ("chart", "row"),
+    [
+        ({"7": {"black": 3}}, "chart row 7 (Monk 7) gives black hair 3 mL"),
+        ({"10": {"white": 10}}, "chart row 10 (Monk 10) gives white hair 10 mL"),
+        ({"3": {"grey": 25}}, "chart row 3 (Monk 3) gives grey hair 25 mL"),
+    ],
+)
+def test_rising_water_for_darker_skin_is_refused_naming_the_row(
+    chart: dict[str, dict[str, float]], row: str
+) -> None:
+    with pytest.raises(ColourError, match=row.replace("(", r"\(").replace(")", r"\)")):
+        load_dilution_table(overrides={"chart": chart})
+
+
+def test_rising_water_is_refused_from_a_clinic_file(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.json"
+    path.write_text(json.dumps({"chart": {"9": {"black": 2}}}))
+    with pytest.raises(ColourError, match=r"row 9 \(Monk 9\).*more than row 8's 1 mL"):
+        load_dilution_table(path)
+    path.write_text(json.dumps({"chart": {"9": {"black": 1}}}))
+    table = load_dilution_table(path)
+    assert table.chart[9]["black"] == 1.0
+    assert table.chart_sources[9] == "clinic table clinic.json"
 
 
 def test_table_loads_from_a_json_file_with_only_the_changes(tmp_path: Path) -> None:
     path = tmp_path / "clinic.json"
     path.write_text(
-        json.dumps({"session_contrast": [0.7, 1.0], "hair_colours": {"auburn": "#6b3a26"}})
+        json.dumps({"session_strength": [0.7, 1.0], "hair_colours": {"auburn": "#6b3a26"}})
     )
     table = load_dilution_table(path)
-    assert table.session_contrast == (0.7, 1.0)
+    assert table.session_strength == (0.7, 1.0)
     assert table.hair_colours["auburn"] == "#6b3a26"
     assert table.hair_colours["black"] == TABLE.hair_colours["black"]
     assert table.shades_ml_water == TABLE.shades_ml_water
@@ -209,22 +277,35 @@ def test_default_table_says_no_published_mapping_exists() -> None:
     assert "No published numeric mapping" in TABLE.about
 
 
+def test_a_table_without_every_monk_row_is_refused() -> None:
+    data = TABLE.to_dict()
+    del data["chart"]["6"]
+    with pytest.raises(ColourError, match=r"lacks the row.*Monk 6"):
+        DilutionTable.from_dict(data)
+    data = TABLE.to_dict()
+    data["chart"]["6"] = {"source": "ours"}
+    with pytest.raises(ColourError, match=r"chart\.6 gives no shade"):
+        DilutionTable.from_dict(data)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"colour_rule": {}}, "unknown key"),
-        ({"contrast_rule": {"visibility": 1}}, "unknown key"),
-        ({"contrast_rule": {"tolerance": 2}}, "tolerance"),
+        ({"contrast_rule": {"tolerance": 0.2}}, "unknown key"),
+        ({"tolerance": 2}, "tolerance"),
         ({"shades_ml_water": []}, "shades_ml_water"),
         ({"shades_ml_water": [0, -1]}, "shade"),
         ({"hair_colours": {"red": "#ff00"}}, "malformed colour"),
-        ({"zone_contrast": {"crown": 1.0}}, "unknown key"),
-        ({"zone_contrast": {"body": "dark"}}, "zone_contrast.body"),
-        ({"session_contrast": [1.0, 0.8]}, "must not decrease"),
+        ({"zone_strength": {"crown": 1.0}}, "unknown key"),
+        ({"zone_strength": {"body": "dark"}}, "zone_strength.body"),
+        ({"session_strength": [1.0, 0.8]}, "must not decrease"),
         ({"chart": {"11": {"black": 1}}}, "Monk tone"),
         ({"chart": {"2": {"purple": 1}}}, "not in hair_colours"),
         ({"chart": {"2": {"black": True}}}, "chart.2.black"),
         ({"chart": {"2": {"black": 7}}}, "not one of shades_ml_water"),
+        ({"chart": {"2": {"source": ""}}}, "needs a 'source'"),
+        ({"hair_colours": {"source": "#101010"}}, "cannot name a hair colour"),
     ],
 )
 def test_bad_tables_are_refused(overrides: dict[str, object], message: str) -> None:
@@ -251,7 +332,9 @@ def test_bad_requests_are_refused() -> None:
         recommend_dilution(skin, "black", zone="crown")
     with pytest.raises(ColourError, match="session numbers start at 1"):
         recommend_dilution(skin, "black", session=0)
-    with pytest.raises(ColourError, match="unknown hair colour"):
+    with pytest.raises(
+        ColourError, match="unknown hair colour 'auburn': give #rrggbb or one of black, dark-brown"
+    ):
         recommend_dilution(skin, "auburn")
     with pytest.raises(ColourError, match="malformed colour"):
         recommend_dilution(skin, "#12345")

@@ -202,8 +202,8 @@ class TestControlPoints:
             assert self._height_at(custom, x) == pytest.approx(self._height_at(rounded, x), abs=0.5)
 
     def test_temporal_rise_lifts_the_temporal_points(self, head_m: VirtualHead) -> None:
-        flat = design_hairline(head_m, style="defined", temporal_rise_mm=0.0)
-        steep = design_hairline(head_m, style="defined", temporal_rise_mm=35.0)
+        flat = design_hairline(head_m, style="defined", shape="rounded", temporal_rise_mm=0.0)
+        steep = design_hairline(head_m, style="defined", shape="rounded", temporal_rise_mm=35.0)
         assert steep.temporal_points[1][1] > flat.temporal_points[1][1] + 8.0
         assert steep.temporal_rise_mm > flat.temporal_rise_mm
 
@@ -226,3 +226,36 @@ class TestControlPoints:
     def test_temporal_rise_outside_is_refused(self, head_m: VirtualHead, rise: float) -> None:
         with pytest.raises(HairlineError, match="temporal rise"):
             design_hairline(head_m, style="soft", temporal_rise_mm=rise)
+
+
+def _level_spread(line, half: float) -> float:  # type: ignore[no-untyped-def]
+    """Height range of the smooth line across the middle 60 % of the forehead."""
+    base = line.base_polyline
+    front = base[(np.abs(base[:, 0]) <= 0.6 * half) & (base[:, 2] > 0)]
+    return float(np.ptp(front[:, 1]))
+
+
+def test_defined_is_a_straight_crisp_edge_by_default(head_m: VirtualHead) -> None:
+    """Issue 18 / domain reference §2.4: defined is the lined-up, edge-up line — straight
+    across (default shape not rounded), its transition at most half the soft style's."""
+    half = head_m.measures.canthal_width_mm / 2
+    defined = design_hairline(head_m, style="defined", seed=9)
+    soft = design_hairline(head_m, style="soft", seed=9)
+    assert defined.shape == "flat"
+    assert soft.shape == "rounded"
+    assert defined.transition_mm <= 0.5 * soft.transition_mm
+    assert _level_spread(defined, half) < 0.5  # level within half a millimetre
+    assert _level_spread(soft, half) > 2.0  # the rounded line rises toward the temples
+    d, _ = cKDTree(defined.base_polyline).query(defined.polyline)
+    assert d.max() < 0.6  # drawn within about half a millimetre of its straight base
+    assert defined.sentinel_mm == 0.0
+
+
+@pytest.mark.parametrize("style", ["soft", "broken"])
+def test_soft_styles_are_irregular_and_feathered(head_m: VirtualHead, style: str) -> None:
+    line = design_hairline(head_m, style=style, seed=9)
+    d, _ = cKDTree(line.base_polyline).query(line.polyline)
+    assert float(np.sqrt(np.mean(d**2))) > 0.8  # undulates by millimetres
+    assert d.max() > 2.0
+    assert line.transition_mm >= 5.0  # density rises over 5–10 mm (domain reference §2.3)
+    assert line.sentinel_mm > 0.0

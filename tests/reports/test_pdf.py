@@ -52,7 +52,7 @@ def test_pages_images_and_text() -> None:
         "Scalp chart",
         "After session 3",
         "keep your scalp dry",
-        "Book a touch-up around July 2031",
+        f"we suggest around {plan.touch_up.date:%B %Y}",
         "mL of water per mL of pigment",
     ):
         assert expected in text, expected
@@ -128,3 +128,78 @@ def test_provisional_and_redone_sessions_are_shown() -> None:
     trial = _text(PdfReader(BytesIO(plan_pdf(plan_of(trial=True), issued=ISSUED))))
     assert "(provisional)" in trial
     assert "Trial start" in trial
+
+
+def test_the_plan_tells_the_client_what_the_brief_promises() -> None:
+    """Issue 18: shaving, long-term sun, normal scabbing and fading, signs of infection and
+    who to call, pain, redness, hygiene, risks and one touch-up story."""
+    plan = plan_of()
+    contact = "Example Clinic on 020 7946 0000 or hello@example.com"
+    pdf = plan_pdf(plan, issued=ISSUED, clinic="Example Clinic", contact=contact)
+    text = _text(PdfReader(BytesIO(pdf)))
+    for expected in (
+        "What to expect",
+        "about 3 out of 10",
+        "no downtime",
+        "gone by the next day",
+        "flake off by themselves",
+        "That fading is normal",
+        "you may shave again",
+        "Hygiene",
+        "opened in front of you",
+        "Looking after it for years",
+        "SPF 30 to 50",
+        "can last 7 to 10 years",
+        "usually 3 to 5 years after healing",
+        "Risks",
+        "blurring",
+        "blue shift",
+        "laser treatment",
+        "When to call us",
+        "signs of infection",
+        f"call {contact}",
+    ):
+        assert expected in text, expected
+    assert "a day or two" not in text
+    assert "4–5 years" not in text
+
+
+def test_before_and_after_stand_side_by_side_on_one_page() -> None:
+    images = [
+        ("Before (top view)", _picture(640, 640, 1)),
+        ("After, healed (top view)", _picture(640, 640, 2)),
+        ("Scalp chart", _picture(1800, 848, 3)),
+    ]
+    reader = PdfReader(BytesIO(plan_pdf(plan_of(), images, issued=ISSUED)))
+    pages = [len(page.images) for page in reader.pages]
+    assert pages[0] >= 2  # before and after together, on the first page
+    first = reader.pages[0]
+    text = " ".join((first.extract_text() or "").split())
+    assert "Before (top view)" in text
+    assert "After, healed (top view)" in text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "scars", "says"),
+    [
+        ("ludwig-2", (), "Density: dots placed between your own hairs"),
+        ("diffuse", (), "your own hairline stays as it is"),
+        ("none", ("fut",), "Scar camouflage: strip (FUT) scar"),
+    ],
+)
+def test_no_hairline_is_spoken_of_when_there_is_none(
+    pattern: str, scars: tuple[str, ...], says: str
+) -> None:
+    plan = plan_of(pattern, scars)
+    assert not plan.design.restores_hairline
+    text = _text(PdfReader(BytesIO(plan_pdf(plan, issued=ISSUED))))
+    assert says in text
+    assert "Soft style" not in text
+    assert "hairline is defined" not in text
+    assert "toward the hairline" not in text
+
+
+def test_a_receding_pattern_keeps_its_hairline_row() -> None:
+    plan = plan_of("norwood-3")
+    assert plan.design.restores_hairline
+    assert "Soft style, rounded shape" in _text(PdfReader(BytesIO(plan_pdf(plan, issued=ISSUED))))

@@ -445,3 +445,44 @@ def test_the_owner_adds_staff_with_a_one_time_password(world: World) -> None:
     )
     assert r.status_code == 422
     assert "exists already" in r.text
+
+
+def test_the_public_site_tells_what_the_plan_tells(world: World) -> None:
+    """Issue 18: the home page carries the same words as the plan: redness gone by the next
+    day, pain, hygiene, risks, sun, shaving, the one touch-up story and who to call."""
+    from smpstudio.plan import client_guidance, touch_up_story
+
+    page = world.client().get("/").text
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split()).replace("&#39;", "'")
+    site = re.search(r"<title>[^<]*</title>", page)
+    assert site is not None
+    for section in client_guidance(contact="X"):
+        assert section.title in text
+    for words in (
+        "gone by the next day",
+        "about 3 out of 10",
+        "opened in front of you",
+        "SPF 30 to 50",
+        "blue shift",
+        "laser treatment",
+        "you may shave again",
+        touch_up_story(),
+        "signs of infection",
+    ):
+        assert words in text, words
+    assert "a day or two" not in text
+    assert "three to five" not in text
+
+
+def test_the_clinic_contact_comes_from_its_settings() -> None:
+    from types import SimpleNamespace
+
+    from smpstudio.web._site import clinic_contact
+
+    def studio(phone: str, email: str) -> object:
+        config = SimpleNamespace(clinic_phone=phone, clinic_email=email)
+        return SimpleNamespace(config=config, site_name=lambda: "Soho SMP")
+
+    both = clinic_contact(studio("020 7946 0000", "hi@soho.example"))  # type: ignore[arg-type]
+    assert both == "Soho SMP on 020 7946 0000 or hi@soho.example"
+    assert clinic_contact(studio("", "")) == "Soho SMP"  # type: ignore[arg-type]

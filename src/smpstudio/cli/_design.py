@@ -236,10 +236,13 @@ def print_summary(d: Design, written: Sequence[Path]) -> None:
         "bald / thinning / hair", f"{s.bald_cm2:.1f} / {s.thinning_cm2:.1f} / {s.hair_cm2:.1f} cm²"
     )
     table.add_row("treated", f"{s.treatment_cm2:.1f} cm²")
+    table.add_row("untreated behind hairline", f"{s.untreated_behind_cm2:.1f} cm²")
     sessions = d.settings.session_fractions
     full = d.settings.density_full_per_cm2
     table.add_row("density (cumulative)", " → ".join(f"{full * f:g}" for f in sessions) + " /cm²")
     table.add_row("impressions (cumulative)", " → ".join(f"{n:,}" for n in s.impressions))
     out.print(table)
+    for warning in d.warnings:
+        out.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     for path in written:
         out.print(f"wrote {path}")

@@ -110,7 +110,7 @@ def _tone_fields(tone: SkinTone) -> dict[str, Any]:
 
 
 def _pigment_fields(tone: SkinTone, hair: str, table: DilutionTable) -> dict[str, Any]:
-    sessions = range(1, len(table.session_contrast) + 1)
+    sessions = range(1, len(table.session_strength) + 1)
     advice = [
         recommend_dilution(tone, hair, zone=zone, session=session, table=table)
         for zone in ZONE_NAMES
@@ -119,6 +119,7 @@ def _pigment_fields(tone: SkinTone, hair: str, table: DilutionTable) -> dict[str
     body = recommend_dilution(tone, hair, table=table)
     return {
         "hair": {"colour": hair, "L": round(float(_hair_lightness(hair, table)), 2)},
+        "chart": {"monk": body.monk, "body_ml_water": body.ml_water, "source": body.source},
         "dilution": [_rounded(a.to_dict()) for a in advice],
         "touch_up_years": round(touch_up_years(tone, body.ml_water), 1),
     }
@@ -131,6 +132,7 @@ def _hair_lightness(hair: str, table: DilutionTable) -> float:
 
 
 def _rounded(advice: dict[str, Any]) -> dict[str, Any]:
+    del advice["chart_row"], advice["source"]  # said once, under "chart"
     advice["delta_L"] = round(advice["delta_L"], 1)
     advice["natural_delta_L"] = [round(v, 1) for v in advice["natural_delta_L"]]
     return advice

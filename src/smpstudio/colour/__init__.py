@@ -4,8 +4,9 @@ Skin tone (:func:`skin_tone`, :func:`skin_tone_from_image`): CIELAB (D65, 2°), 
 class, the nearest Monk Skin Tone and an estimated Fitzpatrick type. Pigment
 (:func:`dot_lab`, :func:`fresh_look`, :func:`touch_up_years`): the healed, fresh and faded
 look of a dot of a given dilution on a given skin. Dilution (:func:`recommend_dilution`):
-the most diluted shade whose healed dot reaches the natural stubble contrast, per zone and
-session, from a clinic-configurable :class:`DilutionTable`. The model, its parameters and
+the most diluted shade whose healed dot reaches the shade a clinic-configurable
+:class:`DilutionTable` charts for the skin's Monk tone and the hair colour, lighter for the
+hairline zones and the early sessions. The model, its parameters and
 their sources are in ``docs/colour.md``.
 """
 
@@ -21,6 +22,7 @@ from smpstudio.colour._convert import (
 )
 from smpstudio.colour._dilution import (
     FLAG_MESSAGES,
+    HAIR_LIGHTER_MARGIN,
     ZONE_NAMES,
     ContrastRange,
     DilutionAdvice,
@@ -72,6 +74,7 @@ __all__ = [
     "ALLOWED_FORMATS",
     "FITZPATRICK_NOTE",
     "FLAG_MESSAGES",
+    "HAIR_LIGHTER_MARGIN",
     "ITA_CLASSES",
     "MAX_PIXELS",
     "MOISTURISED_FADE_FACTOR",

@@ -1,4 +1,4 @@
-"""Each dot's dilution from the colour module's contrast rule."""
+"""Each dot's dilution from the colour module's dilution chart."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from smpstudio.dots._engine import DilutionRule
 __all__ = ["TONE_STEP", "dilution_rule"]
 
 TONE_STEP = 0.05
-"""Tones are rounded to this step before asking the contrast rule (lighter hairline dots
+"""Tones are rounded to this step before asking the dilution chart (lighter hairline dots
 get one of a handful of shades, as a practitioner mixes a few cups, not a gradient)."""
 
 
@@ -31,7 +31,7 @@ def dilution_rule(
     >>> rule = dilution_rule("#d7bd96", "dark-brown")
     >>> zones = np.array([1, 1, 2])          # body, body, transition
     >>> rule(zones, np.array([1, 3, 3]), np.array([1.0, 1.0, 0.6])).tolist()
-    [2.0, 1.0, 4.0]
+    [5.0, 4.0, 6.0]
     """
     scalp = skin_tone(skin) if isinstance(skin, str) else skin
     cache: dict[tuple[int, int, float], float] = {}

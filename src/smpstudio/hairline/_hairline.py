@@ -7,8 +7,10 @@ The line is built in four steps:
 2. the frontal curve rises from the mid-frontal point to the two temporal points, which sit
    on the lateral canthus lines (the fronto-temporal angle stays on the lateral epicanthal
    line: Shapiro & Shapiro, Facial Plast Surg Clin N Am);
-3. from each temporal point the temporal hairline runs down and back until it meets the
-   natural scalp edge;
+3. from each temporal point the temporal hairline runs down to the natural temple edge about
+   1 cm lateral of the canthus line (the temple rebuilt: Nusbaum's temporal point ~1 cm from
+   the canthus vertical) and follows that edge back past the temporal point's azimuth, so a
+   receded temple lies behind the line;
 4. seeded macro- and micro-irregularity displace the line along the skin, tapering to nothing
    where it joins the natural edge.
 
@@ -17,6 +19,7 @@ Distances to the line, along the skin, drive the transition zone, sentinels and 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,7 +50,8 @@ __all__ = [
 HeightRule = Literal["fixed", "thirds", "original"]
 HEIGHT_RULES: tuple[str, ...] = ("fixed", "thirds", "original")
 
-_TEMPORAL_DESCENT_DEG = 60.0  # temporal hairline runs down and back at about this angle
+_FOLLOW_TO_DEG = 62.0  # the temporal hairline follows the natural edge down to the sideburn
+_FOLLOW_PAST_DEG = 4.0  # and at least this far past the temporal point's azimuth
 _FLAT_RISE = 0.3  # share of the temporal rise kept by the flat shape
 _MAX_RISE_MM = 35.0
 PROFILE_RANGE = (-0.3, 1.3)
@@ -122,7 +126,7 @@ class Hairline:
     @cached_property
     def packed(self) -> PackedHairline:
         """The line as arrays for the compiled kernels."""
-        phi_end = float(self._base_phi[-1])
+        phi_end = float(self._base_phi.max())
         grid = np.linspace(0.0, phi_end, _BASE_TABLE_SIZE)
         s = self.style
         line_phi = np.arctan2(self.polyline[:, 0], self.polyline[:, 2])
@@ -135,7 +139,7 @@ class Hairline:
             b_start,
             b_items,
             np.ascontiguousarray(self._patchiness),
-            np.ascontiguousarray(np.interp(grid, self._base_phi, self._base_y)),
+            np.ascontiguousarray(_lower_envelope(grid, self._base_phi, self._base_y)),
             hashed.origin,
             hashed.dims,
             hashed.starts,
@@ -266,7 +270,9 @@ def design_hairline(
     rule_name = _check_rule(rule, height_cm)
     mid_arc = _mid_frontal_arc(head, rule_name, height_cm, settings)
     frontal_phi, frontal_y = _frontal_curve(head, shape_name, mid_arc, settings, rise, controls)
-    temporal_phi, temporal_y = _temporal_curve(head, float(frontal_phi[-1]), float(frontal_y[-1]))
+    temporal_phi, temporal_y = _temporal_curve(
+        head, float(frontal_phi[-1]), float(frontal_y[-1]), settings.hairline_temporal_peak_mm
+    )
     half_phi = np.concatenate([frontal_phi, temporal_phi[1:]])
     half_y = np.concatenate([frontal_y, temporal_y[1:]])
     base = _mirror_to_polyline(head, half_phi, half_y)
@@ -477,16 +483,57 @@ def _lift_along_skin(
     return np.asarray(y + lift_mm / skin_per_y, dtype=np.float64)
 
 
-def _temporal_curve(head: VirtualHead, phi_t: float, y_t: float) -> tuple[FloatArray, FloatArray]:
-    """From the left temporal point, down and back until the natural scalp edge."""
-    phis = np.linspace(phi_t, math.radians(100.0), 2000)
-    ring = head.shape.from_chart(phis, np.full_like(phis, y_t))
-    run = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(ring, axis=0), axis=1))])
-    descent = y_t - math.tan(math.radians(_TEMPORAL_DESCENT_DEG)) * run
-    edge = head.natural_edge_height(phis)
-    below = np.nonzero(descent <= edge)[0]
-    end = int(below[0]) if len(below) else len(phis) - 1
-    return phis[: end + 1], np.maximum(descent, edge)[: end + 1]
+def _temporal_curve(
+    head: VirtualHead, phi_t: float, y_t: float, peak_mm: float
+) -> tuple[FloatArray, FloatArray]:
+    """From the left temporal point down to the temple, then along the natural edge.
+
+    The line runs straight (as seen from the front) from the temporal point to the natural
+    temple edge ``peak_mm`` lateral of the temporal point's x, and follows the edge down to
+    the sideburn (:data:`_FOLLOW_TO_DEG`, or :data:`_FOLLOW_PAST_DEG` past the temporal
+    point's azimuth if that is further), so its end does not move with the hairline.
+    Everything lateral of it on the natural scalp — the temple — lies behind the line. When
+    the temporal point already sits under the natural edge there, the line follows the edge
+    from the point's azimuth.
+    """
+    x_t = float(head.shape.from_chart(np.array([phi_t]), np.array([y_t]))[0, 0])
+    phis = np.radians(np.linspace(0.0, 100.0, 4001))
+    edge = head.shape.from_chart(phis, head.natural_edge_height(phis))
+    lateral = np.flatnonzero(edge[:, 0] >= x_t + peak_mm)
+    peak = int(lateral[0]) if lateral.size else len(phis) - 1
+    end = max(phi_t + math.radians(_FOLLOW_PAST_DEG), math.radians(_FOLLOW_TO_DEG))
+    if edge[peak, 1] >= y_t or phis[peak] >= end:
+        follow = phis[(phis > phi_t) & (phis <= end)]
+        return (
+            np.concatenate([[phi_t], follow]),
+            np.concatenate([[y_t], np.minimum(head.natural_edge_height(follow), y_t)]),
+        )
+    ys = np.linspace(y_t, float(edge[peak, 1]), 200)
+    xs = x_t + (float(edge[peak, 0]) - x_t) * (y_t - ys) / (y_t - ys[-1])
+    descent = _front_point(head, xs, ys)
+    if np.isnan(descent[:, 2]).any():
+        raise HairlineError("the temporal hairline runs off the temple: lower the hairline")
+    descent_phi, _ = head.shape.to_chart(descent)
+    follow = phis[(phis > phis[peak]) & (phis <= end)]
+    return (
+        np.concatenate([descent_phi, follow]),
+        np.concatenate([ys, head.natural_edge_height(follow)]),
+    )
+
+
+def _lower_envelope(grid: FloatArray, phi: FloatArray, y: FloatArray) -> FloatArray:
+    """Lowest height of a (possibly folded) line in the (azimuth, height) chart at each
+    ``grid`` azimuth: the line is cut into runs of monotone azimuth, each interpolated."""
+    step = np.sign(np.diff(phi))
+    turns = np.flatnonzero(step[1:] * step[:-1] < 0) + 1
+    lowest = np.full(grid.shape, np.inf)
+    for start, stop in itertools.pairwise([0, *turns.tolist(), len(phi) - 1]):
+        run_phi, run_y = phi[start : stop + 1], y[start : stop + 1]
+        if run_phi[-1] < run_phi[0]:
+            run_phi, run_y = run_phi[::-1], run_y[::-1]
+        inside = (grid >= run_phi[0]) & (grid <= run_phi[-1])
+        lowest[inside] = np.minimum(lowest[inside], np.interp(grid[inside], run_phi, run_y))
+    return np.asarray(np.where(np.isfinite(lowest), lowest, y[0]), dtype=np.float64)
 
 
 def _mirror_to_polyline(head: VirtualHead, half_phi: FloatArray, half_y: FloatArray) -> FloatArray:

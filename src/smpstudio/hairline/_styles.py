@@ -6,7 +6,9 @@ of a defined zone, with macro-irregularity (undulation over centimetres) and
 micro-irregularity (zig-zags of a few mm), and sentinel hairs 1–3 mm ahead of the line;
 perfectly symmetric or straight lines look fake. Soft and broken styles have the widest and
 most irregular transition, broken scatters isolated dots further ahead; medium follows the
-client's original hairline; defined is a crisp edge within about 1–2 mm.
+client's original hairline; defined is the "lined-up", edge-up line: straight across (its
+default shape is ``flat``, not rounded) with a crisp edge within about 1–2 mm, at most half
+the soft style's transition.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ HAIRLINE_STYLES: dict[str, HairlineStyle] = {
     "soft": HairlineStyle("soft", 2.5, (18.0, 40.0), 0.8, (2.5, 6.0), 0.18, 0.0, "rounded"),
     "broken": HairlineStyle("broken", 3.0, (18.0, 40.0), 1.6, (2.0, 5.0), 0.22, 0.07, "rounded"),
     "medium": HairlineStyle("medium", 1.5, (20.0, 45.0), 0.5, (3.0, 7.0), 0.10, 0.0, "original"),
-    "defined": HairlineStyle("defined", 0.6, (30.0, 60.0), 0.15, (3.0, 8.0), 0.0, 0.0, "rounded"),
+    "defined": HairlineStyle("defined", 0.4, (40.0, 80.0), 0.1, (3.0, 8.0), 0.0, 0.0, "flat"),
 }
 
 

@@ -114,6 +114,13 @@ class LossPattern:
         cov = coverage_kernel(pts, k.rec_tab, k.rec_level, k.crowns, k.ovals, k.patches, edge_mm)
         return np.asarray(cov.reshape(np.shape(points)[:-1]), dtype=np.float64)
 
+    @property
+    def recedes_hairline(self) -> bool:
+        """True when the frontal hairline recedes (Norwood 2 and beyond): the treatment then
+        rebuilds a hairline. Ludwig, diffuse thinning, none and Norwood 1 keep the client's
+        own hairline."""
+        return any(isinstance(r, Recession) for r in self.regions)
+
     def with_patches(self, patches: tuple[Patch, ...]) -> LossPattern:
         return LossPattern(self.name, self.regions, self.patches + patches)
 

@@ -6,11 +6,21 @@ zone, needle and dilution, an estimated duration from practitioner rates, split 
 exceed the longest session, dated by the session spacing. :func:`record_session` records how
 a session held (retention per zone) and re-plans the rest. The plan also carries a cost
 range from the clinic's price table beside a hair-transplant comparison, the aftercare
-timeline and the touch-up date from the colour module's fading model. The model, its
-parameters and their sources are in ``docs/plan.md``.
+timeline and the touch-up date from the colour module's fading model;
+:func:`client_guidance` is what every client is told (comfort, healing, hygiene, risks, the
+touch-up, when to call). The model, its parameters and their sources are in ``docs/plan.md``.
 """
 
-from smpstudio.plan._aftercare import AFTERCARE_KINDS, aftercare_events, long_date
+from smpstudio.plan._aftercare import (
+    AFTERCARE_KINDS,
+    LASTS_YEARS,
+    REFRESH_YEARS,
+    GuidanceSection,
+    aftercare_events,
+    client_guidance,
+    long_date,
+    touch_up_story,
+)
 from smpstudio.plan._build import (
     PLAN_SCHEMA,
     Plan,
@@ -41,12 +51,15 @@ from smpstudio.plan._tables import (
 
 __all__ = [
     "AFTERCARE_KINDS",
+    "LASTS_YEARS",
     "PLAN_SCHEMA",
+    "REFRESH_YEARS",
     "AftercareEvent",
     "CostEstimate",
     "DesignFacts",
     "DotWork",
     "GraftTable",
+    "GuidanceSection",
     "Plan",
     "PriceBand",
     "PriceTable",
@@ -58,11 +71,13 @@ __all__ = [
     "aftercare_events",
     "build_plan",
     "check_date",
+    "client_guidance",
     "load_graft_table",
     "load_price_table",
     "long_date",
     "plan_settings",
     "record_session",
     "smp_cost",
+    "touch_up_story",
     "transplant_cost",
 ]

@@ -269,9 +269,9 @@ def build_plan(
     >>> dots = place_impressions(d, dilution=dilution_rule("#d7bd96", "dark-brown"))
     >>> plan = build_plan(d, dots, start=dt.date(2026, 3, 2), skin="#d7bd96")
     >>> [(s.index, s.date.isoformat(), s.impressions) for s in plan.sessions]
-    [(1, '2026-03-02', 5348), (2, '2026-03-16', 2674), (3, '2026-03-30', 888)]
+    [(1, '2026-03-02', 6537), (2, '2026-03-16', 3296), (3, '2026-03-30', 1103)]
     >>> plan.cost.low, plan.cost.high, plan.touch_up.date.year
-    (2000.0, 3500.0, 2031)
+    (2000.0, 3500.0, 2030)
     """
     s = settings or design.settings
     check_plan_settings(s)
@@ -358,7 +358,7 @@ def record_session(
     ['planned', 'provisional', 'provisional']
     >>> after = record_session(plan, index=1, retention={"body": 70})
     >>> [s.status for s in after.sessions], after.sessions[1].redo
-    (['done', 'planned', 'planned'], 1177)
+    (['done', 'planned', 'planned'], 1407)
     """
     ctx = plan._context
     s = ctx.settings
@@ -553,6 +553,7 @@ def _facts(design: Design) -> DesignFacts:
         treated_area_cm2=design.summary.treatment_cm2,
         density_full_per_cm2=design.settings.density_full_per_cm2,
         session_fractions=tuple(design.settings.session_fractions),
+        restores_hairline=design.pattern.recedes_hairline,
     )
 
 
@@ -878,14 +879,15 @@ def _purpose(ctx: _Context, stage: int, part: int, parts: int) -> str:
             f"impressions{most}, in a light shade"
         )
     elif stage < n:
+        defined = "the hairline is defined" if ctx.facts.restores_hairline else "density evened"
         text = (
             f"Shading and definition: dots between the first ones, to "
-            f"{fractions[stage - 1] * 100:.0f} %, a shade darker; the hairline is defined"
+            f"{fractions[stage - 1] * 100:.0f} %, a shade darker; {defined}"
         )
     elif stage == n:
+        finished = "hairline and blending" if ctx.facts.restores_hairline else "blending"
         text = (
-            "Adjustments: the last gaps filled, to 100 %, in the final shade; hairline and "
-            "blending finished"
+            f"Adjustments: the last gaps filled, to 100 %, in the final shade; {finished} finished"
         )
     elif stage == n + 1 and ctx.extra_stage:
         text = "Reinforcement: scars and areas that hold pigment less well are worked again"

@@ -252,6 +252,7 @@ class DesignFacts:
     treated_area_cm2: float
     density_full_per_cm2: float
     session_fractions: tuple[float, ...]
+    restores_hairline: bool = True  # False: Ludwig, diffuse, scars only — density, no hairline
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -260,6 +261,7 @@ class DesignFacts:
                 "style": self.hairline_style,
                 "shape": self.hairline_shape,
                 "height_cm": self.hairline_height_cm,
+                "restored": self.restores_hairline,
             },
             "head": self.head,
             "seed": self.seed,

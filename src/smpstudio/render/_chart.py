@@ -3,7 +3,8 @@
 Four orthographic views (front, left side, top, back) share one scale, so every scale bar is
 true in its view plane. Colours: skin, remaining hair in brown (stronger where more hair
 remains), target density on a viridis ramp, scars in magenta, the hairline in red, the
-lateral canthus lines dashed in the front view.
+lateral canthus lines dashed in the front view, and in orange any bald or thinning scalp
+behind the hairline that the design leaves without impressions.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ _SKIN = np.array([232.0, 200.0, 172.0])
 _HAIR = np.array([58.0, 44.0, 36.0])
 _SCAR = np.array([200.0, 40.0, 170.0])
 _HAIRLINE = (215, 30, 45)
+_UNTREATED = np.array([240.0, 130.0, 20.0])
 _FEATURE = (120, 96, 84)
 _VIRIDIS = np.array(
     [
@@ -142,6 +144,7 @@ def _shade(d: Design, hits: ViewHits, dmax: float) -> _Panel:
     colour = colour * (1 - alpha) + ramp * alpha
     scar = sample.zone == ZONES.index("scar")
     colour[scar] = _SCAR
+    colour[d.untreated_behind_hairline(pts, sample)] = _UNTREATED
     colour *= shade[:, None]
     rgb = np.empty(hits.points.shape, dtype=np.float64)
     rgb[:] = np.asarray(_BACKGROUND, dtype=np.float64)
@@ -367,6 +370,7 @@ def _legend(draw: ImageDraw.ImageDraw, d: Design, top: int, dmax: float) -> None
         (_HAIRLINE, "designed hairline"),
         (tuple(int(v) for v in _SCAR), "scar tissue (over-filled)"),
         (tuple(int(v) for v in _SKIN), "skin without impressions"),
+        (tuple(int(v) for v in _UNTREATED), "bald behind the hairline, untreated"),
     ]
     sy = y0 + 64
     for k, (colour, text) in enumerate(swatches):
@@ -379,7 +383,7 @@ def _legend(draw: ImageDraw.ImageDraw, d: Design, top: int, dmax: float) -> None
         "TL/TR temporal points · V vertex · T tragion · O occipital protuberance · N nape.",
     )
     for k, text in enumerate(notes):
-        draw.text((left, sy + 64 + 22 * k), text, fill=_MUTED, font=_font(14))
+        draw.text((left, sy + 92 + 22 * k), text, fill=_MUTED, font=_font(14))
     _facts(draw, d, left + 4 * (_PANEL + _GAP) - 2 * (_PANEL + _GAP) + 40, top)
 
 
@@ -399,6 +403,10 @@ def _facts(draw: ImageDraw.ImageDraw, d: Design, left: int, top: int) -> None:
             f"{s.bald_cm2:.0f} / {s.thinning_cm2:.0f} / {s.hair_cm2:.0f} cm²",
         ),
         ("Treated area", f"{s.treatment_cm2:.0f} cm²"),
+        (
+            "Untreated behind hairline",
+            f"{s.untreated_behind_cm2:.0f} cm² ({s.untreated_behind_share:.0%} of bald + thinning)",
+        ),
         ("Full density", f"{dens:g} impressions/cm² (about {10 / math.sqrt(dens):.2f} mm apart)"),
         ("Sessions (cumulative)", " → ".join(f"{f * 100:.0f} %" for f in fractions)),
         ("Impressions (estimate)", " → ".join(f"{n:,}" for n in s.impressions)),

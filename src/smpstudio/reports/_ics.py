@@ -6,12 +6,13 @@ import datetime as dt
 import unicodedata
 import uuid
 import zoneinfo
+from collections.abc import Collection
 
 import icalendar
 
 from smpstudio import __version__
 from smpstudio._errors import PlanError
-from smpstudio.plan import AftercareEvent, Plan, Session
+from smpstudio.plan import AftercareEvent, Plan, Session, touch_up_story
 
 __all__ = ["ICS_PRODID", "event_uid", "plan_ics"]
 
@@ -24,8 +25,14 @@ _SUMMARIES = {
     "swim": "Aftercare: no swimming, sauna or steam",
     "exercise": "Aftercare: no heavy exercise",
     "until-next": "Aftercare until the next session",
+    "shave": "Aftercare: you may shave again (electric foil shaver)",
     "moisturise": "Aftercare: moisturise daily from today",
 }
+# Reminders (VALARM TRIGGER, relative to the event's start; all-day events start at midnight).
+_REMIND_TIMED_SESSION = dt.timedelta(days=-1)  # the day before, at the appointment's time
+_REMIND_ALL_DAY_SESSION = dt.timedelta(hours=-15)  # 09:00 the day before
+_REMIND_SHOWER = dt.timedelta(hours=-6)  # 18:00 the evening before
+_REMIND_ON_THE_DAY = dt.timedelta(hours=8)  # 08:00 on the day
 
 
 def event_uid(plan_id: str, kind: str, index: int) -> str:
@@ -44,6 +51,7 @@ def plan_ics(
     clinic: str | None = None,
     client_name: str | None = None,
     name_in_events: bool = False,
+    booked: Collection[int] = (),
 ) -> bytes:
     """The plan as an iCalendar (RFC 5545) file: sessions, aftercare milestones, touch-up.
 
@@ -61,11 +69,16 @@ def plan_ics(
         carries the client's name.
     name_in_events
         See ``client_name``.
+    booked
+        Numbers of the sessions the clinic has booked: they, and sessions already done, are
+        CONFIRMED; every other appointment is TENTATIVE until it is booked.
 
-    Sessions are timed events in the plan's time zone when the plan has an appointment time
-    (with a VTIMEZONE), all-day events otherwise; restrictions span the days they hold,
-    milestones and the touch-up are all-day events. UIDs derive from the plan identity, the
-    event kind and its number, so re-importing an updated plan updates the events.
+    Every event carries a reminder (VALARM): sessions the day before, aftercare on its
+    first morning (the shower the evening before), the touch-up on its day. Sessions are
+    timed events in the plan's time zone when the plan has an appointment time (with a
+    VTIMEZONE), all-day events otherwise; restrictions span the days they hold, milestones
+    and the touch-up are all-day events. UIDs derive from the plan identity, the event kind
+    and its number, so re-importing an updated plan updates the events.
 
     Examples
     --------
@@ -76,8 +89,8 @@ def plan_ics(
     >>> dots = place_impressions(d, dilution=dilution_rule("#d7bd96", "black"))
     >>> plan = build_plan(d, dots, start=dt.date(2026, 3, 2), skin="#d7bd96")
     >>> ics = plan_ics(plan, issued=dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc))
-    >>> ics.count(b"BEGIN:VEVENT"), ics.count(b"DTSTAMP:20260201T000000Z")
-    (22, 22)
+    >>> ics.count(b"BEGIN:VEVENT"), ics.count(b"BEGIN:VALARM"), ics.count(b"STATUS:TENTATIVE")
+    (25, 25, 3)
     """
     stamp = _utc(issued)
     clinic, client_name = _one_line(clinic), _one_line(client_name)
@@ -89,7 +102,7 @@ def plan_ics(
     cal.add("x-wr-calname", f"Treatment plan{f' – {clinic}' if clinic else ''}")
     who = f" – {client_name}" if (client_name and name_in_events) else ""
     for session in plan.sessions:
-        cal.add_component(_session_event(plan, session, stamp, clinic, who))
+        cal.add_component(_session_event(plan, session, stamp, clinic, who, booked))
     for item in plan.aftercare:
         cal.add_component(_aftercare_event(plan, item, stamp, who))
     cal.add_component(_touch_up_event(plan, stamp, clinic, who))
@@ -131,8 +144,22 @@ def _base(plan: Plan, kind: str, index: int, stamp: dt.datetime) -> icalendar.Ev
     return event
 
 
+def _alarm(event: icalendar.Event, trigger: dt.timedelta, text: str) -> icalendar.Event:
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", trigger)
+    alarm.add("description", text)
+    event.add_component(alarm)
+    return event
+
+
 def _session_event(
-    plan: Plan, session: Session, stamp: dt.datetime, clinic: str | None, who: str
+    plan: Plan,
+    session: Session,
+    stamp: dt.datetime,
+    clinic: str | None,
+    who: str,
+    booked: Collection[int],
 ) -> icalendar.Event:
     event = _base(plan, "session", session.index, stamp)
     total = len(plan.sessions)
@@ -152,14 +179,23 @@ def _session_event(
         event.add("dtend", session.date + dt.timedelta(days=1))
     if clinic:
         event.add("location", clinic)
+    confirmed = session.status == "done" or session.index in booked
     event.add(
         "description",
         f"{session.purpose}. About {session.duration_h:.1f} h (booked "
         f"{session.booked_h:g} h). Shower and wash your scalp before you come; see the "
-        "aftercare events that follow.",
+        "aftercare events that follow."
+        + ("" if confirmed else " Not booked yet: the clinic confirms the date and time."),
     )
-    event.add("status", "TENTATIVE" if session.status == "provisional" else "CONFIRMED")
-    return event
+    event.add("status", "CONFIRMED" if confirmed else "TENTATIVE")
+    timed = plan.time is not None
+    return _alarm(
+        event,
+        _REMIND_TIMED_SESSION if timed else _REMIND_ALL_DAY_SESSION,
+        f"Tomorrow: appointment {session.index} of {total}"
+        + (f" at {clinic}" if clinic else "")
+        + ". Shower and wash your scalp beforehand.",
+    )
 
 
 def _aftercare_event(
@@ -171,7 +207,8 @@ def _aftercare_event(
     event.add("dtstart", item.date)
     event.add("dtend", last + dt.timedelta(days=1))
     event.add("description", item.text)
-    return event
+    trigger = _REMIND_SHOWER if item.kind == "shower" else _REMIND_ON_THE_DAY
+    return _alarm(event, trigger, item.text)
 
 
 def _touch_up_event(
@@ -182,9 +219,7 @@ def _touch_up_event(
     event.add("summary", title + who)
     event.add("dtstart", plan.touch_up.date)
     event.add("dtend", plan.touch_up.date + dt.timedelta(days=1))
-    event.add(
-        "description",
-        f"The pigment will have faded enough for a touch-up about {plan.touch_up.years:.1f} "
-        f"years after healing: {plan.touch_up.basis}.",
-    )
-    return event
+    story = touch_up_story(plan.touch_up, contrast_drop=plan.settings.plan_touch_up_contrast_drop)
+    event.add("description", f"{story} Basis: {plan.touch_up.basis}.")
+    with_clinic = f" with {clinic}" if clinic else ""
+    return _alarm(event, _REMIND_ON_THE_DAY, f"Time to book your touch-up{with_clinic}.")

@@ -21,7 +21,6 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
-    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -35,7 +34,14 @@ from reportlab.platypus import (
 from smpstudio import __version__
 from smpstudio._errors import PlanError
 from smpstudio.colour import dot_lab, lab_to_srgb, srgb_to_hex
-from smpstudio.plan import Plan, Session, long_date
+from smpstudio.plan import (
+    LASTS_YEARS,
+    GuidanceSection,
+    Plan,
+    Session,
+    client_guidance,
+    long_date,
+)
 
 __all__ = ["PDF_TITLE", "plan_pdf"]
 
@@ -58,6 +64,7 @@ def plan_pdf(
     issued: dt.datetime,
     clinic: str | None = None,
     client_name: str | None = None,
+    contact: str | None = None,
 ) -> bytes:
     """The client's treatment plan as PDF bytes.
 
@@ -67,7 +74,9 @@ def plan_pdf(
         The treatment plan.
     images
         (caption, image) pairs shown on the first page: the scalp chart, before/after
-        renders. Images are re-encoded from their pixels only (no metadata is carried over).
+        renders. Consecutive images that are not wide (before and after) stand side by side,
+        two to a row, on one page; wide ones (the chart) take the full width. Images are
+        re-encoded from their pixels only (no metadata is carried over).
     issued
         Date printed on the plan; with the same plan, images and ``issued`` the bytes are the
         same.
@@ -75,6 +84,9 @@ def plan_pdf(
         The clinic's name, printed in the header and as the PDF author.
     client_name
         Printed as "Prepared for …" on the first page only, never in the PDF metadata.
+    contact
+        How to reach the clinic (name, phone, e-mail, from its settings), printed where the
+        plan tells the client when to call.
 
     Examples
     --------
@@ -113,11 +125,19 @@ def plan_pdf(
     story += _header(plan, styles, issued, clinic, client_name)
     story += _glance(plan, styles)
     story += _images(images, styles)
-    story.append(PageBreak())
+    guidance = {
+        g.title: g
+        for g in client_guidance(plan.settings, contact=contact or clinic, touch_up=plan.touch_up)
+    }
     story += _sessions(plan, styles)
     story += _costs(plan, styles)
+    story += _guidance(guidance.pop("What to expect"), styles)
+    story += _guidance(guidance.pop("Hygiene"), styles)
     story += _aftercare(plan, styles)
-    story += _touch_up(plan, styles)
+    story += _guidance(guidance.pop("Looking after it for years"), styles)
+    story.append(_p(f"Touch-up basis: {plan.touch_up.basis}.", styles["small"]))
+    for section in guidance.values():  # risks, when to call
+        story += _guidance(section, styles)
     story += _notes(plan, styles)
     footer = f"smpstudio {__version__} · plan {plan.plan_id[:8]}"
 
@@ -161,6 +181,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "caption": ParagraphStyle(
             "caption", parent=base, fontSize=8, leading=10, textColor=_MUTED, spaceAfter=6
         ),
+        "point": ParagraphStyle("point", parent=base, spaceAfter=4),
     }
 
 
@@ -210,18 +231,18 @@ def _glance(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     dot_hex = srgb_to_hex(lab_to_srgb(dot_lab(plan.skin.lab, body)))
     hours = sum(s.duration_h for s in sessions)
     rows: list[tuple[str, Any]] = [
-        (
-            "Hairline",
-            f"{d.hairline_style.capitalize()} style, {d.hairline_shape} shape, "
-            f"{d.hairline_height_cm:g} cm above the brow line (glabella)",
-        ),
+        _treatment_row(plan),
         ("Hair loss", f"{_pattern(d.pattern)}; {plan.treated_area_cm2:.0f} cm² to treat"),
         (
             "Pigment",
             f"Carbon black diluted with distilled water for your skin (Monk tone "
             f"{plan.skin.monk}) and {plan.hair} hair: final {zone} shade {body:g} mL of water "
             f"per mL of pigment"
-            + (f", lighter toward the hairline (up to {max(shades):g} mL)" if shades else "")
+            + (
+                f", lighter {_where_lighter(d.restores_hairline)} (up to {max(shades):g} mL)"
+                if shades
+                else ""
+            )
             + "; the healed dot colour is shown on the right",
         ),
         (
@@ -231,7 +252,11 @@ def _glance(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
             f"{plan.impressions:,} impressions",
         ),
         ("Estimated cost", f"{_money(plan.currency, plan.cost.low, plan.cost.high)}"),
-        ("Touch-up", f"around {plan.touch_up.date.strftime('%B %Y')}"),
+        (
+            "Touch-up",
+            f"around {plan.touch_up.date.strftime('%B %Y')} to keep it crisp; the result can "
+            f"last {LASTS_YEARS[0]} to {LASTS_YEARS[1]} years (see “Looking after it for years”)",
+        ),
     ]
     data: list[list[Any]] = [[_p(k, st["cell"]), _p(v, st["cell"]), ""] for k, v in rows]
     swatch = Table([["", ""]], colWidths=[9 * mm, 9 * mm], rowHeights=[9 * mm])
@@ -261,6 +286,37 @@ def _glance(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     return [table, Spacer(1, 1.5 * mm), legend, Spacer(1, 5 * mm)]
 
 
+def _where_lighter(hairline: bool) -> str:
+    return "toward the hairline and in the first session" if hairline else "in the first session"
+
+
+def _treatment_row(plan: Plan) -> tuple[str, str]:
+    """The hairline when the plan rebuilds one; otherwise what it does instead: density
+    between the client's own hairs, scar camouflage (Ludwig, diffuse, scars only)."""
+    d = plan.design
+    if d.restores_hairline:
+        return (
+            "Hairline",
+            f"{d.hairline_style.capitalize()} style, {d.hairline_shape} shape, "
+            f"{d.hairline_height_cm:g} cm above the brow line (glabella)",
+        )
+    parts = []
+    if d.pattern not in ("none", "norwood-1"):
+        parts.append(
+            "Density: dots placed between your own hairs where they thin, so the scalp shows "
+            "through less; your own hairline stays as it is"
+        )
+    if d.scars:
+        kinds = sorted({_SCAR_WORDS.get(x.split(":", 1)[0], "scar") for x in d.scars})
+        parts.append(f"Scar camouflage: {', '.join(kinds)}, blended into the hair around it")
+    if d.areata:
+        parts.append(f"{d.areata} alopecia patch{'es' if d.areata > 1 else ''} filled in")
+    return ("Treatment", "; ".join(parts) or "Density between your own hairs")
+
+
+_SCAR_WORDS = {"fut": "strip (FUT) scar", "fue": "FUE punch scars", "line": "scar"}
+
+
 def _pattern(name: str) -> str:
     if name.startswith("norwood-"):
         return f"Norwood {name.split('-', 1)[1]} pattern"
@@ -273,23 +329,71 @@ def _images(
     images: Sequence[tuple[str, Image.Image]], st: dict[str, ParagraphStyle]
 ) -> list[Flowable]:
     out: list[Flowable] = []
+    pending: list[tuple[str, Image.Image]] = []
     for caption, image in images:
-        if not isinstance(image, Image.Image):
-            raise PlanError(f"image {caption!r} is not a PIL image")
-        if image.width * image.height > _MAX_IMAGE_PIXELS:
-            raise PlanError(f"image {caption!r} has over 40 MP: scale it down first")
-        clean = Image.frombytes("RGB", image.size, image.convert("RGB").tobytes())
-        data = BytesIO()
-        clean.save(data, format="PNG", compress_level=6)
-        data.seek(0)
-        width = _WIDTH
-        height = width * clean.height / clean.width
-        if height > 110 * mm:
-            height = 110 * mm
-            width = height * clean.width / clean.height
-        picture = PdfImage(data, width=width, height=height)
-        out.append(KeepTogether([picture, Spacer(1, 1.5 * mm), _p(caption, st["caption"])]))
+        clean = _clean(caption, image)
+        if clean.width <= _WIDE * clean.height:
+            pending.append((caption, clean))
+            if len(pending) == 2:
+                out.append(_pair(pending, st))
+                pending = []
+            continue
+        if pending:
+            out.append(_pair(pending, st))
+            pending = []
+        out.append(KeepTogether(_figure(caption, clean, _WIDTH, 110 * mm, st)))
+    if pending:
+        out.append(_pair(pending, st))
     return out
+
+
+_WIDE = 1.4  # wider than this × its height: a full-width image (the chart)
+
+
+def _clean(caption: str, image: Image.Image) -> Image.Image:
+    if not isinstance(image, Image.Image):
+        raise PlanError(f"image {caption!r} is not a PIL image")
+    if image.width * image.height > _MAX_IMAGE_PIXELS:
+        raise PlanError(f"image {caption!r} has over 40 MP: scale it down first")
+    return Image.frombytes("RGB", image.size, image.convert("RGB").tobytes())
+
+
+def _figure(
+    caption: str,
+    clean: Image.Image,
+    max_width: float,
+    max_height: float,
+    st: dict[str, ParagraphStyle],
+) -> list[Flowable]:
+    data = BytesIO()
+    clean.save(data, format="PNG", compress_level=6)
+    data.seek(0)
+    width = max_width
+    height = width * clean.height / clean.width
+    if height > max_height:
+        height = max_height
+        width = height * clean.width / clean.height
+    picture = PdfImage(data, width=width, height=height)
+    return [picture, Spacer(1, 1.5 * mm), _p(caption, st["caption"])]
+
+
+def _pair(items: list[tuple[str, Image.Image]], st: dict[str, ParagraphStyle]) -> Flowable:
+    """Two images side by side on one row (before and after), kept on one page."""
+    gap = 6 * mm
+    cell = (_WIDTH - gap) / 2
+    figures = [_figure(caption, clean, cell, 95 * mm, st) for caption, clean in items]
+    row = Table([[*figures, ""][:2]], colWidths=[cell, cell], hAlign="LEFT")
+    row.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, -1), gap),
+                ("RIGHTPADDING", (1, 0), (1, -1), 0),
+            ]
+        )
+    )
+    return KeepTogether([row, Spacer(1, 2 * mm)])
 
 
 def _sessions(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -383,17 +487,18 @@ def _aftercare(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     return [_p("Aftercare", st["h2"]), table]
 
 
-def _touch_up(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
-    t = plan.touch_up
-    return [
-        _p("Touch-up", st["h2"]),
-        _p(
-            f"Book a touch-up around {t.date.strftime('%B %Y')}: the pigment fades slowly "
-            f"and will have lost enough contrast about {t.years:.1f} years after healing.",
-            st["body"],
-        ),
-        _p(f"Basis: {t.basis}.", st["small"]),
-    ]
+def _guidance(section: GuidanceSection, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """A heading and its points, each a paragraph kept on one page (the heading with the
+    first); a short lead-in before a colon in bold."""
+    points: list[Flowable] = []
+    for text in section.points:
+        lead, colon, rest = text.partition(": ")
+        if colon and len(lead) <= 20:
+            points.append(Paragraph(f"<b>{escape(lead)}:</b> {escape(rest)}", st["point"]))
+        else:
+            points.append(_p(text, st["point"]))
+    heading = _p(section.title, st["h2"])
+    return [KeepTogether([heading, points[0]]), *(KeepTogether([p]) for p in points[1:])]
 
 
 def _notes(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:

@@ -20,7 +20,15 @@ from smpstudio._errors import InputError
 from smpstudio.clinic import CONTRAINDICATIONS, STAGES, evaluate_candidacy
 from smpstudio.colour import MONK_SWATCHES, DilutionTable
 from smpstudio.hairline import HAIRLINE_STYLES
-from smpstudio.plan import GraftTable, PriceTable, smp_cost, transplant_cost
+from smpstudio.plan import (
+    LASTS_YEARS,
+    REFRESH_YEARS,
+    GraftTable,
+    PriceTable,
+    client_guidance,
+    smp_cost,
+    transplant_cost,
+)
 from smpstudio.web._designer import preview_response
 from smpstudio.web._http import (
     anon_csrf_ok,
@@ -64,7 +72,27 @@ def _context(request: Request, **extra: Any) -> dict[str, Any]:
 
 
 async def home(request: Request) -> Response:
-    return page(request, "site_home.html", _context(request, title="Scalp micropigmentation"))
+    """What SMP is, and what every client is told (the same words as the plan's PDF)."""
+    studio = studio_of(request)
+    context = _context(
+        request,
+        title="Scalp micropigmentation",
+        guidance=client_guidance(contact=clinic_contact(studio)),
+        lasts=(
+            f"The result can last {LASTS_YEARS[0]} to {LASTS_YEARS[1]} years, with a refresh "
+            f"usually {REFRESH_YEARS[0]} to {REFRESH_YEARS[1]} years after healing: see "
+            "“Looking after it for years” below."
+        ),
+    )
+    return page(request, "site_home.html", context)
+
+
+def clinic_contact(studio: Studio) -> str:
+    """The clinic's name and how to reach it, from its settings: "Name on phone or e-mail"."""
+    config = studio.config
+    ways = " or ".join(x for x in (config.clinic_phone, config.clinic_email) if x)
+    name = studio.site_name()
+    return f"{name} on {ways}" if ways else name
 
 
 async def hero_image(request: Request) -> Response:
