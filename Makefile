@@ -4,6 +4,7 @@
 #   make bench   install, then the benchmarks (docs/performance.md)
 #   make lint    ruff + mypy --strict
 #   make reliability  install, then the full fault, outage and load tests (docs/reliability.md)
+#   make test-next-year  the tests that touch dates, with the system clock a year ahead
 #   make serve   install, then the web studio on http://127.0.0.1:8000 (first run: the owner)
 
 SHELL := /bin/bash
@@ -14,12 +15,13 @@ STAMP := $(VENV)/.installed
 CONSTRAINTS := requirements/constraints.txt
 # Debian packages the project needs, installed by `make` when run as root: Chromium and its
 # driver for the web studio's browser tests (Playwright drives /usr/bin/chromium), and
-# the PostgreSQL client (pg_dump / pg_restore for `smpstudio db backup|restore`).
-DEBIAN_PACKAGES := chromium chromium-driver postgresql-client
+# the PostgreSQL client (pg_dump / pg_restore for `smpstudio db backup|restore`), and
+# faketime (`make test-next-year` moves the system clock a year ahead for the tests).
+DEBIAN_PACKAGES := chromium chromium-driver postgresql-client faketime
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint typecheck format bench clean debian-packages bench-debian-packages serve gallery reliability fuzz
+.PHONY: test-next-year install demo test lint typecheck format bench clean debian-packages bench-debian-packages serve gallery reliability fuzz
 
 install: $(STAMP)
 
@@ -74,6 +76,12 @@ $(LOAD_STAMP): requirements/load.txt
 
 test: install lint $(LOAD_STAMP)
 	SMPSTUDIO_LOCUST=$(LOCUST) $(BIN)/pytest -n 2 -q
+
+# The suite reads its own calendar (tests/conftest.py pins the studio's clock); run under
+# libfaketime a year ahead, any code that reads the system's date instead fails a test.
+NEXT_YEAR_TESTS := tests/test_clock.py tests/test_cli.py tests/clinic tests/web tests/plan tests/reports
+test-next-year: install
+	faketime -f '+365d' $(BIN)/pytest -n 2 -q $(NEXT_YEAR_TESTS)
 
 # -rP prints the figures each test measured (tables of the load test, faults, outages).
 reliability: install $(LOAD_STAMP)

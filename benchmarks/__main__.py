@@ -27,6 +27,8 @@ from benchmarks import (  # noqa: E402
     dots_sessions,
     photo,
     render,
+    startup,
+    uploads,
     web,
 )
 from benchmarks._timing import peak_rss_mb  # noqa: E402
@@ -59,10 +61,13 @@ def main() -> int:
         "single-threaded numerical libraries; timings after warm-up.\n"
     )
     print(header, flush=True)
+    launch = startup.run()
+    print(startup.markdown(launch), file=sys.stderr, flush=True)
     print("Running the blue-noise peers (several minutes)…", file=sys.stderr, flush=True)
     peer_rows = dots_peers.run(log=lambda line: print(line, file=sys.stderr, flush=True))
     sessions = dots_sessions.run()
-    sections = ["## Impression engine beside its peers\n", dots_peers.markdown(peer_rows), ""]
+    sections = ["## Command-line start-up\n", startup.markdown(launch), ""]
+    sections += ["## Impression engine beside its peers\n", dots_peers.markdown(peer_rows), ""]
     sections += [dots_sessions.markdown(sessions), ""]
     head = dots_head.run()
     sections += ["## Impressions on the head\n", dots_head.markdown(head), ""]
@@ -79,6 +84,8 @@ def main() -> int:
     photos = photo.run()
     sections += ["", "## Client photo: analyze + simulate (12 MP)\n", photo.markdown(photos)]
     studio = web.run()
+    decoded = uploads.run()
+    sections += ["", "## Uploads decoded at the size they are used\n", uploads.markdown(decoded)]
     sections += ["", "## Web studio (live preview, sign-in to first paint)\n", web.markdown(studio)]
     sections.append(
         f"\nPeak RSS of the benchmark process: {peak_rss_mb():.0f} MB; "
@@ -99,6 +106,8 @@ def main() -> int:
                 "clinic": clinic,
                 "photo": photos,
                 "web": studio,
+                "startup": launch,
+                "uploads": decoded,
             },
             indent=1,
             default=float,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from smpstudio._clock import Clock
 from smpstudio.cli import main
 
 REQUIRED = {"inputs", "scalp_area_cm2", "areas_cm2", "hairline", "landmarks_mm", "density_per_cm2"}
@@ -196,6 +197,9 @@ def test_demo_runs_on_the_defaults(tmp_path: Path, capsys: pytest.CaptureFixture
     with Image.open(tmp_path / "after-top.png") as image:
         assert image.size == (1024, 1024)
     assert "norwood-5" in out
+    # The first session is the Monday at least a week after the clock's today (2030-06-12).
+    assert "2030-06-24" in out
+    assert str(Clock.from_env().today()) == "2030-06-12"
 
 
 @pytest.mark.parametrize("command", ["settings", "heads", "--version", "--help"])

@@ -16,16 +16,8 @@ Subpackages hold the numeric core, one per domain: :mod:`smpstudio.head`,
 :mod:`smpstudio.dots`, :mod:`smpstudio.colour`, :mod:`smpstudio.render`.
 """
 
-__version__ = "0.1.0"
+import typing
 
-from smpstudio._design import (
-    DESIGN_SCHEMA,
-    Design,
-    DesignSummary,
-    design,
-    design_from_inputs,
-    load_design,
-)
 from smpstudio._errors import (
     ClinicError,
     ColourError,
@@ -40,6 +32,38 @@ from smpstudio._errors import (
     SmpError,
 )
 from smpstudio._settings import SESSION_PRESETS, Settings
+from smpstudio._version import __version__
+
+if typing.TYPE_CHECKING:
+    from smpstudio._design import (
+        DESIGN_SCHEMA,
+        Design,
+        DesignSummary,
+        design,
+        design_from_inputs,
+        load_design,
+    )
+
+# The design core (NumPy, SciPy, Numba kernels) loads on first use of one of these names,
+# so that ``import smpstudio.cli`` or ``smpstudio.clinic`` does not pay for it.
+_DESIGN_NAMES = frozenset(
+    {"DESIGN_SCHEMA", "Design", "DesignSummary", "design", "design_from_inputs", "load_design"}
+)
+
+
+def __getattr__(name: str) -> typing.Any:
+    if name in _DESIGN_NAMES:
+        from smpstudio import _design
+
+        value = getattr(_design, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'smpstudio' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _DESIGN_NAMES)
+
 
 __all__ = [
     "DESIGN_SCHEMA",

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from smpstudio import __version__
 from smpstudio._errors import InputError, PatternError
 from smpstudio._settings import Settings
 from smpstudio._types import BoolArray, FloatArray
+from smpstudio._version import __version__
 from smpstudio.density import ZONES, DensityField, FieldSample
 from smpstudio.hairline import Hairline, design_hairline
 from smpstudio.head import HeadMeasures, VirtualHead

@@ -2,7 +2,8 @@
 
 The default run (``make test``) keeps every family small; ``SMPSTUDIO_RELIABILITY_FULL=1``
 (``make reliability``) multiplies the budgets. The Hypothesis profile loaded by
-tests/conftest.py ("smpstudio", or the derandomized "ci") stays the parent of these settings.
+tests/conftest.py ("smpstudio", derandomized; "explore" draws new examples) stays the parent
+of these settings.
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[str] | None = None
     lines: list[str] = field(default_factory=list)
+    extra_args: list[str] = field(default_factory=list)
     _drain: threading.Thread | None = None
 
     @property
@@ -64,6 +65,7 @@ class Server:
         assert self.proc is None
         cmd = ["serve", "--db", self.db, "--data-dir", str(self.data_dir), "--port", str(self.port)]
         cmd += ["--clinic", "Fault Clinic", "--timezone", "Europe/London", "--owner-email", OWNER]
+        cmd += self.extra_args
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "smpstudio", *cmd],
             stdin=subprocess.DEVNULL,

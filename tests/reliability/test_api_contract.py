@@ -24,8 +24,8 @@ past 64 bits, superscript digits, the calendar's ends), values that broke handle
 
 ``SMPSTUDIO_RELIABILITY_FULL=1`` (``make reliability``) draws up to 20 fuzzing examples an
 operation after the coverage phase and requires at least 1,000 cases in all; the default run
-draws up to 6 and skips the coverage phase. Cases come in a fixed order under
-``SMPSTUDIO_HYPOTHESIS_PROFILE=ci`` (Hypothesis ``derandomize``). With
+draws up to 6 and skips the coverage phase. Cases come in a fixed order in every run (the
+Hypothesis profile of tests/conftest.py is ``derandomize``d). With
 ``SMPSTUDIO_CONTRACT_REPORT=path`` the cases, time and statuses per operation are written
 there.
 """
@@ -60,7 +60,7 @@ from starlette.applications import Starlette
 
 from smpstudio.clinic import ClinicConfig
 from smpstudio.web._openapi import openapi_document
-from tests.web.conftest import PASSWORD, World, csrf_of, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 FULL = os.environ.get("SMPSTUDIO_RELIABILITY_FULL") == "1"
 MAX_EXAMPLES = 20 if FULL else 6
@@ -285,8 +285,7 @@ def _seed(world: World) -> dict[str, list[int]]:
     plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
     bookings = []
     for week in (1, 2, 3):
-        day = a.records.today() + timedelta(days=300 + 7 * week)
-        day += timedelta(days=(7 - day.weekday()) % 7)
+        day = BOOKING_DAYS["api-contract"] + timedelta(weeks=week)
         starts = datetime.combine(day, clock(10), tzinfo=a.records.timezone)
         booking = a.records.book(
             pid,

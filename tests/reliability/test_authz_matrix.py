@@ -25,7 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from smpstudio.clinic import ClinicConfig
-from tests.web.conftest import PASSWORD, World, csrf_of, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 PUBLIC, STAFF, CLINICAL, OWNER = "public", "staff", "clinical", "owner"
 ROLES = {
@@ -193,8 +193,7 @@ class Matrix:
         # A Monday of its own for every booking (one SMP client per practitioner per day,
         # the same client at least 7 days apart): random days collided now and then.
         self.weeks_used += 1
-        day = a.records.today() + timedelta(days=300 + 7 * self.weeks_used)
-        day += timedelta(days=(7 - day.weekday()) % 7)
+        day = BOOKING_DAYS["authz-matrix"] + timedelta(weeks=self.weeks_used)
         starts = datetime.combine(day, time(10), tzinfo=a.records.timezone)
         booking = a.records.book(
             a.patient_id,

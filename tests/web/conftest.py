@@ -42,6 +42,16 @@ ADMIN_URL = os.environ.get("SMPSTUDIO_TEST_POSTGRES", "postgresql://root@127.0.0
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MONDAY = date(2031, 3, 3)
+# The shared worlds keep every booking, and a practitioner takes one SMP client a day: each
+# test that books in them has Mondays of its own (the clock reads 2030-06-12, tests/conftest.py).
+BOOKING_DAYS = {
+    "browser": date(2030, 9, 2),
+    "pages-conflict": date(2030, 9, 16),
+    "pages-schedule": date(2030, 10, 7),
+    "security-404": date(2030, 11, 4),
+    "authz-matrix": date(2031, 4, 7),  # and the Mondays after it
+    "api-contract": date(2031, 5, 5),  # and the Mondays after it
+}
 HASHER = PasswordHasher.from_parameters(CHEAPEST)
 
 

@@ -20,7 +20,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from smpstudio.web import WebConfig, create_app
-from tests.web.conftest import PASSWORD, World, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, make_world
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
@@ -196,8 +195,7 @@ def test_a_practitioner_designs_plans_downloads_and_books(
     page.get_by_text("Design version 1 saved.").wait_for()
 
     page.goto(f"{server.url}/studio/patients/{pid}/plans/new")
-    start = world.a.records.today() + timedelta(days=60)
-    start += timedelta(days=(7 - start.weekday()) % 7)
+    start = BOOKING_DAYS["browser"]
     page.get_by_label("First session").fill(start.isoformat())
     page.get_by_role("button", name="Make the plan").click()
     page.get_by_text("Plan version 1 saved.").wait_for(timeout=60_000)

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from smpstudio.clinic import Consultation, Lead, Patient, SessionRecord
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import BOOKING_DAYS, World, csrf_of
 
 
 def _count(world: World, model: type) -> int:
@@ -164,15 +164,10 @@ def test_photos_are_cleaned_stored_with_consent_and_served_safely(world: World) 
     assert world.a.records.photos(no_consent) == []
 
 
-def _monday(world: World, weeks: int) -> date:
-    day = world.a.records.today() + timedelta(weeks=weeks)
-    return day - timedelta(days=day.weekday())
-
-
 def test_booking_shows_a_conflict_with_the_next_free_slot_and_books_it(world: World) -> None:
     c = world.as_role("front-desk")
     pid, other = world.new_patient(), world.new_patient()
-    day = _monday(world, 30)
+    day = BOOKING_DAYS["pages-conflict"]
     form = {
         "practitioner_id": str(world.a.practitioner_id),
         "room_id": str(world.a.room_ids[0]),
@@ -416,7 +411,8 @@ def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: 
 def test_the_schedule_and_today_show_the_week(world: World) -> None:
     c = world.as_role("owner")
     pid = world.new_patient()
-    start = datetime.combine(_monday(world, 40), time(11), tzinfo=world.a.records.timezone)
+    day = BOOKING_DAYS["pages-schedule"]
+    start = datetime.combine(day, time(11), tzinfo=world.a.records.timezone)
     world.a.records.book(
         pid,
         practitioner_id=world.a.practitioner_id,

@@ -27,8 +27,8 @@ def _fresh_processes() -> object:
 
 
 def test_previews_rendered_in_processes_are_the_bytes_rendered_here() -> None:
-    here = PreviewService(None, processes=0)  # type: ignore[arg-type]
-    there = PreviewService(None, processes=2)  # type: ignore[arg-type]
+    here = PreviewService(processes=0)
+    there = PreviewService(processes=2)
     for params in (_params(), _params(state="fresh", height_cm=7.5), _params(view="top")):
         a = here.render(params)
         b = there.render(params)
@@ -40,7 +40,7 @@ def test_previews_rendered_in_processes_are_the_bytes_rendered_here() -> None:
 
 
 def test_a_killed_preview_process_is_replaced_and_the_request_answered() -> None:
-    service = PreviewService(None, processes=1)  # type: ignore[arg-type]
+    service = PreviewService(processes=1)
     assert service.render(_params(height_cm=6.0)) is not None
     workers = [p for p in multiprocessing.active_children() if "Process" in p.name]
     assert workers, "no preview process is running"
@@ -57,7 +57,7 @@ def test_a_killed_preview_process_is_replaced_and_the_request_answered() -> None
 def test_a_pool_shut_down_under_a_render_is_replaced() -> None:
     from smpstudio.web import _preview
 
-    service = PreviewService(None, processes=1)  # type: ignore[arg-type]
+    service = PreviewService(processes=1)
     _preview._process_pool(1).shutdown(wait=True)  # as a stopping studio would, meanwhile
     answered = service.render(_params(height_cm=9.0))  # drawn here
     assert answered is not None

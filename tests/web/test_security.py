@@ -4,7 +4,7 @@ request limits, roles (function level) and clinics (object level), no patient da
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from starlette.routing import Route
 from smpstudio.clinic import Patient
 from smpstudio.web import WebConfig, create_app
 from smpstudio.web._auth import safe_next
-from tests.web.conftest import HASHER, PASSWORD, World, csrf_of
+from tests.web.conftest import BOOKING_DAYS, HASHER, PASSWORD, World, csrf_of
 
 
 def _get_routes(world: World) -> list[str]:
@@ -308,7 +308,7 @@ def test_clinic_b_gets_404_for_clinic_a_objects(world: World) -> None:
         pid,
         practitioner_id=world.a.practitioner_id,
         room_id=world.a.room_ids[0],
-        starts_at=_slot(world, days=200),
+        starts_at=_slot(world, BOOKING_DAYS["security-404"]),
         duration=timedelta(hours=3),
     )
     assert a.get(f"/studio/photos/{photo.id}").status_code == 200
@@ -344,11 +344,9 @@ def test_clinic_b_gets_404_for_clinic_a_objects(world: World) -> None:
     records.cancel_booking(booking.id)
 
 
-def _slot(world: World, days: int):  # type: ignore[no-untyped-def]
+def _slot(world: World, day: date):  # type: ignore[no-untyped-def]
     from datetime import datetime, time
 
-    day = world.a.records.today() + timedelta(days=days)
-    day += timedelta(days=(7 - day.weekday()) % 7)  # a Monday
     return datetime.combine(day, time(10), tzinfo=world.a.records.timezone)
 
 

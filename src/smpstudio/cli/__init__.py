@@ -1,7 +1,9 @@
 """The ``smpstudio`` command line.
 
 Every error a user can cause prints one line, ``error: <what is wrong and how to fix it>``,
-and exits with status 2; nothing is written unless everything succeeded.
+and exits with status 2; nothing is written unless everything succeeded. Each command's
+module (and what it needs: the design core, the clinic, the web studio) loads only when the
+command runs (:mod:`smpstudio.cli._group`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from collections.abc import Sequence
 import click
 
 from smpstudio._errors import SmpError
-from smpstudio.cli import _db, _design, _dots, _info, _photo, _plan, _serve, _simulate, _skin  # noqa: F401  (commands register on import)
 from smpstudio.cli._common import one_line
 from smpstudio.cli._group import cli
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
-from PIL import Image
 from rich.table import Table
 
+from smpstudio._clock import Clock
 from smpstudio._design import Design, load_design
 from smpstudio._errors import PlanError
 from smpstudio._settings import Settings, setting_specs
@@ -21,8 +20,7 @@ from smpstudio.cli._dots import colour_options, place
 from smpstudio.cli._group import cli
 from smpstudio.colour import load_dilution_table
 from smpstudio.plan import Plan, build_plan, load_price_table, record_session
-from smpstudio.render import render_chart
-from smpstudio.reports import plan_ics, plan_json, plan_pdf
+from smpstudio.reports import plan_files
 
 __all__ = ["issued_now", "parse_day", "parse_record", "plan_files"]
 
@@ -72,40 +70,14 @@ def parse_record(text: str) -> tuple[int, dt.date | None, dict[str, float]]:
 
 
 def issued_now() -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else the current time, in UTC."""
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the clock's time, in UTC."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return Clock.from_env().now().replace(microsecond=0)
     try:
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     except (ValueError, OverflowError, OSError):
         raise PlanError(f"SOURCE_DATE_EPOCH={epoch!r} must be whole seconds since 1970") from None
-
-
-def plan_files(
-    d: Design,
-    plan: Plan,
-    *,
-    issued: dt.datetime,
-    clinic: str | None = None,
-    client_name: str | None = None,
-    images: Sequence[tuple[str, Image.Image]] = (),
-    chart: Image.Image | None = None,
-) -> dict[str, bytes]:
-    """``plan.json``, ``plan.pdf`` (the ``images``, e.g. before/after renders, then the
-    design's scalp chart, drawn unless given) and ``aftercare.ics``."""
-    chart = chart or render_chart(d)
-    return {
-        "plan.json": plan_json(plan).encode("utf-8"),
-        "plan.pdf": plan_pdf(
-            plan,
-            [*images, ("Scalp chart: where the impressions go and how dense", chart)],
-            issued=issued,
-            clinic=clinic,
-            client_name=client_name,
-        ),
-        "aftercare.ics": plan_ics(plan, issued=issued, clinic=clinic),
-    }
 
 
 def _settings(

@@ -38,6 +38,20 @@ def _local_zone() -> str:
 @click.option("--address", "clinic_address", default="", help="Shown on the contact page.")
 @click.option("--phone", "clinic_phone", default="", help="Shown on the contact page.")
 @click.option("--email", "clinic_email", default="", help="Shown on the contact page.")
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Sign in over plain HTTP (cookies without Secure): only on a trusted local network; "
+    "anywhere else put a TLS proxy in front.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Address or network of a reverse proxy in front of the studio (repeatable): only "
+    "for requests from it is X-Forwarded-For believed (the client's address for limits).",
+)
 def serve_command(
     db_url: str | None,
     data_dir: Path | None,
@@ -50,6 +64,8 @@ def serve_command(
     clinic_address: str,
     clinic_phone: str,
     clinic_email: str,
+    insecure_http: bool,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Run the web studio (staff) and the clinic's site on HOST:PORT.
 
@@ -62,24 +78,49 @@ def serve_command(
     from smpstudio.web import WebConfig, create_app
 
     out = stdout_console()
+    proxies = _networks(trusted_proxies)
     with _database(db_url, data_dir, create=True) as db:
         db.upgrade()
         accounts = Accounts(db)
         if accounts.user_count() == 0:
             _first_run(db, accounts, clinic_name, timezone, owner_name, owner_email)
         config = WebConfig(
-            clinic_address=clinic_address, clinic_phone=clinic_phone, clinic_email=clinic_email
+            clinic_address=clinic_address,
+            clinic_phone=clinic_phone,
+            clinic_email=clinic_email,
+            trusted_proxies=proxies,
+            secure_cookies=not insecure_http,
         )
         app = create_app(db, accounts=accounts, config=config)
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if insecure_http:
+            out.print(
+                "note: --insecure-http: sign-ins travel unencrypted; use it only on a "
+                "trusted local network"
+            )
+        elif host not in ("127.0.0.1", "localhost", "::1"):
             out.print(
                 "note: browsers only keep the sign-in cookie over HTTPS: put a TLS proxy in "
-                "front of this address"
+                "front of this address (--trusted-proxy ADDRESS), or on a trusted local "
+                "network use --insecure-http"
             )
         out.print(f"studio:  http://{host}:{port}/studio   site: http://{host}:{port}/")
         uvicorn.run(
             app, host=host, port=port, log_level="info", server_header=False, proxy_headers=False
         )
+
+
+def _networks(entries: tuple[str, ...]) -> tuple[str, ...]:
+    import ipaddress
+
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise click.BadParameter(
+                f"{entry!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)",
+                param_hint="--trusted-proxy",
+            ) from None
+    return tuple(e.strip() for e in entries)
 
 
 def _first_run(

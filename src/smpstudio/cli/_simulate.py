@@ -18,6 +18,7 @@ import click
 from PIL import Image
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from smpstudio._clock import Clock
 from smpstudio._design import Design
 from smpstudio._errors import InputError
 from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
@@ -358,5 +359,5 @@ def demo_command(out_dir: Path, start: str | None) -> None:
 
 
 def _next_monday() -> dt.date:
-    soon = dt.date.today() + dt.timedelta(days=7)
+    soon = Clock.from_env().today() + dt.timedelta(days=7)
     return soon + dt.timedelta(days=(7 - soon.weekday()) % 7)

@@ -37,7 +37,6 @@ from smpstudio.clinic._clinical import (
     PLAN_STATUSES,
     RETENTION_ZONES,
     STAGES,
-    ConsentStatus,
 )
 from smpstudio.clinic._config import ENV_DATA_DIR, ENV_DB, ClinicConfig
 from smpstudio.clinic._database import Database, open_database
@@ -76,6 +75,7 @@ from smpstudio.clinic._models import (
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
 from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
 from smpstudio.clinic._records import ClinicRecords
+from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
 from smpstudio.clinic._sessions import PigmentUse, TraceHit
 

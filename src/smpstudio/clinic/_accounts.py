@@ -26,7 +26,7 @@ import hmac
 import secrets
 import time as _time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal, TypeAlias
 
 import pyotp
@@ -47,9 +47,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from smpstudio._errors import ClinicError
 from smpstudio.clinic._audit import AuditEvent, append_events
-from smpstudio.clinic._database import SYSTEM_CHAIN, Database, check_timezone
 from smpstudio.clinic._errors import RecordNotFoundError
 from smpstudio.clinic._models import Base, Clinic, Practitioner
+from smpstudio.clinic._store import SYSTEM_CHAIN, Store, check_timezone
 from smpstudio.clinic._types import IdType
 from smpstudio.clinic._validate import check_choice, check_email, check_text
 
@@ -258,10 +258,6 @@ class SignedIn:
         return self.session.stage == "ok"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -312,7 +308,7 @@ class Accounts:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         *,
         hasher: PasswordHasher | None = None,
         idle: timedelta = timedelta(minutes=30),
@@ -396,7 +392,7 @@ class Accounts:
         secret = check_new_password(password, email=address) if password is not None else temporary
         assert secret is not None
         hashed = self._hasher.hash(secret)
-        now = _now()
+        now = self._now()
         with self._db.transaction() as s:
             if s.scalar(select(User.id).where(User.email == address)) is not None:
                 raise ClinicError(f"an account for {address} exists already")
@@ -487,7 +483,7 @@ class Accounts:
             self._require_an_owner(s, clinic_id)
             if any(c.startswith(("role", "disabled")) for c in changed):
                 self._end_sessions(s, user.id)
-            user.updated_at = _now()
+            user.updated_at = self._now()
             detail = ", ".join(changed) or "nothing changed"
             self._log(s, clinic_id, actor, AuditEvent("update", "user", user.id, detail=detail))
             return user
@@ -519,7 +515,12 @@ class Accounts:
             if user is None:
                 event = AuditEvent("sign-in", "user", None, outcome="denied", detail="no account")
                 append_events(
-                    s, chain=SYSTEM_CHAIN, actor=_client(client), clinic_id=None, events=[event]
+                    s,
+                    chain=SYSTEM_CHAIN,
+                    actor=_client(client),
+                    clinic_id=None,
+                    events=[event],
+                    at=self._now(),
                 )
                 return None
             if not ok or not user.active:
@@ -549,7 +550,7 @@ class Accounts:
             if self._verify(row.password_hash, new):
                 raise ClinicError("choose a password different from the current one")
             row.password_hash = self._hasher.hash(new)
-            row.password_changed_at = row.updated_at = _now()
+            row.password_changed_at = row.updated_at = self._now()
             row.must_change_password = False
             self._end_sessions(s, row.id)
             event = AuditEvent("update", "user", row.id, detail="password changed")
@@ -561,7 +562,7 @@ class Accounts:
         with self._db.transaction() as s:
             row = self._get(s, clinic_id, user_id)
             row.password_hash = self._hasher.hash(temporary)
-            row.password_changed_at = row.updated_at = _now()
+            row.password_changed_at = row.updated_at = self._now()
             row.must_change_password = True
             self._end_sessions(s, row.id)
             event = AuditEvent("update", "user", row.id, detail="one-time password issued")
@@ -583,7 +584,7 @@ class Accounts:
             if step is None:
                 raise ClinicError("that code does not match: check the app's clock and try again")
             row.totp_secret, row.totp_last_step = secret, step
-            row.updated_at = _now()
+            row.updated_at = self._now()
             event = AuditEvent("update", "user", row.id, detail="two-step sign-in enabled")
             self._log(s, row.clinic_id, f"user:{row.id}", event)
 
@@ -594,7 +595,7 @@ class Accounts:
             if not self._verify(row.password_hash, password if isinstance(password, str) else ""):
                 raise ClinicError("the password is not right")
             row.totp_secret, row.totp_last_step = None, None
-            row.updated_at = _now()
+            row.updated_at = self._now()
             event = AuditEvent("update", "user", row.id, detail="two-step sign-in disabled")
             self._log(s, row.clinic_id, f"user:{row.id}", event)
 
@@ -619,7 +620,7 @@ class Accounts:
     def start_session(self, user: User, *, client: str = "", complete: bool = True) -> str:
         """A new session for ``user``; returns its token (kept only by the browser)."""
         token = secrets.token_urlsafe(32)
-        now = _now()
+        now = self._now()
         with self._db.transaction() as s:
             row = WebSession(
                 clinic_id=user.clinic_id,
@@ -644,7 +645,7 @@ class Accounts:
         """
         if not token or len(token) > 200:
             return None
-        now = _now()
+        now = self._now()
         with self._db.transaction(readonly=True) as s:
             found = s.execute(
                 select(WebSession, User)
@@ -689,7 +690,7 @@ class Accounts:
             web = s.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
             if web is None or web.ended_at is not None:
                 return
-            web.ended_at = _now()
+            web.ended_at = self._now()
             if audit:
                 event = AuditEvent("sign-out", "user", web.user_id)
                 self._log(s, web.clinic_id, f"user:{web.user_id}", event)
@@ -698,12 +699,11 @@ class Accounts:
         with self._db.transaction() as s:
             s.execute(update(WebSession).where(WebSession.id == session_id).values(ended_at=when))
 
-    @staticmethod
-    def _end_sessions(s: Session, user_id: int) -> None:
+    def _end_sessions(self, s: Session, user_id: int) -> None:
         query = update(WebSession).where(
             WebSession.user_id == user_id, WebSession.ended_at.is_(None)
         )
-        s.execute(query.values(ended_at=_now()))
+        s.execute(query.values(ended_at=self._now()))
 
     def csrf_matches(self, signed: SignedIn, value: object) -> bool:
         """Whether a form's CSRF token is the session's."""
@@ -713,9 +713,13 @@ class Accounts:
 
     # --- audit ---
 
-    @staticmethod
-    def _log(s: Session, clinic_id: int, actor: str, event: AuditEvent) -> None:
-        append_events(s, chain=clinic_id, actor=actor, clinic_id=clinic_id, events=[event])
+    def _log(self, s: Session, clinic_id: int, actor: str, event: AuditEvent) -> None:
+        append_events(
+            s, chain=clinic_id, actor=actor, clinic_id=clinic_id, events=[event], at=self._now()
+        )
+
+    def _now(self) -> datetime:
+        return self._db.clock.now()
 
 
 def _client(client: str) -> str:

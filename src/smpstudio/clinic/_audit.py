@@ -129,9 +129,9 @@ def append_events(
     actor: str,
     clinic_id: int | None,
     events: Sequence[AuditEvent],
-    at: datetime | None = None,
+    at: datetime,
 ) -> None:
-    """Append ``events`` to ``chain`` inside the caller's transaction."""
+    """Append ``events`` to ``chain`` inside the caller's transaction, stamped ``at``."""
     if not events:
         return
     head = session.execute(
@@ -139,7 +139,7 @@ def append_events(
     ).scalar_one_or_none()
     if head is None:
         raise ClinicError(f"audit chain {chain} has no head: the database is damaged")
-    when = at or datetime.now(UTC)
+    when = at
     rows: list[dict[str, Any]] = []
     seq, prev = head.seq, head.hash
     for event in events:

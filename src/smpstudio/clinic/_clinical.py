@@ -1,12 +1,12 @@
-"""Consultations and candidacy, versioned consent, designs, plans, follow-ups and leads."""
+"""The clinical service: consultations and candidacy, versioned consent, designs, plans,
+follow-ups and leads."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from smpstudio._design import DESIGN_SCHEMA
 from smpstudio._errors import ClinicError
+from smpstudio.clinic import _rules
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._candidacy import evaluate_candidacy, resolve_rules
 from smpstudio.clinic._models import (
@@ -29,6 +30,7 @@ from smpstudio.clinic._models import (
     SessionRecord,
     TreatmentPlan,
 )
+from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import (
     check_choice,
@@ -50,8 +52,7 @@ __all__ = [
     "PLAN_STATUSES",
     "RETENTION_ZONES",
     "STAGES",
-    "ClinicalMixin",
-    "ConsentStatus",
+    "ClinicalService",
 ]
 
 CONSULTATION_REASONS = (
@@ -84,22 +85,6 @@ RETENTION_ZONES = ("hairline", "frontal", "temples", "mid-scalp", "crown", "side
 LEAD_STATUSES = ("new", "contacted", "converted", "closed")
 
 
-@dataclass(frozen=True)
-class ConsentStatus:
-    """Where a client stands on one kind of consent.
-
-    ``granted`` is True only when the latest decision grants the current version of the form:
-    publishing a new version asks for consent again.
-    """
-
-    kind: str
-    granted: bool
-    decision: str | None
-    signed_version: int | None
-    current_version: int | None
-    recorded_at: datetime | None
-
-
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -108,8 +93,9 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-class ClinicalMixin(Scope):
-    """The clinical record of a client."""
+class ClinicalService(Scope):
+    """The clinical record of a client: consultations, consent, designs, plans, follow-ups,
+    and the clinic's leads."""
 
     # --- consultations ---
 
@@ -185,14 +171,6 @@ class ClinicalMixin(Scope):
             self._log(s, AuditEvent("read", "consultation", None, patient_id, detail="list"))
             return rows
 
-    def _latest_outcome(self, s: Session, patient_id: int) -> str | None:
-        return s.scalar(
-            select(Consultation.outcome)
-            .where(Consultation.clinic_id == self.clinic_id, Consultation.patient_id == patient_id)
-            .order_by(Consultation.held_on.desc(), Consultation.id.desc())
-            .limit(1)
-        )
-
     # --- consent ---
 
     def publish_consent_form(self, kind: str, *, title: str, body: str) -> ConsentForm:
@@ -261,52 +239,9 @@ class ClinicalMixin(Scope):
         with self._unit("read", "consent", patient_id=patient_id) as s:
             check_choice(kind, "consent kind", CONSENT_KINDS)
             self._get(s, Patient, patient_id, "patient")
-            status = self._consent_status(s, patient_id, kind)
+            status = _rules.consent_status(s, self.clinic_id, patient_id, kind)
             self._log(s, AuditEvent("read", "consent", None, patient_id, detail=kind))
             return status
-
-    def _consent_status(self, s: Session, patient_id: int, kind: str) -> ConsentStatus:
-        current = s.scalar(
-            select(ConsentForm)
-            .where(ConsentForm.clinic_id == self.clinic_id, ConsentForm.kind == kind)
-            .order_by(ConsentForm.version.desc())
-            .limit(1)
-        )
-        latest = s.execute(
-            select(Consent, ConsentForm.version)
-            .join(
-                ConsentForm,
-                (ConsentForm.clinic_id == Consent.clinic_id) & (ConsentForm.id == Consent.form_id),
-            )
-            .where(
-                Consent.clinic_id == self.clinic_id,
-                Consent.patient_id == patient_id,
-                ConsentForm.kind == kind,
-            )
-            .order_by(Consent.id.desc())
-            .limit(1)
-        ).first()
-        current_version = None if current is None else current.version
-        if latest is None:
-            return ConsentStatus(kind, False, None, None, current_version, None)
-        consent, version = latest
-        granted = consent.decision == "granted" and version == current_version
-        return ConsentStatus(
-            kind, granted, consent.decision, version, current_version, consent.recorded_at
-        )
-
-    def _require_consent(self, s: Session, patient_id: int, kind: str) -> None:
-        status = self._consent_status(s, patient_id, kind)
-        if status.granted:
-            return
-        if status.current_version is None:
-            raise ClinicError(f"publish a {kind} consent form first (publish_consent_form)")
-        if status.decision == "granted":
-            raise ClinicError(
-                f"the client signed {kind} consent v{status.signed_version}; "
-                f"v{status.current_version} needs a new signature"
-            )
-        raise ClinicError(f"the client has not granted {kind} consent")
 
     # --- designs and plans ---
 
@@ -321,7 +256,7 @@ class ClinicalMixin(Scope):
         with self._unit("create", "design", patient_id=patient_id) as s:
             self._get(s, Patient, patient_id, "patient")
             if consultation_id is not None:
-                self._check_owned(s, Consultation, consultation_id, patient_id, "consultation")
+                self._get_owned(s, Consultation, consultation_id, patient_id, "consultation")
             text, data = json_object(content, "the design")
             if data.get("schema") != DESIGN_SCHEMA:
                 raise ClinicError(f"not a smpstudio design (expected schema {DESIGN_SCHEMA})")
@@ -369,7 +304,7 @@ class ClinicalMixin(Scope):
         with self._unit("create", "plan", patient_id=patient_id) as s:
             self._get(s, Patient, patient_id, "patient")
             if design_version_id is not None:
-                self._check_owned(s, DesignVersion, design_version_id, patient_id, "design")
+                self._get_owned(s, DesignVersion, design_version_id, patient_id, "design")
             text, data = json_object(content, "the plan")
             schema = data.get("schema", "smpstudio/plan")
             if not isinstance(schema, str) or not schema.startswith("smpstudio/plan"):
@@ -451,14 +386,6 @@ class ClinicalMixin(Scope):
             self._log(s, AuditEvent("read", what, None, patient_id, detail="list"))
             return rows
 
-    def _check_owned(
-        self, s: Session, model: type[Any], object_id: int, patient_id: int, what: str
-    ) -> Any:
-        row = self._get(s, model, object_id, what)
-        if row.patient_id != patient_id:
-            raise ClinicError(f"{what} {object_id} belongs to another client")
-        return row
-
     # --- follow-ups ---
 
     def add_follow_up(
@@ -474,7 +401,7 @@ class ClinicalMixin(Scope):
         with self._unit("create", "follow-up", patient_id=patient_id) as s:
             self._get(s, Patient, patient_id, "patient")
             if session_id is not None:
-                self._check_owned(s, SessionRecord, session_id, patient_id, "session")
+                self._get_owned(s, SessionRecord, session_id, patient_id, "session")
             row = FollowUp(
                 clinic_id=self.clinic_id,
                 patient_id=patient_id,

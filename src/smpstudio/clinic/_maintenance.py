@@ -23,20 +23,19 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
 
-from smpstudio import __version__
 from smpstudio._errors import ClinicError
+from smpstudio._version import __version__
 from smpstudio.clinic import _migrations
 from smpstudio.clinic._audit import AuditReport, verify_chains
 from smpstudio.clinic._database import Database
 from smpstudio.clinic._engine import READONLY, SQLITE_BUSY_TIMEOUT_MS
+from smpstudio.clinic._files import write_durably
 from smpstudio.clinic._models import Clinic, Photo
-from smpstudio.clinic._photos import write_durably
 
 __all__ = [
     "BACKUP_FORMAT",
@@ -217,7 +216,7 @@ def backup_database(db: Database, destination: str | os.PathLike[str]) -> Backup
             "smpstudio": __version__,
             "backend": db.backend,
             "revision": _migrations.head_revision(),
-            "created_at": datetime.now(UTC).isoformat(),
+            "created_at": db.clock.now().isoformat(),
             "database": _file_entry(staging, database_file),
             "photos": photos,
             "problems": problems,

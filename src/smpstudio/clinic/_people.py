@@ -28,7 +28,7 @@ from smpstudio.clinic._validate import (
     check_text,
 )
 
-__all__ = ["MIN_CLIENT_AGE_YEARS", "PeopleMixin"]
+__all__ = ["MIN_CLIENT_AGE_YEARS", "PeopleService"]
 
 MIN_CLIENT_AGE_YEARS = 18
 """Youngest client accepted: SMP is a permanent cosmetic tattoo for adults."""
@@ -36,7 +36,7 @@ MIN_CLIENT_AGE_YEARS = 18
 _PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "email", "phone", "notes")
 
 
-class PeopleMixin(Scope):
+class PeopleService(Scope):
     """Practitioners, rooms and patients of one clinic."""
 
     # --- practitioners ---

@@ -9,8 +9,6 @@ without its file). Reading a photo verifies its hash.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +16,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from smpstudio._errors import ClinicError
+from smpstudio.clinic import _rules
 from smpstudio.clinic._audit import AuditEvent
+from smpstudio.clinic._files import media_type, write_durably
 from smpstudio.clinic._models import Consultation, Patient, Photo, SessionRecord
-from smpstudio.clinic._sessions import SessionsMixin
+from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import check_aware, check_choice
 
-__all__ = ["PHOTO_KINDS", "PHOTO_MAX_BYTES", "PhotosMixin", "media_type", "write_durably"]
+__all__ = ["PHOTO_KINDS", "PHOTO_MAX_BYTES", "PhotoService"]
 
 PHOTO_MAX_BYTES = 25 * 1024 * 1024
 """Largest photo file stored (25 MiB)."""
@@ -33,46 +33,7 @@ PHOTO_KINDS = ("consultation", "before", "after", "session", "follow-up")
 _SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
 
-def media_type(data: bytes) -> str:
-    """The image type from the file's first bytes: JPEG, PNG or WebP.
-
-    >>> media_type(b"\\x89PNG\\r\\n\\x1a\\n" + bytes(8))
-    'image/png'
-    """
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    raise ClinicError("a photo must be a JPEG, PNG or WebP image")
-
-
-def write_durably(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically and flush it (and the folder) to disk."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class PhotosMixin(SessionsMixin):
+class PhotoService(Scope):
     """Clinical photos, stored only with the client's photo consent."""
 
     def add_photo(
@@ -96,10 +57,10 @@ class PhotosMixin(SessionsMixin):
                 if taken_at is not None:
                     check_aware(taken_at, "taken_at")
                 if session_id is not None:
-                    self._check_owned(s, SessionRecord, session_id, patient_id, "session")
+                    self._get_owned(s, SessionRecord, session_id, patient_id, "session")
                 if consultation_id is not None:
-                    self._check_owned(s, Consultation, consultation_id, patient_id, "consultation")
-                self._require_consent(s, patient_id, "photo")
+                    self._get_owned(s, Consultation, consultation_id, patient_id, "consultation")
+                _rules.require_consent(s, self.clinic_id, patient_id, "photo")
                 kind_of_image = self._check_photo_bytes(data)
                 relative += _SUFFIX[kind_of_image]
                 row = Photo(

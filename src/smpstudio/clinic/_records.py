@@ -1,19 +1,39 @@
-""":class:`ClinicRecords`: everything one clinic keeps, scoped and audited."""
+""":class:`ClinicRecords`: everything one clinic keeps, scoped and audited.
+
+It is the union of the record services, one module per concern, each a :class:`Scope`
+that imports no other service (the rules they share are in ``_rules``)::
+
+    _people       PeopleService       practitioners, hours, time off, rooms, patients
+    _clinical     ClinicalService     consultations, consent, designs, plans, follow-ups, leads
+    _sessions     SessionService      session records, pigment and needle-lot traceability
+    _photos       PhotoService        clinical photos (the photo store)
+    _scheduling   SchedulingService   bookings and the next free slot
+    _auditing     AuditService        the audit trail
+
+A new concern is a new service module added to the bases below (tests/test_architecture.py
+keeps the services apart and their method names distinct).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from smpstudio.clinic._auditing import AuditService
+from smpstudio.clinic._clinical import ClinicalService
+from smpstudio.clinic._people import PeopleService
+from smpstudio.clinic._photos import PhotoService
+from smpstudio.clinic._scheduling import SchedulingService
+from smpstudio.clinic._sessions import SessionService
 
-from smpstudio.clinic._audit import AuditEvent
-from smpstudio.clinic._models import AuditEntry, Patient
-from smpstudio.clinic._people import PeopleMixin
-from smpstudio.clinic._scheduling import ScheduleMixin
-from smpstudio.clinic._validate import check_int
-
-__all__ = ["ClinicRecords"]
+__all__ = ["SERVICES", "ClinicRecords"]
 
 
-class ClinicRecords(ScheduleMixin, PeopleMixin):
+class ClinicRecords(
+    PeopleService,
+    ClinicalService,
+    SessionService,
+    PhotoService,
+    SchedulingService,
+    AuditService,
+):
     """The records of one clinic as one actor sees and changes them.
 
     Get it from :meth:`Database.clinic`. Every query is scoped to the clinic (a record of
@@ -23,14 +43,6 @@ class ClinicRecords(ScheduleMixin, PeopleMixin):
     through the methods.
     """
 
-    def audit_trail(self, *, patient_id: int | None = None, limit: int = 200) -> list[AuditEntry]:
-        """The clinic's latest audit entries, or those about one client (newest first)."""
-        with self._unit("read", "audit", patient_id=patient_id) as s:
-            check_int(limit, "limit", low=1, high=10_000)
-            query = select(AuditEntry).where(AuditEntry.chain == self.clinic_id)
-            if patient_id is not None:
-                self._get(s, Patient, patient_id, "patient")
-                query = query.where(AuditEntry.patient_id == patient_id)
-            rows = list(s.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit)))
-            self._log(s, AuditEvent("read", "audit", None, patient_id))
-            return rows
+
+SERVICES = ClinicRecords.__bases__
+"""The record services, each a :class:`~smpstudio.clinic._scope.Scope` of its own concern."""

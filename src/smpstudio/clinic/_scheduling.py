@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError
+from smpstudio.clinic import _rules
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._errors import BookingConflictError, Slot
 from smpstudio.clinic._models import (
@@ -40,10 +41,10 @@ from smpstudio.clinic._models import (
     TimeOff,
     TreatmentPlan,
 )
-from smpstudio.clinic._photos import PhotosMixin
+from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import check_aware, check_date, check_int
 
-__all__ = ["BOOKING_SEARCH_DAYS", "ScheduleMixin"]
+__all__ = ["BOOKING_SEARCH_DAYS", "SchedulingService"]
 
 BOOKING_SEARCH_DAYS = 90
 """How far ahead the next free slot is searched."""
@@ -158,8 +159,8 @@ def _hm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-class ScheduleMixin(PhotosMixin):
-    """Bookings of one clinic."""
+class SchedulingService(Scope):
+    """Bookings of one clinic: the rules of a session's time, the next free slot."""
 
     def book(
         self,
@@ -216,10 +217,9 @@ class ScheduleMixin(PhotosMixin):
         day = starts_at.astimezone(self.timezone).date()
         practitioner = self._get(s, Practitioner, practitioner_id, "practitioner")
         self._check_practitioner(s, practitioner, day)
-        if self._latest_outcome(s, patient_id) == "block":
-            raise ClinicError("the latest consultation found a contraindication that blocks SMP")
+        _rules.require_not_blocked(s, self.clinic_id, patient_id)
         if plan_id is not None:
-            plan = self._check_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
+            plan = self._get_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
             if plan.status in ("completed", "cancelled"):
                 raise ClinicError(f"plan {plan_id} is {plan.status}")
         if session_number is not None:

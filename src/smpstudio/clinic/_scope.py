@@ -1,11 +1,16 @@
-"""The base of :class:`ClinicRecords`: one clinic, one actor, audited transactions."""
+"""The base of every record service: one clinic, one actor, audited transactions.
+
+The services (people, clinical, sessions, photos, scheduling, audit) each subclass
+:class:`Scope` and import nothing of each other; the rules several of them check (consent,
+candidacy) are in ``_rules``; :class:`ClinicRecords` (``_records``) is their union.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import date, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -15,9 +20,7 @@ from smpstudio._errors import ClinicError
 from smpstudio.clinic._audit import AuditEvent, append_events
 from smpstudio.clinic._errors import RecordNotFoundError
 from smpstudio.clinic._models import Clinic
-
-if TYPE_CHECKING:
-    from smpstudio.clinic._database import Database
+from smpstudio.clinic._store import Store
 
 __all__ = ["Scope"]
 
@@ -27,7 +30,7 @@ T = TypeVar("T")
 class Scope:
     """One clinic's records as one actor sees them; every query is scoped to the clinic."""
 
-    def __init__(self, db: Database, clinic: Clinic, actor: str) -> None:
+    def __init__(self, db: Store, clinic: Clinic, actor: str) -> None:
         self._db = db
         self.clinic_id = clinic.id
         self.clinic_name = clinic.name
@@ -39,8 +42,8 @@ class Scope:
         return f"<ClinicRecords clinic={self.clinic_id} {self.clinic_name!r} actor={self.actor!r}>"
 
     def today(self) -> date:
-        """Today in the clinic's time zone."""
-        return datetime.now(self.timezone).date()
+        """Today in the clinic's time zone (by the database's clock)."""
+        return self._db.clock.today(self.timezone)
 
     @contextmanager
     def _unit(
@@ -64,6 +67,7 @@ class Scope:
             actor=self.actor,
             clinic_id=self.clinic_id,
             events=events,
+            at=self._now(),
         )
 
     def _log_refusal(
@@ -86,6 +90,17 @@ class Scope:
             raise RecordNotFoundError(f"no {what} {object_id} in this clinic")
         return row
 
-    @staticmethod
-    def _now() -> datetime:
-        return datetime.now(UTC)
+    def _get_owned(
+        self, session: Session, model: type[Any], object_id: int, patient_id: int, what: str
+    ) -> Any:
+        """The record ``object_id`` of this clinic, which must belong to client ``patient_id``."""
+        row = self._get(session, model, object_id, what)
+        if row.patient_id != patient_id:
+            raise ClinicError(f"{what} {object_id} belongs to another client")
+        return row
+
+    def now(self) -> datetime:
+        """The current instant, in UTC (by the database's clock)."""
+        return self._db.clock.now()
+
+    _now = now

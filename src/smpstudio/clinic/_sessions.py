@@ -11,8 +11,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError
+from smpstudio.clinic import _rules
 from smpstudio.clinic._audit import AuditEvent
-from smpstudio.clinic._clinical import ClinicalMixin
 from smpstudio.clinic._models import (
     Booking,
     Patient,
@@ -22,9 +22,10 @@ from smpstudio.clinic._models import (
     SessionRecord,
     TreatmentPlan,
 )
+from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import check_date, check_int, check_number, check_text
 
-__all__ = ["PigmentUse", "SessionsMixin", "TraceHit"]
+__all__ = ["PigmentUse", "SessionService", "TraceHit"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ class TraceHit:
     item: str
 
 
-class SessionsMixin(ClinicalMixin):
-    """Session records and the traceability queries."""
+class SessionService(Scope):
+    """Session records and the traceability queries (pigment batch, needle lot)."""
 
     def record_session(
         self,
@@ -100,8 +101,8 @@ class SessionsMixin(ClinicalMixin):
             day = check_date(performed_on, "performed_on")
             if day > self.today():
                 raise ClinicError(f"a session on {day} cannot be recorded before it happens")
-            self._require_consent(s, patient_id, "treatment")
-            self._require_candidate(s, patient_id)
+            _rules.require_consent(s, self.clinic_id, patient_id, "treatment")
+            _rules.require_candidate(s, self.clinic_id, patient_id)
             max_minutes = round(self.settings.session_max_hours * 60)
             minutes = check_int(duration_minutes, "duration (minutes)", low=1, high=max_minutes)
             uses = self._check_pigments(pigments, day)
@@ -110,7 +111,7 @@ class SessionsMixin(ClinicalMixin):
             if pain_score is not None:
                 check_int(pain_score, "pain score (0–10)", low=0, high=10)
             if plan_id is not None:
-                self._check_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
+                self._get_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
             if session_number is not None:
                 check_int(session_number, "session number", low=1, high=12)
             if booking_id is not None:
@@ -142,13 +143,6 @@ class SessionsMixin(ClinicalMixin):
             detail = "batches " + ", ".join(u.batch for u in uses) + "; lots " + ", ".join(lots)
             self._log(s, AuditEvent("create", "session", row.id, patient_id, detail=detail))
             return self._load_session(s, row.id)
-
-    def _require_candidate(self, s: Session, patient_id: int) -> None:
-        outcome = self._latest_outcome(s, patient_id)
-        if outcome is None:
-            raise ClinicError("record a consultation with the candidacy questionnaire first")
-        if outcome == "block":
-            raise ClinicError("the latest consultation found a contraindication that blocks SMP")
 
     @staticmethod
     def _check_pigments(pigments: Sequence[PigmentUse], day: date) -> list[PigmentUse]:

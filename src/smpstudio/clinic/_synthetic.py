@@ -84,7 +84,8 @@ def seed_sessions(
     rng = random.Random(seed)
     with db.transaction() as s:
         out = _Writer(s)
-        c, now = clinic_id, out.moment(datetime.now(UTC))
+        moment = db.clock.now()
+        c, now = clinic_id, out.moment(moment)
         cert = out.day(date(2020, 1, 1))
         ids = out.reserve("practitioners", 10)
         out.write(
@@ -99,9 +100,9 @@ def seed_sessions(
                 for i in patients
             ],
         )
-        today = datetime.now(UTC).date()
+        today = moment.date()
         days = [out.day(today - timedelta(days=d)) for d in range(1, 5 * 365)]
-        expiry = out.day(date(2031, 1, 1))
+        expiry = out.day(today + timedelta(days=365))
         counts = [0, 0]
         for start in range(0, sessions, chunk):
             session_ids = out.reserve("session_records", min(chunk, sessions - start))
@@ -130,7 +131,9 @@ def seed_sessions(
             counts[1] += len(needles)
         summary = SeedSummary(len(patients), sessions, counts[0], counts[1])
         event = AuditEvent("create", "synthetic-import", None, detail=str(summary))
-        append_events(s, chain=clinic_id, actor="synthetic", clinic_id=clinic_id, events=[event])
+        append_events(
+            s, chain=clinic_id, actor="synthetic", clinic_id=clinic_id, events=[event], at=moment
+        )
     with db.engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
         connection.commit()

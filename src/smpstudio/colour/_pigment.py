@@ -23,7 +23,6 @@ from typing import Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import brentq
 
 from smpstudio._errors import ColourError
 from smpstudio._types import FloatArray
@@ -381,6 +380,8 @@ def touch_up_years(
     def excess(years: float) -> float:
         now = float(dot_contrast(lab, ml_water, years=years, conditions=conditions, model=model))
         return now - goal
+
+    from scipy.optimize import brentq  # here: SciPy loads only when a touch-up is timed
 
     upper = 1.0
     while excess(upper) > 0:

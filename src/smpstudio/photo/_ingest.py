@@ -17,6 +17,7 @@ Order of the checks (each refusal has its own message, nothing is decoded before
 
 from __future__ import annotations
 
+import math
 import struct
 import warnings
 import zlib
@@ -272,6 +273,7 @@ def ingest_photo(
     max_pixels: int = MAX_PIXELS,
     max_side: int = MAX_SIDE,
     max_bytes: int = MAX_FILE_BYTES,
+    decode_side: int | None = None,
 ) -> Photo:
     """Read a client photo safely and rebuild it from its pixels (see the module notes).
 
@@ -286,6 +288,11 @@ def ingest_photo(
     max_pixels, max_side, max_bytes : int
         Limits: pixels (:data:`MAX_PIXELS`), longest side (:data:`MAX_SIDE`), file size
         (:data:`MAX_FILE_BYTES`). Size limits are checked before any pixel is decoded.
+    decode_side : int, optional
+        The longest side the caller will use: larger images come back with exactly that
+        longest side, decoded at about that size (JPEG: scaled by 1/2, 1/4 or 1/8 while
+        decoding; PNG, WebP, HEIC: box-averaged as soon as they are decoded, before any
+        conversion). A 50 MP upload then costs a fraction of its full decode.
 
     Raises
     ------
@@ -326,8 +333,8 @@ def ingest_photo(
     if fmt == "HEIF":
         image = _open_heif(data, label, max_pixels, max_side)
     else:
-        image = _open_pillow(data, fmt, label, max_pixels, max_side)
-    return _rebuild(image, fmt, view, label)
+        image = _open_pillow(data, fmt, label, max_pixels, max_side, decode_side)
+    return _rebuild(image, fmt, view, label, decode_side)
 
 
 def _read_file(path: Path, label: str, max_bytes: int) -> bytes:
@@ -381,7 +388,9 @@ def _check_size(size: tuple[int, int], label: str, max_pixels: int, max_side: in
         )
 
 
-def _open_pillow(data: bytes, fmt: str, label: str, max_pixels: int, max_side: int) -> Image.Image:
+def _open_pillow(
+    data: bytes, fmt: str, label: str, max_pixels: int, max_side: int, decode_side: int | None
+) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -399,6 +408,8 @@ def _open_pillow(data: bytes, fmt: str, label: str, max_pixels: int, max_side: i
     except _DECODE_ERRORS as exc:
         raise PhotoError(f"{label} has a damaged {fmt} header ({exc}): {_HOW} again") from None
     _check_size(image.size, label, max_pixels, max_side)
+    if decode_side is not None and fmt == "JPEG":
+        _draft(image, decode_side)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -408,6 +419,28 @@ def _open_pillow(data: bytes, fmt: str, label: str, max_pixels: int, max_side: i
         raise PhotoError(
             f"{label} is damaged or truncated ({_short(exc)}): copy or export the photo again"
         ) from None
+    return image
+
+
+def _draft(image: Image.Image, side: int) -> None:
+    """Let libjpeg decode at the smallest DCT scale whose longest side is still ≥ ``side``."""
+    width, height = image.size
+    factor = side / max(width, height)
+    if factor < 1:
+        image.draft(None, (math.ceil(width * factor), math.ceil(height * factor)))
+
+
+def _reduced(image: Image.Image, side: int | None) -> Image.Image:
+    """At most ``side`` pixels on the longest side: box-averaged by the largest whole factor
+    that keeps it ≥ ``side`` (cheap), then area-averaged down to ``side``."""
+    if side is None or max(image.size) <= side:
+        return image
+    image = _to_8bit(image)
+    factor = max(image.size) // side
+    if factor >= 2:
+        image = image.reduce(factor)
+    if max(image.size) > side:
+        image.thumbnail((side, side), Image.Resampling.BOX, reducing_gap=None)
     return image
 
 
@@ -436,14 +469,17 @@ def _short(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:120] or type(exc).__name__
 
 
-def _rebuild(image: Image.Image, fmt: str, view: str, label: str) -> Photo:
+def _rebuild(
+    image: Image.Image, fmt: str, view: str, label: str, decode_side: int | None = None
+) -> Photo:
     """Orientation, sRGB, 8-bit RGB; then a fresh array holding only the pixel values."""
     removed = _metadata_kinds(image)
     orientation = _orientation(image)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+            small = _reduced(image, decode_side)
+            upright = ImageOps.exif_transpose(small) if orientation != 1 else small
             rgb = _to_rgb(_to_srgb(_to_8bit(upright), image.info.get("icc_profile"), label))
     except ImageCms.PyCMSError as exc:
         raise PhotoError(

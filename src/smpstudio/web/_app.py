@@ -25,6 +25,7 @@ from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_u
 from smpstudio.web import _auth, _clients, _designer, _openapi, _plans, _schedule, _site, _team
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
+from smpstudio.web._load import Overloaded, return_large_buffers
 from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware
 from smpstudio.web._state import Studio
@@ -73,6 +74,7 @@ def create_app(
         lifetime=_minutes(60 * config.session_max_hours),
     )
     studio = Studio(db, accounts, config)
+    return_large_buffers()
     warm_templates()
     static = Path(str(files("smpstudio.web") / "static"))
 
@@ -103,6 +105,7 @@ def create_app(
             HTTPException: _http_error,
             DBAPIError: _database_error,
             PoolTimeoutError: _database_error,
+            Overloaded: _overloaded,
             Exception: _server_error,
         },
         lifespan=lifespan,
@@ -162,6 +165,21 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     except Exception:  # the page itself needed the database (a visitor's first request)
         response = HTMLResponse(_PLAIN_503, status_code=503)
     response.headers.update(headers)
+    return response
+
+
+async def _overloaded(request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` when heavy work is refused (its lane is full) or cut short
+    (its CPU budget ran out): answered at once instead of queueing (``smpstudio.web._load``)."""
+    assert isinstance(exc, Overloaded)
+    log.info("overloaded on %s %s: %s", request.method, request.url.path, exc)
+    response = error_page(
+        request,
+        503,
+        "The studio is busy",
+        "Nothing was lost: try again in a moment. " + str(exc)[:1].upper() + str(exc)[1:] + ".",
+    )
+    response.headers["retry-after"] = str(exc.retry_after)
     return response
 
 

@@ -5,6 +5,11 @@ that per client address within 60 s; past that, attempts get 429 with ``Retry-Af
 the password is not even checked. The same message answers an unknown address and a wrong
 password. A successful sign-in gets a fresh session token (never one the browser had), in a
 ``__Host-`` cookie that is ``Secure``, ``HttpOnly`` and ``SameSite=Lax``.
+
+Browsers keep such cookies only over HTTPS (and on ``localhost`` / ``127.0.0.1``): a page
+opened over plain HTTP at another address says so, and names the two ways out (HTTPS
+through a TLS proxy, or ``smpstudio serve --insecure-http`` on a trusted local network),
+instead of a sign-in that fails as "the form expired".
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from smpstudio.clinic import SignedIn
 from smpstudio.web._http import (
     anon_csrf_ok,
     client_address,
+    client_scheme,
     error_page,
     form_input,
     page,
@@ -33,7 +39,7 @@ from smpstudio.web._http import (
 )
 from smpstudio.web._state import blocking
 
-__all__ = ["routes", "safe_next", "set_session_cookie"]
+__all__ = ["plain_http_problem", "routes", "safe_next", "set_session_cookie"]
 
 _WRONG = "The e-mail address or the password is not right."
 _BASE32 = re.compile(r"(?:[A-Z2-7]{8}){2,8}")
@@ -48,6 +54,25 @@ def safe_next(value: str) -> str:
     """
     ok = value.startswith("/studio") and not value.startswith("//") and "\\" not in value
     return value if ok and len(value) < 200 and "://" not in value else "/studio"
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def plain_http_problem(request: Request) -> str | None:
+    """Why signing in cannot work here, when the browser speaks plain HTTP to an address
+    other than this machine's while the studio's cookies need HTTPS; else None."""
+    if not studio_of(request).config.secure_cookies or client_scheme(request) == "https":
+        return None
+    host = (request.url.hostname or "").strip("[]").lower()
+    if host in _LOCAL_HOSTS or host.endswith(".localhost"):
+        return None
+    return (
+        f"The studio needs HTTPS: this page came over plain HTTP from {host}, and browsers "
+        "keep the sign-in cookie only over HTTPS, so signing in cannot work. Open the studio "
+        "at its https:// address (a TLS proxy in front of smpstudio serve), or, on a trusted "
+        "local network only, start it with smpstudio serve --insecure-http."
+    )
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -69,7 +94,8 @@ async def sign_in_form(request: Request) -> Response:
     if signed is not None and signed.complete:
         return redirect("/studio")
     nxt = safe_next(request.query_params.get("next", "/studio"))
-    return page(request, "sign_in.html", {"values": {"next": nxt}})
+    context = {"values": {"next": nxt}, "plain_http": plain_http_problem(request)}
+    return page(request, "sign_in.html", context)
 
 
 async def sign_in(request: Request) -> Response:
@@ -77,7 +103,8 @@ async def sign_in(request: Request) -> Response:
     form = await form_input(request)
     values = {"email": form.get("email"), "next": safe_next(form.get("next"))}
     if not await anon_csrf_ok(request):
-        return _again(request, values, "The form expired: please sign in again.", 403)
+        problem = plain_http_problem(request)
+        return _again(request, values, problem or "The form expired: please sign in again.", 403)
     email = form.get("email").strip().lower()[:254]
     address = client_address(request)
     if studio.account_limiter.blocked(email) or studio.address_limiter.blocked(address):

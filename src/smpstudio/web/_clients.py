@@ -41,7 +41,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
-from smpstudio.web._state import blocking
+from smpstudio.web._state import blocking, compute
 from smpstudio.web._uploads import UploadRejectedError, ingest_photo
 
 __all__ = ["CLINICAL", "parse_date", "patient_id", "routes"]
@@ -404,7 +404,7 @@ async def upload_photo(request: Request) -> Response:
         if kind not in PHOTO_KINDS:
             raise InputError(f"choose what the photo shows ({', '.join(PHOTO_KINDS)})")
         data = await upload.read()
-        cleaned = await blocking(ingest_photo, data)
+        cleaned = await compute(studio_of(request), ingest_photo, data)
         await blocking(records.add_photo, pid, cleaned.jpeg, kind=kind)
     except UploadRejectedError as exc:
         return error_page(request, exc.status, "Photo refused", _sentence(exc))

@@ -29,7 +29,21 @@ class WebConfig:
     preview_size
         Width and height of the designer's live preview, in pixels.
     compute_workers
-        Threads for designs, renders, plans and PDFs (requests beyond them queue).
+        Threads for the studio's heavy work: designs, renders, photo uploads, plans and PDFs
+        (requests beyond them wait, up to ``studio_heavy_requests``).
+    studio_heavy_requests
+        Heavy studio requests admitted at once, running or waiting for a compute thread; one
+        more is answered 503 with ``Retry-After`` instead of queueing.
+    public_heavy_requests
+        Heavy public requests ("preview your look", the cost estimate) admitted at once; they
+        run one at a time on a thread of their own at a lower CPU priority, so that visitors
+        cannot slow the designers down. One more is answered 503 with ``Retry-After``.
+    studio_cpu_budget_s, public_cpu_budget_s
+        Thread CPU seconds one heavy request may spend; past it, 503 with ``Retry-After``.
+    trusted_proxies
+        Addresses or networks (``10.0.0.0/8``) of the reverse proxies in front of the studio:
+        only for requests from them are ``X-Forwarded-For`` (the client's address, for the
+        rate limits, sign-in lockout and audit) and ``X-Forwarded-Proto`` believed.
     preview_processes
         Processes that render live previews side by side (each with its own interpreter, so
         they use every core); 0 renders on the compute threads. When None: one per usable
@@ -49,6 +63,11 @@ class WebConfig:
     max_form_fields: int = 200
     preview_size: int = 768
     compute_workers: int = 2
+    studio_heavy_requests: int = 16
+    public_heavy_requests: int = 2
+    studio_cpu_budget_s: float = 120.0
+    public_cpu_budget_s: float = 3.0
+    trusted_proxies: tuple[str, ...] = ()
     preview_processes: int | None = None
     public_clinic_id: int | None = None
     clinic_address: str = ""

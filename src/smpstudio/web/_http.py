@@ -25,6 +25,7 @@ __all__ = [
     "FormInput",
     "anon_csrf",
     "client_address",
+    "client_scheme",
     "error_page",
     "form_id",
     "form_input",
@@ -113,7 +114,18 @@ def studio_of(request: Request) -> Studio:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer's, or behind a trusted proxy the one it forwarded
+    (``trusted_proxies``; see ``smpstudio.web._load``). Rate limits, the sign-in lockout and
+    the audit log key on it."""
+    peer = request.client.host if request.client else "unknown"
+    return studio_of(request).proxies.client(peer, request.headers.get("x-forwarded-for"))
+
+
+def client_scheme(request: Request) -> str:
+    """``https`` or ``http``, as the browser spoke it (a trusted proxy's word for it)."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-proto")
+    return studio_of(request).proxies.scheme(peer, request.url.scheme, forwarded)
 
 
 def page(

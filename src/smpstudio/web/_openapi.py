@@ -155,7 +155,11 @@ _STAFF_POST = {
     "413": _html("The body is larger than the studio accepts (26 MiB)."),
 }
 _UNAVAILABLE = {
-    **_html("The database cannot be reached (or is too busy): nothing was saved."),
+    **_html(
+        "The database cannot be reached (or is too busy), or the studio is at its limit of "
+        "heavy work (renders, photos, plans, PDFs) or the request used up its computing time: "
+        "nothing was saved; try again after Retry-After seconds."
+    ),
     "headers": {"Retry-After": {"schema": {"type": "string"}}},
 }
 _NOT_FOUND = {"404": _html("No such record in the signed-in user's clinic.")}
@@ -509,6 +513,10 @@ def _paths() -> dict[str, Schema]:
                     **_PUBLIC_POST,
                     "303": _redirect("Signed in (on to the second step when it is on)."),
                     "401": _html("The e-mail address or the password is not right."),
+                    "422": _html(
+                        "Refused: the e-mail address holds a character no address can have "
+                        "(NUL), which the database cannot store."
+                    ),
                     "429": {
                         **_html("Too many failures for the account or the address."),
                         "headers": {"Retry-After": {"schema": {"type": "string"}}},

@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from smpstudio._design import design_from_inputs
 from smpstudio._errors import ClinicError, InputError
-from smpstudio.cli._plan import plan_files
 from smpstudio.clinic import (
     PLAN_STATUSES,
     ClinicRecords,
@@ -33,7 +32,7 @@ from smpstudio.clinic import (
 from smpstudio.dots import dilution_rule, place_impressions
 from smpstudio.plan import Plan, build_plan
 from smpstudio.render import look_for, render_view
-from smpstudio.reports import plan_ics
+from smpstudio.reports import plan_files, plan_ics
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
 from smpstudio.web._http import (
     FormInput,
@@ -86,7 +85,7 @@ async def new_plan(request: Request) -> Response:
     try:
         designs = await blocking(records.designs, pid)
         chosen = _design_version(designs, form.get("design_version"))
-        inputs = _plan_inputs(form, chosen, records.timezone.key)
+        inputs = _plan_inputs(form, chosen, records.timezone.key, issued=records.now())
         plan = await compute(studio, build_saved_plan, chosen.content, inputs)
         content = {**plan.to_dict(), "inputs": inputs}
         saved = await blocking(
@@ -113,7 +112,9 @@ def _design_version(designs: list[DesignVersion], chosen: str) -> DesignVersion:
     raise InputError("choose one of the client's designs")
 
 
-def _plan_inputs(form: FormInput, design: DesignVersion, timezone: str) -> dict[str, Any]:
+def _plan_inputs(
+    form: FormInput, design: DesignVersion, timezone: str, *, issued: dt.datetime
+) -> dict[str, Any]:
     start = parse_date(form.get("start"), "the first session's date")
     sessions = form.get("sessions", "3")
     if sessions not in ("3", "4"):
@@ -140,7 +141,7 @@ def _plan_inputs(form: FormInput, design: DesignVersion, timezone: str) -> dict[
         "skin": look.get("skin", "#d7bd96"),
         "hair": look.get("hair", "dark-brown"),
         "reference": secrets.token_hex(8),
-        "issued": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "issued": issued.replace(microsecond=0).isoformat(),
     }
 
 

@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numba
 import numpy as np
@@ -49,9 +49,6 @@ from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
 from smpstudio.head import HeadShape
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import PHOTO_VIEWS, Look, frame_for, look_for, parse_state, render_view
-
-if TYPE_CHECKING:
-    from smpstudio.web._state import Studio
 
 __all__ = [
     "PROFILE_RANGE",
@@ -344,8 +341,7 @@ class PreviewService:
     processes (``processes`` > 0; each has its own interpreter, so renders run side by side
     on every core) or on the calling thread (see the module's documentation)."""
 
-    def __init__(self, studio: Studio, *, processes: int = 0) -> None:
-        self._studio = studio
+    def __init__(self, *, processes: int = 0) -> None:
         self.processes = processes
         self.renderer = _RENDERER
         self.images: Lru[tuple[str, ...], Preview] = Lru(256)
@@ -391,8 +387,14 @@ class PreviewService:
             for _ in range(self.processes):
                 pool.submit(render_here, PreviewParams())
 
-    def render(self, params: PreviewParams, *, client: str = "", ticket: int = 0) -> Preview | None:
-        """Render (on a compute thread); None when a newer request of the client came in."""
+    def render(
+        self, params: PreviewParams, *, client: str = "", ticket: int = 0, here: bool = False
+    ) -> Preview | None:
+        """Render (on a compute thread); None when a newer request of the client came in.
+
+        ``here`` renders on the calling thread, never in a preview process (the public
+        site's renders: they run at a lower priority and leave the processes to designers).
+        """
         if client and self.is_stale(client, ticket):
             self.stale += 1
             return None
@@ -400,10 +402,10 @@ class PreviewService:
         found = self.images.get(key)
         if found is not None:
             return found
-        return self.images.put(key, self._render(params))
+        return self.images.put(key, self._render(params, here=here))
 
-    def _render(self, params: PreviewParams) -> Preview:
-        if not self.processes:
+    def _render(self, params: PreviewParams, *, here: bool = False) -> Preview:
+        if here or not self.processes:
             return self.renderer.render(params)
         pool = _process_pool(self.processes)
         try:

@@ -39,9 +39,10 @@ from smpstudio.web._http import (
     page,
     studio_of,
 )
+from smpstudio.web._load import checkpoint
 from smpstudio.web._preview import PreviewParams
-from smpstudio.web._state import Studio, blocking, compute
-from smpstudio.web._uploads import UploadRejectedError, ingest_photo, skin_of
+from smpstudio.web._state import Studio, blocking, public_compute
+from smpstudio.web._uploads import SKIN_SIDE_PX, UploadRejectedError, ingest_photo, skin_of
 
 __all__ = ["routes"]
 
@@ -207,12 +208,39 @@ async def cost(request: Request) -> Response:
             "Choose your hair loss, the hairline you would like and whether you have a scar."
         )
         return page(request, "site_cost.html", context, status=422)
-    context["estimate"] = await compute(studio, _estimate, studio, pattern, style, scar)
+    context["estimate"] = await public_compute(studio, _estimate, studio, pattern, style, scar)
     context["pattern_name"] = _PATTERN_NAMES[pattern]
     return page(request, "site_cost.html", context)
 
 
 # --- preview your look ---
+
+
+def _look_images(
+    studio: Studio, values: dict[str, str], photo: bytes | None
+) -> tuple[str, list[tuple[str, str]]]:
+    """The skin tone (measured on the photo when one was sent, which is then forgotten) and
+    the before and healed images, as data URLs; in the public lane, within its CPU budget."""
+    skin = values.get("skin", MONK_SWATCHES[4])
+    if photo is not None:
+        skin = skin_of(ingest_photo(photo, side=SKIN_SIDE_PX)).hex
+        checkpoint()
+    base = {
+        "pattern": values.get("pattern"),
+        "hairline": values.get("hairline", "soft"),
+        "skin": skin,
+        "hair": values.get("hair", "dark-brown"),
+        "view": "top",
+        "size": 512,
+    }
+    images = []
+    for state, label in (("before", "Today"), ("healed", "After SMP, healed")):
+        params = PreviewParams.parse({**base, "state": state})
+        found = studio.preview.render(params, here=True)
+        assert found is not None
+        images.append((label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode()))
+        checkpoint()
+    return skin, images
 
 
 async def look(request: Request) -> Response:
@@ -249,33 +277,13 @@ async def _look(request: Request) -> Response:
         return page(request, "site_preview.html", context, status=429)
     studio.visitor_renders.fail(address)
     try:
-        skin = values.get("skin", MONK_SWATCHES[4])
-        upload = form.file("photo")
-        if upload is not None:
-            photo = await blocking(ingest_photo, await upload.read())
-            skin = skin_of(photo).hex
-            context["measured"] = skin
-            del photo  # read for its skin tone only; never stored
         if values.get("pattern") not in _PATTERN_NAMES:
             raise InputError("choose your hair loss")
-        base = {
-            "pattern": values.get("pattern"),
-            "hairline": values.get("hairline", "soft"),
-            "skin": skin,
-            "hair": values.get("hair", "dark-brown"),
-            "view": "top",
-            "size": 512,
-        }
-        images = []
-        for state, label in (("before", "Today"), ("healed", "After SMP, healed")):
-            params = PreviewParams.parse({**base, "state": state})
-            found = studio.preview.cached(params) or await compute(
-                studio, studio.preview.render, params
-            )
-            assert found is not None
-            images.append(
-                (label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode())
-            )
+        upload = form.file("photo")
+        data = await upload.read() if upload is not None else None
+        skin, images = await public_compute(studio, _look_images, studio, values, data)
+        if data is not None:
+            context["measured"] = skin
     except UploadRejectedError as exc:
         context["error"] = str(exc)[:1].upper() + str(exc)[1:]
         return page(request, "site_preview.html", context, status=exc.status)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -16,9 +14,10 @@ from threadpoolctl import threadpool_limits
 
 from smpstudio.clinic import Accounts, Clinic, ClinicRecords, Database, RecordNotFoundError
 from smpstudio.web._config import WebConfig
-from smpstudio.web._preview import PreviewService, share_cores, usable_cores
+from smpstudio.web._load import Lane, TrustedProxies
+from smpstudio.web._preview import PreviewService, usable_cores
 
-__all__ = ["RateLimiter", "Studio", "blocking", "compute"]
+__all__ = ["RateLimiter", "Studio", "blocking", "compute", "public_compute"]
 
 T = TypeVar("T")
 
@@ -75,14 +74,24 @@ class Studio:
         # spin against them (a third of the preview's CPU time), so BLAS stays on one thread,
         # and the compiled kernels share the cores among the compute threads.
         threadpool_limits(limits=1, user_api="blas")
-        self.compute_pool = ThreadPoolExecutor(
-            max_workers=config.compute_workers,
-            thread_name_prefix="smp-compute",
-            initializer=share_cores,
-            initargs=(config.compute_workers,),
+        self.studio_lane = Lane(
+            "studio",
+            threads=config.compute_workers,
+            slots=config.studio_heavy_requests,
+            cpu_budget_s=config.studio_cpu_budget_s,
         )
+        # Visitors' heavy work: one thread, single-threaded kernels, lower CPU priority.
+        self.public_lane = Lane(
+            "public",
+            threads=1,
+            slots=config.public_heavy_requests,
+            cpu_budget_s=config.public_cpu_budget_s,
+            nice=10,
+            workers_sharing_cores=usable_cores(),
+        )
+        self.proxies = TrustedProxies(config.trusted_proxies)
         self._public_clinic: int | None = config.public_clinic_id
-        self.preview = PreviewService(self, processes=_preview_processes(config))
+        self.preview = PreviewService(processes=_preview_processes(config))
 
     def public_clinic_id(self) -> int | None:
         """The clinic the public site speaks for (the first one unless configured)."""
@@ -129,7 +138,8 @@ class Studio:
         return self.flashes.pop(key, [])
 
     def close(self) -> None:
-        self.compute_pool.shutdown(wait=False, cancel_futures=True)
+        self.studio_lane.close()
+        self.public_lane.close()
 
 
 def _preview_processes(config: WebConfig) -> int:
@@ -145,10 +155,18 @@ async def blocking(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 async def compute(studio: Studio, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run numeric work (designs, impressions, renders, plans, PDFs) on the compute threads.
+    """Run the studio's numeric work (designs, impressions, renders, photo uploads, plans,
+    PDFs) on the compute threads: the studio lane (``smpstudio.web._load``).
 
     A small fixed pool (``compute_workers``): the kernels are parallel themselves, and
-    queuing keeps a burst of requests from thrashing the cores.
+    queuing keeps a burst of requests from thrashing the cores; past
+    ``studio_heavy_requests`` admitted at once a request gets 503 instead of a place in
+    the queue.
     """
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(studio.compute_pool, partial(func, *args, **kwargs))
+    return await studio.studio_lane.run(func, *args, **kwargs)
+
+
+async def public_compute(studio: Studio, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a visitor's heavy work (the public preview, the cost estimate) in the public lane:
+    one thread at a lower CPU priority, at most ``public_heavy_requests`` admitted."""
+    return await studio.public_lane.run(func, *args, **kwargs)

@@ -7,6 +7,11 @@ rebuilt from its pixels so that no EXIF, GPS, XMP, ICC, comment or trailing data
 see ``docs/photo.md``), then is encoded here as a new JPEG from those pixels alone, at most
 ``MAX_SIDE_PX`` on its long side. The file name is never used: stored photos get a
 server-made name.
+
+An upload is decoded at about the size it is used at (``side``: JPEG scaled while decoding,
+other formats box-averaged as soon as decoded), so a 50 MP photo costs a fraction of its
+full decode; the public site, which reads a photo for its skin tone only, decodes it at
+``SKIN_SIDE_PX``.
 """
 
 from __future__ import annotations
@@ -21,10 +26,21 @@ from PIL import Image
 from smpstudio import photo
 from smpstudio._errors import InputError
 from smpstudio.colour import Region, SkinTone, mean_linear_rgb, skin_tone_from_linear
+from smpstudio.web._load import checkpoint
 
-__all__ = ["MAX_SIDE_PX", "Ingested", "UploadRejectedError", "ingest_photo", "skin_of"]
+__all__ = [
+    "MAX_SIDE_PX",
+    "SKIN_SIDE_PX",
+    "Ingested",
+    "UploadRejectedError",
+    "ingest_photo",
+    "skin_of",
+]
 
 MAX_SIDE_PX = 4000
+"""Longest side of a stored clinical photo."""
+SKIN_SIDE_PX = 512
+"""Longest side at which a visitor's photo is read for its skin tone (a mean over its middle)."""
 
 
 class UploadRejectedError(InputError):
@@ -48,8 +64,9 @@ class Ingested:
     pixels: npt.NDArray[np.uint8]
 
 
-def ingest_photo(data: bytes) -> Ingested:
-    """Check and clean an uploaded photo (see the module documentation)."""
+def ingest_photo(data: bytes, *, side: int = MAX_SIDE_PX) -> Ingested:
+    """Check and clean an uploaded photo, at most ``side`` pixels on its long side (see the
+    module documentation)."""
     if not data:
         raise UploadRejectedError("the file is empty: choose a photo")
     try:
@@ -57,12 +74,13 @@ def ingest_photo(data: bytes) -> Ingested:
     except InputError as exc:
         raise UploadRejectedError(str(exc), status=415) from None
     try:
-        clean = photo.ingest_photo(data, name="the photo")
+        clean = photo.ingest_photo(data, name="the photo", decode_side=side)
     except InputError as exc:
         raise UploadRejectedError(str(exc)) from None
+    checkpoint()
     image = Image.fromarray(np.ascontiguousarray(clean.pixels), "RGB")
-    if max(image.size) > MAX_SIDE_PX:
-        image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX), Image.Resampling.LANCZOS)
+    if max(image.size) > side:
+        image.thumbnail((side, side), Image.Resampling.LANCZOS)
     pixels = np.asarray(image, dtype=np.uint8)
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=90)

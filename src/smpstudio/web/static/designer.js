@@ -60,6 +60,12 @@
         setStatus((await response.json()).error);
       } else if (response.status === 401 || response.status === 403) {
         setStatus("Signed out: sign in again to continue.");
+      } else if (response.status === 503) {
+        // The studio is at its limit of heavy work: ask again when it says, nothing is lost.
+        const wait = Math.min(5, Number(response.headers.get("Retry-After")) || 1);
+        setStatus("The studio is busy: trying again…");
+        setTimeout(() => { inflight = false; send(); }, 1000 * wait);
+        return;
       } else if (response.status !== 204) {
         setStatus("The preview could not be made.");
       }
