@@ -26,7 +26,6 @@ import math
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,6 +41,7 @@ import smpstudio
 from smpstudio._design import Design
 from smpstudio._errors import InputError
 from smpstudio._lru import Lru
+from smpstudio._orphans import start_worker, worker_share
 from smpstudio._types import FloatArray
 from smpstudio.colour import DilutionTable, looks_like_hex, skin_tone
 from smpstudio.dots import DilutionRule, Impressions, dilution_rule, place_impressions
@@ -267,21 +267,22 @@ _RENDERER = PreviewRenderer()
 
 def render_here(params: PreviewParams) -> Preview:
     """Render with this process's renderer (what a preview process runs)."""
+    _set_up_worker()
     return _RENDERER.render(params)
 
 
-def _start_process(processes: int, studio_pid: int) -> None:
-    """A preview process: BLAS on one thread, its share of the cores for the kernels, and
-    gone as soon as the studio is (a studio killed by a signal leaves no process behind)."""
+_WORKER_SET_UP = threading.Event()
+
+
+def _set_up_worker() -> None:
+    """In a preview process, once: BLAS on one thread and its share of the cores for the
+    kernels. (It left with the studio from its first moment: ``_orphans.start_worker``.)"""
+    workers = worker_share()
+    if workers is None or _WORKER_SET_UP.is_set():
+        return
     threadpool_limits(limits=1, user_api="blas")
-    share_cores(processes)
-    threading.Thread(target=_leave_with, args=(studio_pid,), daemon=True).start()
-
-
-def _leave_with(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
+    share_cores(workers)
+    _WORKER_SET_UP.set()
 
 
 def share_cores(workers: int) -> None:
@@ -312,8 +313,8 @@ def _process_pool(size: int) -> ProcessPoolExecutor:
             pool = ProcessPoolExecutor(
                 max_workers=size,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_process,
-                initargs=(size, os.getpid()),
+                initializer=start_worker,
+                initargs=(os.getpid(), size),
             )
             _POOL = (size, pool)
         return _POOL[1]
