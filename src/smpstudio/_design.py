@@ -31,6 +31,8 @@ from smpstudio.loss import (
 
 __all__ = [
     "DESIGN_SCHEMA",
+    "HAIR_LENGTH_RANGE_MM",
+    "LONG_HAIR_DEFAULT_MM",
     "Design",
     "DesignSummary",
     "design",
@@ -43,6 +45,14 @@ AREATA_RADIUS_MM = (3.0, 60.0)
 UNTREATED_WARNING_SHARE = 0.10
 """Bald or thinning scalp behind the hairline left without impressions is a warning above this
 share of the bald and thinning area."""
+HAIR_LENGTH_RANGE_MM = (0.0, 300.0)
+"""Length of the client's remaining hair: 0 is freshly shaved (a buzz cut), 300 mm reaches
+well below the shoulders."""
+LONG_HAIR_DEFAULT_MM = 150.0
+"""Hair length when none is given for female-pattern (Ludwig) and diffuse thinning: these
+clients keep their hair (shoulder length, 15 cm) and are never shown with a buzz cut unless
+they ask for it. Norwood, areata and scar-only designs default to 0 (shaved), as SMP there
+reproduces a shaved head."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,11 @@ class Design:
     hairline: Hairline
     scars: tuple[Scar, ...]
     settings: Settings
+
+    @property
+    def hair_length_mm(self) -> float:
+        """Length of the client's remaining hair (mm): 0 shaved, up to 300."""
+        return float(self.inputs["hair_length_mm"])
 
     @cached_property
     def field(self) -> DensityField:
@@ -222,6 +237,7 @@ def design(
     areata: Sequence[tuple[float, float, float, float]] = (),
     seed: int = 0,
     settings: Settings | None = None,
+    hair_length_mm: float | None = None,
 ) -> Design:
     """Build a design from what the practitioner and client chose.
 
@@ -255,6 +271,11 @@ def design(
         Seed for every random choice (hairline irregularity, FUE scar positions).
     settings
         Clinic settings (defaults when omitted).
+    hair_length_mm
+        Length of the client's remaining hair, 0 (shaved, a buzz cut) to 300 mm. When
+        omitted: :data:`LONG_HAIR_DEFAULT_MM` (150 mm) for ``ludwig-*`` and ``diffuse``,
+        whose clients keep their hair, and 0 for the others. The renders draw the hair at
+        this length, the impressions showing where the scalp shows between the hairs.
 
     Examples
     --------
@@ -282,6 +303,7 @@ def design(
         settings=settings,
     )
     scar_list = tuple(parse_scar(spec, virtual_head, seed=seed) for spec in scars)
+    length = _hair_length(hair_length_mm, loss.name)
     inputs = {
         "pattern": loss.name,
         "hairline": line.style.name,
@@ -295,6 +317,7 @@ def design(
         "scars": list(scars),
         "areata": [list(a) for a in areata],
         "seed": seed,
+        "hair_length_mm": length,
         "settings": _changed_settings(settings),
     }
     return Design(inputs, virtual_head, loss, line, scar_list, settings)
@@ -325,6 +348,7 @@ def design_from_inputs(inputs: Mapping[str, Any]) -> Design:
             areata=[tuple(a) for a in inputs.get("areata", [])],
             seed=int(inputs.get("seed", 0)),
             settings=Settings.from_overrides(inputs.get("settings", {})),
+            hair_length_mm=inputs.get("hair_length_mm"),
         )
     except (KeyError, TypeError) as exc:
         raise InputError(
@@ -347,6 +371,7 @@ _INPUT_TYPES = {
     "scars": "texts",
     "areata": "patches",
     "seed": "integer",
+    "hair_length_mm": "number?",
     "settings": "object",
 }
 
@@ -400,6 +425,24 @@ def load_design(path: str | Path) -> Design:
     if not isinstance(data, dict) or data.get("schema") != DESIGN_SCHEMA:
         raise InputError(f"{path} is not a smpstudio design (expected schema {DESIGN_SCHEMA})")
     return design_from_inputs(data.get("inputs", {}))
+
+
+def keeps_long_hair(pattern: str) -> bool:
+    """True for the patterns whose clients keep their hair: Ludwig and diffuse thinning."""
+    return pattern.startswith("ludwig-") or pattern == "diffuse"
+
+
+def _hair_length(value: float | None, pattern: str) -> float:
+    if value is None:
+        return LONG_HAIR_DEFAULT_MM if keeps_long_hair(pattern) else 0.0
+    low, high = HAIR_LENGTH_RANGE_MM
+    number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    if not low <= number <= high:  # also NaN, and what is not a number
+        raise InputError(
+            f"hair length {value!r} mm is outside {low:g}–{high:g} mm: give 0 for a shaved "
+            f"head (buzz cut) up to {high:g}, e.g. {LONG_HAIR_DEFAULT_MM:g} for shoulder length"
+        )
+    return number
 
 
 def _changed_settings(settings: Settings) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def test_every_view_shows_the_head_in_frame(nw5, view: str) -> None:  # type: ig
     d, _ = nw5
     geometry = rasterise(d.head.shape, frame_for(d.head.shape, view, 128))
     share = geometry.hit.mean()
-    assert 0.3 < share < 0.95
+    assert 0.3 < share < (0.99 if view == "part" else 0.95)  # the part view: a close-up
     assert not geometry.hit[0].all()  # the top of the head is inside the frame
 
 

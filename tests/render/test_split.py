@@ -113,6 +113,10 @@ _RENDER = textwrap.dedent(
     for view, state in (("top", "healed"), ("three-quarter", "fresh")):
         image = render_view(d, imp, look, view_name=view, size=200, state=state)
         digest.update(image.tobytes())
+    long = smpstudio.design(pattern="ludwig-2", hairline="soft", seed=3, hair_length_mm=60)
+    imp = place_impressions(long, dilution=dilution_rule("#d7bd96", "dark-brown"))
+    image = render_view(long, imp, look, view_name="part", size=200, state="healed")
+    digest.update(image.tobytes())
     print(digest.hexdigest())
     """
 )

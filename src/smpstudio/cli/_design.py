@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from smpstudio._design import Design, design
+from smpstudio._design import LONG_HAIR_DEFAULT_MM, Design, design
 from smpstudio._errors import InputError
 from smpstudio._settings import SESSION_PRESETS, Settings
 from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
@@ -127,6 +127,15 @@ def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             metavar="NAME=VALUE",
             help="Change any setting (see 'smpstudio settings'), repeatable.",
         ),
+        click.option(
+            "--hair-length-mm",
+            type=float,
+            default=None,
+            metavar="MM",
+            help="Length of the client's remaining hair, 0 (shaved, buzz cut) to 300 mm; "
+            f"default {LONG_HAIR_DEFAULT_MM:g} for ludwig-* and diffuse (the client keeps "
+            "her hair), 0 for the others.",
+        ),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
     ]
     for option in reversed(options):
@@ -164,6 +173,7 @@ def build_design(params: dict[str, Any]) -> Design:
         areata=[_areata(text) for text in params["areata"]],
         seed=params["seed"],
         settings=settings,
+        hair_length_mm=params.get("hair_length_mm"),
     )
 
 
@@ -226,9 +236,10 @@ def print_summary(d: Design, written: Sequence[Path]) -> None:
     out = stdout_console()
     s = d.summary
     line = d.hairline
+    hair = f" · hair {d.hair_length_mm:g} mm" if d.hair_length_mm > 0 else ""
     out.print(
         f"[bold]{d.pattern.name}[/] · {line.style.name} hairline ({line.shape}) at "
-        f"{line.height_cm:.1f} cm · head {d.inputs['head']} · seed {d.inputs['seed']}"
+        f"{line.height_cm:.1f} cm · head {d.inputs['head']}{hair} · seed {d.inputs['seed']}"
     )
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_row("scalp", f"{s.scalp_area_cm2:.1f} cm²")

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from smpstudio._rng import rng_for
-from smpstudio._types import FloatArray
+from smpstudio._types import FloatArray, IntArray
 from smpstudio.dots import sample_on_head
+from smpstudio.render._strands import LONG_FROM_MM
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -43,8 +44,11 @@ class Stubble:
     directions: FloatArray
     lengths: FloatArray
     key: tuple[object, ...] = ()
-    """What the stubble was grown from (pattern, patches, head, scars, edge, seed)."""
+    """What the stubble was grown from (pattern, patches, head, scars, edge, seed, length)."""
     width_mm: float = _SHAFT_MM
+    counts: IntArray | None = None
+    """Hairs of each follicular unit, in order: unit ``u`` holds the hairs from
+    ``counts[:u].sum()`` on."""
 
 
 def stubble(design: Design, *, seed: int) -> Stubble:
@@ -61,6 +65,7 @@ def stubble(design: Design, *, seed: int) -> Stubble:
         scars,
         design.settings.pattern_edge_mm,
         seed,
+        _short_length(design),
     )
     found = _GROWN.get(key)
     if found is None:
@@ -92,8 +97,15 @@ def _grow(design: Design, seed: int, key: tuple[object, ...]) -> Stubble:
     normals = head.shape.normal(roots)
     roots = head.shape.project(roots + _tangent_jitter(rng, normals, _SPREAD_MM))
     directions = _lean(head, roots, head.shape.normal(roots), rng)
-    lengths = _STUBBLE_MM * rng.uniform(0.6, 1.4, size=len(roots))
-    return Stubble(roots, directions, lengths, key)
+    lengths = (_short_length(design) or _STUBBLE_MM) * rng.uniform(0.6, 1.4, size=len(roots))
+    return Stubble(roots, directions, lengths, key, counts=np.asarray(counts, dtype=np.int64))
+
+
+def _short_length(design: Design) -> float:
+    """The design's hair length when it stands as stubble longer than a day's (mm), else 0:
+    shaved (a day's stubble) or long (drawn as strands, :mod:`._strands`)."""
+    length = design.hair_length_mm
+    return length if 0.0 < length < LONG_FROM_MM else 0.0
 
 
 def _tangent_jitter(rng: np.random.Generator, normals: FloatArray, scale: float) -> FloatArray:

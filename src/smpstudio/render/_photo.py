@@ -51,6 +51,7 @@ from smpstudio.render._kernels import (
     shade_visible,
 )
 from smpstudio.render._raster import Frame, Visibility, visibility
+from smpstudio.render._strands import LONG_FROM_MM, draw_strands, strands
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -70,7 +71,11 @@ __all__ = [
     "view_base",
 ]
 
-PHOTO_VIEWS = VIEW_NAMES
+PHOTO_VIEWS = (*VIEW_NAMES, "part")
+"""The head views and ``part``: looking down the central parting from above and behind, the
+view women's thinning is graded on (the midline view of Savin's scale, domain reference
+§3.2; "vertex, midline, frontal, temporal" in standard hair photography)."""
+_PART_TILT_RAD = math.radians(20.0)  # the part view leans this far from vertical, to the face
 _SUBSURFACE_MM = 0.18  # spread of a dot's shadow by scattering in the dermis (σ, mm) [U]:
 # calibrated so that healed SMP at full density casts the shadow of shaved hair at 90 FU/cm²
 _HAIR_OPACITY = 0.92
@@ -165,7 +170,8 @@ def frame_for(shape: HeadShape, name: str, size: int) -> Frame:
     low = {"front": -0.12, "three-quarter": -0.12, "back": -0.78}.get(name, -0.45)
     points = _surface_points(shape)
     keep = points[:, 1] >= low * shape.b_down if name != "top" else np.ones(len(points), bool)
-    keep &= shape.normal(points) @ np.asarray(camera.forward) < 0.0
+    facing = shape.normal(points) @ np.asarray(camera.forward)
+    keep &= facing < (-0.8 if name == "part" else 0.0)
     u = points[keep] @ camera.right
     w = points[keep] @ np.asarray(camera.up)
     half = 0.53 * max(float(np.ptp(u)), float(np.ptp(w)))
@@ -174,7 +180,13 @@ def frame_for(shape: HeadShape, name: str, size: int) -> Frame:
 
 
 def photo_view(name: str) -> View:
-    """The camera of a photo view: the orthographic view, raised for front and three-quarter."""
+    """The camera of a photo view: the orthographic view, raised for front and three-quarter;
+    ``part`` looks down on the top of the head from above and a little behind, the face at
+    the top of the image, along the parting."""
+    if name == "part":
+        f = np.array([0.0, -math.cos(_PART_TILT_RAD), math.sin(_PART_TILT_RAD)])
+        up = np.array([0.0, math.sin(_PART_TILT_RAD), math.cos(_PART_TILT_RAD)])
+        return View(name, _triple(f), _triple(up))
     base = view(name)
     if name not in _RAISED:
         return base
@@ -226,7 +238,7 @@ def render_view(
     look
         Skin and hair colours (:func:`look_for`).
     view_name
-        ``front``, ``top``, ``left``, ``right``, ``back`` or ``three-quarter``.
+        ``front``, ``top``, ``left``, ``right``, ``back``, ``three-quarter`` or ``part``.
     size
         Width and height in pixels (64–8192).
     state
@@ -344,7 +356,7 @@ def view_base(
     look
         Skin and hair colours (:func:`look_for`).
     view_name
-        ``front``, ``top``, ``left``, ``right``, ``back`` or ``three-quarter``.
+        ``front``, ``top``, ``left``, ``right``, ``back``, ``three-quarter`` or ``part``.
     size
         Width and height in pixels (64–8192).
     seed
@@ -370,6 +382,7 @@ def view_base(
         look.hair_linear.tobytes(),
         seed,
         hair.key,
+        design.hair_length_mm,
     )
     cached = _BASES.get(key)
     if cached is not None:
@@ -377,9 +390,14 @@ def view_base(
         frame, skin, layer, encoded = cached
         return ViewBase(shape, frame, look, skin, layer, encoded)
     frame = frame_for(shape, view_name, size)
-    skin = _shade(_visibility(shape, view_name, size), frame, look, seed)
+    seen = _visibility(shape, view_name, size)
+    skin = _shade(seen, frame, look, seed)
     _draw_buried_hair(skin, frame, shape, hair, look)
-    layer = _cover_cut_hair(skin, frame, shape, hair, look)
+    if design.hair_length_mm >= LONG_FROM_MM:
+        grown = strands(design, hair, seed=seed)
+        layer = draw_strands(skin, frame, seen, grown, look.hair_linear, _lights(frame))
+    else:
+        layer = _cover_cut_hair(skin, frame, shape, hair, look)
     if size > _CACHE_MAX_SIZE:
         return ViewBase(shape, frame, look, skin, layer, None)
     encoded = encode_layers(skin, layer, SRGB_TABLE)
