@@ -129,6 +129,18 @@ def test_same_inputs_same_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[st
             "'x' is not a valid integer",
         ),
         (["--pattern", "norwood-5"], "Missing option '--hairline'"),
+        (
+            ["--pattern", "ludwig-2", "--hairline", "soft", "--hair-length-mm", "300.5"],
+            "hair length 300.5 mm is outside 0–300 mm: give 0 for a shaved head",
+        ),
+        (
+            ["--pattern", "ludwig-2", "--hairline", "soft", "--hair-length-mm", "-1"],
+            "outside 0–300 mm",
+        ),
+        (
+            ["--pattern", "ludwig-2", "--hairline", "soft", "--hair-length-mm", "long"],
+            "'long' is not a valid float",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
@@ -304,3 +316,57 @@ def test_load_design_round_trips_and_refuses_foreign_files(
         smpstudio.load_design(tmp_path / "broken.json")
     with pytest.raises(smpstudio.InputError, match="does not exist"):
         smpstudio.load_design(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("args", "length"),
+    [
+        (["--pattern", "ludwig-2"], 150.0),
+        (["--pattern", "diffuse"], 150.0),
+        (["--pattern", "ludwig-2", "--hair-length-mm", "0"], 0.0),
+        (["--pattern", "norwood-4"], 0.0),
+        (["--pattern", "norwood-4", "--hair-length-mm", "25"], 25.0),
+    ],
+)
+def test_design_records_the_hair_length(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], length: float
+) -> None:
+    code, out, err = _run(["design", *args, "--hairline", "soft", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    design = json.loads((tmp_path / "design.json").read_text())
+    assert design["inputs"]["hair_length_mm"] == length
+    assert (f"hair {length:g} mm" in out) == (length > 0)
+
+
+def test_simulate_renders_the_part_view_of_long_hair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", "--pattern", "ludwig-2", "--hairline", "soft", "--views", "part,top"]
+    code, _, err = _run([*args, "--size", "96", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    for name in ("before-part.png", "after-part.png", "before-top.png", "after-top.png"):
+        with Image.open(tmp_path / name) as image:
+            assert image.size == (96, 96)
+
+
+def test_women_are_shown_the_parting_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", "--pattern", "diffuse", "--hairline", "soft", "--size", "64"]
+    code, _, err = _run([*args, "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    names = {p.name for p in tmp_path.iterdir() if p.suffix == ".png"}
+    assert {f"after-{v}.png" for v in ("part", "front", "top")} <= names
+    assert "after-three-quarter.png" not in names
+
+
+def test_an_unknown_hair_colour_names_the_allowed_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", "--pattern", "ludwig-2", "--hairline", "soft", "--hair-color", "auburn"]
+    code, _, err = _run([*args, "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.count("\n") == 1
+    for allowed in ("#rrggbb", "black", "dark-brown", "brown", "blond", "grey", "white"):
+        assert allowed in err
+    assert not (tmp_path / "out").exists()

@@ -197,9 +197,18 @@ def test_no_hairline_is_spoken_of_when_there_is_none(
     assert "Soft style" not in text
     assert "hairline is defined" not in text
     assert "toward the hairline" not in text
+    assert "1RL at the soft edges and on scars" in text
+    # "hairline" only where the plan says the client's own stays as it is, or quotes the
+    # clinic's price band by its name
+    said = text.replace("your own hairline stays as it is", "").replace(
+        "'small area: hairline, scar or patch'", ""
+    )
+    assert "hairline" not in said.lower()
 
 
 def test_a_receding_pattern_keeps_its_hairline_row() -> None:
     plan = plan_of("norwood-3")
     assert plan.design.restores_hairline
-    assert "Soft style, rounded shape" in _text(PdfReader(BytesIO(plan_pdf(plan, issued=ISSUED))))
+    text = _text(PdfReader(BytesIO(plan_pdf(plan, issued=ISSUED))))
+    assert "Soft style, rounded shape" in text
+    assert "1RL at the hairline and scars" in text

@@ -237,9 +237,14 @@ def print_summary(d: Design, written: Sequence[Path]) -> None:
     s = d.summary
     line = d.hairline
     hair = f" · hair {d.hair_length_mm:g} mm" if d.hair_length_mm > 0 else ""
+    treated = (
+        f"{line.style.name} hairline ({line.shape}) at {line.height_cm:.1f} cm"
+        if d.pattern.recedes_hairline
+        else "density, own hairline kept"
+    )
     out.print(
-        f"[bold]{d.pattern.name}[/] · {line.style.name} hairline ({line.shape}) at "
-        f"{line.height_cm:.1f} cm · head {d.inputs['head']}{hair} · seed {d.inputs['seed']}"
+        f"[bold]{d.pattern.name}[/] · {treated} · head {d.inputs['head']}{hair} · "
+        f"seed {d.inputs['seed']}"
     )
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_row("scalp", f"{s.scalp_area_cm2:.1f} cm²")

@@ -19,7 +19,7 @@ from PIL import Image
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from smpstudio._clock import Clock
-from smpstudio._design import Design
+from smpstudio._design import Design, keeps_long_hair
 from smpstudio._errors import InputError
 from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._design import build_design, design_options, print_summary
@@ -50,6 +50,8 @@ from smpstudio.render import (
 __all__ = ["DEMO", "parse_views", "render_files"]
 
 DEFAULT_VIEWS = ("front", "top", "three-quarter")
+PART_VIEWS = ("part", "front", "top")
+"""The default views of female-pattern and diffuse thinning: the parting first."""
 DEMO = {"pattern": "norwood-5", "hairline_style": "soft", "seed": 7}
 """The embedded demo: virtual head M, Norwood 5, soft hairline."""
 MIN_SIZE, MAX_SIZE = 64, 8192
@@ -67,6 +69,10 @@ def parse_views(text: str) -> tuple[str, ...]:
             f"use a comma list of {', '.join(PHOTO_VIEWS)}, or all"
         )
     return views
+
+
+def _default_views(pattern: str) -> tuple[str, ...]:
+    return PART_VIEWS if keeps_long_hair(pattern.strip().lower()) else DEFAULT_VIEWS
 
 
 def _states(texts: Sequence[str]) -> tuple[RenderState, ...]:
@@ -224,10 +230,10 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
 @colour_options
 @click.option(
     "--views",
-    default=",".join(DEFAULT_VIEWS),
-    show_default=True,
+    default=None,
     metavar="V1,V2",
-    help=f"Views to render: {', '.join(PHOTO_VIEWS)}, or all.",
+    help=f"Views to render: {', '.join(PHOTO_VIEWS)}, or all (default "
+    f"{','.join(DEFAULT_VIEWS)}; {','.join(PART_VIEWS)} for ludwig-* and diffuse).",
 )
 @click.option(
     "--size",
@@ -278,7 +284,7 @@ def simulate_command(
     skin: str,
     hair: str,
     dilution_table: Path | None,
-    views: str,
+    views: str | None,
     size: int,
     states: tuple[str, ...],
     start: str | None,
@@ -301,7 +307,7 @@ def simulate_command(
         skin=skin,
         hair=hair,
         dilution_table=dilution_table,
-        views=parse_views(views),
+        views=parse_views(views) if views is not None else _default_views(params["pattern"]),
         size=_check_size(size),
         states=_states(states),
         start=parse_day(start, "--start") if start else None,
@@ -342,6 +348,7 @@ def demo_command(out_dir: Path, start: str | None) -> None:
         "density": None,
         "sessions": None,
         "overrides": (),
+        "hair_length_mm": None,
         **DEMO,
         **dict.fromkeys(MEASURE_RANGES_MM),
     }

@@ -286,6 +286,11 @@ def _glance(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     return [table, Spacer(1, 1.5 * mm), legend, Spacer(1, 5 * mm)]
 
 
+def _fine_work(hairline: bool) -> str:
+    """Where the fine needle works: the hairline only when the plan rebuilds one."""
+    return "at the hairline and scars" if hairline else "at the soft edges and on scars"
+
+
 def _where_lighter(hairline: bool) -> str:
     return "toward the hairline and in the first session" if hairline else "in the first session"
 
@@ -415,8 +420,9 @@ def _sessions(plan: Plan, st: dict[str, ParagraphStyle]) -> list[Flowable]:
     table.setStyle(_grid())
     basis = _p(
         f"Durations: {plan.settings.plan_rate_body_per_hour:,.0f} impressions an hour with the "
-        f"3RL needle, {plan.settings.plan_rate_fine_per_hour:,.0f} with the 1RL at the "
-        f"hairline and scars, plus {plan.settings.plan_setup_first_minutes:g} min to prepare "
+        f"3RL needle, {plan.settings.plan_rate_fine_per_hour:,.0f} with the 1RL "
+        f"{_fine_work(plan.design.restores_hairline)}, plus "
+        f"{plan.settings.plan_setup_first_minutes:g} min to prepare "
         f"the first session and {plan.settings.plan_setup_minutes:g} min the others; a session "
         f"never runs over {plan.settings.session_max_hours:g} h (a longer one is split). "
         "Pigment: mL of distilled water per mL of carbon-black pigment.",
