@@ -1,5 +1,5 @@
-"""Render the gallery: Monk tones 1–10, Norwood stages, hairline styles, states and the
-dilution chart.
+"""Render the gallery: Monk tones 1–10, Norwood stages, hairline styles, states, the
+dilution chart and long hair (Ludwig 2).
 
 Run with ``make gallery``; every sheet is written to this folder (name sheets to draw only
 those: ``python docs/gallery/make_gallery.py dilution-chart``). Look at each one after a
@@ -146,7 +146,25 @@ SHEETS = {
     "hairline-styles": hairline_styles,
     "states": states,
     "dilution-chart": dilution_chart,
+    "long-hair": lambda: long_hair(),
 }
+
+
+def long_hair() -> Image.Image:
+    """A Ludwig 2 client who keeps her shoulder-length hair (the 150 mm default): the
+    parting and the three-quarter view before and healed, fair skin with black hair and
+    dark skin with brown hair. The dots show only where the scalp shows between the hairs."""
+    d = smpstudio.design(pattern="ludwig-2", hairline="soft", seed=3)
+    tiles = []
+    for monk, hair in ((2, "black"), (9, "brown")):
+        skin = MONK_SWATCHES[monk - 1]
+        for view in ("part", "three-quarter"):
+            for state in ("before", "healed"):
+                label = f"Monk {monk}, {hair}: {view}, {state}"
+                tiles.append((label, _render(d, skin, hair, view, state)))
+    return _sheet(
+        tiles, 4, f"Ludwig 2 with {d.hair_length_mm:g} mm hair: before and healed, SMP between hairs"
+    )
 
 
 def main(names: list[str]) -> int:

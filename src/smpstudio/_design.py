@@ -436,7 +436,9 @@ def _hair_length(value: float | None, pattern: str) -> float:
     if value is None:
         return LONG_HAIR_DEFAULT_MM if keeps_long_hair(pattern) else 0.0
     low, high = HAIR_LENGTH_RANGE_MM
-    number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    number = (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    )
     if not low <= number <= high:  # also NaN, and what is not a number
         raise InputError(
             f"hair length {value!r} mm is outside {low:g}–{high:g} mm: give 0 for a shaved "

@@ -101,9 +101,7 @@ def _grow(
     n = len(roots)
     steps = max(4, min(_MAX_STEPS, math.ceil(length / _STEP_MM)))
     rng = rng_for(seed, "hair-strands")
-    own = np.column_stack(
-        [rng.normal(0.0, _CURL, size=n), rng.uniform(0.0, _LIFT_MM[3], size=n)]
-    )
+    own = np.column_stack([rng.normal(0.0, _CURL, size=n), rng.uniform(0.0, _LIFT_MM[3], size=n)])
     tone = rng.uniform(0.82, 1.18, size=n)
     points = np.empty((n, steps + 1, 3), dtype=np.float32)
     normals = np.empty_like(points)
@@ -188,7 +186,9 @@ def _march(
         hx, hy, hz = x, y, z
         for k in range(steps + 1):
             s = k * ds
-            height = rise * (1.0 - math.exp(-s / over)) + per_mm * s + own[i, 1] * min(1.0, s / 20.0)
+            height = (
+                rise * (1.0 - math.exp(-s / over)) + per_mm * s + own[i, 1] * min(1.0, s / 20.0)
+            )
             heights[i, k] = height
             if hanging:
                 ox, oz = hx, hz
@@ -376,8 +376,8 @@ def _band_lists(
         x0, y0, x1, y1 = seg[i, 0], seg[i, 1], seg[i, 3], seg[i, 4]
         if math.isnan(seg[i, 2]) or max(x0, x1) < -1.0 or min(x0, x1) > width + 1.0:
             continue
-        r0 = max(int(math.floor(min(y0, y1) - 1.0)), 0)
-        r1 = min(int(math.floor(max(y0, y1) + 1.0)), height - 1)
+        r0 = max(math.floor(min(y0, y1) - 1.0), 0)
+        r1 = min(math.floor(max(y0, y1) + 1.0), height - 1)
         if r1 < r0:
             continue
         span[i, 0], span[i, 1] = r0 // BAND_ROWS, r1 // BAND_ROWS
@@ -465,8 +465,18 @@ def _line(
         length = math.sqrt(dx * dx + dy * dy)
         xm, ym = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
         cover = s[9] * max(length, 0.25)
-        _blend(keep, over, skin_depth, s, top, int(math.floor(ym)), int(math.floor(xm)),
-               cover, 0.5 * (d0 + d1), slack)
+        _blend(
+            keep,
+            over,
+            skin_depth,
+            s,
+            top,
+            math.floor(ym),
+            math.floor(xm),
+            cover,
+            0.5 * (d0 + d1),
+            slack,
+        )
         return
     steep = abs(dy) > abs(dx)
     if steep:  # walk rows: swap the roles of x and y
@@ -477,8 +487,8 @@ def _line(
         dx, dy = -dx, -dy
     slope = dy / dx
     cover = s[9] * math.sqrt(1.0 + slope * slope)
-    first = int(math.ceil(x0 - 0.5))
-    last = int(math.floor(x1 - 0.5))
+    first = math.ceil(x0 - 0.5)
+    last = math.floor(x1 - 0.5)
     if steep:  # only the rows of this band
         first = max(first, top)
         last = min(last, top + keep.shape[0] - 1)
@@ -489,7 +499,7 @@ def _line(
         t = (u + 0.5 - x0) / dx
         v = y0 + slope * (u + 0.5 - x0)
         depth = d0 + (d1 - d0) * t
-        base = int(math.floor(v - 0.5))
+        base = math.floor(v - 0.5)
         w1 = (v - 0.5) - base
         if steep:
             _blend(keep, over, skin_depth, s, top, u, base, cover * (1.0 - w1), depth, slack)
