@@ -156,15 +156,30 @@ def long_hair() -> Image.Image:
     dark skin with brown hair. The dots show only where the scalp shows between the hairs."""
     d = smpstudio.design(pattern="ludwig-2", hairline="soft", seed=3)
     tiles = []
+    close_ups = []
     for monk, hair in ((2, "black"), (9, "brown")):
         skin = MONK_SWATCHES[monk - 1]
         for view in ("part", "three-quarter"):
             for state in ("before", "healed"):
                 label = f"Monk {monk}, {hair}: {view}, {state}"
                 tiles.append((label, _render(d, skin, hair, view, state)))
+        dots = place_impressions(d, dilution=dilution_rule(skin, hair))
+        for state in ("before", "healed"):
+            part = render_view(
+                d, dots, look_for(skin, hair), view_name="part", size=2048, state=state
+            )
+            close_ups.append((f"Monk {monk}: the parting close up, {state}", _part_close_up(part)))
     return _sheet(
-        tiles, 4, f"Ludwig 2 with {d.hair_length_mm:g} mm hair: before and healed, SMP between hairs"
+        tiles + close_ups,
+        4,
+        f"Ludwig 2 with {d.hair_length_mm:g} mm hair: before and healed, SMP between hairs",
     )
+
+
+def _part_close_up(part: Image.Image) -> Image.Image:
+    """The middle of a 2,048-pixel part view: about 3.6 × 3.6 cm of the parting."""
+    w, h = part.size
+    return part.crop((w * 3 // 8, h * 3 // 8, w * 5 // 8, h * 5 // 8))
 
 
 def main(names: list[str]) -> int:

@@ -51,7 +51,7 @@ from smpstudio.render._kernels import (
     shade_visible,
 )
 from smpstudio.render._raster import Frame, Visibility, visibility
-from smpstudio.render._strands import LONG_FROM_MM, draw_strands, strands
+from smpstudio.render._strands import LONG_FROM_MM, draw_strands, rooted_like, strands
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -392,11 +392,12 @@ def view_base(
     frame = frame_for(shape, view_name, size)
     seen = _visibility(shape, view_name, size)
     skin = _shade(seen, frame, look, seed)
-    _draw_buried_hair(skin, frame, shape, hair, look)
     if design.hair_length_mm >= LONG_FROM_MM:
         grown = strands(design, hair, seed=seed)
+        _draw_buried_hair(skin, frame, shape, rooted_like(hair, grown), look)
         layer = draw_strands(skin, frame, seen, grown, look.hair_linear, _lights(frame))
     else:
+        _draw_buried_hair(skin, frame, shape, hair, look)
         layer = _cover_cut_hair(skin, frame, shape, hair, look)
     if size > _CACHE_MAX_SIZE:
         return ViewBase(shape, frame, look, skin, layer, None)

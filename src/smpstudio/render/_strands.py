@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from smpstudio.head import HeadShape
     from smpstudio.render._hair import Stubble
 
-__all__ = ["LONG_FROM_MM", "Strands", "depth_map", "draw_strands", "strands"]
+__all__ = ["LONG_FROM_MM", "Strands", "depth_map", "draw_strands", "rooted_like", "strands"]
 
 LONG_FROM_MM = 8.0
 """Hair this long or longer lies on the scalp as strands; shorter hair stands as stubble."""
@@ -48,6 +48,7 @@ _LOCK_MM = 10.0  # size of the locks the noise field combs hairs into [U]
 _LOCK_TURN = 0.25  # how far the lock field turns a hair (radians at full swing) [U]
 _CURL = 0.035  # spread of each hair's own curl (radians per step) [U]
 _STIFF = 0.6  # share of its direction a hair keeps from one step to the next [U]
+_EMERGE_RAD = 0.3  # spread of the angle a hair leaves the skin at, off the combing [U]
 _HAIR_LIGHT = (0.18, 0.9, 0.25, 0.06, 60.0)  # ambient, key, fill, specular, exponent [U]
 _OPACITY = 0.95
 _DEPTH_SLACK_MM = 0.6  # a hair this far behind the skin it crosses is still drawn (its root)
@@ -67,6 +68,17 @@ class Strands:
     hairs: FloatArray
     key: tuple[object, ...]
     width_mm: float = _SHAFT_MM
+
+
+def rooted_like(hair: Stubble, grown: Strands) -> Stubble:
+    """The stubble with each hair's shaft pointing where its strand leaves the skin, so
+    the shaft seen through the skin at the root continues the hair above it."""
+    counts = hair.counts if hair.counts is not None else np.ones(len(hair.roots), np.int64)
+    first = (grown.points[:, 1] - grown.points[:, 0]).astype(np.float64)
+    normals = grown.normals[:, 0].astype(np.float64)
+    first -= np.sum(first * normals, axis=1, keepdims=True) * normals
+    first /= np.maximum(np.linalg.norm(first, axis=1, keepdims=True), 1e-9)
+    return replace(hair, directions=np.repeat(first, counts, axis=0))
 
 
 def strands(design: Design, hair: Stubble, *, seed: int) -> Strands:
@@ -101,7 +113,13 @@ def _grow(
     n = len(roots)
     steps = max(4, min(_MAX_STEPS, math.ceil(length / _STEP_MM)))
     rng = rng_for(seed, "hair-strands")
-    own = np.column_stack([rng.normal(0.0, _CURL, size=n), rng.uniform(0.0, _LIFT_MM[3], size=n)])
+    own = np.column_stack(
+        [
+            rng.normal(0.0, _CURL, size=n),
+            rng.uniform(0.0, _LIFT_MM[3], size=n),
+            rng.normal(0.0, _EMERGE_RAD, size=n),
+        ]
+    )
     tone = rng.uniform(0.82, 1.18, size=n)
     points = np.empty((n, steps + 1, 3), dtype=np.float32)
     normals = np.empty_like(points)
@@ -149,10 +167,13 @@ def _flow(
 ) -> tuple[float, float, float]:
     """Where hair is combed at a surface point: away from the central parting (from the
     front to the crown whorl; behind the whorl hair falls straight), back from the
-    forehead, and down."""
+    forehead (up and over where the skin faces forward, never down over the face), and
+    down."""
     side = (1.0 if x >= 0.0 else -1.0) * min(max(1.0 + (z - whorl_z) / 30.0, 0.0), 1.0)
-    back = 1.4 * min(max(z / (0.5 * c), 0.0), 1.0)
-    tx, ty, tz, size = _along_skin(side, -1.0, -back, nx, ny, nz)
+    front = min(max(z / (0.5 * c), 0.0), 1.0)
+    back = 1.4 * front
+    down = 1.0 - 1.6 * front * max(nz, 0.0)
+    tx, ty, tz, size = _along_skin(side, -down, -back, nx, ny, nz)
     if size < 1e-6:
         tx, ty, tz, size = _along_skin(side, 0.0, -1.0, nx, ny, nz)
     return tx, ty, tz
@@ -172,7 +193,8 @@ def _march(
 ) -> None:
     """Grow every strand from its root, one independent strand a thread at a time.
 
-    ``own``: each strand's curl (radians a step) and extra layer height (mm); ``knobs``:
+    ``own``: each strand's curl (radians a step), extra layer height (mm) and the angle it
+    leaves the skin at, off the combing direction (radians); ``knobs``:
     whorl z, head half length c, the lift (rise, over, per mm, layers), lock size, lock turn
     and stiffness."""
     whorl_z, c = knobs[0], knobs[1]
@@ -182,8 +204,12 @@ def _march(
     for i in prange(roots.shape[0]):
         x, y, z, nx, ny, nz = _on_head(roots[i, 0], roots[i, 1], roots[i, 2], shape)
         dx, dy, dz = _flow(x, z, nx, ny, nz, whorl_z, c)
+        co, si = math.cos(own[i, 2]), math.sin(own[i, 2])
+        ax, ay, az = ny * dz - nz * dy, nz * dx - nx * dz, nx * dy - ny * dx
+        dx, dy, dz = co * dx + si * ax, co * dy + si * ay, co * dz + si * az
         hanging = ny < -0.05
         hx, hy, hz = x, y, z
+        lx, ly, lz, fallen = nx, ny, nz, 0.0  # the skin's normal where it left, and how far
         for k in range(steps + 1):
             s = k * ds
             height = (
@@ -195,8 +221,13 @@ def _march(
                 size = max(math.sqrt(ox * ox + oz * oz), 1e-9)
                 ox, oz = ox / size, oz / size
                 points[i, k, 0], points[i, k, 1], points[i, k, 2] = hx, hy, hz
-                normals[i, k, 0], normals[i, k, 1], normals[i, k, 2] = ox, 0.0, oz
+                w = math.exp(-fallen / 30.0)  # the mass turns from the skin's to hanging
+                mx, my, mz = w * lx + (1.0 - w) * ox, w * ly, w * lz + (1.0 - w) * oz
+                size = max(math.sqrt(mx * mx + my * my + mz * mz), 1e-9)
+                normals[i, k, 0], normals[i, k, 1] = mx / size, my / size
+                normals[i, k, 2] = mz / size
                 hx, hy, hz = hx + 0.06 * ds * ox, hy - ds, hz + 0.06 * ds * oz
+                fallen += ds
                 continue
             vx, vy, vz = x + nx * height, y + ny * height, z + nz * height
             points[i, k, 0], points[i, k, 1], points[i, k, 2] = vx, vy, vz
@@ -225,6 +256,7 @@ def _march(
             if my < -0.05:  # the scalp turns under: the hair leaves it and hangs
                 hanging = True
                 hx, hy, hz = vx, vy - ds, vz
+                lx, ly, lz, fallen = nx, ny, nz, ds
             else:
                 x, y, z, nx, ny, nz = qx, qy, qz, mx, my, mz
 
