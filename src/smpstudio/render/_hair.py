@@ -20,14 +20,16 @@ import numpy as np
 from smpstudio._rng import rng_for
 from smpstudio._types import FloatArray, IntArray
 from smpstudio.dots import sample_on_head
-from smpstudio.render._strands import LONG_FROM_MM
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
 
-__all__ = ["FU_DENSITY", "Stubble", "stubble"]
+__all__ = ["FU_DENSITY", "LONG_FROM_MM", "Stubble", "stubble"]
 
 FU_DENSITY = 90.0  # follicular units per cm² on full hair
+LONG_FROM_MM = 8.0
+"""Hair this long or longer lies on the scalp as strands (:mod:`._strands`); shorter hair
+stands as stubble of its length."""
 _HAIRS_PER_FU = np.array([0.28, 0.53, 0.18, 0.01])
 _SHAFT_MM = 0.075
 _STUBBLE_MM = 0.35

@@ -40,7 +40,7 @@ from smpstudio.colour import (
 from smpstudio.dots import Impressions
 from smpstudio.head import HeadShape
 from smpstudio.head._views import VIEW_NAMES, View, view
-from smpstudio.render._hair import Stubble, stubble
+from smpstudio.render._hair import LONG_FROM_MM, Stubble, stubble
 from smpstudio.render._kernels import (
     SRGB_TABLE,
     absorb_bands,
@@ -51,7 +51,7 @@ from smpstudio.render._kernels import (
     shade_visible,
 )
 from smpstudio.render._raster import Frame, Visibility, visibility
-from smpstudio.render._strands import LONG_FROM_MM, draw_strands, rooted_like, strands
+from smpstudio.render._strands import draw_strands, rooted_like, strands
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -397,6 +397,7 @@ def view_base(
         _draw_buried_hair(skin, frame, shape, rooted_like(hair, grown), look)
         layer = draw_strands(skin, frame, seen, grown, look.hair_linear, _lights(frame))
     else:
+        del seen  # a large frame's buffer goes before the hair is drawn, as it always did
         _draw_buried_hair(skin, frame, shape, hair, look)
         layer = _cover_cut_hair(skin, frame, shape, hair, look)
     if size > _CACHE_MAX_SIZE:

@@ -1,18 +1,18 @@
 """Long hair: the client's remaining hair at its length, combed from a central parting.
 
-Each hair of the remaining follicular units (the same roots as the shaved stubble,
-:mod:`._hair`) grows as a polyline along the scalp: it leaves the skin, bends over and lies
-on the hair below it, combed away from a central parting that runs from the frontal
-hairline to the crown whorl, swept back from the forehead and falling under its weight;
-where the scalp turns under (below the widest section of the head) the hair leaves it and
-hangs straight down. Neighbouring hairs are drawn together into locks by a smooth noise
-field, and each hair keeps a slight curl of its own.
+Each remaining follicular unit (the same roots as the shaved stubble, :mod:`._hair`) grows
+one strand for its 1–4 hairs, a polyline along the scalp: it leaves the skin, bends over
+and lies on the hair below it, combed away from a central parting that runs from the
+frontal hairline to the crown whorl, swept back from the forehead and falling under its
+weight; where the scalp turns under (below the widest section of the head) the hair leaves
+it and hangs straight down. Neighbouring hairs are drawn together into locks by a smooth
+noise field, and each hair keeps a slight curl of its own.
 
-A view draws every hair segment as an antialiased line 75 µm wide (Wolfram 2003, domain
-reference §4), far to near, hidden where the head is in front of it, lit as hair is: the
-diffuse light of the hair mass and the specular band of a shaft (Kajiya and Kay 1989).
-Where hairs are sparse — a widened parting, a thinning crown — the scalp, and the
-impressions on it, show between them.
+A view draws every strand segment as an antialiased line as wide as its unit's hairs
+(75 µm a hair, Wolfram 2003, domain reference §4), far to near, hidden where the head is
+in front of it, lit as hair is: the diffuse light of the hair mass and the specular band
+of a shaft (Kajiya and Kay 1989). Where hairs are sparse — a widened parting, a thinning
+crown — the scalp, and the impressions on it, show between them.
 """
 
 from __future__ import annotations
@@ -28,18 +28,16 @@ from numba import njit, prange
 from smpstudio._rng import rng_for
 from smpstudio._types import Float32Array, FloatArray, IntArray
 from smpstudio.head._kernels import _gauge_grad, shape_params
+from smpstudio.render._hair import LONG_FROM_MM, Stubble
 from smpstudio.render._kernels import BAND_ROWS, _noise
 from smpstudio.render._raster import Frame, Int32Array, Visibility, barycentric
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
     from smpstudio.head import HeadShape
-    from smpstudio.render._hair import Stubble
 
 __all__ = ["LONG_FROM_MM", "Strands", "depth_map", "draw_strands", "rooted_like", "strands"]
 
-LONG_FROM_MM = 8.0
-"""Hair this long or longer lies on the scalp as strands; shorter hair stands as stubble."""
 _STEP_MM = 4.0  # length of a strand segment (at most _MAX_STEPS segments a hair)
 _MAX_STEPS = 72
 _SHAFT_MM = 0.075
@@ -88,7 +86,7 @@ def strands(design: Design, hair: Stubble, *, seed: int) -> Strands:
     found = _GROWN.get(key)
     if found is None:
         counts = hair.counts if hair.counts is not None else np.ones(len(hair.roots), np.int64)
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        first = np.asarray(np.cumsum(counts) - counts, dtype=np.int64)
         roots = np.asarray(hair.roots[first], dtype=np.float64)
         found = _grow(design.head.shape, roots, counts, design.hair_length_mm, seed, key)
         _GROWN[key] = found
