@@ -222,7 +222,10 @@ def add_clean_patch_test(
         expires_on=date(2032, 1, 1),
     )
     return records.read_patch_test(
-        test.id, practitioner_id=practitioner, read_at=applied + timedelta(hours=48), reaction="none"
+        test.id,
+        practitioner_id=practitioner,
+        read_at=applied + timedelta(hours=48),
+        reaction="none",
     )
 
 

@@ -8,6 +8,7 @@ patch-test service records).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -176,7 +177,7 @@ def _test_finding(
     hours = (start - test.applied_at) / timedelta(hours=1)
     if hours < min_hours:
         return (
-            f"{what} was applied {max(hours, 0):.0f} h before the session; "
+            f"{what} was applied {math.floor(max(hours, 0))} h before the session; "
             f"{min_hours:g} h are needed (setting patch_test_min_hours)"
         )
     if reading is None:
