@@ -379,19 +379,20 @@ def _expected(session: int, zone: str = "body") -> float:
 def test_the_recommendation_follows_the_clients_latest_design(world: World) -> None:
     r = world.records
     pid = world.patient.id
-    assert r.recommended_dilution(pid) is None  # no design yet
+    assert r.recommended_dilutions(pid) == {}  # no design yet
     _design(world, pid, look=None)
-    assert r.recommended_dilution(pid) is None  # a design saved without a look
+    assert r.recommended_dilutions(pid) == {}  # a design saved without a look
     _design(world, pid)
-    advice = r.recommended_dilution(pid)
-    assert advice is not None
-    assert (advice.water_ml, advice.session_number, advice.zone) == (_expected(1), 1, "body")
-    assert (advice.skin, advice.hair, advice.design_version) == ("#d7bd96", "dark-brown", 2)
-    later = r.recommended_dilution(pid, zone="transition", session_number=3)
-    assert later is not None
+    chart = r.recommended_dilutions(pid)
+    assert list(chart) == ["body", "transition", "sentinel", "scar", "enhancement"]
+    body = chart["body"]
+    assert (body.water_ml, body.session_number, body.zone) == (_expected(1), 1, "body")
+    assert (body.skin, body.hair, body.design_version) == ("#d7bd96", "dark-brown", 2)
+    later = r.recommended_dilutions(pid, session_number=3)["transition"]
     assert later.water_ml == _expected(3, "transition")
-    with pytest.raises(ClinicError, match="zone must be one of body"):
-        r.recommended_dilution(pid, zone="crown")
+    assert r.audit_trail(limit=1)[0].object_type == "dilution"
+    with pytest.raises(ClinicError, match="session number"):
+        r.recommended_dilutions(pid, session_number=13)
 
 
 def test_the_recommended_dilution_needs_no_reason_and_records_no_override(world: World) -> None:

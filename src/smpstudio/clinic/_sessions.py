@@ -268,20 +268,20 @@ class SessionService(Scope):
 
     # --- dilution against the chart ---
 
-    def recommended_dilution(
-        self, patient_id: int, *, zone: str = "body", session_number: int | None = None
-    ) -> DilutionRecommendation | None:
-        """The chart's dilution for the client (the latest design's skin and hair), zone and
-        session (default: the client's next); None while the client has no design."""
+    def recommended_dilutions(
+        self, patient_id: int, *, session_number: int | None = None
+    ) -> dict[str, DilutionRecommendation]:
+        """The chart's dilution for the client (the latest design's skin and hair) in each
+        zone, for a session (default: the client's next); empty while no design saved in the
+        studio gives the client's look."""
         with self._unit("read", "dilution", patient_id=patient_id) as s:
             self._get(s, Patient, patient_id, "patient")
-            check_choice(zone, "zone", DILUTION_ZONES)
             if session_number is not None:
                 check_int(session_number, "session number", low=1, high=12)
             number = session_number or self._sessions_before(s, patient_id) + 1
-            advice = self._recommendation(s, patient_id, zone, number)
-            self._log(s, AuditEvent("read", "dilution", None, patient_id, detail=zone))
-            return advice
+            found = {z: self._recommendation(s, patient_id, z, number) for z in DILUTION_ZONES}
+            self._log(s, AuditEvent("read", "dilution", None, patient_id, detail="chart"))
+            return {zone: advice for zone, advice in found.items() if advice is not None}
 
     def _recommendation(
         self, s: Session, patient_id: int, zone: str, number: int
