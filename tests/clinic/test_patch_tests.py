@@ -263,7 +263,10 @@ def test_an_override_with_a_reason_records_the_first_session_and_is_audited(
     trail = world.records.audit_trail(patient_id=pid, limit=5)
     found = [e for e in trail if e.action == "override"]
     assert [e.object_type for e in found] == ["patch-test"]
-    assert reason in found[0].detail
+    assert found[0].detail == (
+        "the client has no patch test on record; reason in patch_test_overrides"
+    )
+    assert found[0].object_id == str(row.id)
     # the second session needs no patch test
     assert _session(world, pid).patch_test_overrides == []
 
@@ -438,7 +441,10 @@ def test_another_dilution_needs_a_reason_and_keeps_both_values(world: World) -> 
     assert [o.id for o in r.dilution_overrides(pid)] == [override.id]
     entry = next(e for e in r.audit_trail(patient_id=pid, limit=10) if e.action == "override")
     assert entry.object_type == "dilution"
-    assert reason in entry.detail
+    assert entry.detail == (
+        f"batch D-OTHER body: {chosen:g} mL water per mL, recommended {recommended:g}; "
+        "reason in dilution_overrides"
+    )
 
 
 def test_the_zone_of_a_mix_sets_its_recommendation(world: World) -> None:

@@ -209,7 +209,7 @@ class SessionService(Scope):
             s.flush()
             detail = "batches " + ", ".join(u.batch for u in uses) + "; lots " + ", ".join(lots)
             events = [AuditEvent("create", "session", row.id, patient_id, detail=detail)]
-            events += self._override_events(row, dilutions, finding, override)
+            events += self._override_events(row, dilutions, finding)
             self._log(s, *events)
             return self._load_session(s, row.id)
 
@@ -380,8 +380,9 @@ class SessionService(Scope):
         row: SessionRecord,
         dilutions: list[tuple[PigmentUse, DilutionRecommendation]],
         finding: str | None,
-        reason: str,
     ) -> list[AuditEvent]:
+        """One ``override`` entry per rule set aside; the reason itself stays in its table
+        (an audit detail never holds free text about the client)."""
         events = [
             AuditEvent(
                 "override",
@@ -389,12 +390,12 @@ class SessionService(Scope):
                 row.id,
                 row.patient_id,
                 detail=f"batch {use.batch} {use.zone}: {use.water_ml / use.pigment_ml:g} mL "
-                f"water per mL, recommended {advice.water_ml:g}; reason: {use.dilution_reason}",
+                f"water per mL, recommended {advice.water_ml:g}; reason in dilution_overrides",
             )
             for use, advice in dilutions
         ]
         if finding is not None:
-            detail = f"{finding}; reason: {reason}"
+            detail = f"{finding}; reason in patch_test_overrides"
             events.append(
                 AuditEvent("override", "patch-test", row.id, row.patient_id, detail=detail)
             )
