@@ -303,6 +303,8 @@ def test_the_patch_test_must_be_applied_the_set_hours_before_the_session(world: 
         _session(world, pid)  # no time given: the day's first minute counts
     with pytest.raises(PatchTestRequiredError, match=r"applied 47 h before"):
         _session(world, pid, start_time=time(12, 0))
+    with pytest.raises(ClinicError, match="the start time must be a time like 10:00"):
+        _session(world, pid, start_time="13:00")
     assert _count_sessions(world, pid) == 0
     row = _session(world, pid, start_time=time(13, 0))  # 48 h exactly
     assert row.patch_test_overrides == []

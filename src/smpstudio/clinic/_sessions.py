@@ -173,6 +173,8 @@ class SessionService(Scope):
                 self._get_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
             if session_number is not None:
                 check_int(session_number, "session number", low=1, high=12)
+            if start_time is not None and not isinstance(start_time, time):
+                raise ClinicError(f"the start time must be a time like 10:00, got {start_time!r}")
             number = session_number or self._sessions_before(s, patient_id) + 1
             dilutions = self._check_dilutions(s, patient_id, uses, number)
             booking = None
@@ -237,10 +239,6 @@ class SessionService(Scope):
         first = number == 1 or self._sessions_before(s, patient_id) == 0
         if not first or min_hours <= 0:
             return None
-        if start_time is not None and not isinstance(start_time, time):
-            raise ClinicError(
-                f"the session's start time must be a time like 10:00, got {start_time!r}"
-            )
         if booking is not None:
             start = read_by = booking.starts_at
         else:
