@@ -3,7 +3,8 @@
 A view is built in linear light: the head rasterised into the frame, the skin shaded and
 textured, every visible impression splatted as pigment seen through the skin (its healed,
 fresh or faded strength from :mod:`smpstudio.colour`), red halos around fresh punctures, and
-the remaining hair drawn as shaved stubble on top; then encoded to sRGB.
+the remaining hair drawn on top — shaved stubble, or the client's hair at its length
+(:mod:`._strands`, ``Design.hair_length_mm``); then encoded to sRGB.
 
 Everything but the impressions is the same for every state and set of impressions: it is
 rendered once as a :class:`ViewBase` (:func:`view_base`, kept for frames ≤ 1024 px), and the
@@ -284,7 +285,7 @@ class ViewBase:
         Linear RGB ``(H, W, 3)`` float32 of the skin as it shows between the stubble (lit,
         textured, shaded by the buried hair, times the light the stubble lets through).
     hair
-        Linear RGB ``(H, W, 3)`` float32 the cut stubble adds over it.
+        Linear RGB ``(H, W, 3)`` float32 the cut stubble (or the long hair) adds over it.
     encoded
         8-bit sRGB of ``skin + hair`` (the ``before`` view) for frames ≤ 1024 px, else
         ``None`` (computed when asked for by :meth:`before`).
