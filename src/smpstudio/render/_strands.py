@@ -9,7 +9,7 @@ it and hangs straight down. Neighbouring hairs are drawn together into locks by 
 noise field, and each hair keeps a slight curl of its own.
 
 A view draws every strand segment as an antialiased line as wide as its unit's hairs
-(75 µm a hair, Wolfram 2003, domain reference §4), far to near, hidden where the head is
+(75 µm a hair, Wolfram 2003, domain reference §4), near to far, hidden where the head is
 in front of it, lit as hair is: the diffuse light of the hair mass and the specular band
 of a shaft (Kajiya and Kay 1989). Where hairs are sparse — a widened parting, a thinning
 crown — the scalp, and the impressions on it, show between them.
@@ -50,6 +50,7 @@ _EMERGE_RAD = 0.3  # spread of the angle a hair leaves the skin at, off the comb
 _HAIR_LIGHT = (0.18, 0.9, 0.25, 0.06, 60.0)  # ambient, key, fill, specular, exponent [U]
 _OPACITY = 0.95
 _DEPTH_SLACK_MM = 0.6  # a hair this far behind the skin it crosses is still drawn (its root)
+_HIDDEN = 1.0 / 4096.0  # a pixel letting less light through than this takes no more hair
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ def draw_strands(
         lights,
         np.array(_HAIR_LIGHT),
     )
-    order = _far_to_near(seg)
+    order = _near_to_far(seg)
     owner, starts = _band_lists(seg, order, image.shape[0], image.shape[1])
     _line_bands(
         image,
@@ -309,13 +310,13 @@ def draw_strands(
     return layer
 
 
-def _far_to_near(seg: FloatArray) -> IntArray:
-    """Segments sorted from the farthest to the nearest (stable: ties keep their order)."""
+def _near_to_far(seg: FloatArray) -> IntArray:
+    """Segments sorted from the nearest to the farthest (stable: ties keep their order)."""
     mid = 0.5 * (seg[:, 2] + seg[:, 5])
     shown = np.isfinite(mid)
     low, high = float(mid[shown].min(initial=0.0)), float(mid[shown].max(initial=1.0))
-    near = np.round((high - np.where(shown, mid, high)) / max(high - low, 1e-9) * 65000.0)
-    return np.asarray(np.argsort(near.astype(np.uint16), kind="stable"))  # a radix sort
+    far = np.round((np.where(shown, mid, high) - low) / max(high - low, 1e-9) * 65000.0)
+    return np.asarray(np.argsort(far.astype(np.uint16), kind="stable"))  # a radix sort
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -435,8 +436,10 @@ def _line_bands(
     starts: IntArray,
     slack: float,
 ) -> None:
-    """Composite antialiased hair segments over ``image``, band by band in their order:
-    ``image`` is multiplied by the light they let through and ``layer`` receives theirs."""
+    """Composite antialiased hair segments over ``image``, band by band, near to far (each
+    pixel keeps the light the hair in front lets through and adds each hair's share of
+    it; one that lets less than :data:`_HIDDEN` through takes no more): ``image`` is
+    multiplied by the light they let through and ``layer`` receives theirs."""
     height, width = image.shape[0], image.shape[1]
     for band in prange(starts.shape[0] - 1):
         top = band * BAND_ROWS
@@ -468,12 +471,13 @@ def _blend(
     rr = r - top
     if rr < 0 or rr >= keep.shape[0] or c < 0 or c >= keep.shape[1] or cover <= 0.0:
         return
-    if depth > skin_depth[r, c] + slack:  # behind the head
+    through = keep[rr, c]
+    if through < _HIDDEN or depth > skin_depth[r, c] + slack:  # hidden, or behind the head
         return
     a = min(cover, 1.0)
-    keep[rr, c] *= 1.0 - a
+    keep[rr, c] = through * (1.0 - a)
     for k in range(3):
-        over[rr, c, k] = over[rr, c, k] * (1.0 - a) + s[6 + k] * a
+        over[rr, c, k] += through * a * s[6 + k]
 
 
 @njit(cache=True, nogil=True)
