@@ -40,7 +40,7 @@ from smpstudio.dots._placement import (
     exact_counts,
     layout_for,
 )
-from smpstudio.dots._tile import Tile, default_tile
+from smpstudio.dots._tile import Tile, default_tiles
 from smpstudio.head import VirtualHead
 from smpstudio.loss import ScarSet
 
@@ -145,11 +145,11 @@ def place_impressions(
         The ranked tile (the shipped one by default).
     """
     seed = design.inputs["seed"] if seed is None else seed
-    tile = tile or default_tile()
     chart = chart_of(design.head)
     s = design.settings
     tile_density = _density_cap(s) * chart.j_max  # stable: independent of hairline and scars
-    layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed)
+    tiles = (tile,) if tile is not None else default_tiles()
+    layout = layout_for(density_per_unit=tile_density, tile=tiles, seed=seed)
     box = _chart_box(design)
     pool = _pool_for(design, chart, layout, box, tile_density)
     points = pool.points
@@ -160,7 +160,7 @@ def place_impressions(
     cand = Candidates(pool.xy[live], pool.rank[live], pool.ident[live])
     fraction = sample.density[live] / 100.0 * pool.jac[live] / tile_density
     session_all = _assign_sessions(
-        design, pool.cell[live], pool.cells, fraction, cand.rank / tile.size, seed
+        design, pool.cell[live], pool.cells, fraction, cand.rank / layout.size, seed
     )
     keep = np.flatnonzero(session_all > 0)
     keep = keep[np.argsort(cand.ident[keep], kind="stable")]
@@ -201,10 +201,10 @@ def sample_on_head(
     Returns the points (on the skin) and their stable identities. Used for things that are
     not impressions, such as the follicles of the remaining hair.
     """
-    tile = tile or default_tile()
     chart = chart_of(head)
     tile_density = cap_per_cm2 / 100.0 * chart.j_max
-    layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed, purpose=purpose)
+    tiles = (tile,) if tile is not None else default_tiles()
+    layout = layout_for(density_per_unit=tile_density, tile=tiles, seed=seed, purpose=purpose)
     uv = to_chart(head.natural_edge_polyline())
     low, high = uv.min(axis=0) - _CHART_MARGIN, uv.max(axis=0) + _CHART_MARGIN
     box = (
@@ -213,11 +213,12 @@ def sample_on_head(
         float(min(high[0], math.pi)),
         float(max(high[1], _CHART_MARGIN)),
     )
-    limits = _rank_limits(chart, box, tile.size / tile_density * cap_per_cm2 / 100.0, tile.size)
+    size = layout.size
+    limits = _rank_limits(chart, box, size / tile_density * cap_per_cm2 / 100.0, size)
     cand = candidates_in(layout, box, limits=limits)
     points, jac = chart.to_surface_fast(cand.xy)
     wanted = np.asarray(density(points), dtype=np.float64) / 100.0 * jac / tile_density
-    keep = cand.rank < wanted * tile.size
+    keep = cand.rank < wanted * size
     return head.shape.project(points[keep]), cand.ident[keep]
 
 
@@ -287,11 +288,11 @@ def _pool_key(
         digest.hexdigest(),
         design.head.shape,
         design.settings,
-        id(layout.tile),
-        layout.tile.size,
+        id(layout.tiles),
+        layout.size,
         layout.side,
         layout.offset,
-        layout.symmetry,
+        layout.key,
         box,
     )
 
@@ -304,10 +305,9 @@ def _make_pool(
     tile_density: float,
 ) -> _Pool:
     s = design.settings
-    tile = layout.tile
     most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
-    per_area = _SPARE * tile.size * most / tile_density
-    cand = candidates_in(layout, box, limits=_rank_limits(chart, box, per_area, tile.size))
+    per_area = _SPARE * layout.size * most / tile_density
+    cand = candidates_in(layout, box, limits=_rank_limits(chart, box, per_area, layout.size))
     points, jac = chart.to_surface_fast(cand.xy)
     cov, scar, possible = _may_get_dots(design, points)
     keep = np.flatnonzero(possible)
