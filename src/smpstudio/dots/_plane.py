@@ -54,10 +54,12 @@ MAX_MEMORY_MB = 1024
 _BYTES_PER_POINT = 48  # output (24 B) + concatenation copy + candidate bands, measured
 _GRID = 256
 _CELL_POINTS = 32  # a quadtree node splits when it expects 4 × this many points
-_FINE_POINTS = 16  # expected points of a finest cell at the densest place (at most)
-_SAMPLES = 4  # integration samples per finest cell side: ≈ one per impression spacing
+_FINE_POINTS = 16  # expected points of a finest cell at the densest place (at least)
+_SAMPLES = 4  # least integration samples per finest cell side
 _BAND_CANDIDATES = 1_000_000  # candidates handled at once (bounds peak memory)
 _EVAL_CHUNK = 1 << 20  # density samples evaluated at once
+_ROUGH = 0.02  # a second difference above this × the bound marks an edge
+_REFINE = 4  # edge cells are integrated on a grid this much finer
 
 
 def _top_rank(size: int) -> int:
@@ -254,9 +256,11 @@ class _Plan:
 
 
 def _count_plan(field: _Field, n: int, seed: int) -> _Plan:
-    levels = max(0, math.ceil(0.5 * math.log2(max(n * field.peak / field.mean / _FINE_POINTS, 1))))
+    per_unit = n * field.peak / field.mean  # points per unit area at the densest place
+    levels = max(0, math.floor(0.5 * math.log2(max(per_unit / _FINE_POINTS, 1.0))))
     size = 1 << levels
-    means, peak = _cell_means(field, size)
+    samples = max(_SAMPLES, math.ceil(math.sqrt(per_unit) / size))  # ≤ 1 spacing apart
+    means, peak = _cell_means(field, size, samples)
     field.refine(float(means.mean()), peak)
     pyramid = [means * (n / means.sum())]  # finest first, [row = y, column = x]
     while pyramid[-1].shape[0] > 1:
@@ -317,23 +321,63 @@ def _leaves(
     return leaf, np.concatenate(quotas)
 
 
-def _cell_means(field: _Field, size: int) -> tuple[FloatArray, float]:
-    """Mean density of each finest cell (``_SAMPLES²`` midpoints), indexed [row, column],
-    and the largest sample."""
-    res = size * _SAMPLES
+def _cell_means(field: _Field, size: int, samples: int) -> tuple[FloatArray, float]:
+    """Mean density of each finest cell, indexed [row, column], and the largest sample.
+
+    Every cell is integrated with ``samples²`` midpoints (at most one impression spacing
+    apart at the densest place); cells where the samples are not smooth — a second
+    difference above :data:`_ROUGH` × the bound, i.e. an edge, a line or a step — are
+    integrated again with ``(samples × _REFINE)²`` midpoints."""
+    res = size * samples
     c = (np.arange(res) + 0.5) / res
-    rows_per_chunk = max(_SAMPLES, (_EVAL_CHUNK // res) // _SAMPLES * _SAMPLES)
+    rows_per_chunk = max(samples, (_EVAL_CHUNK // res) // samples * samples)
     out = np.empty((size, size))
+    bend = np.zeros((size, size))
     peak = 0.0
     for r0 in range(0, res, rows_per_chunk):
         r1 = min(res, r0 + rows_per_chunk)
         gx, gy = np.meshgrid(c, c[r0:r1])
         values = field(np.column_stack([gx.ravel(), gy.ravel()])).reshape(r1 - r0, res)
         peak = max(peak, float(values.max()))
-        out[r0 // _SAMPLES : r1 // _SAMPLES] = values.reshape(
-            (r1 - r0) // _SAMPLES, _SAMPLES, size, _SAMPLES
-        ).mean(axis=(1, 3))
+        cells = values.reshape((r1 - r0) // samples, samples, size, samples)
+        out[r0 // samples : r1 // samples] = cells.mean(axis=(1, 3))
+        bend[r0 // samples : r1 // samples] = _bends(values, size, samples)
+    iy, ix = np.nonzero(bend > _ROUGH * peak)
+    if len(iy):
+        out[iy, ix] = _fine_means(field, size, samples * _REFINE, iy, ix)
     return out, peak
+
+
+def _bends(values: FloatArray, size: int, samples: int) -> FloatArray:
+    """Largest absolute second difference of the samples of each cell (along x and y,
+    across cell borders too), per cell of a chunk of sample rows."""
+    bend = np.zeros_like(values)
+    d2x = np.abs(values[:, :-2] - 2.0 * values[:, 1:-1] + values[:, 2:])
+    bend[:, 1:-1] = d2x
+    bend[:, :-2] = np.maximum(bend[:, :-2], d2x)
+    bend[:, 2:] = np.maximum(bend[:, 2:], d2x)
+    if values.shape[0] > 2:
+        d2y = np.abs(values[:-2] - 2.0 * values[1:-1] + values[2:])
+        bend[1:-1] = np.maximum(bend[1:-1], d2y)
+        bend[:-2] = np.maximum(bend[:-2], d2y)
+        bend[2:] = np.maximum(bend[2:], d2y)
+    rows = values.shape[0] // samples
+    return np.asarray(bend.reshape(rows, samples, size, samples).max(axis=(1, 3)))
+
+
+def _fine_means(field: _Field, size: int, k: int, iy: IntArray, ix: IntArray) -> FloatArray:
+    """Means of the cells ``(iy, ix)`` on ``k²`` midpoints each."""
+    offsets = (np.arange(k) + 0.5) / k
+    ox, oy = np.meshgrid(offsets, offsets)
+    sub = np.column_stack([ox.ravel(), oy.ravel()])
+    per_chunk = max(1, _EVAL_CHUNK // (k * k))
+    means = np.empty(len(iy))
+    for a in range(0, len(iy), per_chunk):
+        b = min(len(iy), a + per_chunk)
+        corner = np.column_stack([ix[a:b], iy[a:b]]).astype(np.float64)
+        pts = ((corner[:, None, :] + sub[None, :, :]) / size).reshape(-1, 2)
+        means[a:b] = field(pts).reshape(b - a, k * k).mean(axis=1)
+    return means
 
 
 def _band(
@@ -347,12 +391,9 @@ def _band(
 ) -> tuple[FloatArray, IntArray]:
     size = plan.size
     box = (0.0, first / size, 1.0, last / size)
-    if field.given is None:  # ranks above reach × M / HEADROOM are never kept
-        limits = RankLimits(np.full((1, 1), _top_rank(layout.size), dtype=np.int64), 0.0, 0.0, 2.0)
-        cand = candidates_in(layout, box, limits=limits)
-    else:
-        cand = candidates_in(layout, box)
-    fraction = field(cand.xy) / (field.peak * HEADROOM)
+    top = np.full((1, 1), _top_rank(layout.size), dtype=np.int64)  # never kept above it
+    cand = candidates_in(layout, box, limits=RankLimits(top, 0.0, 0.0, 2.0))
+    fraction = np.minimum(field(cand.xy), field.peak) / (field.peak * HEADROOM)
     gx = np.minimum((cand.xy[:, 0] * size).astype(np.int64), size - 1)
     gy = np.minimum((cand.xy[:, 1] * size).astype(np.int64), size - 1)
     leaf = plan.leaf[gy, gx]
