@@ -26,26 +26,38 @@ from smpstudio.dots._metrics import (
     relative_radius,
     surface_density_error,
 )
-from smpstudio.dots._plane import sample_plane, sample_plane_sessions
-from smpstudio.dots._tile import TILE_SIZE, Tile, default_tile, make_tile
+from smpstudio.dots._plane import (
+    HEADROOM,
+    MAX_MEMORY_MB,
+    DotsError,
+    max_points,
+    sample_plane,
+    sample_plane_sessions,
+)
+from smpstudio.dots._tile import TILE_SIZE, Tile, default_tile, default_tiles, make_tile
 
 __all__ = [
     "CSV_HEADER",
+    "HEADROOM",
+    "MAX_MEMORY_MB",
     "NEEDLES",
     "TILE_SIZE",
     "TONE_STEP",
     "DilutionRule",
+    "DotsError",
     "Impressions",
     "LocalSpacing",
     "ScalpChart",
     "Tile",
     "chart_of",
     "default_tile",
+    "default_tiles",
     "density_error",
     "dilution_rule",
     "impressions_csv",
     "local_spacing",
     "make_tile",
+    "max_points",
     "nn_cv",
     "place_impressions",
     "radial_spectrum",
