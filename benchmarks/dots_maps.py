@@ -34,7 +34,9 @@ def scalp(xy: np.ndarray) -> np.ndarray:
     out = np.where(crown, 0.6, out)
     # a scar line from (0.15, 0.55) to (0.85, 0.42)
     ax, ay, bx, by = 0.15, 0.55, 0.85, 0.42
-    t = np.clip(((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2), 0, 1)
+    t = np.clip(
+        ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2), 0, 1
+    )
     dist = np.hypot(x - (ax + t * (bx - ax)), y - (ay + t * (by - ay)))
     return np.asarray(np.where(dist < SCAR_HALF_WIDTH, 0.0, out), dtype=np.float64)
 
@@ -43,7 +45,10 @@ SCALP_MAX = 1.0
 RAMP_MAX = 1.05 * float(
     ramp_bump(
         np.column_stack(
-            [np.repeat((np.arange(512) + 0.5) / 512, 512), np.tile((np.arange(512) + 0.5) / 512, 512)]
+            [
+                np.repeat((np.arange(512) + 0.5) / 512, 512),
+                np.tile((np.arange(512) + 0.5) / 512, 512),
+            ]
         )
     ).max()
 )

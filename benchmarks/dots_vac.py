@@ -33,7 +33,9 @@ class _Energy:
     def __init__(self, pattern: np.ndarray, kernel: np.ndarray) -> None:
         self.kernel = kernel
         self.k_hat = np.fft.rfft2(kernel)
-        self.value = np.fft.irfft2(np.fft.rfft2(pattern.astype(np.float64)) * self.k_hat, s=pattern.shape)
+        self.value = np.fft.irfft2(
+            np.fft.rfft2(pattern.astype(np.float64)) * self.k_hat, s=pattern.shape
+        )
 
     def add(self, y: int, x: int, sign: float) -> None:
         self.value += sign * np.roll(np.roll(self.kernel, y, axis=0), x, axis=1)

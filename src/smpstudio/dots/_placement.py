@@ -173,11 +173,12 @@ def candidates_in(
     grown = (x0 - reach, y0 - reach, x1 + reach, y1 + reach)
     seam = _lay_box(layout, grown, rl, top, neighbours=True, inner=box)
     rank = main.rank
-    rank[near] = _repaired_ranks(
-        main.xy[near],
-        main.rank[near],
-        main.ident[near],
-        main.patch[near],
+    at = np.flatnonzero(near)
+    new = _repaired_ranks(
+        main.xy[at],
+        rank[at],
+        main.ident[at],
+        main.patch[at],
         seam.xy,
         seam.rank,
         seam.ident,
@@ -185,9 +186,14 @@ def candidates_in(
         layout.side,
         ts.size,
     )
-    keep = rank < (_limit_at(rl, main.xy) if rl.limits.size > 1 else top)
-    if keep.all():
+    raised = at[new > rank[at]]
+    rank[at] = new
+    limit = _limit_at(rl, main.xy[raised]) if rl.limits.size > 1 else top
+    gone = raised[rank[raised] >= limit]
+    if len(gone) == 0:
         return Candidates(main.xy, rank, main.ident)
+    keep = np.ones(len(rank), dtype=bool)
+    keep[gone] = False
     return Candidates(
         np.ascontiguousarray(main.xy[keep]), rank[keep], np.ascontiguousarray(main.ident[keep])
     )
@@ -484,6 +490,8 @@ def _repaired_ranks(
                     need = math.ceil(scale / max(d2, 1e-300)) - 1
                     out[q] = max(out[q], min(need, tile_size))
     return out
+
+
 def exact_counts(
     rank_fraction: FloatArray,
     fraction: FloatArray,

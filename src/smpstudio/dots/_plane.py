@@ -18,6 +18,7 @@ Counts are exact everywhere, including where the density is at its maximum:
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Callable
@@ -60,11 +61,6 @@ _BAND_CANDIDATES = 1_000_000  # candidates handled at once (bounds peak memory)
 _EVAL_CHUNK = 1 << 20  # density samples evaluated at once
 _ROUGH = 0.02  # a second difference above this × the bound marks an edge
 _REFINE = 4  # edge cells are integrated on a grid this much finer
-
-
-def _top_rank(size: int) -> int:
-    """Ranks at or above this are never kept when the density stays below its bound."""
-    return min(size, math.ceil(REACH / HEADROOM * size) + 1)
 
 
 class DotsError(InputError):
@@ -244,6 +240,16 @@ class _Plan:
     leaf: IntArray
     quota: FloatArray
     band_level: int
+    high: FloatArray  # largest density sample of each finest cell and its 8 neighbours
+
+    def rank_limits(self, peak: float, tile_size: int) -> RankLimits:
+        """Per finest cell, the rank below which a candidate may be kept (fractional rank
+        below :data:`REACH` at the cell's largest density, 5 % to spare)."""
+        share = np.minimum(self.high, peak) / (peak * HEADROOM)
+        limits = np.minimum(np.ceil(REACH * 1.05 * share * tile_size) + 1, tile_size)
+        return RankLimits(
+            np.ascontiguousarray(limits.T.astype(np.int64)), 0.0, 0.0, 1.0 / self.size
+        )
 
     def bands(self, per_unit: float) -> list[tuple[int, int]]:
         """Rows of finest cells handled at once: whole band-level nodes, about
@@ -251,8 +257,8 @@ class _Plan:
         rows = 1 << self.band_level
         per_band = max(1, int(rows * _BAND_CANDIDATES / per_unit))
         step = self.size // rows
-        edges = list(range(0, rows, per_band)) + [rows]
-        return [(a * step, b * step) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        edges = [*range(0, rows, per_band), rows]
+        return [(a * step, b * step) for a, b in itertools.pairwise(edges)]
 
 
 def _count_plan(field: _Field, n: int, seed: int) -> _Plan:
@@ -260,8 +266,8 @@ def _count_plan(field: _Field, n: int, seed: int) -> _Plan:
     levels = max(0, math.floor(0.5 * math.log2(max(per_unit / _FINE_POINTS, 1.0))))
     size = 1 << levels
     samples = max(_SAMPLES, math.ceil(math.sqrt(per_unit) / size))  # ≤ 1 spacing apart
-    means, peak = _cell_means(field, size, samples)
-    field.refine(float(means.mean()), peak)
+    means, high = _cell_means(field, size, samples)
+    field.refine(float(means.mean()), float(high.max()))
     pyramid = [means * (n / means.sum())]  # finest first, [row = y, column = x]
     while pyramid[-1].shape[0] > 1:
         e = pyramid[-1]
@@ -271,7 +277,16 @@ def _count_plan(field: _Field, n: int, seed: int) -> _Plan:
     counts = _round_top_down(pyramid, n, rng_for(seed, "dots-count-rounding"))
     band_level = min(levels, max(0, math.ceil(math.log2(max(n * HEADROOM / _BAND_CANDIDATES, 1)))))
     leaf, quota = _leaves(pyramid, counts, band_level)
-    return _Plan(size, leaf, quota, band_level)
+    return _Plan(size, leaf, quota, band_level, _neighbourhood_max(high))
+
+
+def _neighbourhood_max(high: FloatArray) -> FloatArray:
+    """Largest value over each cell and its eight neighbours."""
+    padded = np.pad(high, 1, mode="edge")
+    n = high.shape[0]
+    return np.asarray(
+        np.max([padded[a : a + n, b : b + n] for a in range(3) for b in range(3)], axis=0)
+    )
 
 
 def _round_top_down(
@@ -321,8 +336,8 @@ def _leaves(
     return leaf, np.concatenate(quotas)
 
 
-def _cell_means(field: _Field, size: int, samples: int) -> tuple[FloatArray, float]:
-    """Mean density of each finest cell, indexed [row, column], and the largest sample.
+def _cell_means(field: _Field, size: int, samples: int) -> tuple[FloatArray, FloatArray]:
+    """Mean and largest sample of the density in each finest cell, indexed [row, column].
 
     Every cell is integrated with ``samples²`` midpoints (at most one impression spacing
     apart at the densest place); cells where the samples are not smooth — a second
@@ -332,20 +347,20 @@ def _cell_means(field: _Field, size: int, samples: int) -> tuple[FloatArray, flo
     c = (np.arange(res) + 0.5) / res
     rows_per_chunk = max(samples, (_EVAL_CHUNK // res) // samples * samples)
     out = np.empty((size, size))
+    high = np.empty((size, size))
     bend = np.zeros((size, size))
-    peak = 0.0
     for r0 in range(0, res, rows_per_chunk):
         r1 = min(res, r0 + rows_per_chunk)
         gx, gy = np.meshgrid(c, c[r0:r1])
         values = field(np.column_stack([gx.ravel(), gy.ravel()])).reshape(r1 - r0, res)
-        peak = max(peak, float(values.max()))
         cells = values.reshape((r1 - r0) // samples, samples, size, samples)
         out[r0 // samples : r1 // samples] = cells.mean(axis=(1, 3))
+        high[r0 // samples : r1 // samples] = cells.max(axis=(1, 3))
         bend[r0 // samples : r1 // samples] = _bends(values, size, samples)
-    iy, ix = np.nonzero(bend > _ROUGH * peak)
+    iy, ix = np.nonzero(bend > _ROUGH * float(high.max()))
     if len(iy):
-        out[iy, ix] = _fine_means(field, size, samples * _REFINE, iy, ix)
-    return out, peak
+        out[iy, ix], high[iy, ix] = _fine_means(field, size, samples * _REFINE, iy, ix)
+    return out, high
 
 
 def _bends(values: FloatArray, size: int, samples: int) -> FloatArray:
@@ -365,19 +380,22 @@ def _bends(values: FloatArray, size: int, samples: int) -> FloatArray:
     return np.asarray(bend.reshape(rows, samples, size, samples).max(axis=(1, 3)))
 
 
-def _fine_means(field: _Field, size: int, k: int, iy: IntArray, ix: IntArray) -> FloatArray:
-    """Means of the cells ``(iy, ix)`` on ``k²`` midpoints each."""
+def _fine_means(
+    field: _Field, size: int, k: int, iy: IntArray, ix: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Means and largest samples of the cells ``(iy, ix)`` on ``k²`` midpoints each."""
     offsets = (np.arange(k) + 0.5) / k
     ox, oy = np.meshgrid(offsets, offsets)
     sub = np.column_stack([ox.ravel(), oy.ravel()])
     per_chunk = max(1, _EVAL_CHUNK // (k * k))
-    means = np.empty(len(iy))
+    means, high = np.empty(len(iy)), np.empty(len(iy))
     for a in range(0, len(iy), per_chunk):
         b = min(len(iy), a + per_chunk)
         corner = np.column_stack([ix[a:b], iy[a:b]]).astype(np.float64)
         pts = ((corner[:, None, :] + sub[None, :, :]) / size).reshape(-1, 2)
-        means[a:b] = field(pts).reshape(b - a, k * k).mean(axis=1)
-    return means
+        values = field(pts).reshape(b - a, k * k)
+        means[a:b], high[a:b] = values.mean(axis=1), values.max(axis=1)
+    return means, high
 
 
 def _band(
@@ -391,8 +409,7 @@ def _band(
 ) -> tuple[FloatArray, IntArray]:
     size = plan.size
     box = (0.0, first / size, 1.0, last / size)
-    top = np.full((1, 1), _top_rank(layout.size), dtype=np.int64)  # never kept above it
-    cand = candidates_in(layout, box, limits=RankLimits(top, 0.0, 0.0, 2.0))
+    cand = candidates_in(layout, box, limits=plan.rank_limits(field.peak, layout.size))
     fraction = np.minimum(field(cand.xy), field.peak) / (field.peak * HEADROOM)
     gx = np.minimum((cand.xy[:, 0] * size).astype(np.int64), size - 1)
     gy = np.minimum((cand.xy[:, 1] * size).astype(np.int64), size - 1)
