@@ -26,10 +26,10 @@ from smpstudio.dots._metrics import (
     relative_radius,
     surface_density_error,
 )
+from smpstudio.dots._errors import DotsError
 from smpstudio.dots._plane import (
     HEADROOM,
     MAX_MEMORY_MB,
-    DotsError,
     max_points,
     sample_plane,
     sample_plane_sessions,

@@ -40,6 +40,7 @@ from smpstudio.dots._placement import (
     exact_counts,
     layout_for,
 )
+from smpstudio.dots._errors import DotsError
 from smpstudio.dots._tile import Tile, default_tiles
 from smpstudio.head import VirtualHead
 from smpstudio.loss import ScarSet
@@ -200,7 +201,12 @@ def sample_on_head(
 
     Returns the points (on the skin) and their stable identities. Used for things that are
     not impressions, such as the follicles of the remaining hair.
+
+    Raises :class:`~smpstudio.dots.DotsError` for a cap that is not a positive finite
+    number or a density that is negative, NaN or of the wrong shape.
     """
+    if not (math.isfinite(cap_per_cm2) and cap_per_cm2 > 0):
+        raise DotsError(f"cap_per_cm2 must be a positive finite density, got {cap_per_cm2!r}")
     chart = chart_of(head)
     tile_density = cap_per_cm2 / 100.0 * chart.j_max
     tiles = (tile,) if tile is not None else default_tiles()
@@ -217,7 +223,14 @@ def sample_on_head(
     limits = _rank_limits(chart, box, size / tile_density * cap_per_cm2 / 100.0, size)
     cand = candidates_in(layout, box, limits=limits)
     points, jac = chart.to_surface_fast(cand.xy)
-    wanted = np.asarray(density(points), dtype=np.float64) / 100.0 * jac / tile_density
+    values = np.asarray(density(points))
+    if values.shape != (len(points),) or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise DotsError(
+            "density must return one finite, non-negative value per point "
+            f"(shape ({len(points)},)); it returned shape {values.shape}"
+            + ("" if values.shape != (len(points),) else " with NaN, inf or negative values")
+        )
+    wanted = values.astype(np.float64) / 100.0 * jac / tile_density
     keep = cand.rank < wanted * size
     return head.shape.project(points[keep]), cand.ident[keep]
 

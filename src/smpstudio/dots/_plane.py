@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smpstudio._errors import InputError
 from smpstudio._rng import rng_for
 from smpstudio._types import FloatArray, IntArray
+from smpstudio.dots._errors import DotsError
 from smpstudio.dots._placement import (
     REACH,
     RankLimits,
@@ -61,10 +61,6 @@ _BAND_CANDIDATES = 1_000_000  # candidates handled at once (bounds peak memory)
 _EVAL_CHUNK = 1 << 20  # density samples evaluated at once
 _ROUGH = 0.02  # a second difference above this × the bound marks an edge
 _REFINE = 4  # edge cells are integrated on a grid this much finer
-
-
-class DotsError(InputError):
-    """Impossible sampling request: bad count, density, density bound or memory budget."""
 
 
 def max_points() -> int:
