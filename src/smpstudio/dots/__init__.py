@@ -16,6 +16,7 @@ from smpstudio.dots._engine import (
     place_impressions,
     sample_on_head,
 )
+from smpstudio.dots._errors import DotsError
 from smpstudio.dots._io import CSV_HEADER, impressions_csv, stencil_svg
 from smpstudio.dots._metrics import (
     LocalSpacing,
@@ -26,7 +27,6 @@ from smpstudio.dots._metrics import (
     relative_radius,
     surface_density_error,
 )
-from smpstudio.dots._errors import DotsError
 from smpstudio.dots._plane import (
     HEADROOM,
     MAX_MEMORY_MB,

@@ -32,6 +32,7 @@ from smpstudio._settings import Settings
 from smpstudio._types import BoolArray, FloatArray, IntArray
 from smpstudio.density import ZONES
 from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
+from smpstudio.dots._errors import DotsError
 from smpstudio.dots._placement import (
     Candidates,
     RankLimits,
@@ -40,7 +41,6 @@ from smpstudio.dots._placement import (
     exact_counts,
     layout_for,
 )
-from smpstudio.dots._errors import DotsError
 from smpstudio.dots._tile import Tile, default_tiles
 from smpstudio.head import VirtualHead
 from smpstudio.loss import ScarSet
