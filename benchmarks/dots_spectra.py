@@ -167,14 +167,19 @@ def pictures(result: dict[str, Any], folder: Path = IMAGES) -> list[Path]:
     import matplotlib.pyplot as plt
 
     written = []
+    colours = dict(zip(SHOWN, ("C0", "C1", "C3", "C2", "C7"), strict=True))
     for kind, title in (("uniform", "uniform"), ("scalp", "scalp-shaped map")):
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), dpi=110)
         for (name, case), curve in result["curves"].items():
             if case != kind:
                 continue
-            width = 2.0 if name == "smpstudio" else 1.0
-            left.plot(curve["r"], curve["g"], label=name, linewidth=width)
-            right.plot(curve["freq"], curve["power"], label=name, linewidth=width)
+            style = {"color": colours[name], "linewidth": 2.2 if name == "smpstudio" else 1.0}
+            label = name + (" (pixel lattice: spikes off scale)" if "mask" in name else "")
+            left.plot(curve["r"], curve["g"], label=label, **style)
+            right.plot(curve["freq"], curve["power"], label=name, **style)
+        left.set_ylim(0.0, 3.0)
+        if kind == "uniform":
+            right.set_ylim(0.0, 3.0)
         left.set(xlabel="r (mean spacings)", ylabel="g(r)", title=f"Pair correlation, {title}")
         left.axhline(1.0, color="grey", linewidth=0.5)
         right.set(
