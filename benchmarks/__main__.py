@@ -22,6 +22,7 @@ from pathlib import Path  # noqa: E402
 from benchmarks import (  # noqa: E402
     clinic_db,
     design_core,
+    documents,
     dots_head,
     dots_peers,
     dots_sessions,
@@ -86,6 +87,8 @@ def main() -> int:
     studio = web.run()
     decoded = uploads.run()
     sections += ["", "## Uploads decoded at the size they are used\n", uploads.markdown(decoded)]
+    plan_pdf = documents.run()
+    sections += ["", "## The plan PDF\n", documents.markdown(plan_pdf)]
     sections += ["", "## Web studio (live preview, sign-in to first paint)\n", web.markdown(studio)]
     sections.append(
         f"\nPeak RSS of the benchmark process: {peak_rss_mb():.0f} MB; "
@@ -108,6 +111,7 @@ def main() -> int:
                 "web": studio,
                 "startup": launch,
                 "uploads": decoded,
+                "documents": plan_pdf,
             },
             indent=1,
             default=float,

@@ -71,6 +71,7 @@ _EXTENSIONS = {
 }
 _HOW = "export the photo as JPEG, PNG, WebP or HEIC"
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+_SHRINK_ON_LOAD = {"PNG", "WEBP"}
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
 _REFUSED: tuple[tuple[bytes, str], ...] = (
     (b"%!PS", "an EPS / PostScript file"),
@@ -291,8 +292,10 @@ def ingest_photo(
     decode_side : int, optional
         The longest side the caller will use: larger images come back with exactly that
         longest side, decoded at about that size (JPEG: scaled by 1/2, 1/4 or 1/8 while
-        decoding; PNG, WebP, HEIC: box-averaged as soon as they are decoded, before any
-        conversion). A 50 MP upload then costs a fraction of its full decode.
+        decoding; PNG and WebP: shrunk by a whole factor while libvips decodes them, the
+        full image never in memory; HEIC: box-averaged as soon as it is decoded), then
+        box-averaged to that side before any conversion. A 50 MP upload then costs a
+        fraction of its full decode.
 
     Raises
     ------
@@ -408,6 +411,8 @@ def _open_pillow(
     except _DECODE_ERRORS as exc:
         raise PhotoError(f"{label} has a damaged {fmt} header ({exc}): {_HOW} again") from None
     _check_size(image.size, label, max_pixels, max_side)
+    if decode_side is not None and fmt in _SHRINK_ON_LOAD and max(image.size) > decode_side:
+        return _shrunk_on_load(data, image, fmt, decode_side, label)
     if decode_side is not None and fmt == "JPEG":
         _draft(image, decode_side)
     try:
@@ -419,6 +424,27 @@ def _open_pillow(
         raise PhotoError(
             f"{label} is damaged or truncated ({_short(exc)}): copy or export the photo again"
         ) from None
+    return image
+
+
+def _shrunk_on_load(
+    data: bytes, header: Image.Image, fmt: str, side: int, label: str
+) -> Image.Image:
+    """PNG and WebP decoded straight to ``side`` pixels on their longest side by libvips, which
+    streams the rows through a box shrink (PNG) or lets libwebp scale while decoding (WebP),
+    then reduces with Lanczos-3: the full image never sits in memory. Pillow has read the
+    header (size checked, metadata and orientation kept in ``info`` for the later steps);
+    vips decodes only the pixels."""
+    from smpstudio.photo._vips import shrink_on_load
+
+    try:
+        pixels = shrink_on_load(data, fmt=fmt, side=side)
+    except ValueError as exc:
+        raise PhotoError(
+            f"{label} is damaged or truncated ({_short(exc)}): copy or export the photo again"
+        ) from None
+    image = Image.fromarray(pixels)
+    image.info = dict(header.info)
     return image
 
 

@@ -9,9 +9,9 @@ see ``docs/photo.md``), then is encoded here as a new JPEG from those pixels alo
 server-made name.
 
 An upload is decoded at about the size it is used at (``side``: JPEG scaled while decoding,
-other formats box-averaged as soon as decoded), so a 50 MP photo costs a fraction of its
-full decode; the public site, which reads a photo for its skin tone only, decodes it at
-``SKIN_SIDE_PX``.
+PNG and WebP shrunk by libvips while decoding, HEIC box-averaged once decoded), so a 50 MP
+photo costs a fraction of its full decode; the public site, which reads a photo for its
+skin tone only, decodes it at ``SKIN_SIDE_PX``.
 """
 
 from __future__ import annotations
