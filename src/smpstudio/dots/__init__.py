@@ -1,10 +1,12 @@
 """Impression engine: every SMP dot placed as variable-density, session-progressive blue noise.
 
-:func:`place_impressions` lays a ranked, hierarchically maximal Poisson-disk tile over a
-nearly conformal chart of the scalp and keeps, at every place, the share of the tile that the
-design's density asks for — exactly counted where the density is smooth — session by session.
-:func:`sample_plane` does the same in the unit square. Metrics (relative radius, local
-spacing, density error, spectrum) and writers (``dots.csv``, SVG stencils) are here too.
+:func:`place_impressions` lays ranked, hierarchically maximal Poisson-disk tiles — in
+patches that each take a tile, an angle and an offset from the seed, so nothing repeats —
+over a nearly conformal chart of the scalp and keeps, at every place, the share of the tiles
+that the design's density asks for — exactly counted where the density is smooth — session
+by session. :func:`sample_plane` does the same in the unit square, with exact counts
+everywhere. Metrics (relative radius, local spacing, density error, spectrum) and writers
+(``dots.csv``, SVG stencils) are here too; bad requests raise :class:`DotsError`.
 """
 
 from smpstudio.dots._chart import ScalpChart, chart_of, to_chart

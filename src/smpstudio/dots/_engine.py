@@ -1,8 +1,8 @@
 """Placing every impression of a design on the head.
 
-1. The ranked tile is laid over the scalp chart at the density that serves the densest place
-   (full density × scar over-fill where the chart's area factor is largest), shifted and
-   turned by the seed.
+1. The ranked tiles are laid over the scalp chart at the density that serves the densest
+   place (full density × scar over-fill where the chart's area factor is largest), in
+   patches that each take a tile, an angle and an offset from the seed (no period).
 2. Each candidate maps to the skin; its target density ``ρ`` (impressions/cm²) and area
    factor ``J`` give the fraction ``f = ρ J / (100 B)`` of the tile it should keep there.
 3. In chart cells where the density is smooth, exactly the expected number of candidates is
@@ -143,7 +143,7 @@ def place_impressions(
     dilution
         Rule giving each dot's dilution from its zone, session and tone.
     tile
-        The ranked tile (the shipped one by default).
+        A ranked tile to use alone (the shipped tiles by default).
     """
     seed = design.inputs["seed"] if seed is None else seed
     chart = chart_of(design.head)

@@ -49,6 +49,7 @@ _FIRST_LEVEL_POINTS = 4
 _TILE_SEED = 20261123
 _TILE_FILE = "bluenoise-tile-65536.npy"
 EXTRA_TILE_SEEDS: tuple[int, ...] = (20261124, 20261125, 20261126)
+"""Seeds of the other shipped tiles (``bluenoise-tile-65536-<seed>.npy``)."""
 
 
 @dataclass(frozen=True, eq=False)
