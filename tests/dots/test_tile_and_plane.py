@@ -64,12 +64,11 @@ def test_a_small_tile_is_deterministic_and_maximal() -> None:
 @pytest.mark.parametrize("n", [10_000, 100_000])
 def test_uniform_blue_noise_quality(n: int) -> None:
     pts = sample_plane(None, n, seed=1)
-    assert abs(len(pts) - n) <= 0.0005 * n  # exact counts (a count cell may fall short)
+    assert len(pts) == n  # exact counts
     assert pts.min() >= 0.0
     assert pts.max() < 1.0
-    # exact counts take up to 1.15 × a cell's share of ranks where the tile is short, and
-    # seams between patches admit pairs at 0.75 × the spacing: ρ ≥ 0.75 / √1.15 ≈ 0.70
-    assert relative_radius(pts) >= 0.68
+    # count cells of a uniform density hold 512–2048 points: few need far-ranked candidates
+    assert relative_radius(pts) >= 0.73
     assert nn_cv(pts) < 0.12
 
 

@@ -55,6 +55,8 @@ MAX_MEMORY_MB = 1024
 _BYTES_PER_POINT = 64  # output (24 B), its concatenated copy, bands and plan: 63 B measured at 10^7
 _GRID = 256
 _CELL_POINTS = 32  # a quadtree node splits when it expects 4 × this many points
+_UNIFORM_CELL_POINTS = 512  # … this many when the density is uniform
+_FLAT = 1e-9  # the density is uniform when every finest cell's mean agrees within this
 _FINE_POINTS = 16  # expected points of a finest cell at the densest place (at least)
 _SAMPLES = 4  # least integration samples per finest cell side
 _BAND_CANDIDATES = 1_000_000  # candidates handled at once (bounds peak memory)
@@ -315,14 +317,19 @@ def _leaves(
     pyramid: list[FloatArray], counts: list[FloatArray], band_level: int
 ) -> tuple[IntArray, FloatArray]:
     """The count cell of each finest cell: its coarsest ancestor at or below ``band_level``
-    that expects fewer than ``4 × 32`` points (or the finest cell itself)."""
+    that expects fewer than ``4 × 32`` points — ``4 × 512`` when the density is uniform
+    (its tiles need no local counting there, and larger cells force fewer far-ranked
+    candidates) — or the finest cell itself."""
     finest = len(pyramid) - 1
     size = 1 << finest
+    means = pyramid[-1]
+    uniform = bool(means.max() <= means.min() * (1.0 + _FLAT))
+    cell_points = _UNIFORM_CELL_POINTS if uniform else _CELL_POINTS
     leaf = np.full((size, size), -1, dtype=np.int64)
     quotas: list[FloatArray] = []
     base = 0
     for level in range(band_level, finest + 1):
-        small = (pyramid[level] < 4 * _CELL_POINTS) | (level == finest)
+        small = (pyramid[level] < 4 * cell_points) | (level == finest)
         rep = size >> level
         up = np.repeat(np.repeat(small, rep, axis=0), rep, axis=1)
         node = np.arange(4**level).reshape(1 << level, 1 << level)
