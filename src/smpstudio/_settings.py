@@ -459,6 +459,18 @@ class Settings:
         "(sources: electric foil shaver from day 4; §7.1).",
     )
 
+    # --- clinic records ---
+    patch_test_min_hours: float = _setting(
+        48.0,
+        unit="h",
+        minimum=0.0,
+        maximum=336.0,
+        help="A client's first treatment session needs a clean patch test (reaction none, "
+        "with each of the session's pigments) applied at least this many hours before it; the "
+        "practitioner may override with a reason, which is audited. 0 turns the rule off. [U] "
+        "no SMP source fixes the wait; 48 h is the usual allergy-alert-test reading time.",
+    )
+
     @classmethod
     def from_overrides(
         cls, overrides: Mapping[str, Any] | Iterable[str] = (), *, base: Settings | None = None

@@ -25,6 +25,7 @@ from smpstudio.clinic import (
     ClinicConfig,
     ClinicRecords,
     Database,
+    PatchTest,
     Patient,
     Practitioner,
     Room,
@@ -202,7 +203,30 @@ def add_candidate(records: ClinicRecords, given: str, family: str) -> Patient:
         records.record_consent(
             patient.id, form.id, decision="granted", signed_name=f"{given} {family}"
         )
+    add_clean_patch_test(records, patient.id)
     return patient
+
+
+def add_clean_patch_test(
+    records: ClinicRecords, patient_id: int, *, brand: str = "Carbon Black", days_ago: int = 10
+) -> PatchTest:
+    """A patch test with ``brand`` applied ``days_ago`` days ago, read two days later: none."""
+    practitioner = records.practitioners()[0].id
+    applied = records.now() - timedelta(days=days_ago)
+    test = records.record_patch_test(
+        patient_id,
+        practitioner_id=practitioner,
+        applied_at=applied,
+        brand=brand,
+        batch="PT-1",
+        expires_on=date(2032, 1, 1),
+    )
+    return records.read_patch_test(
+        test.id,
+        practitioner_id=practitioner,
+        read_at=applied + timedelta(hours=48),
+        reaction="none",
+    )
 
 
 def make_world(db: Database, name: str | None = None) -> World:

@@ -12,7 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from smpstudio import ClinicError, InputError
-from smpstudio.clinic import SQLITE_PRAGMAS, ClinicConfig, Database, open_database
+from smpstudio.clinic import (
+    SQLITE_PRAGMAS,
+    ClinicConfig,
+    Database,
+    check_database,
+    open_database,
+)
 from smpstudio.clinic._engine import sqlite_pragmas
 from smpstudio.clinic._migrations import head_revision
 from smpstudio.clinic._models import Base
@@ -191,3 +197,42 @@ def test_a_database_from_a_newer_version_is_refused(
             ClinicError, match=f"schema revision 9999, this smpstudio needs {head_revision()}"
         ):
             db.clinics()
+
+
+PATCH_TABLES = {"patch_tests", "patch_test_readings", "patch_test_overrides", "dilution_overrides"}
+
+
+def test_0003_adds_the_patch_test_tables_over_live_data_and_goes_back_cleanly(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db:
+        db.upgrade("0002")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO clinics (id, name, timezone, created_at) "
+                    "VALUES (7, 'Before 0003', 'UTC', '2030-01-01 00:00:00')"
+                )
+            )
+        db.upgrade()
+        assert db.revision() == head_revision() == "0003"
+        assert set(inspect(db.engine).get_table_names()) >= PATCH_TABLES
+        _assert_no_drift(db)
+        report = check_database(db)
+        assert not [p for p in report.problems if "append-only" in p], report.problems
+        db.downgrade("0002")
+        assert db.revision() == "0002"
+        tables = set(inspect(db.engine).get_table_names())
+        assert not PATCH_TABLES & tables
+        assert {"session_records", "users"} <= tables
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM clinics WHERE id = 7")).scalar() == (
+                "Before 0003"
+            )
+            if backend == "sqlite":
+                left = conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'patch%'"
+                ).all()
+                assert left == []
+        db.upgrade()
+        _assert_no_drift(db)

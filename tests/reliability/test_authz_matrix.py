@@ -87,6 +87,10 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", P + "/plans/{plan_id:int}/aftercare.ics"): (CLINICAL, 200),
     ("GET", P + "/sessions/new"): (CLINICAL, 200),
     ("POST", P + "/sessions/new"): (CLINICAL, 422),
+    ("GET", P + "/patch-tests/new"): (CLINICAL, 200),
+    ("POST", P + "/patch-tests/new"): (CLINICAL, 422),
+    ("GET", P + "/patch-tests/{patch_test_id:int}/reading"): (CLINICAL, 200),
+    ("POST", P + "/patch-tests/{patch_test_id:int}/reading"): (CLINICAL, 422),
     ("GET", "/studio/schedule"): (STAFF, 200),
     ("GET", P + "/book"): (STAFF, 200),
     ("POST", P + "/book"): (STAFF, 422),
@@ -174,6 +178,7 @@ class Matrix:
             "design_id": design.id,
             "plan_id": plan_id,
             "lead_id": lead.id,
+            "patch_test_id": a.records.patch_tests(pid)[0].id,
             "view": "front",
             "state": "healed",
         }

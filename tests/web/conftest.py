@@ -172,7 +172,28 @@ def add_candidate(records: ClinicRecords, *, consents: bool = True) -> int:
         for kind in ("treatment", "photo"):
             form = records.consent_forms(kind)[-1]
             records.record_consent(patient.id, form.id, decision="granted", signed_name="Sam Lee")
+        add_clean_patch_test(records, patient.id)
     return patient.id
+
+
+PATCH_TESTED_PIGMENT = "Ink Co Carbon"
+
+
+def add_clean_patch_test(records: ClinicRecords, patient_id: int) -> None:
+    """A patch test with PATCH_TESTED_PIGMENT ten days ago, read clean two days later."""
+    practitioner = records.practitioners()[0].id
+    applied = records.now() - timedelta(days=10)
+    test = records.record_patch_test(
+        patient_id,
+        practitioner_id=practitioner,
+        applied_at=applied,
+        brand=PATCH_TESTED_PIGMENT,
+        batch="PT-1",
+        expires_on=date(2099, 1, 1),
+    )
+    records.read_patch_test(
+        test.id, practitioner_id=practitioner, read_at=applied + timedelta(days=2), reaction="none"
+    )
 
 
 def _clinic(db: Database, accounts: Accounts, name: str, roles: tuple[str, ...]) -> Clinic:

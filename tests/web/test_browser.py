@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -264,6 +265,8 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
         ("designer", f"/studio/patients/{pid}/designer", "practitioner"),
         ("plan-new", f"/studio/patients/{pid}/plans/new", "practitioner"),
         ("session-log", f"/studio/patients/{pid}/sessions/new", "practitioner"),
+        ("patch-test", f"/studio/patients/{pid}/patch-tests/new", "practitioner"),
+        ("patch-test-reading", _unread_patch_test(world, pid), "practitioner"),
         ("book", f"/studio/patients/{pid}/book", "front-desk"),
         ("gallery", f"/studio/patients/{pid}/gallery", "practitioner"),
         ("schedule", "/studio/schedule", "front-desk"),
@@ -277,6 +280,20 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
     if plan_id is not None:
         pages.append(("plan", f"/studio/patients/{pid}/plans/{plan_id}", "practitioner"))
     return pages
+
+
+def _unread_patch_test(world: World, pid: int) -> str:
+    """The reading page of a new, unread patch test of the client."""
+    records = world.a.records
+    test = records.record_patch_test(
+        pid,
+        practitioner_id=world.a.practitioner_id,
+        applied_at=records.now() - timedelta(hours=30),
+        brand="Lumen Carbon",
+        batch="LC-9",
+        expires_on=date(2099, 1, 1),
+    )
+    return f"/studio/patients/{pid}/patch-tests/{test.id}/reading"
 
 
 def _axe(page: Page) -> list[dict]:  # type: ignore[type-arg]
@@ -383,7 +400,7 @@ def test_every_page_passes_axe_and_is_photographed(
     for context in contexts.values():
         context.close()
     assert problems == {}, problems
-    assert len(list(shots.glob("*.png"))) >= 26
+    assert len(list(shots.glob("*.png"))) >= 28
 
 
 def test_the_strict_csp_holds_on_the_designer(
@@ -408,4 +425,91 @@ def test_the_strict_csp_holds_on_the_designer(
     )
     assert refused == []
     assert shutil.which("chromium") is not None or Path(CHROMIUM).exists()
+    context.close()
+
+
+def _client_without_patch_test(world: World, given: str) -> int:
+    from smpstudio.clinic import CONTRAINDICATION_KEYS
+
+    records = world.a.records
+    patient = records.add_patient(given, "Patch", date_of_birth=date(1983, 2, 1))
+    records.record_consultation(
+        patient.id,
+        held_on=records.today() - timedelta(days=10),
+        reasons=["pattern-loss"],
+        stage="norwood-5",
+        answers=dict.fromkeys(CONTRAINDICATION_KEYS, False),
+    )
+    form = records.consent_forms("treatment")[-1]
+    records.record_consent(patient.id, form.id, decision="granted", signed_name=given)
+    return patient.id
+
+
+def _log_session(page: Page, world: World) -> None:
+    page.get_by_label("Practitioner").select_option(str(world.a.practitioner_id))
+    page.get_by_label("Brand and product").first.fill("Lumen Carbon")
+    page.get_by_label("Batch / lot (label)").first.fill("LC-21")
+    page.get_by_label("Expiry date").first.fill("2099-01-01")
+    page.get_by_label("Water (mL)").first.fill("4")
+    page.get_by_label("Lot numbers").fill("N-5")
+    page.get_by_label("Every cartridge was opened in front of the client").check()
+    page.get_by_role("button", name="Record the session").click()
+
+
+def test_a_patch_test_is_recorded_and_read_and_clears_the_first_session(
+    live: tuple[World, LiveServer], browser: Browser
+) -> None:
+    world, server = live
+    records = world.a.records
+    pid = _client_without_patch_test(world, "Robin")
+    context = _context(browser)
+    page = context.new_page()
+    refused = _watch_csp(page)
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
+    page.get_by_role("link", name="Record a patch test").click()
+    three_days_ago = records.now().astimezone(records.timezone).date() - timedelta(days=3)
+    page.get_by_label("Applied by").select_option(str(world.a.practitioner_id))
+    page.get_by_label("Applied on").fill(three_days_ago.isoformat())
+    page.get_by_label("At", exact=True).fill("09:30")
+    page.get_by_label("Brand and product").fill("Lumen Carbon")
+    page.get_by_label("Batch / lot (label)").fill("LC-21")
+    page.get_by_label("Expiry date").fill("2099-01-01")
+    page.get_by_role("button", name="Record the patch test").click()
+    page.get_by_text("Patch test recorded.").wait_for()
+    page.get_by_role("link", name="Record the reading").click()
+    page.get_by_label("Read by").select_option(str(world.a.practitioner_id))
+    page.get_by_label("At", exact=True).fill("08:00")
+    page.get_by_label("none", exact=True).check()
+    page.get_by_role("button", name="Record the reading").click()
+    page.get_by_text("Reading recorded.").wait_for()
+    assert page.locator("#patch-tests .reaction-none").count() == 1
+    page.get_by_role("link", name="Log a session").click()
+    _log_session(page, world)
+    page.get_by_text("Session recorded with its lots.").wait_for()
+    assert refused == [], refused
+    context.close()
+
+
+def test_the_session_log_refuses_a_first_session_and_takes_an_override(
+    live: tuple[World, LiveServer], browser: Browser, shots: Path
+) -> None:
+    world, server = live
+    pid = _client_without_patch_test(world, "Kai")
+    context = _context(browser, bypass_csp=True)  # to inject axe into the refused form
+    page = context.new_page()
+    _sign_in(
+        page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}/sessions/new"
+    )
+    _log_session(page, world)
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "The first session needs a clean patch test" in alert.inner_text()
+    override = page.get_by_label("Reason to go ahead anyway (recorded and audited)")
+    assert override.is_visible()
+    assert _axe(page) == []
+    page.screenshot(path=str(shots / "session-log-patch-test-refused.png"), full_page=True)
+    override.fill("patch-tested at our other clinic last week, clear (letter on file)")
+    page.get_by_role("button", name="Record the session").click()
+    page.get_by_text("Session recorded with its lots.").wait_for()
+    assert page.get_by_text("Without a clean patch test").is_visible()
     context.close()

@@ -23,6 +23,7 @@ def _get_routes(world: World) -> list[str]:
         "photo_id": 1,
         "plan_id": 1,
         "design_id": 1,
+        "patch_test_id": 1,
         "view": "front",
         "state": "healed",
     }

@@ -41,7 +41,12 @@ from smpstudio.clinic._clinical import (
 from smpstudio.clinic._config import ENV_DATA_DIR, ENV_DB, ClinicConfig
 from smpstudio.clinic._database import Database, open_database
 from smpstudio.clinic._engine import SQLITE_PRAGMAS, database_unavailable
-from smpstudio.clinic._errors import BookingConflictError, RecordNotFoundError, Slot
+from smpstudio.clinic._errors import (
+    BookingConflictError,
+    PatchTestRequiredError,
+    RecordNotFoundError,
+    Slot,
+)
 from smpstudio.clinic._maintenance import (
     BackupResult,
     CheckReport,
@@ -58,10 +63,14 @@ from smpstudio.clinic._models import (
     ConsentForm,
     Consultation,
     DesignVersion,
+    DilutionOverride,
     FollowUp,
     FollowUpZone,
     HygieneAttestation,
     Lead,
+    PatchTest,
+    PatchTestOverride,
+    PatchTestReading,
     Patient,
     Photo,
     Practitioner,
@@ -72,12 +81,18 @@ from smpstudio.clinic._models import (
     TimeOff,
     TreatmentPlan,
 )
+from smpstudio.clinic._patch_tests import REACTIONS, PatchTestHit
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
 from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
 from smpstudio.clinic._records import ClinicRecords
 from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
-from smpstudio.clinic._sessions import PigmentUse, TraceHit
+from smpstudio.clinic._sessions import (
+    DILUTION_ZONES,
+    DilutionRecommendation,
+    PigmentUse,
+    TraceHit,
+)
 
 __all__ = [
     "BOOKING_SEARCH_DAYS",
@@ -85,6 +100,7 @@ __all__ = [
     "CONSULTATION_REASONS",
     "CONTRAINDICATIONS",
     "CONTRAINDICATION_KEYS",
+    "DILUTION_ZONES",
     "ENV_DATA_DIR",
     "ENV_DB",
     "FOLLOW_UP_KINDS",
@@ -93,6 +109,7 @@ __all__ = [
     "PHOTO_KINDS",
     "PHOTO_MAX_BYTES",
     "PLAN_STATUSES",
+    "REACTIONS",
     "RETENTION_ZONES",
     "ROLES",
     "SQLITE_PRAGMAS",
@@ -117,11 +134,18 @@ __all__ = [
     "Contraindication",
     "Database",
     "DesignVersion",
+    "DilutionOverride",
+    "DilutionRecommendation",
     "Finding",
     "FollowUp",
     "FollowUpZone",
     "HygieneAttestation",
     "Lead",
+    "PatchTest",
+    "PatchTestHit",
+    "PatchTestOverride",
+    "PatchTestReading",
+    "PatchTestRequiredError",
     "Patient",
     "Photo",
     "PigmentUse",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from smpstudio._errors import ClinicError
 
-__all__ = ["BookingConflictError", "RecordNotFoundError", "Slot"]
+__all__ = ["BookingConflictError", "PatchTestRequiredError", "RecordNotFoundError", "Slot"]
 
 
 class RecordNotFoundError(ClinicError):
@@ -51,3 +51,21 @@ class BookingConflictError(ClinicError):
         else:
             hint = f"next free slot: {next_free}"
         super().__init__(f"{reason}; {hint}")
+
+
+class PatchTestRequiredError(ClinicError):
+    """A first session refused for want of a clean patch test; an override with a reason
+    (``patch_test_override=...``) records it anyway, audited.
+
+    Attributes
+    ----------
+    finding : str
+        What is missing: no patch test, an untested batch, a reaction, too recent, unread.
+    """
+
+    def __init__(self, finding: str) -> None:
+        self.finding = finding
+        super().__init__(
+            f"the first session needs a clean patch test: {finding}. Record a patch test and "
+            "its reading, or override with the reason (it is audited)"
+        )

@@ -58,6 +58,10 @@ _APPEND_ONLY = (
     "session_records",
     "session_pigments",
     "session_needle_lots",
+    "patch_tests",
+    "patch_test_readings",
+    "patch_test_overrides",
+    "dilution_overrides",
 )
 
 

@@ -43,10 +43,14 @@ __all__ = [
     "ConsentForm",
     "Consultation",
     "DesignVersion",
+    "DilutionOverride",
     "FollowUp",
     "FollowUpZone",
     "HygieneAttestation",
     "Lead",
+    "PatchTest",
+    "PatchTestOverride",
+    "PatchTestReading",
     "Patient",
     "Photo",
     "Practitioner",
@@ -473,6 +477,140 @@ class SessionRecord(Base):
         viewonly=True,
         lazy="selectin",
     )
+    dilution_overrides: Mapped[list[DilutionOverride]] = relationship(
+        primaryjoin="and_(SessionRecord.id == foreign(DilutionOverride.session_id))",
+        order_by="DilutionOverride.id",
+        viewonly=True,
+        lazy="selectin",
+    )
+    patch_test_overrides: Mapped[list[PatchTestOverride]] = relationship(
+        primaryjoin="and_(SessionRecord.id == foreign(PatchTestOverride.session_id))",
+        order_by="PatchTestOverride.id",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+
+class DilutionOverride(Base):
+    """A pigment mixed otherwise than the dilution chart recommends for the client.
+
+    ``recommended_water_ml`` is what :func:`smpstudio.colour.recommend_dilution` gave for the
+    client's skin and hair (the latest design's look), zone and session; ``chosen_water_ml``
+    what the practitioner used, both in mL of water per mL of pigment. Append-only.
+    """
+
+    __tablename__ = "dilution_overrides"
+    __table_args__ = (
+        _fk("patient", "patients"),
+        _fk("session", "session_records"),
+        _fk("practitioner", "practitioners"),
+        CheckConstraint("recommended_water_ml >= 0 AND chosen_water_ml >= 0", name="water"),
+        Index("ix_dilution_overrides_clinic_patient", "clinic_id", "patient_id"),
+        Index("ix_dilution_overrides_session", "session_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    session_id: Mapped[int] = _ref()
+    practitioner_id: Mapped[int] = _ref()
+    batch: Mapped[str] = mapped_column(String(64))
+    zone: Mapped[str] = mapped_column(String(20))
+    session_number: Mapped[int]
+    skin: Mapped[str] = mapped_column(String(32))
+    hair: Mapped[str] = mapped_column(String(32))
+    recommended_water_ml: Mapped[float]
+    chosen_water_ml: Mapped[float]
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class PatchTest(Base):
+    """A patch test: a little of one pigment batch placed on the client's skin.
+
+    Traceable like a session's pigment (brand, batch, expiry); its reading is a row of its
+    own (:class:`PatchTestReading`). Append-only.
+    """
+
+    __tablename__ = "patch_tests"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        _fk("patient", "patients"),
+        _fk("practitioner", "practitioners"),
+        Index("ix_patch_tests_clinic_patient", "clinic_id", "patient_id"),
+        Index("ix_patch_tests_clinic_batch", "clinic_id", "batch"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    practitioner_id: Mapped[int] = _ref()
+    applied_at: Mapped[datetime]
+    site: Mapped[str] = mapped_column(String(100))
+    brand: Mapped[str] = mapped_column(String(100))
+    batch: Mapped[str] = mapped_column(String(64))
+    expires_on: Mapped[date]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    readings: Mapped[list[PatchTestReading]] = relationship(
+        primaryjoin="and_(PatchTest.id == foreign(PatchTestReading.patch_test_id))",
+        order_by="PatchTestReading.id",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+    @property
+    def reading(self) -> PatchTestReading | None:
+        """The reading of the test, or None while it is unread."""
+        return self.readings[0] if self.readings else None
+
+
+class PatchTestReading(Base):
+    """The reading of a patch test: the reaction, who read it and when (one per test)."""
+
+    __tablename__ = "patch_test_readings"
+    __table_args__ = (
+        UniqueConstraint("patch_test_id"),
+        _fk("patch_test", "patch_tests"),
+        _fk("practitioner", "practitioners"),
+        CheckConstraint("reaction IN ('none', 'mild', 'marked')", name="reaction"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patch_test_id: Mapped[int] = _ref()
+    practitioner_id: Mapped[int] = _ref()
+    read_at: Mapped[datetime]
+    reaction: Mapped[str] = mapped_column(String(10))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class PatchTestOverride(Base):
+    """A first session recorded without a clean patch test: what was missing and why."""
+
+    __tablename__ = "patch_test_overrides"
+    __table_args__ = (
+        _fk("patient", "patients"),
+        _fk("session", "session_records"),
+        _fk("practitioner", "practitioners"),
+        Index("ix_patch_test_overrides_clinic_patient", "clinic_id", "patient_id"),
+        Index("ix_patch_test_overrides_session", "session_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    session_id: Mapped[int] = _ref()
+    practitioner_id: Mapped[int] = _ref()
+    finding: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
 
 
 class Photo(Base):

@@ -6,6 +6,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _people       PeopleService       practitioners, hours, time off, rooms, patients
     _clinical     ClinicalService     consultations, consent, designs, plans, follow-ups, leads
     _sessions     SessionService      session records, pigment and needle-lot traceability
+    _patch_tests  PatchTestService    patch tests, their readings, patch-test batch recall
     _photos       PhotoService        clinical photos (the photo store)
     _scheduling   SchedulingService   bookings and the next free slot
     _auditing     AuditService        the audit trail
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from smpstudio.clinic._auditing import AuditService
 from smpstudio.clinic._clinical import ClinicalService
+from smpstudio.clinic._patch_tests import PatchTestService
 from smpstudio.clinic._people import PeopleService
 from smpstudio.clinic._photos import PhotoService
 from smpstudio.clinic._scheduling import SchedulingService
@@ -30,6 +32,7 @@ class ClinicRecords(
     PeopleService,
     ClinicalService,
     SessionService,
+    PatchTestService,
     PhotoService,
     SchedulingService,
     AuditService,

@@ -1,20 +1,32 @@
-"""Session records with lot traceability (pigment batch, needle cartridge lot)."""
+"""Session records with lot traceability (pigment batch, needle cartridge lot).
+
+Two rules of a session's pigment sit here: a client's first session needs a clean patch
+test of every pigment it uses (``_rules.patch_test_finding``; the practitioner may
+override it with a reason, kept in ``patch_test_overrides``), and a dilution other than the
+chart's recommendation for the client needs a reason (kept in ``dilution_overrides`` with
+the recommended and chosen water). Both overrides are audited.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from smpstudio._errors import ClinicError
+from smpstudio._errors import ClinicError, InputError
 from smpstudio.clinic import _rules
 from smpstudio.clinic._audit import AuditEvent
+from smpstudio.clinic._errors import PatchTestRequiredError
 from smpstudio.clinic._models import (
     Booking,
+    DesignVersion,
+    DilutionOverride,
+    PatchTestOverride,
     Patient,
     Practitioner,
     SessionNeedleLot,
@@ -23,9 +35,21 @@ from smpstudio.clinic._models import (
     TreatmentPlan,
 )
 from smpstudio.clinic._scope import Scope
-from smpstudio.clinic._validate import check_date, check_int, check_number, check_text
+from smpstudio.clinic._validate import (
+    check_choice,
+    check_date,
+    check_int,
+    check_number,
+    check_text,
+)
 
-__all__ = ["PigmentUse", "SessionService", "TraceHit"]
+__all__ = ["DILUTION_ZONES", "DilutionRecommendation", "PigmentUse", "SessionService", "TraceHit"]
+
+DILUTION_ZONES: tuple[str, ...] = ("body", "transition", "sentinel", "scar", "enhancement")
+"""The zones a pigment may be mixed for (:data:`smpstudio.colour.ZONE_NAMES`)."""
+
+_SAME_DILUTION = 0.01
+"""mL of water per mL of pigment within which a mix counts as the recommended one."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,12 @@ class PigmentUse:
         Expiry date from the label; expired pigment is refused.
     water_ml, pigment_ml : float
         Dilution: mL of distilled water per ``pigment_ml`` mL of pigment.
+    zone : str
+        The zone the mix is for (``body``, ``transition``, ``sentinel``, ``scar``,
+        ``enhancement``): the recommendation it is compared with depends on it.
+    dilution_reason : str
+        Why the mix departs from the chart's recommendation for the client, when it does
+        (required then, ignored otherwise).
     """
 
     brand: str
@@ -49,6 +79,27 @@ class PigmentUse:
     expires_on: date
     water_ml: float
     pigment_ml: float = 1.0
+    zone: str = "body"
+    dilution_reason: str = ""
+
+
+@dataclass(frozen=True)
+class DilutionRecommendation:
+    """The chart's dilution for a client, zone and session, and what it was computed from.
+
+    ``water_ml`` is mL of water per mL of pigment; ``skin`` and ``hair`` are the look of the
+    client's latest design (version ``design_version``); ``monk`` the skin's Monk tone and
+    ``source`` where the chart row comes from.
+    """
+
+    water_ml: float
+    zone: str
+    session_number: int
+    skin: str
+    hair: str
+    design_version: int
+    monk: int
+    source: str
 
 
 @dataclass(frozen=True)
@@ -87,11 +138,19 @@ class SessionService(Scope):
         booking_id: int | None = None,
         plan_id: int | None = None,
         session_number: int | None = None,
+        start_time: time | None = None,
+        patch_test_override: str = "",
     ) -> SessionRecord:
         """Record what was done in a session; the record and its lots are append-only.
 
         Refused without current treatment consent, after a blocking candidacy outcome, with
-        expired pigment, or with needle cartridges not opened in front of the client.
+        expired pigment, with needle cartridges not opened in front of the client, with a
+        dilution other than the chart's recommendation for the client without its reason,
+        and — for the client's first session (``session_number`` 1, or no session before) —
+        without a clean patch test of each pigment (any batch) applied ``patch_test_min_hours``
+        before the session starts (the booking's start, else ``start_time`` on
+        ``performed_on``, else the day's first minute) unless ``patch_test_override`` gives
+        the reason (:class:`PatchTestRequiredError`).
         """
         with self._unit("create", "session", patient_id=patient_id) as s:
             self._get(s, Patient, patient_id, "patient")
@@ -114,8 +173,17 @@ class SessionService(Scope):
                 self._get_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
             if session_number is not None:
                 check_int(session_number, "session number", low=1, high=12)
+            if start_time is not None and not isinstance(start_time, time):
+                raise ClinicError(f"the start time must be a time like 10:00, got {start_time!r}")
+            number = session_number or self._sessions_before(s, patient_id) + 1
+            dilutions = self._check_dilutions(s, patient_id, uses, number)
+            booking = None
             if booking_id is not None:
-                self._close_booking(s, booking_id, patient_id, practitioner_id, day)
+                booking = self._close_booking(s, booking_id, patient_id, practitioner_id, day)
+            finding = self._first_session_finding(
+                s, patient_id, uses, number, day, booking, start_time
+            )
+            override = self._override_reason(finding, patch_test_override)
             row = SessionRecord(
                 clinic_id=self.clinic_id,
                 patient_id=patient_id,
@@ -139,10 +207,214 @@ class SessionService(Scope):
             s.add(row)
             s.flush()
             s.add_all(self._lot_rows(row.id, uses, lots))
+            s.add_all(self._override_rows(row, dilutions, finding, override))
             s.flush()
             detail = "batches " + ", ".join(u.batch for u in uses) + "; lots " + ", ".join(lots)
-            self._log(s, AuditEvent("create", "session", row.id, patient_id, detail=detail))
+            events = [AuditEvent("create", "session", row.id, patient_id, detail=detail)]
+            events += self._override_events(row, dilutions, finding)
+            self._log(s, *events)
             return self._load_session(s, row.id)
+
+    # --- the first session's patch test ---
+
+    def _sessions_before(self, s: Session, patient_id: int) -> int:
+        query = select(func.count()).where(
+            SessionRecord.clinic_id == self.clinic_id, SessionRecord.patient_id == patient_id
+        )
+        return int(s.scalar(query) or 0)
+
+    def _first_session_finding(
+        self,
+        s: Session,
+        patient_id: int,
+        uses: list[PigmentUse],
+        number: int,
+        day: date,
+        booking: Booking | None,
+        start_time: time | None,
+    ) -> str | None:
+        """Why the patch tests do not clear this session, or None (also: not a first
+        session, or the rule is off)."""
+        min_hours = self.settings.patch_test_min_hours
+        first = number == 1 or self._sessions_before(s, patient_id) == 0
+        if not first or min_hours <= 0:
+            return None
+        if booking is not None:
+            start = read_by = booking.starts_at
+        else:
+            start = datetime.combine(day, start_time or time(0), self.timezone)
+            read_by = start if start_time else start + timedelta(days=1)
+        return _rules.patch_test_finding(
+            s,
+            self.clinic_id,
+            patient_id,
+            brands=list(dict.fromkeys(u.brand for u in uses)),
+            start=start,
+            read_by=read_by,
+            min_hours=min_hours,
+        )
+
+    @staticmethod
+    def _override_reason(finding: str | None, reason: str) -> str:
+        """The override's reason when one is needed; raises when it is needed and missing."""
+        if finding is None:
+            return ""
+        text = check_text(reason or "", "patch-test override reason", max_len=2000, required=False)
+        if not text:
+            raise PatchTestRequiredError(finding)
+        return text
+
+    # --- dilution against the chart ---
+
+    def recommended_dilutions(
+        self, patient_id: int, *, session_number: int | None = None
+    ) -> dict[str, DilutionRecommendation]:
+        """The chart's dilution for the client (the latest design's skin and hair) in each
+        zone, for a session (default: the client's next); empty while no design saved in the
+        studio gives the client's look."""
+        with self._unit("read", "dilution", patient_id=patient_id) as s:
+            self._get(s, Patient, patient_id, "patient")
+            if session_number is not None:
+                check_int(session_number, "session number", low=1, high=12)
+            number = session_number or self._sessions_before(s, patient_id) + 1
+            found = {z: self._recommendation(s, patient_id, z, number) for z in DILUTION_ZONES}
+            self._log(s, AuditEvent("read", "dilution", None, patient_id, detail="chart"))
+            return {zone: advice for zone, advice in found.items() if advice is not None}
+
+    def _recommendation(
+        self, s: Session, patient_id: int, zone: str, number: int
+    ) -> DilutionRecommendation | None:
+        from smpstudio.colour import recommend_dilution, skin_tone
+
+        design = s.scalar(
+            select(DesignVersion)
+            .where(
+                DesignVersion.clinic_id == self.clinic_id,
+                DesignVersion.patient_id == patient_id,
+            )
+            .order_by(DesignVersion.version.desc())
+            .limit(1)
+        )
+        if design is None:
+            return None
+        look = json.loads(design.content).get("studio")
+        if not isinstance(look, dict) or "skin" not in look or "hair" not in look:
+            return None  # saved without a look (not in the studio): nothing to compare with
+        skin, hair = str(look["skin"]), str(look["hair"])
+        try:
+            advice = recommend_dilution(skin_tone(skin), hair, zone=zone, session=number)
+        except InputError as exc:
+            raise ClinicError(
+                f"design v{design.version} has a look the dilution chart cannot read ({exc}): "
+                "save the design again"
+            ) from None
+        return DilutionRecommendation(
+            water_ml=advice.ml_water,
+            zone=zone,
+            session_number=number,
+            skin=skin,
+            hair=hair,
+            design_version=design.version,
+            monk=advice.monk,
+            source=advice.source,
+        )
+
+    def _check_dilutions(
+        self, s: Session, patient_id: int, uses: list[PigmentUse], number: int
+    ) -> list[tuple[PigmentUse, DilutionRecommendation]]:
+        """The pigments mixed otherwise than recommended, each with its recommendation;
+        raises for one without a reason."""
+        found = []
+        for i, use in enumerate(uses, start=1):
+            advice = self._recommendation(s, patient_id, use.zone, number)
+            chosen = use.water_ml / use.pigment_ml
+            if advice is None or abs(chosen - advice.water_ml) < _SAME_DILUTION:
+                continue
+            if not use.dilution_reason:
+                raise ClinicError(
+                    f"pigment {i} (batch {use.batch}) is mixed {chosen:g} mL of water per mL, "
+                    f"the chart recommends {advice.water_ml:g} mL for this client "
+                    f"(Monk {advice.monk}, {advice.hair} hair, {use.zone}, session "
+                    f"{number}): give the reason for the different dilution"
+                )
+            found.append((use, advice))
+        return found
+
+    def _override_rows(
+        self,
+        row: SessionRecord,
+        dilutions: list[tuple[PigmentUse, DilutionRecommendation]],
+        finding: str | None,
+        reason: str,
+    ) -> list[DilutionOverride | PatchTestOverride]:
+        common = {
+            "clinic_id": self.clinic_id,
+            "patient_id": row.patient_id,
+            "session_id": row.id,
+            "practitioner_id": row.practitioner_id,
+            "created_at": row.created_at,
+            "created_by": self.actor,
+        }
+        rows: list[DilutionOverride | PatchTestOverride] = [
+            DilutionOverride(
+                **common,
+                batch=use.batch,
+                zone=use.zone,
+                session_number=advice.session_number,
+                skin=advice.skin,
+                hair=advice.hair,
+                recommended_water_ml=advice.water_ml,
+                chosen_water_ml=use.water_ml / use.pigment_ml,
+                reason=use.dilution_reason,
+            )
+            for use, advice in dilutions
+        ]
+        if finding is not None:
+            rows.append(PatchTestOverride(**common, finding=finding, reason=reason))
+        return rows
+
+    @staticmethod
+    def _override_events(
+        row: SessionRecord,
+        dilutions: list[tuple[PigmentUse, DilutionRecommendation]],
+        finding: str | None,
+    ) -> list[AuditEvent]:
+        """One ``override`` entry per rule set aside; the reason itself stays in its table
+        (an audit detail never holds free text about the client)."""
+        events = [
+            AuditEvent(
+                "override",
+                "dilution",
+                row.id,
+                row.patient_id,
+                detail=f"batch {use.batch} {use.zone}: {use.water_ml / use.pigment_ml:g} mL "
+                f"water per mL, recommended {advice.water_ml:g}; reason in dilution_overrides",
+            )
+            for use, advice in dilutions
+        ]
+        if finding is not None:
+            detail = f"{finding}; reason in patch_test_overrides"
+            events.append(
+                AuditEvent("override", "patch-test", row.id, row.patient_id, detail=detail)
+            )
+        return events
+
+    def dilution_overrides(self, patient_id: int) -> list[DilutionOverride]:
+        """Every dilution a practitioner chose against the chart for a client (audited)."""
+        with self._unit("read", "dilution", patient_id=patient_id) as s:
+            self._get(s, Patient, patient_id, "patient")
+            rows = list(
+                s.scalars(
+                    select(DilutionOverride)
+                    .where(
+                        DilutionOverride.clinic_id == self.clinic_id,
+                        DilutionOverride.patient_id == patient_id,
+                    )
+                    .order_by(DilutionOverride.id)
+                )
+            )
+            self._log(s, AuditEvent("read", "dilution", None, patient_id, detail="overrides"))
+            return rows
 
     @staticmethod
     def _check_pigments(pigments: Sequence[PigmentUse], day: date) -> list[PigmentUse]:
@@ -167,6 +439,10 @@ class SessionService(Scope):
                     pigment_ml=check_number(
                         p.pigment_ml, "dilution pigment (mL)", low=0.01, high=100
                     ),
+                    zone=check_choice(p.zone, "pigment zone", DILUTION_ZONES),
+                    dilution_reason=check_text(
+                        p.dilution_reason, "dilution reason", max_len=2000, required=False
+                    ),
                 )
             )
         return uses
@@ -190,7 +466,7 @@ class SessionService(Scope):
 
     def _close_booking(
         self, s: Session, booking_id: int, patient_id: int, practitioner_id: int, day: date
-    ) -> None:
+    ) -> Booking:
         booking = self._get(s, Booking, booking_id, "booking")
         if booking.patient_id != patient_id or booking.practitioner_id != practitioner_id:
             raise ClinicError(f"booking {booking_id} is for another client or practitioner")
@@ -199,6 +475,7 @@ class SessionService(Scope):
         if booking.local_day != day:
             raise ClinicError(f"booking {booking_id} is on {booking.local_day}, not {day}")
         booking.status = "done"
+        return booking
 
     def _lot_rows(
         self, session_id: int, uses: list[PigmentUse], lots: list[str]

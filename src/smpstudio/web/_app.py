@@ -22,7 +22,17 @@ from starlette.staticfiles import StaticFiles
 
 from smpstudio._errors import InputError
 from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_unavailable
-from smpstudio.web import _auth, _clients, _designer, _openapi, _plans, _schedule, _site, _team
+from smpstudio.web import (
+    _auth,
+    _clients,
+    _designer,
+    _openapi,
+    _patch_tests,
+    _plans,
+    _schedule,
+    _site,
+    _team,
+)
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
 from smpstudio.web._load import Overloaded, return_large_buffers
@@ -92,6 +102,7 @@ def create_app(
             *_clients.routes,
             *_designer.routes,
             *_plans.routes,
+            *_patch_tests.routes,
             *_schedule.routes,
             *_team.routes,
             *_openapi.routes,

@@ -229,6 +229,8 @@ def _record(records: ClinicRecords, pid: int, clinical: bool) -> dict[str, Any]:
             designs=list(reversed(records.designs(pid))),
             plans=list(reversed(records.plans(pid))),
             sessions=list(reversed(records.session_records(pid))),
+            patch_tests=records.patch_tests(pid),
+            patch_test_hours=records.settings.patch_test_min_hours,
             photos=records.photos(pid),
             photo_kinds=PHOTO_KINDS,
         )

@@ -27,9 +27,11 @@ from smpstudio.clinic import (
     CONSENT_KINDS,
     CONSULTATION_REASONS,
     CONTRAINDICATION_KEYS,
+    DILUTION_ZONES,
     LEAD_STATUSES,
     PHOTO_KINDS,
     PLAN_STATUSES,
+    REACTIONS,
     ROLES,
     STAGES,
 )
@@ -346,6 +348,11 @@ def _paths() -> dict[str, Schema]:
         "booking_id": DIGITS,
         "plan_id": DIGITS,
         "session_number": DIGITS,
+        "start_time": TIME,
+        "patch_test_override": _string(
+            2000,
+            description="Why a first session goes ahead without a clean patch test (audited).",
+        ),
     }
     for i in (1, 2, 3):
         session_fields |= {
@@ -354,7 +361,29 @@ def _paths() -> dict[str, Schema]:
             f"expires_{i}": DATE,
             f"water_ml_{i}": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
             f"pigment_ml_{i}": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+            f"zone_{i}": _enum(DILUTION_ZONES),
+            f"dilution_reason_{i}": _string(
+                2000, description="Why the mix departs from the chart's dilution (recorded)."
+            ),
         }
+    patch_test_fields = {
+        "practitioner_id": DIGITS,
+        "day": DATE,
+        "time": TIME,
+        "site": _string(100),
+        "brand": _string(100),
+        "batch": _string(64),
+        "expires_on": DATE,
+        "notes": _string(10_000),
+    }
+    reading_fields = {
+        "practitioner_id": DIGITS,
+        "day": DATE,
+        "time": TIME,
+        "reaction": _enum(REACTIONS),
+        "notes": _string(10_000),
+    }
+    patch_test = _id("patch_test_id", "patch test")
     team_fields = {
         "action": _enum(
             (
@@ -788,6 +817,26 @@ def _paths() -> dict[str, Schema]:
                 session_fields,
                 _REFUSED,
                 ids=(patient,),
+            ),
+        },
+        p + "/patch-tests/new": {
+            "get": _staff_page("The patch test form.", "plans", ids=(patient,)),
+            "post": _staff_form(
+                "Record a patch test: the pigment (brand, batch, expiry), where and when.",
+                "plans",
+                patch_test_fields,
+                _REFUSED,
+                ids=(patient,),
+            ),
+        },
+        p + "/patch-tests/{patch_test_id}/reading": {
+            "get": _staff_page("The patch test reading form.", "plans", ids=(patient, patch_test)),
+            "post": _staff_form(
+                "Record the reading of a patch test: the reaction, who read it and when.",
+                "plans",
+                reading_fields,
+                _REFUSED,
+                ids=(patient, patch_test),
             ),
         },
         # --- schedule ---

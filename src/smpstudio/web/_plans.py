@@ -22,9 +22,11 @@ from starlette.routing import Route
 from smpstudio._design import design_from_inputs
 from smpstudio._errors import ClinicError, InputError
 from smpstudio.clinic import (
+    DILUTION_ZONES,
     PLAN_STATUSES,
     ClinicRecords,
     DesignVersion,
+    PatchTestRequiredError,
     PigmentUse,
     RecordNotFoundError,
     TreatmentPlan,
@@ -293,6 +295,8 @@ def _session_context(records: ClinicRecords, pid: int) -> dict[str, Any]:
         "plans": records.plans(pid),
         "bookings": bookings,
         "zone": records.timezone,
+        "zones": DILUTION_ZONES,
+        "chart": records.recommended_dilutions(pid),
     }
 
 
@@ -307,6 +311,9 @@ async def session_form(request: Request) -> Response:
         "practitioner_id": str(linked or ""),
         "pigment_ml_1": "1",
     }
+    body = context["chart"].get("body")
+    if body is not None:
+        context["values"]["water_ml_1"] = f"{body.water_ml:g}"
     return page(request, "session_form.html", context)
 
 
@@ -321,6 +328,8 @@ async def log_session(request: Request) -> Response:
     except InputError as exc:
         context = await blocking(_session_context, records, pid)
         context.update(values=form.values(), error=_sentence(exc))
+        if isinstance(exc, PatchTestRequiredError):
+            context["patch_test_finding"] = exc.finding
         return page(request, "session_form.html", context, status=422)
     studio_of(request).flash(
         request.state.signed.session.token_hash, "Session recorded with its lots."
@@ -364,6 +373,8 @@ def _session_fields(form: FormInput) -> dict[str, Any]:
                 pigment_ml=_float(
                     form.get(f"pigment_ml_{i}") or "1", f"pigment {i}'s pigment (mL)"
                 ),
+                zone=form.get(f"zone_{i}") or "body",
+                dilution_reason=form.get(f"dilution_reason_{i}"),
             )
         )
     lots = [
@@ -391,7 +402,18 @@ def _session_fields(form: FormInput) -> dict[str, Any]:
         "booking_id": _id(booking, "the booking") if booking.strip() else None,
         "plan_id": _id(plan, "the plan") if plan.strip() else None,
         "session_number": _int(number, "the session number") if number else None,
+        "start_time": _time(form.get("start_time")),
+        "patch_test_override": form.get("patch_test_override"),
     }
+
+
+def _time(text: str) -> dt.time | None:
+    if not text.strip():
+        return None
+    try:
+        return dt.time.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError("the session's start time must be like 10:00") from None
 
 
 _PLAN = "/studio/patients/{patient_id:int}/plans"
