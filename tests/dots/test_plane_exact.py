@@ -195,3 +195,12 @@ def test_errors_are_project_errors_and_name_the_limit() -> None:
     with pytest.raises(DotsError, match="shares"):
         sample_plane_sessions(None, 100, shares=(0.5, 0.4, 1.0))
     assert len(sample_plane(None, 0)) == 0
+
+
+def test_a_density_only_on_a_line_finer_than_the_first_grid() -> None:
+    def line(p: np.ndarray) -> np.ndarray:
+        return np.where(np.abs(p[:, 0] - 0.5002) < 0.0005, 1.0, 0.0)
+
+    pts = sample_plane(line, 2000, seed=1)
+    assert len(pts) >= 1990
+    assert np.all(line(pts) > 0)

@@ -54,6 +54,7 @@ MAX_MEMORY_MB = 1024
 """Memory budget of one call of the flat sampler (its output and working arrays)."""
 _BYTES_PER_POINT = 64  # output (24 B), its concatenated copy, bands and plan: 63 B measured at 10^7
 _GRID = 256
+_FINE_GRID = 2048
 _CELL_POINTS = 32  # a quadtree node splits when it expects 4 × this many points
 _UNIFORM_CELL_POINTS = 512  # … this many when the density is uniform
 _FLAT = 1e-9  # the density is uniform when every finest cell's mean agrees within this
@@ -195,13 +196,26 @@ class _Field:
         if fn is None:
             self.mean, self.peak = 1.0, 1.0
             return
-        c = (np.arange(_GRID) + 0.5) / _GRID
-        gx, gy = np.meshgrid(c, c)
-        values = self(np.column_stack([gx.ravel(), gy.ravel()]))
-        self.mean = float(values.mean())
-        self.peak = float(bound) if bound is not None else float(values.max())
-        if self.peak <= 0.0:
-            raise DotsError("the density is zero everywhere: there is nowhere to put points")
+        for res in (_GRID, _FINE_GRID):  # a feature finer than the first grid: look closer
+            self.mean, top = self._grid_mean_and_max(res)
+            if top > 0.0:
+                break
+        else:
+            raise DotsError(
+                f"the density is zero everywhere (on a {_FINE_GRID}² grid): "
+                "there is nowhere to put points"
+            )
+        self.peak = float(bound) if bound is not None else top
+
+    def _grid_mean_and_max(self, res: int) -> tuple[float, float]:
+        c = (np.arange(res) + 0.5) / res
+        total, top = 0.0, 0.0
+        rows = max(1, _EVAL_CHUNK // res)
+        for r0 in range(0, res, rows):
+            gx, gy = np.meshgrid(c, c[r0 : r0 + rows])
+            values = self(np.column_stack([gx.ravel(), gy.ravel()]))
+            total, top = total + float(values.sum()), max(top, float(values.max()))
+        return total / (res * res), top
 
     def __call__(self, points: FloatArray) -> FloatArray:
         if self.fn is None:
