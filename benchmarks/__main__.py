@@ -26,6 +26,7 @@ from benchmarks import (  # noqa: E402
     dots_head,
     dots_peers,
     dots_sessions,
+    dots_spectra,
     photo,
     render,
     startup,
@@ -70,6 +71,9 @@ def main() -> int:
     sections = ["## Command-line start-up\n", startup.markdown(launch), ""]
     sections += ["## Impression engine beside its peers\n", dots_peers.markdown(peer_rows), ""]
     sections += [dots_sessions.markdown(sessions), ""]
+    spectra = dots_spectra.run(log=lambda line: print(line, file=sys.stderr, flush=True))
+    dots_spectra.pictures(spectra)  # docs/images/dots-spectra-*.png
+    sections += [dots_spectra.markdown(spectra), ""]
     head = dots_head.run()
     sections += ["## Impressions on the head\n", dots_head.markdown(head), ""]
     sections += ["## Design core (median after warm-up)\n", "| what | result |", "|---|---|"]
@@ -104,6 +108,7 @@ def main() -> int:
             {
                 "peers": peer_rows,
                 "sessions": sessions,
+                "dots_checks": spectra["checks"],
                 "head": head,
                 "render": renders,
                 "clinic": clinic,

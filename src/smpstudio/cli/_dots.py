@@ -16,6 +16,7 @@ from smpstudio.cli._group import cli
 from smpstudio.colour import load_dilution_table
 from smpstudio.density import ZONES
 from smpstudio.dots import (
+    DotsError,
     Impressions,
     dilution_rule,
     impressions_csv,
@@ -105,6 +106,11 @@ def dots_command(
         d = build_design(params)
     with err.status("placing impressions…"):
         impressions = place(d, skin, hair, dilution_table)
+    if len(impressions) == 0:
+        raise DotsError(
+            "this design asks for no impressions (its density is zero everywhere): lower "
+            "--hairline-height-cm or choose a --pattern with hair loss; nothing was written"
+        )
     with err.status("drawing the chart and stencils…"):
         files = {"design.json": d.to_json().encode("utf-8"), "chart.png": png_bytes(d)}
         files.update(impression_files(d, impressions))

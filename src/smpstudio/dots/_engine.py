@@ -1,8 +1,8 @@
 """Placing every impression of a design on the head.
 
-1. The ranked tile is laid over the scalp chart at the density that serves the densest place
-   (full density × scar over-fill where the chart's area factor is largest), shifted and
-   turned by the seed.
+1. The ranked tiles are laid over the scalp chart at the density that serves the densest
+   place (full density × scar over-fill where the chart's area factor is largest), in
+   patches that each take a tile, an angle and an offset from the seed (no period).
 2. Each candidate maps to the skin; its target density ``ρ`` (impressions/cm²) and area
    factor ``J`` give the fraction ``f = ρ J / (100 B)`` of the tile it should keep there.
 3. In chart cells where the density is smooth, exactly the expected number of candidates is
@@ -32,6 +32,7 @@ from smpstudio._settings import Settings
 from smpstudio._types import BoolArray, FloatArray, IntArray
 from smpstudio.density import ZONES
 from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
+from smpstudio.dots._errors import DotsError
 from smpstudio.dots._placement import (
     Candidates,
     RankLimits,
@@ -40,7 +41,7 @@ from smpstudio.dots._placement import (
     exact_counts,
     layout_for,
 )
-from smpstudio.dots._tile import Tile, default_tile
+from smpstudio.dots._tile import Tile, default_tiles
 from smpstudio.head import VirtualHead
 from smpstudio.loss import ScarSet
 
@@ -142,14 +143,14 @@ def place_impressions(
     dilution
         Rule giving each dot's dilution from its zone, session and tone.
     tile
-        The ranked tile (the shipped one by default).
+        A ranked tile to use alone (the shipped tiles by default).
     """
     seed = design.inputs["seed"] if seed is None else seed
-    tile = tile or default_tile()
     chart = chart_of(design.head)
     s = design.settings
     tile_density = _density_cap(s) * chart.j_max  # stable: independent of hairline and scars
-    layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed)
+    tiles = (tile,) if tile is not None else default_tiles()
+    layout = layout_for(density_per_unit=tile_density, tile=tiles, seed=seed)
     box = _chart_box(design)
     pool = _pool_for(design, chart, layout, box, tile_density)
     points = pool.points
@@ -160,7 +161,7 @@ def place_impressions(
     cand = Candidates(pool.xy[live], pool.rank[live], pool.ident[live])
     fraction = sample.density[live] / 100.0 * pool.jac[live] / tile_density
     session_all = _assign_sessions(
-        design, pool.cell[live], pool.cells, fraction, cand.rank / tile.size, seed
+        design, pool.cell[live], pool.cells, fraction, cand.rank / layout.size, seed
     )
     keep = np.flatnonzero(session_all > 0)
     keep = keep[np.argsort(cand.ident[keep], kind="stable")]
@@ -200,11 +201,16 @@ def sample_on_head(
 
     Returns the points (on the skin) and their stable identities. Used for things that are
     not impressions, such as the follicles of the remaining hair.
+
+    Raises :class:`~smpstudio.dots.DotsError` for a cap that is not a positive finite
+    number or a density that is negative, NaN or of the wrong shape.
     """
-    tile = tile or default_tile()
+    if not (math.isfinite(cap_per_cm2) and cap_per_cm2 > 0):
+        raise DotsError(f"cap_per_cm2 must be a positive finite density, got {cap_per_cm2!r}")
     chart = chart_of(head)
     tile_density = cap_per_cm2 / 100.0 * chart.j_max
-    layout = layout_for(density_per_unit=tile_density, tile=tile, seed=seed, purpose=purpose)
+    tiles = (tile,) if tile is not None else default_tiles()
+    layout = layout_for(density_per_unit=tile_density, tile=tiles, seed=seed, purpose=purpose)
     uv = to_chart(head.natural_edge_polyline())
     low, high = uv.min(axis=0) - _CHART_MARGIN, uv.max(axis=0) + _CHART_MARGIN
     box = (
@@ -213,11 +219,19 @@ def sample_on_head(
         float(min(high[0], math.pi)),
         float(max(high[1], _CHART_MARGIN)),
     )
-    limits = _rank_limits(chart, box, tile.size / tile_density * cap_per_cm2 / 100.0, tile.size)
+    size = layout.size
+    limits = _rank_limits(chart, box, size / tile_density * cap_per_cm2 / 100.0, size)
     cand = candidates_in(layout, box, limits=limits)
     points, jac = chart.to_surface_fast(cand.xy)
-    wanted = np.asarray(density(points), dtype=np.float64) / 100.0 * jac / tile_density
-    keep = cand.rank < wanted * tile.size
+    values = np.asarray(density(points))
+    if values.shape != (len(points),) or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise DotsError(
+            "density must return one finite, non-negative value per point "
+            f"(shape ({len(points)},)); it returned shape {values.shape}"
+            + ("" if values.shape != (len(points),) else " with NaN, inf or negative values")
+        )
+    wanted = values.astype(np.float64) / 100.0 * jac / tile_density
+    keep = cand.rank < wanted * size
     return head.shape.project(points[keep]), cand.ident[keep]
 
 
@@ -287,11 +301,11 @@ def _pool_key(
         digest.hexdigest(),
         design.head.shape,
         design.settings,
-        id(layout.tile),
-        layout.tile.size,
+        id(layout.tiles),
+        layout.size,
         layout.side,
         layout.offset,
-        layout.symmetry,
+        layout.key,
         box,
     )
 
@@ -304,10 +318,9 @@ def _make_pool(
     tile_density: float,
 ) -> _Pool:
     s = design.settings
-    tile = layout.tile
     most = (s.density_full_per_cm2 * (s.scar_overfill if design.scars else 1.0)) / 100.0
-    per_area = _SPARE * tile.size * most / tile_density
-    cand = candidates_in(layout, box, limits=_rank_limits(chart, box, per_area, tile.size))
+    per_area = _SPARE * layout.size * most / tile_density
+    cand = candidates_in(layout, box, limits=_rank_limits(chart, box, per_area, layout.size))
     points, jac = chart.to_surface_fast(cand.xy)
     cov, scar, possible = _may_get_dots(design, points)
     keep = np.flatnonzero(possible)

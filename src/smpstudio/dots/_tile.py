@@ -39,7 +39,7 @@ from scipy.spatial import Delaunay, cKDTree
 
 from smpstudio._types import FloatArray, IntArray
 
-__all__ = ["TILE_SIZE", "Tile", "default_tile", "make_tile"]
+__all__ = ["TILE_SIZE", "Tile", "default_tile", "default_tiles", "make_tile"]
 
 TILE_SIZE = 65536
 JAMMING = 0.547
@@ -48,6 +48,8 @@ _LEVEL_RATIO = 0.92  # each level's radius is 8 % smaller than the previous one
 _FIRST_LEVEL_POINTS = 4
 _TILE_SEED = 20261123
 _TILE_FILE = "bluenoise-tile-65536.npy"
+EXTRA_TILE_SEEDS: tuple[int, ...] = (20261124, 20261125, 20261126)
+"""Seeds of the other shipped tiles (``bluenoise-tile-65536-<seed>.npy``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +73,19 @@ def default_tile() -> Tile:
     with resources.files("smpstudio.dots").joinpath("data", _TILE_FILE).open("rb") as handle:
         points = np.load(handle)
     return Tile(np.ascontiguousarray(points, dtype=np.float64), radius_for(len(points)))
+
+
+@cache
+def default_tiles() -> tuple[Tile, ...]:
+    """Every shipped tile: the default one first, then the others (``make_tile(65536,
+    seed=s)`` for the seeds in :data:`EXTRA_TILE_SEEDS`)."""
+    extra = []
+    for s in EXTRA_TILE_SEEDS:
+        name = f"bluenoise-tile-65536-{s}.npy"
+        with resources.files("smpstudio.dots").joinpath("data", name).open("rb") as handle:
+            points = np.load(handle)
+        extra.append(Tile(np.ascontiguousarray(points, dtype=np.float64), radius_for(len(points))))
+    return (default_tile(), *extra)
 
 
 def radius_for(count: int) -> float:
