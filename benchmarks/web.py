@@ -353,10 +353,12 @@ def run() -> dict[str, Any]:
         out = subprocess.run(
             [str(python), "-m", "benchmarks.web"],
             cwd=ROOT,
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+        if out.returncode != 0:  # say why: the run's own report is on its stderr
+            raise RuntimeError(f"benchmarks.web failed:\n{out.stderr[-4000:]}") from None
         result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
         return result
     return measure()
