@@ -149,6 +149,8 @@ def test_trial_fourth_session_and_records(
             "only 3 days after",
         ),
         (["--start", "2026-03-02", "--skin", "#12345"], "malformed colour"),
+        (["--start", "2026-03-02", "--booked", "0,1"], "session numbers 1–12"),
+        (["--start", "2026-03-02", "--booked", "one"], "session numbers 1–12"),
         (["--start", "2026-03-02", "--design", "/nonexistent/design.json"], "does not exist"),
     ],
 )
@@ -183,3 +185,35 @@ def test_a_bad_source_date_epoch_is_refused(
     assert code == 2
     assert "SOURCE_DATE_EPOCH" in err
     assert not any(tmp_path.iterdir())
+
+
+def test_contact_is_in_the_pdf_and_booked_sessions_are_confirmed(
+    design_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(
+        [
+            "plan",
+            "--design",
+            str(design_file),
+            "--start",
+            "2026-03-02",
+            "--time",
+            "10:00",
+            "--clinic",
+            "Example Clinic",
+            "--contact",
+            "Example Clinic on 020 7946 0000",
+            "--booked",
+            "1,2",
+            "--out",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    pdf = PdfReader(BytesIO((tmp_path / "plan.pdf").read_bytes()))
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "020 7946 0000" in text
+    events = vobject.readOne((tmp_path / "aftercare.ics").read_text()).vevent_list
+    appointments = [e for e in events if e.summary.value.startswith("Appointment ")]
+    assert [e.status.value for e in appointments] == ["CONFIRMED", "CONFIRMED", "TENTATIVE"]

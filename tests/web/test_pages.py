@@ -3,9 +3,11 @@ booking with conflicts, the session log, plans with their PDF and calendar, requ
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -233,6 +235,13 @@ def test_a_session_is_logged_with_its_lots_and_bad_lots_write_nothing(world: Wor
     assert pid in {h.patient_id for h in hits}
 
 
+def _appointment_statuses(ics: str) -> list[str]:
+    """STATUS of each appointment event of an aftercare.ics, in order."""
+    events = ics.replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
+    appointments = [e for e in events if "SUMMARY:Appointment " in e]
+    return [re.search(r"STATUS:(\w+)", e).group(1) for e in appointments]  # type: ignore[union-attr]
+
+
 @pytest.mark.slow
 def test_design_plan_pdf_and_calendar(world: World) -> None:
     c = world.as_role("practitioner")
@@ -289,6 +298,19 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
     assert ics.content == c.get(plan_url + "/aftercare.ics").content  # stable UIDs, same bytes
     assert b"Sam" not in ics.content
     assert b"BEGIN:VEVENT" in ics.content
+    assert _appointment_statuses(ics.text) == ["TENTATIVE"] * 3  # nothing booked yet
+    plan_id = int(plan_url.rstrip("/").rsplit("/", 1)[1])
+    world.a.records.book(
+        pid,
+        practitioner_id=world.a.practitioner_id,
+        room_id=world.a.room_ids[0],
+        starts_at=dt.datetime(2031, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/London")),
+        duration=dt.timedelta(hours=3),
+        plan_id=plan_id,
+        session_number=1,
+    )
+    booked = c.get(plan_url + "/aftercare.ics").text
+    assert _appointment_statuses(booked) == ["CONFIRMED", "TENTATIVE", "TENTATIVE"]
     pdf = c.get(plan_url + "/plan.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")

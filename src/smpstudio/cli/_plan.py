@@ -170,6 +170,20 @@ def _time(text: str | None) -> dt.time | None:
 )
 @click.option("--clinic", default=None, metavar="NAME", help="Clinic name for the documents.")
 @click.option(
+    "--contact",
+    default=None,
+    metavar="TEXT",
+    help="Whom the client calls with a question or a sign of infection, e.g. "
+    "'Example Clinic on 020 7946 0000' (default: the clinic name).",
+)
+@click.option(
+    "--booked",
+    default="",
+    metavar="N,N",
+    callback=lambda _ctx, _param, value: _booked(value),
+    help="Sessions already booked (e.g. 1,2): CONFIRMED in aftercare.ics; the rest TENTATIVE.",
+)
+@click.option(
     "--client-name",
     default=None,
     metavar="NAME",
@@ -248,7 +262,13 @@ def plan_command(
         plan = record_session(plan, index=index, retention=retention, date=day)
     with err.status("writing the plan, PDF and calendar…"):
         files = plan_files(
-            d, plan, issued=issued, clinic=params["clinic"], client_name=params["client_name"]
+            d,
+            plan,
+            issued=issued,
+            clinic=params["clinic"],
+            client_name=params["client_name"],
+            contact=params["contact"],
+            booked=params["booked"],
         )
     written = write_atomically(out_dir, files)
     print_plan(plan)
@@ -289,3 +309,14 @@ def print_plan(plan: Plan) -> None:
         out.print(f"note: {note}")
     for warning in plan.warnings:
         out.print(f"warning: {warning}")
+
+
+def _booked(text: str) -> frozenset[int]:
+    """``--booked 1,2``: session numbers, or a usage error naming the option."""
+    numbers = [part.strip() for part in text.split(",") if part.strip()]
+    if not all(n.isdigit() and 1 <= int(n) <= 12 for n in numbers):
+        raise click.BadParameter(
+            f"{text!r}: give session numbers 1–12 separated by commas, e.g. --booked 1,2",
+            param_hint="--booked",
+        )
+    return frozenset(int(n) for n in numbers)

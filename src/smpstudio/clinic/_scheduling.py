@@ -425,6 +425,23 @@ class SchedulingService(Scope):
             )
             return row
 
+    def booked_sessions(self, plan_id: int) -> set[int]:
+        """Numbers of the plan's sessions that have a live booking (booked or done), audited;
+        what the calendar file marks CONFIRMED rather than TENTATIVE."""
+        with self._unit("read", "booking") as s:
+            check_int(plan_id, "plan id", low=1, high=2**63 - 1)
+            rows = list(
+                s.scalars(
+                    select(Booking).where(
+                        Booking.clinic_id == self.clinic_id,
+                        Booking.plan_id == plan_id,
+                        Booking.status != "cancelled",
+                    )
+                )
+            )
+            self._log(s, *(AuditEvent("read", "booking", r.id, r.patient_id) for r in rows))
+            return {r.session_number for r in rows if r.session_number is not None}
+
     def bookings(
         self, first_day: date, last_day: date, *, practitioner_id: int | None = None
     ) -> list[Booking]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from PIL import Image
 
@@ -26,11 +26,16 @@ def plan_files(
     issued: dt.datetime,
     clinic: str | None = None,
     client_name: str | None = None,
+    contact: str | None = None,
+    booked: Collection[int] = (),
     images: Sequence[tuple[str, Image.Image]] = (),
     chart: Image.Image | None = None,
 ) -> dict[str, bytes]:
     """``plan.json``, ``plan.pdf`` (the ``images``, e.g. before/after renders, then the
-    design's scalp chart, drawn unless given) and ``aftercare.ics``, by file name."""
+    design's scalp chart, drawn unless given) and ``aftercare.ics``, by file name.
+    ``contact`` is whom the client calls (the clinic's name, phone, e-mail; the clinic's name
+    when not given); ``booked`` the numbers of the sessions booked (CONFIRMED in the
+    calendar, the others TENTATIVE)."""
     chart = chart or render_chart(d)
     return {
         "plan.json": plan_json(plan).encode("utf-8"),
@@ -40,6 +45,7 @@ def plan_files(
             issued=issued,
             clinic=clinic,
             client_name=client_name,
+            contact=contact,
         ),
-        "aftercare.ics": plan_ics(plan, issued=issued, clinic=clinic),
+        "aftercare.ics": plan_ics(plan, issued=issued, clinic=clinic, booked=booked),
     }

@@ -46,6 +46,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
+from smpstudio.web._site import clinic_contact
 from smpstudio.web._state import Studio, blocking, compute
 
 __all__ = ["build_saved_plan", "routes"]
@@ -223,7 +224,9 @@ def _documents(
     return design.content, inputs, f"{patient.given_name} {patient.family_name}"
 
 
-def _pdf(design_content: str, inputs: dict[str, Any], clinic: str, client: str) -> bytes:
+def _pdf(
+    design_content: str, inputs: dict[str, Any], clinic: str, client: str, contact: str
+) -> bytes:
     plan = build_saved_plan(design_content, inputs)
     design = design_from_inputs(json.loads(design_content)["inputs"])
     dots = place_impressions(design, dilution=dilution_rule(inputs["skin"], inputs["hair"]))
@@ -240,14 +243,21 @@ def _pdf(design_content: str, inputs: dict[str, Any], clinic: str, client: str) 
     ]
     issued = dt.datetime.fromisoformat(inputs["issued"])
     files = plan_files(
-        design, plan, issued=issued, clinic=clinic, client_name=client, images=images
+        design,
+        plan,
+        issued=issued,
+        clinic=clinic,
+        client_name=client,
+        contact=contact,
+        images=images,
     )
     return files["plan.pdf"]
 
 
-def _ics(design_content: str, inputs: dict[str, Any], clinic: str) -> bytes:
+def _ics(design_content: str, inputs: dict[str, Any], clinic: str, booked: frozenset[int]) -> bytes:
     plan = build_saved_plan(design_content, inputs)
-    return plan_ics(plan, issued=dt.datetime.fromisoformat(inputs["issued"]), clinic=clinic)
+    issued = dt.datetime.fromisoformat(inputs["issued"])
+    return plan_ics(plan, issued=issued, clinic=clinic, booked=booked)
 
 
 @staff(*CLINICAL)
@@ -258,7 +268,8 @@ async def plan_pdf(request: Request) -> Response:
     design, inputs, client = await blocking(
         _documents, studio, records, patient_id(request), plan_id
     )
-    data = await compute(studio, _pdf, design, inputs, records.clinic_name, client)
+    contact = clinic_contact(studio)
+    data = await compute(studio, _pdf, design, inputs, records.clinic_name, client, contact)
     return Response(
         data,
         media_type="application/pdf",
@@ -272,7 +283,8 @@ async def plan_calendar(request: Request) -> Response:
     records = records_for(request)
     plan_id: int = request.path_params["plan_id"]
     design, inputs, _ = await blocking(_documents, studio, records, patient_id(request), plan_id)
-    data = await compute(studio, _ics, design, inputs, records.clinic_name)
+    booked = frozenset(await blocking(records.booked_sessions, plan_id))
+    data = await compute(studio, _ics, design, inputs, records.clinic_name, booked)
     return Response(
         data,
         media_type="text/calendar",
