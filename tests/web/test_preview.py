@@ -37,6 +37,9 @@ def test_requests_are_checked_one_unit_over_each_limit_and_rounded() -> None:
         ({"size": 700}, "use one of"),
         ({"size": 1025}, "outside 384–1024"),
         ({"hair": "green"}, "unknown hair colour"),
+        ({"hair_length_mm": 300.6}, "outside 0–300"),
+        ({"hair_length_mm": -1}, "outside 0–300"),
+        ({"hair_length_mm": "long"}, "hair length"),
     ]:
         with pytest.raises(InputError, match=message):
             PreviewParams.parse(bad)
@@ -150,3 +153,16 @@ def test_a_stale_request_of_the_same_tab_is_dropped_without_rendering(world: Wor
     assert service.cached(params) is not None
     other = service.claim("tab-y")
     assert service.render(params, client="tab-y", ticket=other) is not None  # tabs are apart
+
+
+def test_the_designer_keeps_a_womans_hair_and_honours_the_length_asked() -> None:
+    """Ludwig: long hair by default, a buzz cut only when asked; the length is part of the
+    design (its own cache key) and saved with it."""
+    default = PreviewParams.parse({"pattern": "ludwig-2"})
+    shaved = PreviewParams.parse({"pattern": "ludwig-2", "hair_length_mm": "0"})
+    assert default.hair_length_mm is None
+    assert shaved.hair_length_mm == 0.0
+    assert default.design_key() != shaved.design_key()
+    assert smpstudio.design(**default.design_inputs()).hair_length_mm == 150.0
+    assert smpstudio.design(**shaved.design_inputs()).hair_length_mm == 0.0
+    assert PreviewParams.parse({"pattern": "ludwig-2", "hair_length_mm": 300}).hair_length_mm == 300

@@ -95,6 +95,7 @@ def params_of_design(content: str) -> dict[str, Any]:
         "head": inputs.get("head", "M"),
         "seed": inputs.get("seed", 7),
         "scars": [s.split(":")[0] for s in inputs.get("scars", [])],
+        "hair_length_mm": inputs.get("hair_length_mm"),
         "skin": look.get("skin", "#d7bd96"),
         "hair": look.get("hair", "dark-brown"),
     }

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from smpstudio._design import HAIR_LENGTH_RANGE_MM
 from smpstudio.clinic import (
     CONSENT_KINDS,
     CONSULTATION_REASONS,
@@ -273,6 +274,18 @@ def _preview_request() -> Schema:
                     {"type": "number", "minimum": RISE_RANGE_MM[0], "maximum": RISE_RANGE_MM[1]},
                     {"type": "null"},
                 ],
+            },
+            "hair_length_mm": {
+                "anyOf": [
+                    {
+                        "type": "number",
+                        "minimum": HAIR_LENGTH_RANGE_MM[0],
+                        "maximum": HAIR_LENGTH_RANGE_MM[1],
+                    },
+                    {"type": "null"},
+                ],
+                "description": "Length of the client's remaining hair; null: the pattern's "
+                "default (150 mm for Ludwig and diffuse thinning, shaved otherwise).",
             },
             "profile": {
                 "anyOf": [

@@ -38,7 +38,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import smpstudio
-from smpstudio._design import Design
+from smpstudio._design import HAIR_LENGTH_RANGE_MM, Design
 from smpstudio._errors import InputError
 from smpstudio._lru import Lru
 from smpstudio._orphans import start_worker, worker_share
@@ -82,6 +82,7 @@ class PreviewParams:
     head: str = "M"
     seed: int = 7
     scars: tuple[str, ...] = ()
+    hair_length_mm: float | None = None  # None: the pattern's default (docs/render.md)
     skin: str = "#d7bd96"
     hair: str = "dark-brown"
     state: str = "healed"
@@ -100,6 +101,7 @@ class PreviewParams:
                 self.head,
                 self.seed,
                 list(self.scars),
+                self.hair_length_mm,
             ]
         )
 
@@ -115,6 +117,7 @@ class PreviewParams:
             "head": self.head,
             "scars": list(self.scars),
             "seed": self.seed,
+            "hair_length_mm": self.hair_length_mm,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +146,12 @@ class PreviewParams:
             else _number(rise_raw, "temporal rise (mm)", *RISE_RANGE_MM, step=0.5)
         )
         profile = _profile(get("profile"))
+        length_raw = get("hair_length_mm")
+        length = (
+            None
+            if length_raw in (None, "")
+            else _number(length_raw, "hair length (mm)", *HAIR_LENGTH_RANGE_MM, step=1.0)
+        )
         skin = str(get("skin", "#d7bd96")).strip().lower()
         if not looks_like_hex(skin):
             raise InputError(f"skin colour {skin[:20]!r} must be #rrggbb")
@@ -171,6 +180,7 @@ class PreviewParams:
             head=_choice(str(get("head", "M")).upper(), "head", HEADS),
             seed=int(_number(get("seed", 7), "seed", 0, 2**31 - 1, step=1)),
             scars=tuple(_choice(s, "scar", ("fut", "fue")) for s in scars),
+            hair_length_mm=length,
             skin=skin,
             hair=hair,
             state=state,

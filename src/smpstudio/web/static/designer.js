@@ -274,6 +274,8 @@
     byId("shape").value = params.shape || "";
     byId("scars").value = (params.scars && params.scars[0]) || "";
     byId("skin").value = params.skin;
+    const length = params.hair_length_mm === null || params.hair_length_mm === undefined ? "" : String(params.hair_length_mm);
+    byId("hair_length").value = [...byId("hair_length").options].some((o) => o.value === length) ? length : "";
     document.querySelectorAll("[data-skin]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.skin === params.skin)));
     document.querySelectorAll("[data-state]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.state === params.state)));
     document.querySelectorAll("[data-view]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.view === params.view)));
@@ -303,6 +305,7 @@
   bindSelect("pattern", (v) => { params.pattern = v; });
   bindSelect("head", (v) => { params.head = v; });
   bindSelect("hair", (v) => { params.hair = v; });
+  bindSelect("hair_length", (v) => { params.hair_length_mm = v === "" ? null : Number(v); });
   bindSelect("scars", (v) => { params.scars = v ? [v] : []; });
   bindSelect("shape", (v) => {
     if (v === "custom") { toCustom(); } else { params.shape = v || null; params.profile = null; params.temporal_rise_mm = null; }
