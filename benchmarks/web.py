@@ -210,9 +210,15 @@ def _summary(values: list[float]) -> dict[str, float]:
 # Runs in the page (Playwright's own channel, not subject to the page's CSP): the time of
 # the last pointerup, and for each, the time until the designer says "Up to date" — the
 # mutation is seen after the task that may at once send a newer position ("Rendering…").
+# A release whose final position is already on screen (its answer came before the button
+# was released: the status already says "Up to date", nothing in flight) waited 0 ms.
 _PAGE_CLOCK = """
 window.__drag = {up: null, done: []};
-document.addEventListener('pointerup', () => { window.__drag.up = performance.now(); }, true);
+document.addEventListener('pointerup', () => {
+  const status = document.getElementById('status');
+  if (status && status.textContent.startsWith('Up to date')) { window.__drag.done.push(0); return; }
+  window.__drag.up = performance.now();
+}, true);
 window.addEventListener('DOMContentLoaded', () => {
   const status = document.getElementById('status');
   if (!status) return;
