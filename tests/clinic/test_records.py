@@ -83,7 +83,35 @@ def test_find_patients_by_name_prefix(world: World) -> None:
     r.add_patient("Zoe", "O'Neil_x%", date_of_birth=date(1990, 1, 1))
     assert [p.family_name for p in r.find_patients("o'neil_x%")] == ["O'Neil_x%"]
     assert r.find_patients("o'neil_y") == []
+    assert r.find_patients("neil_x%x") == []  # % and _ are letters, not wildcards
     assert {p.id for p in r.find_patients()} >= {world.patient.id}
+
+
+def test_find_patients_by_any_part_of_name_phone_or_email(world: World) -> None:
+    r = world.records
+    r.add_patient(
+        "James",
+        "O'Neill",
+        date_of_birth=date(1980, 5, 1),
+        phone="+44 20 7946 0018",
+        email="j.oneill@example.org",
+    )
+    r.add_patient("Jamie", "Lee-Smith", date_of_birth=date(1985, 2, 2), phone="(555) 010-2030")
+
+    def found(text: str) -> list[str]:
+        return [p.family_name for p in r.find_patients(text)]
+
+    assert found("Neill") == ["O'Neill"]  # inside the name, not only at its start
+    assert found("oneill") == ["O'Neill"]  # apostrophe ignored
+    assert found("james neill") == ["O'Neill"]  # every word must match
+    assert found("jam") == ["Lee-Smith", "O'Neill"]
+    assert found("leesmith") == ["Lee-Smith"]
+    assert found("7946 0018") == ["O'Neill"]  # a phone number typed with spaces
+    assert found("020 7946") == ["O'Neill"]
+    assert found("555-010") == ["Lee-Smith"]
+    assert found("example.org") == ["O'Neill"]
+    assert found("james smith") == []
+    assert found("12") == []  # two digits: too short to search a phone by
 
 
 def test_client_age_limit_is_exact(world: World) -> None:

@@ -237,19 +237,18 @@ class PeopleService(Scope):
             return row
 
     def find_patients(self, name: str = "", *, limit: int = 50) -> list[Patient]:
-        """Clients whose given or family name starts with ``name`` (each read is audited)."""
+        """Clients matching every word of ``name`` somewhere in their given or family name
+        (apostrophes, hyphens and case ignored: "neill" finds O'Neill, "james neill" James
+        O'Neill), their e-mail, or — for a word with digits — their phone number's digits
+        ("7946 0000" and "020 7946" find +44 20 7946 0000: a leading trunk 0 may stand for
+        the country code). Each read is audited."""
         with self._unit("read", "patient") as s:
             check_int(limit, "limit", low=1, high=1000)
-            text = check_text(name, "name", max_len=100, required=False).lower()
+            text = check_text(name, "search", max_len=100, required=False).lower()
             query = select(Patient).where(Patient.clinic_id == self.clinic_id)
-            if text:
-                pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                query = query.where(
-                    or_(
-                        func.lower(Patient.family_name).like(pattern, escape="\\"),
-                        func.lower(Patient.given_name).like(pattern, escape="\\"),
-                    )
-                )
+            words = _search_words(text)
+            if words:
+                query = query.where(*(_matches(word) for word in words))
             query = query.order_by(Patient.family_name, Patient.given_name, Patient.id)
             rows = list(s.scalars(query.limit(limit)))
             self._log(s, *(AuditEvent("read", "patient", r.id, r.id, detail="list") for r in rows))
@@ -293,6 +292,58 @@ class PeopleService(Scope):
         if age > 120:
             raise ClinicError(f"date of birth {born} gives an age of {age}: check the year")
         return born
+
+
+_NAME_PUNCTUATION = ("'", "’", "-", ".", " ")
+_PHONE_PUNCTUATION = (" ", "+", "-", "(", ")", ".", "/")
+
+
+def _search_words(text: str) -> list[str]:
+    """The words of a search; a run of digits and phone punctuation is one word ("020 7946
+    0000" is one phone number, not three words)."""
+    words: list[str] = []
+    for part in text.split():
+        if words and _is_phone(part) and _is_phone(words[-1]):
+            words[-1] += part
+        else:
+            words.append(part)
+    return words
+
+
+def _is_phone(word: str) -> bool:
+    return any(c.isdigit() for c in word) and all(
+        c.isdigit() or c in _PHONE_PUNCTUATION for c in word
+    )
+
+
+def _stripped(column: Any, characters: tuple[str, ...]) -> Any:
+    for character in characters:
+        column = func.replace(column, character, "")
+    return column
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches(word: str) -> Any:
+    """A word found in a name (punctuation ignored), the e-mail or the phone's digits."""
+    name = "".join(c for c in word if c not in _NAME_PUNCTUATION)
+    found = [
+        func.lower(_stripped(Patient.family_name, _NAME_PUNCTUATION)).like(
+            _like(name), escape="\\"
+        ),
+        func.lower(_stripped(Patient.given_name, _NAME_PUNCTUATION)).like(_like(name), escape="\\"),
+        func.lower(Patient.email).like(_like(word), escape="\\"),
+    ]
+    digits = "".join(c for c in word if c.isdigit())
+    if _is_phone(word) and len(digits) >= 3:
+        phone = _stripped(Patient.phone, _PHONE_PUNCTUATION)
+        found.append(phone.like(f"%{digits}%"))
+        if digits.startswith("0") and len(digits) >= 4:  # a national trunk 0: "020 …" = "+44 20 …"
+            found.append(phone.like(f"%{digits[1:]}%"))
+    return or_(*found)
 
 
 def _minute(value: object, field: str) -> int:
