@@ -508,3 +508,32 @@ def test_the_clinic_contact_comes_from_its_settings() -> None:
     both = clinic_contact(studio("020 7946 0000", "hi@soho.example"))  # type: ignore[arg-type]
     assert both == "Soho SMP on 020 7946 0000 or hi@soho.example"
     assert clinic_contact(studio("", "")) == "Soho SMP"  # type: ignore[arg-type]
+
+
+def test_the_audit_log_pages_filters_and_names_who(world: World) -> None:
+    owner = world.as_role("owner")
+    for _ in range(16):
+        world.new_patient()  # enough entries for more than one page
+    first = owner.get("/studio/audit")
+    assert first.status_code == 200
+    assert "user:" not in first.text.split("<tbody>")[1]  # actors shown by name and role
+    assert "(owner)" in first.text
+    seqs = [int(s) for s in re.findall(r'<td class="num">(\d+)</td>', first.text)]
+    assert len(seqs) == 100
+    assert seqs == sorted(seqs, reverse=True)
+    older = re.search(r'href="/studio/audit\?before=(\d+)"', first.text)
+    assert older is not None
+    assert int(older.group(1)) == seqs[-1]
+    second = owner.get(f"/studio/audit?before={seqs[-1]}")
+    later = [int(s) for s in re.findall(r'<td class="num">(\d+)</td>', second.text)]
+    assert later
+    assert max(later) < seqs[-1]
+    reads = owner.get("/studio/audit?action=create").text
+    body = reads.split("<tbody>")[1].split("</tbody>")[0]
+    actions = [re.findall(r"<td[^>]*>(.*?)</td>", row)[3] for row in body.split("<tr>")[1:]]
+    assert actions
+    assert set(actions) == {"create"}
+    for bad in ("before=-1", "before=abc", "action=%3Cscript%3E", "who=user:999999"):
+        refused = owner.get(f"/studio/audit?{bad}")
+        assert refused.status_code == 422, bad
+        assert "open it again" in refused.text

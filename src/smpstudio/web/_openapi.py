@@ -918,7 +918,30 @@ def _paths() -> dict[str, Schema]:
                 ids=(_id("lead_id", "consultation request"),),
             )
         },
-        "/studio/audit": {"get": _staff_page("The audit log.", "team")},
+        "/studio/audit": {
+            "get": _staff_page(
+                "The audit log, 100 entries a page, newest first.",
+                "team",
+                query=(
+                    _query(
+                        "before",
+                        {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                        "Entries older than this one (the page's 'Older entries' link).",
+                    ),
+                    _query(
+                        "action",
+                        {"type": "string", "pattern": "^[a-z-]{0,40}$"},
+                        "Only entries of this action (read, create, update …).",
+                    ),
+                    _query(
+                        "who",
+                        {"type": "string", "maxLength": 40},
+                        "Only entries by this account (user:ID, from the page's list).",
+                    ),
+                ),
+                extra=_REFUSED,
+            )
+        },
     }
 
 
