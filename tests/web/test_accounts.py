@@ -173,6 +173,44 @@ def test_a_password_change_or_disabling_ends_every_session(world: World) -> None
     assert accounts.authenticate("sess@soho.example", "another good passphrase") is None
 
 
+def test_name_and_email_can_be_changed_and_a_new_email_ends_sessions(world_on: World) -> None:
+    accounts = world_on.accounts
+    user, _ = accounts.add_user(
+        world_on.a.id,
+        actor="t",
+        full_name="Sam Old",
+        email="rename@soho.example",
+        role="front-desk",
+        password=PASSWORD,
+    )
+    token = accounts.start_session(user)
+    accounts.update_user(world_on.a.id, user.id, actor="t", full_name="Sam New")
+    assert accounts.session(token) is not None  # a new name keeps the sign-in
+    assert accounts.user(world_on.a.id, user.id).full_name == "Sam New"
+    accounts.update_user(world_on.a.id, user.id, actor="t", email="Renamed@Soho.example")
+    assert accounts.session(token) is None  # a new sign-in name ends the sessions
+    assert accounts.authenticate("rename@soho.example", PASSWORD) is None
+    assert accounts.authenticate("renamed@soho.example", PASSWORD) is not None
+    with pytest.raises(ClinicError, match="exists already"):
+        accounts.update_user(
+            world_on.a.id, user.id, actor="t", email=world_on.a.staff["practitioner"]
+        )
+    with pytest.raises(ClinicError, match=r"e-mail|not a valid"):
+        accounts.update_user(world_on.a.id, user.id, actor="t", email="no-at-sign")
+    with pytest.raises(ClinicError, match="full name"):
+        accounts.update_user(world_on.a.id, user.id, actor="t", full_name="x" * 201)
+    assert accounts.user(world_on.a.id, user.id).email == "renamed@soho.example"
+    with world_on.db.transaction(readonly=True) as s:
+        details = s.scalars(
+            select(AuditEntry.detail).where(
+                AuditEntry.object_type == "user", AuditEntry.object_id == str(user.id)
+            )
+        ).all()
+    assert "name" in details
+    assert "e-mail" in details
+    assert not any("Sam" in d or "renamed@" in d for d in details)
+
+
 def test_a_role_change_ends_sessions_and_the_last_owner_stays(world_on: World) -> None:
     accounts = world_on.accounts
     user = _user(world_on, "practitioner")

@@ -460,12 +460,29 @@ class Accounts:
         active: bool | None = None,
         practitioner_id: int | None = None,
         unlink_practitioner: bool = False,
+        full_name: str | None = None,
+        email: str | None = None,
     ) -> User:
-        """Change an account's role, link to a practitioner, or disable it. A change of role
-        or a disabled account ends its sessions; the last active owner stays an owner."""
+        """Change an account's name, e-mail (its sign-in) or role, link it to a practitioner,
+        or disable it. A change of role or e-mail, or a disabled account, ends its sessions;
+        the last active owner stays an owner; the audit names what changed, never the
+        values."""
+        name = None if full_name is None else check_text(full_name, "full name", max_len=200)
+        address = None if email is None else check_email(email)
+        if email is not None and address is None:
+            raise ClinicError("an e-mail address is required to sign in")
         with self._db.transaction() as s:
             user = self._get(s, clinic_id, user_id)
             changed: list[str] = []
+            if name is not None and name != user.full_name:
+                user.full_name = name
+                changed.append("name")
+            if address is not None and address.lower() != user.email:
+                taken = s.scalar(select(User.id).where(User.email == address.lower()))
+                if taken is not None:
+                    raise ClinicError(f"an account for {address.lower()} exists already")
+                user.email = address.lower()
+                changed.append("e-mail")
             if role is not None and role != user.role:
                 user.role = check_choice(role, "role", ROLES)
                 changed.append(f"role {role}")
@@ -481,7 +498,7 @@ class Accounts:
                 changed.append("practitioner linked")
             s.flush()
             self._require_an_owner(s, clinic_id)
-            if any(c.startswith(("role", "disabled")) for c in changed):
+            if any(c.startswith(("role", "disabled", "e-mail")) for c in changed):
                 self._end_sessions(s, user.id)
             user.updated_at = self._now()
             detail = ", ".join(changed) or "nothing changed"

@@ -99,6 +99,8 @@ async def team_action(request: Request) -> Response:
                 actor=actor,
                 role=form.get("role") or None,
                 active=form.get("active") == "yes",
+                full_name=form.get("full_name") or None,
+                email=form.get("email") or None,
             )
             studio.flash(key, "Account updated.")
         elif action == "reset-password":
