@@ -74,8 +74,12 @@ $(LOAD_STAMP): requirements/load.txt
 	$(LOAD_VENV)/bin/python -m pip install --quiet -r requirements/load.txt
 	touch $@
 
+# OpenBLAS on one thread: with its pool busy in another thread of the same process (a live
+# studio in the same test worker), a BLAS/LAPACK call takes another code path and its last
+# bits differ (same-seed hairlines 1e-13 apart); the studio's compute threads run BLAS on one
+# thread for the same reason (docs/reliability.md, "Determinism").
 test: install lint $(LOAD_STAMP)
-	SMPSTUDIO_LOCUST=$(LOCUST) $(BIN)/pytest -n 2 -q
+	OPENBLAS_NUM_THREADS=1 SMPSTUDIO_LOCUST=$(LOCUST) $(BIN)/pytest -n 2 -q
 
 # The suite reads its own calendar (tests/conftest.py pins the studio's clock); run under
 # libfaketime a year ahead, any code that reads the system's date instead fails a test.
