@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 from benchmarks.dots_maps import scalp
 from benchmarks.dots_peers import MEAN, PEERS, Density, Sampler
 from smpstudio.dots import radial_spectrum
+from smpstudio.dots._metrics import most_repeated_translation
 
 N_AVERAGED = 10_000
 REALISATIONS = 10
@@ -102,19 +103,6 @@ def spectrum_peak(points: np.ndarray, grid: int = 4096) -> float:
     return float(power[band].max())
 
 
-def most_repeated_translation(points: np.ndarray, probes: int = 200, reach: float = 0.6) -> int:
-    rng = np.random.default_rng(0)
-    tree = cKDTree(points)
-    keys = []
-    for p in points[rng.choice(len(points), probes, replace=False)]:
-        near = points[tree.query_ball_point(p, reach)] - p
-        k = np.round(near * 1e8).astype(np.int64)
-        keys.append((k[:, 0] << 31) + k[:, 1])
-    flat = np.concatenate(keys)
-    _, counts = np.unique(flat[flat != 0], return_counts=True)
-    return int(counts.max())
-
-
 def seed_correlation(sample: Sampler, n: int = 200_000) -> float:
     def image(seed: int) -> np.ndarray:
         pts = np.asarray(sample(None, n, seed))[:, :2]
@@ -162,7 +150,7 @@ def _run(log: Callable[[str], None]) -> dict[str, Any]:
             {
                 "peer": peer.name,
                 "peak": spectrum_peak(pts),
-                "repeats": most_repeated_translation(pts),
+                "repeats": most_repeated_translation(pts, reach=0.6),
                 "seeds": seed_correlation(sample),
             }
         )

@@ -21,6 +21,7 @@ BENCHMARKED = (
     "smpstudio.clinic",
     "smpstudio.clinic._synthetic",
     "smpstudio.dots",
+    "smpstudio.dots._metrics",
     "smpstudio.render",
     "smpstudio.render._hair",
     "smpstudio.render._raster",

@@ -8,7 +8,6 @@ import multiprocessing as mp
 
 import numpy as np
 import pytest
-from scipy.spatial import cKDTree
 from scipy.special import gammaln
 
 from smpstudio import InputError
@@ -21,6 +20,7 @@ from smpstudio.dots import (
     sample_plane,
     sample_plane_sessions,
 )
+from smpstudio.dots._metrics import most_repeated_translation
 
 
 def scalp(p: np.ndarray) -> np.ndarray:
@@ -78,35 +78,20 @@ def test_sessions_are_exact_too() -> None:
         )
 
 
-def _most_repeated_translation(points: np.ndarray, probes: int = 200, reach: float = 1.5) -> int:
-    """How many of ``probes`` points share one exact translation (to 1e-8) to another point
-    within ``reach``: about ``probes`` for a periodic set, 1 for an aperiodic one."""
-    rng = np.random.default_rng(0)
-    tree = cKDTree(points)
-    keys = []
-    for p in points[rng.choice(len(points), probes, replace=False)]:
-        near = points[tree.query_ball_point(p, reach)] - p
-        k = np.round(near * 1e8).astype(np.int64)
-        keys.append((k[:, 0] << 31) + k[:, 1])
-    flat = np.concatenate(keys)
-    _, counts = np.unique(flat[flat != 0], return_counts=True)
-    return int(counts.max())
-
-
 def test_no_translated_copies_even_with_many_patches() -> None:
     """A small tile makes about 30 patches: none is a translated copy of another."""
     tile = make_tile(1024, seed=3)
     pts = sample_plane(None, 25_000, seed=1, tile=tile)
-    assert _most_repeated_translation(pts) <= 3
+    assert most_repeated_translation(pts, reach=1.5) <= 3
     # the detector finds a period when there is one: the same points shifted by a patch
     twice = np.concatenate([pts[pts[:, 0] < 0.5], pts[pts[:, 0] < 0.5] + [0.5, 0.0]])
-    assert _most_repeated_translation(twice) > 50
+    assert most_repeated_translation(twice, reach=1.5) > 50
 
 
 @pytest.mark.slow
 def test_no_translated_copies_at_ten_million() -> None:
     pts = sample_plane(None, 10_000_000, seed=1)
-    assert _most_repeated_translation(pts, probes=50, reach=0.12) <= 3
+    assert most_repeated_translation(pts, probes=50, reach=0.12) <= 3
 
 
 def _image(points: np.ndarray, res: int = 128) -> np.ndarray:

@@ -31,6 +31,7 @@ __all__ = [
     "LocalSpacing",
     "density_error",
     "local_spacing",
+    "most_repeated_translation",
     "nn_cv",
     "radial_spectrum",
     "relative_radius",
@@ -186,3 +187,19 @@ def surface_density_error(
     iv = np.clip((np.floor(uv[:, 1] / cell) - low[1]).astype(np.int64), 0, n_v - 1)
     counts = np.bincount(iu * n_v + iv, minlength=n_u * n_v).reshape(n_u, n_v)
     return float(np.abs(counts - expected).sum() / max(len(positions), 1))
+
+
+def most_repeated_translation(points: FloatArray, *, probes: int = 200, reach: float) -> int:
+    """How many of ``probes`` points (drawn with a fixed seed) share one exact translation,
+    to 1e-8, to another point within ``reach``: about ``probes`` for a periodic set, a few
+    for an aperiodic one."""
+    rng = np.random.default_rng(0)
+    tree = cKDTree(points)
+    keys = []
+    for p in points[rng.choice(len(points), probes, replace=False)]:
+        near = points[tree.query_ball_point(p, reach)] - p
+        k = np.round(near * 1e8).astype(np.int64)
+        keys.append((k[:, 0] << 31) + k[:, 1])
+    flat = np.concatenate(keys)
+    _, counts = np.unique(flat[flat != 0], return_counts=True)
+    return int(counts.max())
