@@ -138,6 +138,8 @@ class PhotoAnalysis:
             "hairline_proposal_px": None if self.hairline is None else self.hairline.to_dict(),
             "regions_px": areas,
             "regions_cm2": self._areas_cm2(areas),
+            "person_from": self.segmentation.person_source,
+            "faces_found": 0 if marks is None else marks.faces_found,
             "skin": None if self.skin is None else _skin_fields(self.skin, self.skin_measured_on),
             "warnings": list(self.warnings),
         }
