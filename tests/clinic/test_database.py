@@ -215,7 +215,7 @@ def test_0003_adds_the_patch_test_tables_over_live_data_and_goes_back_cleanly(
                 )
             )
         db.upgrade()
-        assert db.revision() == head_revision() == "0003"
+        assert db.revision() == head_revision()
         assert set(inspect(db.engine).get_table_names()) >= PATCH_TABLES
         _assert_no_drift(db)
         report = check_database(db)
@@ -234,5 +234,31 @@ def test_0003_adds_the_patch_test_tables_over_live_data_and_goes_back_cleanly(
                     "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'patch%'"
                 ).all()
                 assert left == []
+        db.upgrade()
+        _assert_no_drift(db)
+
+
+MESSAGE_TABLES = {"messages", "message_opt_outs"}
+
+
+def test_0004_adds_the_message_outbox_over_live_data_and_goes_back_cleanly(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db:
+        db.upgrade("0003")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO clinics (id, name, timezone, created_at) "
+                    "VALUES (8, 'Before 0004', 'UTC', '2030-01-01 00:00:00')"
+                )
+            )
+        db.upgrade("0004")
+        assert set(inspect(db.engine).get_table_names()) >= MESSAGE_TABLES
+        db.downgrade("0003")
+        assert not MESSAGE_TABLES & set(inspect(db.engine).get_table_names())
+        with db.engine.connect() as conn:
+            name = conn.execute(text("SELECT name FROM clinics WHERE id = 8")).scalar()
+            assert name == "Before 0004"
         db.upgrade()
         _assert_no_drift(db)

@@ -48,6 +48,8 @@ __all__ = [
     "FollowUpZone",
     "HygieneAttestation",
     "Lead",
+    "Message",
+    "MessageOptOut",
     "PatchTest",
     "PatchTestOverride",
     "PatchTestReading",
@@ -611,6 +613,71 @@ class PatchTestOverride(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Message(Base):
+    """One message to a client in the outbox: a reminder, an aftercare rule, the touch-up
+    recall; its status and every delivery attempt's outcome (the client's delivery log).
+
+    ``status``: ``queued`` (waiting for ``due_at``), ``sent``, ``failed`` (tried
+    ``attempts`` times; tried again at ``next_attempt_at`` unless that is empty),
+    ``skipped`` (the client opted out of the channel, or has no address for it) or
+    ``cancelled`` (its booking was cancelled or moved).
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        _fk("patient", "patients"),
+        _fk("booking", "bookings"),
+        _fk("session", "session_records"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint(
+            "status IN ('queued', 'sent', 'failed', 'skipped', 'cancelled')", name="status"
+        ),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_messages_clinic_patient", "clinic_id", "patient_id"),
+        Index("ix_messages_next_attempt_at", "next_attempt_at"),
+        Index("ix_messages_booking", "booking_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    booking_id: Mapped[int | None] = _ref(nullable=True)
+    session_id: Mapped[int | None] = _ref(nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MessageOptOut(Base):
+    """A client's choice about one channel: ``opted_out`` True stops every message on it."""
+
+    __tablename__ = "message_opt_outs"
+    __table_args__ = (
+        _fk("patient", "patients"),
+        UniqueConstraint("clinic_id", "patient_id", "channel"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    channel: Mapped[str] = mapped_column(String(10))
+    opted_out: Mapped[bool]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))
 
 
 class Photo(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError, InputError
-from smpstudio.clinic import _rules
+from smpstudio.clinic import _outbox, _rules
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._errors import PatchTestRequiredError
 from smpstudio.clinic._models import (
@@ -212,6 +212,11 @@ class SessionService(Scope):
             detail = "batches " + ", ".join(u.batch for u in uses) + "; lots " + ", ".join(lots)
             events = [AuditEvent("create", "session", row.id, patient_id, detail=detail)]
             events += self._override_events(row, dilutions, finding)
+            queued = _outbox.queue_session_messages(s, self, row)
+            if queued:
+                kinds = ", ".join(dict.fromkeys(m.kind for m in queued))
+                detail = f"{len(queued)} queued: {kinds}"
+                events.append(AuditEvent("create", "message", None, patient_id, detail=detail))
             self._log(s, *events)
             return self._load_session(s, row.id)
 
