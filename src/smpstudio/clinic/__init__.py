@@ -82,6 +82,9 @@ from smpstudio.clinic._models import (
     SessionNeedleLot,
     SessionPigment,
     SessionRecord,
+    StockItem,
+    StockLot,
+    StockMovement,
     TimeOff,
     TreatmentPlan,
 )
@@ -98,6 +101,7 @@ from smpstudio.clinic._sessions import (
     PigmentUse,
     TraceHit,
 )
+from smpstudio.clinic._stock import STOCK_KINDS, STOCK_UNITS, StockWarning
 
 __all__ = [
     "BOOKING_SEARCH_DAYS",
@@ -122,6 +126,8 @@ __all__ = [
     "ROLES",
     "SQLITE_PRAGMAS",
     "STAGES",
+    "STOCK_KINDS",
+    "STOCK_UNITS",
     "Accounts",
     "AuditEntry",
     "AuditProblem",
@@ -172,6 +178,10 @@ __all__ = [
     "Slot",
     "SmsProvider",
     "SmtpMailer",
+    "StockItem",
+    "StockLot",
+    "StockMovement",
+    "StockWarning",
     "TimeOff",
     "TraceHit",
     "TreatmentPlan",

@@ -60,6 +60,9 @@ __all__ = [
     "SessionNeedleLot",
     "SessionPigment",
     "SessionRecord",
+    "StockItem",
+    "StockLot",
+    "StockMovement",
     "TimeOff",
     "TreatmentPlan",
 ]
@@ -678,6 +681,86 @@ class MessageOptOut(Base):
     opted_out: Mapped[bool]
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class StockItem(Base):
+    """A pigment (by brand and product) or needle cartridge the clinic keeps in stock.
+
+    ``unit``: mL for pigment, cartridges for needles; ``low_stock_at``: warn when the usable
+    (unexpired) stock of the item is at or below it.
+    """
+
+    __tablename__ = "stock_items"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        UniqueConstraint("clinic_id", "kind", "name"),
+        CheckConstraint("kind IN ('pigment', 'needle')", name="kind"),
+        CheckConstraint("low_stock_at >= 0", name="threshold"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(20))
+    low_stock_at: Mapped[float]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    lots: Mapped[list[StockLot]] = relationship(
+        primaryjoin="and_(StockItem.id == foreign(StockLot.item_id))",
+        order_by="[StockLot.expires_on, StockLot.id]",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+
+class StockLot(Base):
+    """One lot (pigment batch, needle cartridge lot) of a stock item: its expiry and what is
+    left. ``quantity`` is the sum of the lot's movements; the database refuses below 0."""
+
+    __tablename__ = "stock_lots"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        UniqueConstraint("item_id", "lot"),
+        _fk("item", "stock_items"),
+        CheckConstraint("quantity >= 0", name="quantity"),
+        Index("ix_stock_lots_clinic_lot", "clinic_id", "lot"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    item_id: Mapped[int] = _ref()
+    lot: Mapped[str] = mapped_column(String(64))
+    expires_on: Mapped[date]
+    quantity: Mapped[float]
+    received_on: Mapped[date]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class StockMovement(Base):
+    """A change to a lot's quantity: received, used in a session, counted, discarded.
+    Append-only: the ledger the quantity is the sum of."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        _fk("lot", "stock_lots"),
+        _fk("session", "session_records"),
+        CheckConstraint("reason IN ('received', 'session', 'count', 'discarded')", name="reason"),
+        Index("ix_stock_movements_lot", "lot_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    lot_id: Mapped[int] = _ref()
+    session_id: Mapped[int | None] = _ref(nullable=True)
+    change: Mapped[float]
+    quantity_after: Mapped[float]
+    reason: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
 
 
 class Photo(Base):

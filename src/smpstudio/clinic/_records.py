@@ -9,6 +9,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _patch_tests  PatchTestService    patch tests, their readings, patch-test batch recall
     _photos       PhotoService        clinical photos (the photo store)
     _messages     MessageService      the message outbox, opt-outs, sending what is due
+    _stock        StockService        pigment and needle stock by lot, expiry, warnings
     _scheduling   SchedulingService   bookings and the next free slot
     _auditing     AuditService        the audit trail
 
@@ -26,6 +27,7 @@ from smpstudio.clinic._people import PeopleService
 from smpstudio.clinic._photos import PhotoService
 from smpstudio.clinic._scheduling import SchedulingService
 from smpstudio.clinic._sessions import SessionService
+from smpstudio.clinic._stock import StockService
 
 __all__ = ["SERVICES", "ClinicRecords"]
 
@@ -38,6 +40,7 @@ class ClinicRecords(
     PhotoService,
     SchedulingService,
     MessageService,
+    StockService,
     AuditService,
 ):
     """The records of one clinic as one actor sees and changes them.
