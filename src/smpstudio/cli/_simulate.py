@@ -45,6 +45,7 @@ from smpstudio.render import (
     parse_state,
     render_chart,
     render_view,
+    zone_map,
 )
 
 __all__ = ["DEMO", "parse_views", "render_files"]
@@ -90,10 +91,12 @@ def render_files(
     views: Sequence[str],
     size: int,
     states: Sequence[RenderState] = (),
+    zones: bool = False,
     advance: Any = None,
 ) -> dict[str, bytes]:
     """``before-VIEW.png`` and ``after-VIEW.png`` (healed) for each view, and
-    ``STATE-VIEW.png`` for each extra state (``fresh``, ``year-N``)."""
+    ``STATE-VIEW.png`` for each extra state (``fresh``, ``year-N``); with ``zones``,
+    ``zones-VIEW.png``, the view's zone map (:func:`smpstudio.render.zone_map`)."""
     look = look_for(skin, hair)
     files: dict[str, bytes] = {}
     jobs: list[tuple[str, RenderState | str]] = [("before", "before"), ("after", "healed")]
@@ -104,6 +107,9 @@ def render_files(
             files[f"{prefix}-{name}.png"] = png_of(image)
             if advance is not None:
                 advance()
+        if zones:
+            labels = zone_map(d, view_name=name, size=size)
+            files[f"zones-{name}.png"] = png_of(Image.fromarray(labels, "L"))
     return files
 
 
@@ -151,6 +157,7 @@ def _simulate(
     photo: Path | None = None,
     photo_view: str = "frontal",
     photo_skin: str | None = None,
+    zones: bool = False,
 ) -> None:
     issued = issued_now()
     look_for(skin, hair)  # a wrong colour is refused before any work
@@ -174,6 +181,7 @@ def _simulate(
             views=views,
             size=size,
             states=states,
+            zones=zones,
             advance=lambda: step(),
         )
         files.update(images)
@@ -273,6 +281,14 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
     help="What the photo shows: frontal, top, left, right or back.",
 )
 @click.option(
+    "--zone-map",
+    "zones",
+    is_flag=True,
+    help="Also write zones-VIEW.png for each view: one 8-bit label a pixel, the size of the "
+    "render: 0 background, 1 skin without impressions, 2 remaining hair without impressions, "
+    "3 impressions on bald scalp, 4 impressions among remaining hair, 5 scar.",
+)
+@click.option(
     "--out",
     "out_dir",
     required=True,
@@ -290,6 +306,7 @@ def simulate_command(
     start: str | None,
     photo: Path | None,
     photo_view: str,
+    zones: bool,
     **params: Any,
 ) -> None:
     """Design, place every impression and render the result before and after.
@@ -297,7 +314,8 @@ def simulate_command(
     Writes DIR/before-VIEW.png and DIR/after-VIEW.png (healed) for each view, DIR/STATE-VIEW.png
     for each extra state, DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils
     and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo,
-    DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png.
+    DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png; with --zone-map,
+    DIR/zones-VIEW.png for each view.
     """
     skin_given = click.get_current_context().get_parameter_source("skin")
     measured = skin_given is click.core.ParameterSource.DEFAULT
@@ -314,6 +332,7 @@ def simulate_command(
         photo=photo,
         photo_view=photo_view,
         photo_skin=None if measured else skin,
+        zones=zones,
     )
 
 
