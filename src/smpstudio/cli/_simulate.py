@@ -29,6 +29,7 @@ from smpstudio.cli._dots import (
     colour_options,
     impression_files,
     place,
+    print_blend,
     print_counts,
 )
 from smpstudio.cli._group import cli
@@ -217,6 +218,7 @@ def _simulate(
         step()
     print_summary(d, [])
     print_counts(impressions)
+    print_blend(d, skin, hair, dilution_table)
     if plan is not None:
         print_plan(plan)
     for path in written:

@@ -16,7 +16,7 @@ from smpstudio.render._photo import (
     render_view,
     view_base,
 )
-from smpstudio.render._zones import ZONE_LABELS, zone_labels, zone_map
+from smpstudio.render._zones import ZONE_LABELS, zone_labels, zone_map, zone_mean_lab
 
 __all__ = [
     "PHOTO_VIEWS",
@@ -41,4 +41,5 @@ __all__ = [
     "write_chart",
     "zone_labels",
     "zone_map",
+    "zone_mean_lab",
 ]

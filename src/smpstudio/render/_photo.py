@@ -29,6 +29,7 @@ from PIL import Image
 from smpstudio._errors import InputError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
 from smpstudio.colour import (
+    SHAVED,
     DilutionTable,
     FadeConditions,
     PigmentModel,
@@ -77,12 +78,13 @@ PHOTO_VIEWS = (*VIEW_NAMES, "part")
 view women's thinning is graded on (the midline view of Savin's scale, domain reference
 §3.2; "vertex, midline, frontal, temporal" in standard hair photography)."""
 _PART_TILT_RAD = math.radians(20.0)  # the part view leans this far from vertical, to the face
-_SUBSURFACE_MM = 0.18  # spread of a dot's shadow by scattering in the dermis (σ, mm) [U]:
-# calibrated so that healed SMP at full density casts the shadow of shaved hair at 90 FU/cm²
-_HAIR_OPACITY = 0.92
-_BURIED_MM = 1.0  # length of shaft seen through the skin under each hair [U]
-_BURIED_WIDTH_MM = 0.1  # its width, blurred by the epidermis [U]
-_BURIED_SHARE = 0.45  # share of the hair colour that shows through [U]
+# The optics of shaved hair and healed dots, shared with the blend model that picks the
+# shade (smpstudio.colour.SHAVED; docs/render.md, "Blending").
+_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # spread of a dot's shadow in the dermis (σ, mm)
+_HAIR_OPACITY = SHAVED.stubble_opacity
+_BURIED_MM = SHAVED.buried_mm  # length of shaft seen through the skin under each hair
+_BURIED_WIDTH_MM = SHAVED.buried_width_mm  # its width, blurred by the epidermis
+_BURIED_SHARE = SHAVED.buried_share  # share of the hair's contrast that shows through
 _RAISED = ("front", "three-quarter")
 _RAISED_RAD = math.radians(25.0)
 _CACHE_MAX_SIZE = 1024  # bases and geometry of larger frames are not kept between renders

@@ -20,6 +20,7 @@ import numpy as np
 
 from smpstudio._errors import InputError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, UInt8Array
+from smpstudio.colour import srgb_to_lab
 from smpstudio.density import ZONES
 from smpstudio.render._photo import PHOTO_VIEWS, frame_for
 from smpstudio.render._raster import rasterise
@@ -37,6 +38,7 @@ __all__ = [
     "ZONE_LABELS",
     "zone_labels",
     "zone_map",
+    "zone_mean_lab",
 ]
 
 BACKGROUND, SKIN, HAIR, IMPRESSIONS_ON_BALD, IMPRESSIONS_AMONG_HAIR, SCAR = range(6)
@@ -122,3 +124,24 @@ def zone_map(design: Design, *, view_name: str, size: int) -> UInt8Array:
         raise InputError(f"unknown view {view_name!r}: choose from {', '.join(PHOTO_VIEWS)}")
     geometry = rasterise(design.head.shape, frame_for(design.head.shape, view_name, size))
     return zone_labels(design, geometry.position, geometry.hit)
+
+
+def zone_mean_lab(
+    image: UInt8Array, labels: UInt8Array, label: int, *, where: BoolArray | None = None
+) -> FloatArray:
+    """Mean CIELAB of the pixels of one zone (and of ``where``, when given) of an 8-bit
+    sRGB image ``(H, W, 3)``: each pixel's L*, a*, b* averaged, as the tone of a patch is
+    judged. NaN when no pixel is in the zone.
+
+    >>> image = np.zeros((2, 2, 3), np.uint8); image[0] = 255
+    >>> lab = zone_mean_lab(image, np.array([[3, 3], [3, 2]], np.uint8), 3)
+    >>> round(float(lab[0]), 1)  # two white pixels and a black one
+    66.7
+    """
+    chosen = np.asarray(labels) == label
+    if where is not None:
+        chosen &= np.asarray(where, dtype=np.bool_)
+    if not chosen.any():
+        return np.full(3, np.nan)
+    rgb = np.asarray(image, dtype=np.float64)[chosen] / 255.0
+    return np.asarray(srgb_to_lab(rgb).mean(axis=0), dtype=np.float64)
