@@ -607,6 +607,7 @@ def _draw_buried_hair(
         np.full(int(facing.sum()), _BURIED_MM),
         _BURIED_WIDTH_MM,
         cos[facing],
+        in_skin=True,
     )
     absorb = np.clip(1.0 - look.hair_linear / np.maximum(look.skin_linear, 1e-6), 0.0, 1.0)
     strength = np.ascontiguousarray(np.broadcast_to(_BURIED_SHARE * absorb, (len(area), 3)))
@@ -659,8 +660,14 @@ def _segment_splats(
     lengths: FloatArray,
     width_mm: float,
     cos: FloatArray,
+    *,
+    in_skin: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Screen centres, covariances (px²) and areas (px²) of short segments on the skin."""
+    """Screen centres, covariances (px²) and areas (px²) of short segments on the skin.
+
+    A segment in the skin (a shaft seen through it) is foreshortened like an impression,
+    by the cosine of the viewing angle; stubble standing out of the skin shows more of its
+    length at a grazing angle, so its area keeps 40 % at any angle."""
     up, right = np.asarray(frame.view.up), frame.view.right
     col, row, _ = frame.project(mid)
     px = frame.mm_per_px
@@ -676,5 +683,6 @@ def _segment_splats(
             along * tu[:, 1] ** 2 + across * (1 - tu[:, 1] ** 2) + 1.0 / 12.0,
         ]
     )
-    area = lengths * width_mm * (0.4 + 0.6 * np.clip(cos, 0.0, 1.0)) / px**2
+    seen = np.clip(cos, 0.0, 1.0) if in_skin else 0.4 + 0.6 * np.clip(cos, 0.0, 1.0)
+    area = lengths * width_mm * seen / px**2
     return np.column_stack([col, row]), cov, area
