@@ -2,8 +2,10 @@
 
 ``POST /studio/preview`` takes the design and look as JSON (never in the URL) with the
 session's CSRF token in ``X-CSRF-Token`` and a ``client`` key per browser tab; it answers
-``image/jpeg`` with the draggable points' geometry in the ``X-Smp-Geometry`` header, or
-``204 No Content`` when a newer request of the same tab has made it stale.
+``image/jpeg`` with the draggable points' geometry in the ``X-Smp-Geometry`` header and, for
+states with impressions, how the healed scalp's tone meets the remaining hair's in
+``X-Smp-Blend`` (JSON: shade, chart shade, predicted ΔL*, limit, notice), or ``204 No
+Content`` when a newer request of the same tab has made it stale.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ def _image(found: Preview, started: float) -> Response:
     headers = {"server-timing": f"render;dur={1000 * (time.perf_counter() - started):.1f}"}
     if found.geometry is not None:
         headers["x-smp-geometry"] = json.dumps(found.geometry, separators=(",", ":"))
+    if found.blend is not None:  # ASCII: a header carries no other characters
+        headers["x-smp-blend"] = json.dumps(found.blend, separators=(",", ":"))
     return Response(found.jpeg, media_type="image/jpeg", headers=headers)
 
 
