@@ -184,3 +184,81 @@ class TestSimulateFiles:
             photo_simulation_files(
                 SHAVED, view="frontal", design=norwood6, skin=None, hair="brown", state="before"
             )
+
+
+_SIMULATE = ["simulate", "--pattern", "norwood-6", "--hairline", "soft"]
+
+
+def _flags(command: str) -> set[str]:
+    import click
+
+    from smpstudio.cli import cli
+
+    found = cli.get_command(click.Context(cli), command)
+    assert found is not None
+    return {opt for p in found.params for opt in p.opts if opt.startswith("--")}
+
+
+def test_photo_messages_suggest_only_options_that_exist():
+    """Every option a photo error or note names is an option of both analyze and simulate."""
+    import re
+    from pathlib import Path
+
+    import smpstudio.photo
+
+    text = "".join(p.read_text() for p in Path(smpstudio.photo.__file__).parent.glob("*.py"))
+    named = set(re.findall(r"--[a-z][a-z-]+", text))
+    assert named >= {"--landmark", "--face", "--mm-per-px", "--calibrate", "--hairline-px"}
+    for command in ("analyze", "simulate"):
+        assert named <= _flags(command), (command, named - _flags(command))
+
+
+def test_simulate_takes_the_corrections_of_analyze():
+    corrections = _flags("analyze") - {"--view", "--overlay", "--help", "--hairline-height-mm"}
+    assert corrections <= _flags("simulate")
+
+
+def test_simulate_on_a_photo_with_corrections(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = _run(
+        [
+            "simulate", "--pattern", "norwood-6", "--hairline", "soft", "--seed", "3",
+            "--views", "top",
+            "--size", "64", "--photo", str(SHAVED), "--landmark", "menton=222,180",
+            "--calibrate", "0,0,100,0,140", "--polygon", "scalp=200,30;250,30;250,40;200,40",
+            "--out", str(out),
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    before, after = (
+        np.asarray(Image.open(out / n)) for n in ("before-photo.png", "after-photo.png")
+    )
+    assert np.any(before[30:40, 200:250] != after[30:40, 200:250])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--landmark", "menton=1,2"], "--landmark correct a client photo: give it with --photo"),
+        (["--face", "2", "--mm-per-px", "0.5"], "--face, --mm-per-px correct a client photo"),
+    ],
+)
+def test_simulate_corrections_need_a_photo(tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    code, _, err = _run([*_SIMULATE, "--out", str(out), *args], capsys)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_simulate_face_out_of_range_is_one_line(tmp_path, capsys):
+    code, _, err = _run(
+        [*_SIMULATE, "--views", "top", "--size", "64", "--photo", str(SHAVED), "--face", "3",
+         "--out", str(tmp_path / "o")],
+        capsys,
+    )  # fmt: skip
+    assert code == 2
+    assert "--face 3: the photo shows 1 face: leave --face out" in err
+    assert not (tmp_path / "o").exists()

@@ -84,7 +84,7 @@ class TestLandmarks:
 
     def test_no_face_needs_hand_landmarks(self):
         grey = Photo.from_array(np.full((200, 200, 3), 120, np.uint8))
-        with pytest.raises(PhotoError, match=r"no face found .* \(--landmark NAME=X,Y"):
+        with pytest.raises(PhotoError, match=r"no human face found .* \(--landmark NAME=X,Y"):
             face_landmarks(grey)
         given = {
             "glabella": (100, 80), "subnasale": (100, 130), "menton": (100, 180),

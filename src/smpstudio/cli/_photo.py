@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,74 +40,95 @@ from smpstudio.photo import (
 from smpstudio.photo._stages import stage
 from smpstudio.render import parse_state
 
-__all__ = ["PHOTO_FILES", "edits_from_options", "photo_edit_options", "photo_simulation_files"]
+__all__ = [
+    "PHOTO_FILES",
+    "edits_from_options",
+    "photo_correction_options",
+    "photo_edit_options",
+    "photo_simulation_files",
+]
 
 PHOTO_FILES = ("before-photo.png", "after-photo.png", "side-by-side.png")
 """The files :func:`photo_simulation_files` returns."""
 
 
-def photo_edit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The hand corrections of a photo, as options (shared by ``analyze`` and ``simulate``).
+def photo_correction_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The hand corrections of a photo, as options (shared by ``analyze`` and ``simulate``):
+    landmarks, scale, hand-drawn hairline, region masks and which face to use.
 
     They arrive as keyword arguments ``landmark``, ``ipd_mm``, ``mm_per_px``, ``calibrate``,
-    ``hairline_px``, ``hairline_height_mm``, ``mask``, ``polygon`` and ``brush``; turn them
-    into :class:`~smpstudio.photo.PhotoEdits` with :func:`edits_from_options`.
+    ``hairline_px``, ``mask``, ``polygon``, ``brush`` and ``face``; turn them into
+    :class:`~smpstudio.photo.PhotoEdits` with :func:`edits_from_options`.
     """
-    options = [
-        click.option(
-            "--landmark",
-            multiple=True,
-            metavar="NAME=X,Y",
-            help="Place a face landmark by hand (pixels); NAME is one of "
-            f"{', '.join(LANDMARK_NAMES)}. Repeatable.",
-        ),
-        click.option(
-            "--ipd-mm",
-            type=float,
-            default=63.0,
-            show_default=True,
-            metavar="MM",
-            help="The client's interpupillary distance, which sets the scale.",
-        ),
-        click.option(
-            "--mm-per-px", type=float, default=None, metavar="MM", help="The scale, given directly."
-        ),
-        click.option(
-            "--calibrate",
-            default=None,
-            metavar="X1,Y1,X2,Y2,MM",
-            help="The scale from two points a known distance apart (a ruler in the photo).",
-        ),
-        click.option(
-            "--hairline-px",
-            default=None,
-            metavar="X,Y;X,Y;…",
-            help="Draw the hairline by hand (pixels, from the client's right end to the left).",
-        ),
-        click.option(
-            "--hairline-height-mm",
-            type=float,
-            default=None,
-            metavar="MM",
-            help="Height of the proposed hairline above the glabella, as seen on the photo.",
-        ),
-        click.option(
-            "--mask",
-            multiple=True,
-            metavar="REGION=FILE",
-            help="Relabel the white pixels of a mask image (the photo's size) as REGION "
-            "(background, face, hair, thinning, scalp). Repeatable.",
-        ),
-        click.option(
-            "--polygon", multiple=True, metavar="REGION=X,Y;X,Y;…", help="Relabel a polygon."
-        ),
-        click.option(
-            "--brush", multiple=True, metavar="REGION=R:X,Y;X,Y;…", help="Relabel a brush stroke."
-        ),
-    ]
-    for option in reversed(options):
+    for option in reversed(_CORRECTION_OPTIONS):
         fn = option(fn)
     return fn
+
+
+def photo_edit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """:func:`photo_correction_options` and ``--hairline-height-mm`` (``analyze``; in
+    ``simulate`` the design sets the hairline's height)."""
+    fn = click.option(
+        "--hairline-height-mm",
+        type=float,
+        default=None,
+        metavar="MM",
+        help="Height of the proposed hairline above the glabella, as seen on the photo.",
+    )(fn)
+    return photo_correction_options(fn)
+
+
+_CORRECTION_OPTIONS = [
+    click.option(
+        "--landmark",
+        multiple=True,
+        metavar="NAME=X,Y",
+        help="Place a face landmark by hand (pixels); NAME is one of "
+        f"{', '.join(LANDMARK_NAMES)}. Repeatable.",
+    ),
+    click.option(
+        "--face",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Which face of a photo of several people (1 = leftmost in the photo); "
+        "the largest by default.",
+    ),
+    click.option(
+        "--ipd-mm",
+        type=float,
+        default=63.0,
+        show_default=True,
+        metavar="MM",
+        help="The client's interpupillary distance, which sets the scale.",
+    ),
+    click.option(
+        "--mm-per-px", type=float, default=None, metavar="MM", help="The scale, given directly."
+    ),
+    click.option(
+        "--calibrate",
+        default=None,
+        metavar="X1,Y1,X2,Y2,MM",
+        help="The scale from two points a known distance apart (a ruler in the photo).",
+    ),
+    click.option(
+        "--hairline-px",
+        default=None,
+        metavar="X,Y;X,Y;…",
+        help="Draw the hairline by hand (pixels, from the client's right end to the left).",
+    ),
+    click.option(
+        "--mask",
+        multiple=True,
+        metavar="REGION=FILE",
+        help="Relabel the white pixels of a mask image (the photo's size) as REGION "
+        "(background, face, hair, thinning, scalp). Repeatable.",
+    ),
+    click.option("--polygon", multiple=True, metavar="REGION=X,Y;X,Y;…", help="Relabel a polygon."),
+    click.option(
+        "--brush", multiple=True, metavar="REGION=R:X,Y;X,Y;…", help="Relabel a brush stroke."
+    ),
+]
 
 
 def edits_from_options(
@@ -122,6 +143,7 @@ def edits_from_options(
     mask: Sequence[str] = (),
     polygon: Sequence[str] = (),
     brush: Sequence[str] = (),
+    face: int | None = None,
 ) -> PhotoEdits:
     """The :class:`~smpstudio.photo.PhotoEdits` of the options of :func:`photo_edit_options`
     for a photo of ``size`` (width, height)."""
@@ -143,6 +165,7 @@ def edits_from_options(
         hairline_rule="height" if hairline_height_mm is not None else None,
         hairline_height_mm=hairline_height_mm,
         corrections=tuple(corrections),
+        face=face,
     )
 
 
@@ -182,6 +205,7 @@ def photo_simulation_files(
     state: str = "healed",
     session: int | None = None,
     edits: PhotoEdits | None = None,
+    edit_options: Mapping[str, Any] | None = None,
     max_height: int = 2048,
 ) -> dict[str, bytes]:
     """SMP of ``design`` simulated on the client photo at ``path``.
@@ -210,6 +234,9 @@ def photo_simulation_files(
     edits
         Hand corrections (landmarks, scale, hairline, region masks);
         :func:`edits_from_options` builds them from :func:`photo_edit_options`.
+    edit_options
+        Instead of ``edits``: the keyword arguments of :func:`photo_correction_options`,
+        turned into edits once the photo's size is known.
     max_height
         Height limit of ``side-by-side.png``, which is also at most
         :data:`~smpstudio.photo.SIDE_BY_SIDE_MAX_SIDE` (4096) px wide (the before and
@@ -229,7 +256,9 @@ def photo_simulation_files(
     with stage("ingest"):
         photo = ingest_photo(path, view=parse_view(view))
     treatment = PhotoTreatment.from_design(design)
-    analysis = _analyze(photo, edits or PhotoEdits(), treatment)
+    if edits is None:
+        edits = edits_from_options(size=photo.size, **(edit_options or {}))
+    analysis = _analyze(photo, edits, treatment)
     tone = skin if skin is not None else analysis.skin
     if tone is None:
         raise PhotoError("no skin found on the photo to choose the dilutions: give --skin #rrggbb")

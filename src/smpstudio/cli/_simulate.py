@@ -32,7 +32,7 @@ from smpstudio.cli._dots import (
     print_counts,
 )
 from smpstudio.cli._group import cli
-from smpstudio.cli._photo import photo_simulation_files
+from smpstudio.cli._photo import photo_correction_options, photo_simulation_files
 from smpstudio.cli._plan import issued_now, parse_day, plan_files, print_plan
 from smpstudio.colour import load_dilution_table
 from smpstudio.dots import Impressions
@@ -151,6 +151,7 @@ def _simulate(
     photo: Path | None = None,
     photo_view: str = "frontal",
     photo_skin: str | None = None,
+    photo_edits: dict[str, Any] | None = None,
 ) -> None:
     issued = issued_now()
     look_for(skin, hair)  # a wrong colour is refused before any work
@@ -187,6 +188,7 @@ def _simulate(
                     skin=photo_skin,
                     hair=hair,
                     dilution_table=dilution_table,
+                    edit_options=photo_edits,
                 )
             )
             step()
@@ -272,6 +274,7 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
     metavar="V",
     help="What the photo shows: frontal, top, left, right or back.",
 )
+@photo_correction_options
 @click.option(
     "--out",
     "out_dir",
@@ -297,10 +300,17 @@ def simulate_command(
     Writes DIR/before-VIEW.png and DIR/after-VIEW.png (healed) for each view, DIR/STATE-VIEW.png
     for each extra state, DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils
     and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo,
-    DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png.
+    DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png. The photo takes
+    the same corrections as ``smpstudio analyze`` (landmarks, face, scale, hairline,
+    regions).
     """
-    skin_given = click.get_current_context().get_parameter_source("skin")
-    measured = skin_given is click.core.ParameterSource.DEFAULT
+    context = click.get_current_context()
+    measured = context.get_parameter_source("skin") is click.core.ParameterSource.DEFAULT
+    photo_edits = {name: params.pop(name) for name in PHOTO_CORRECTIONS}
+    given = [name for name in PHOTO_CORRECTIONS if not _is_default(context, name)]
+    if photo is None and given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise InputError(f"{flags} correct a client photo: give it with --photo PATH")
     _simulate(
         params,
         out_dir=out_dir,
@@ -314,7 +324,27 @@ def simulate_command(
         photo=photo,
         photo_view=photo_view,
         photo_skin=None if measured else skin,
+        photo_edits=photo_edits,
     )
+
+
+PHOTO_CORRECTIONS = (
+    "landmark",
+    "face",
+    "ipd_mm",
+    "mm_per_px",
+    "calibrate",
+    "hairline_px",
+    "mask",
+    "polygon",
+    "brush",
+)
+"""The keyword arguments of :func:`~smpstudio.cli._photo.photo_correction_options`."""
+
+
+def _is_default(context: click.Context, name: str) -> bool:
+    source = context.get_parameter_source(name)
+    return source in (None, click.core.ParameterSource.DEFAULT)
 
 
 @cli.command("demo")

@@ -80,6 +80,8 @@ class PhotoEdits:
         Key points of the proposal moved by hand (pixels).
     corrections : tuple of Correction
         Region corrections (masks, polygons, brush strokes), applied in order.
+    face : int, optional
+        Which face of a photo of several people (1 = leftmost); the largest by default.
     """
 
     landmarks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
@@ -93,6 +95,7 @@ class PhotoEdits:
     temporal_right: tuple[float, float] | None = None
     temporal_left: tuple[float, float] | None = None
     corrections: tuple[Correction, ...] = ()
+    face: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,6 +138,8 @@ class PhotoAnalysis:
             "hairline_proposal_px": None if self.hairline is None else self.hairline.to_dict(),
             "regions_px": areas,
             "regions_cm2": self._areas_cm2(areas),
+            "person_from": self.segmentation.person_source,
+            "faces_found": 0 if marks is None else marks.faces_found,
             "skin": None if self.skin is None else _skin_fields(self.skin, self.skin_measured_on),
             "warnings": list(self.warnings),
         }
@@ -198,8 +203,9 @@ def analyze_photo(
     treatment = treatment or PhotoTreatment()
     notes: list[str] = []
     with stage("landmarks"):
-        marks = face_landmarks(photo, overrides=edits.landmarks, detect=detect)
+        marks = face_landmarks(photo, overrides=edits.landmarks, detect=detect, face=edits.face)
     if marks is not None:
+        notes += marks.notes
         notes += marks.pose_warnings()
     scale = _scale(marks, edits)
     hairline = _hairline(photo, marks, scale, edits, treatment)
@@ -267,7 +273,7 @@ def _hairline(
             missing = [n for n in REQUIRED_LANDMARKS if n not in marks.points]
             raise PhotoError(
                 f"the hairline proposal needs {', '.join(missing)}: place them by hand "
-                "(--landmark NAME=X,Y) or draw the hairline (--hairline)"
+                "(--landmark NAME=X,Y) or draw the hairline (--hairline-px X,Y;X,Y;…)"
             )
         return None
     rule = edits.hairline_rule or treatment.hairline_rule

@@ -1,10 +1,12 @@
 """Segmentation of a photo into background, face, hair, thinning scalp and bald scalp.
 
-Classical computer vision, at a working resolution of at most :data:`WORK_SIDE` pixels:
+At a working resolution of at most :data:`WORK_SIDE` pixels:
 
-1. **Person and background**: colour histograms of the frame's border (background) and of
-   the face and the middle of the head (person) classify every colour near the head by
-   likelihood ratio; the result is smoothed and kept where it joins the head.
+1. **Person and background**: MediaPipe's selfie segmenter, a trained model shipped in its
+   wheel (:mod:`smpstudio.photo._person`), where it finds the person around the face and the
+   head's middle; otherwise colour histograms of the frame's border (background) and of the
+   face and the middle of the head (person) classify every colour near the head by
+   likelihood ratio, smoothed and kept where it joins the head.
 2. **Skin**: a Gaussian model of the client's own skin chroma (CIELAB a*, b*) sampled on
    the cheeks, nose and forehead found by the landmarks (or, without a face, on the skin-
    coloured middle of the head); pixels within 3 σ that are not much darker than the skin are
@@ -35,6 +37,7 @@ from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import HairlineProposal, parse_points
 from smpstudio.photo._ingest import Photo, ingest_photo
 from smpstudio.photo._landmarks import FACE_OVAL, SKIN_SAMPLES, FaceLandmarks
+from smpstudio.photo._person import PERSON_MODEL, person_probability
 from smpstudio.photo._work import downscaled
 
 __all__ = [
@@ -181,6 +184,9 @@ class Segmentation:
         ``(width, height)`` of the photo.
     skin : (h, w) bool array or None
         Pixels of bare skin (before corrections).
+    person_source : str
+        What told the person from the background: ``mediapipe-selfie-segmentation`` (the
+        trained model) or ``colour`` (the fallback).
     """
 
     labels: UInt8Array
@@ -189,6 +195,7 @@ class Segmentation:
     zoom: float
     photo_size: tuple[int, int]
     skin: BoolArray | None = None
+    person_source: str = "colour"
 
     def areas_px(self) -> dict[str, int]:
         """Area of each region in photo pixels."""
@@ -241,7 +248,7 @@ def segment_photo(
     lab = cv2.cvtColor(small.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
     face_poly = _face_polygon(landmarks, zoom)
     head = _head_ellipse(landmarks, photo, zoom, mm_per_px)
-    person = _person(small, face_poly, head)
+    person, person_source = _person(small, face_poly, head)
     texture = _texture(lab[:, :, 0])
     near = _sample_mask(landmarks, lab.shape[:2], zoom)
     sample = _skin_samples(near, lab, person, head, skin_hint_lab)
@@ -274,7 +281,7 @@ def segment_photo(
     labels = _tidy(labels, window)
     for correction in corrections:
         labels[correction.raster((cols, rows), zoom=zoom)] = REGIONS.index(correction.region)
-    return Segmentation(labels, coverage, skin_lab, zoom, photo.size, skin)
+    return Segmentation(labels, coverage, skin_lab, zoom, photo.size, skin, person_source)
 
 
 def _face_polygon(marks: FaceLandmarks | None, zoom: float) -> FloatArray | None:
@@ -342,10 +349,36 @@ def _polygon_mask(shape: tuple[int, int], polygon: FloatArray) -> BoolArray:
     return np.asarray(out > 0)
 
 
-def _person(small: UInt8Array, face: FloatArray | None, head: _Ellipse) -> BoolArray:
-    """Person (head and body) against the background, near the head: colour histograms of
-    the frame's border (background) and of the face and the head's middle (person) give a
-    likelihood ratio per colour; the result is smoothed and kept where it joins the head."""
+def _person(small: UInt8Array, face: FloatArray | None, head: _Ellipse) -> tuple[BoolArray, str]:
+    """Person (head and body) against the background, and which model said so: the selfie
+    segmenter where it sees the person around the head (:data:`_PERSON_AGREEMENT` of the
+    face and the head's middle), else the colour model (:func:`_person_by_colour`)."""
+    cv2 = opencv()
+
+    rows, cols = small.shape[:2]
+    fore = _ellipse_mask((rows, cols), head, grow=0.55)
+    if face is not None:
+        fore |= _polygon_mask((rows, cols), face)
+    probability = person_probability(small)
+    trained = cv2.GaussianBlur(probability, (5, 5), 0) > 0.5
+    if fore.any() and float(trained[fore].mean()) >= _PERSON_AGREEMENT:
+        _, comp = cv2.connectedComponents(trained.astype(np.uint8), connectivity=8)
+        seeds = np.unique(comp[fore & (comp > 0)])
+        return np.asarray(np.isin(comp, seeds) & (comp > 0)), PERSON_MODEL
+    return _person_by_colour(small, face, head, fore), "colour"
+
+
+_PERSON_AGREEMENT = 0.6
+"""Share of the face and the head's middle the selfie segmenter must call person for its
+mask to be used (a top or back close-up it does not recognise falls back to colour)."""
+
+
+def _person_by_colour(
+    small: UInt8Array, face: FloatArray | None, head: _Ellipse, fore: BoolArray
+) -> BoolArray:
+    """Colour histograms of the frame's border (background) and of the face and the head's
+    middle (person) give a likelihood ratio per colour; the result is smoothed and kept
+    where it joins the head."""
     cv2 = opencv()
 
     rows, cols = small.shape[:2]
@@ -355,10 +388,7 @@ def _person(small: UInt8Array, face: FloatArray | None, head: _Ellipse) -> BoolA
     back = np.zeros((rows, cols), dtype=bool)
     back[:border, :] = back[:, :border] = back[:, -border:] = True
     back |= ~_ellipse_mask((rows, cols), head, grow=1.45)
-    fore = _ellipse_mask((rows, cols), head, grow=0.55)
-    if face is not None:
-        fore |= _polygon_mask((rows, cols), face)
-    fore &= ~back
+    fore = fore & ~back
     h_back = np.bincount(index[back], minlength=4096).astype(np.float64)
     h_fore = np.bincount(index[fore], minlength=4096).astype(np.float64)
     h_back = cv2.GaussianBlur(h_back.reshape(16, 256), (0, 0), 0.8).ravel() / max(back.sum(), 1)

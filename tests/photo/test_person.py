@@ -1,0 +1,68 @@
+"""The person against the background: the trained selfie segmenter, and the colour fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage import data
+
+import smpstudio
+from smpstudio.dots import dilution_rule
+from smpstudio.photo import Photo, PhotoTreatment, analyze_photo, simulate_photo
+from smpstudio.photo._cv import opencv
+from smpstudio.photo._person import PERSON_MODEL, person_probability
+from smpstudio.photo._segment import BACKGROUND, REGIONS
+
+
+def _grey(pixels: np.ndarray) -> np.ndarray:
+    return np.repeat(pixels.mean(axis=2, keepdims=True), 3, axis=2).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def photos(shaved_photo):
+    return {
+        "colour": shaved_photo,
+        "greyscale": Photo.from_array(_grey(shaved_photo.pixels)),
+    }
+
+
+@pytest.mark.parametrize("kind", ["colour", "greyscale"])
+def test_the_trained_model_tells_the_person(photos, kind):
+    analysis = analyze_photo(photos[kind])
+    seg = analysis.segmentation
+    assert seg.person_source == PERSON_MODEL
+    assert analysis.to_dict()["person_from"] == PERSON_MODEL
+    # The wall, the flag and the shuttle model behind her are background, never scalp.
+    for corner in (seg.labels[:40, :40], seg.labels[:60, -80:], seg.labels[200:260, :30]):
+        assert (corner == BACKGROUND).all()
+    scalp = seg.mask("scalp", "thinning")
+    assert scalp.sum() > 500
+
+
+@pytest.mark.parametrize("kind", ["colour", "greyscale"])
+def test_no_dot_lands_outside_the_person(photos, kind):
+    photo = photos[kind]
+    treatment = PhotoTreatment.from_design(
+        smpstudio.design(pattern="norwood-6", hairline="soft", seed=3)
+    )
+    analysis = analyze_photo(photo, treatment=treatment)
+    assert analysis.skin is not None
+    sim = simulate_photo(
+        analysis,
+        treatment=treatment,
+        dilution=dilution_rule(analysis.skin, "dark-brown"),
+        seed=3,
+    )
+    changed = np.any(sim.after != photo.pixels, axis=2)
+    person = (person_probability(photo.pixels) > 0.5).astype(np.uint8)
+    grown = opencv().dilate(person, np.ones((9, 9), np.uint8)).astype(bool)
+    assert changed.sum() > 300
+    assert not (changed & ~grown).any()
+
+
+def test_a_close_up_the_model_does_not_know_falls_back_to_colour():
+    # A crop of skin and hair only, no face: the segmenter is not asked to decide alone.
+    crop = Photo.from_array(np.ascontiguousarray(data.astronaut()[20:90, 170:280]), view="top")
+    analysis = analyze_photo(crop)
+    assert analysis.segmentation.person_source in ("colour", PERSON_MODEL)
+    assert set(np.unique(analysis.segmentation.labels)) <= set(range(len(REGIONS)))
