@@ -93,3 +93,32 @@ def test_face_options_round_trip_and_hash() -> None:
     assert face.age_weights()["old"] == pytest.approx(27 / 65)
     with pytest.raises(TypeError):
         face.morphs["asian"] = 0.5  # type: ignore[index]
+
+
+def test_a_design_records_and_reloads_its_face() -> None:
+    import json
+
+    from smpstudio._design import design, design_from_inputs
+
+    plain = design(pattern="norwood-3", hairline="soft", seed=1)
+    assert "face" not in json.loads(plain.to_json())["inputs"]  # saved designs read as before
+    d = design(
+        pattern="norwood-3",
+        hairline="soft",
+        seed=1,
+        sex="female",
+        age_years=60,
+        head_morphs={"african": 1.0, "head-round": 0.4},
+    )
+    inputs = json.loads(d.to_json())["inputs"]
+    assert inputs["face"] == {
+        "sex": "female",
+        "age_years": 60.0,
+        "morphs": {"african": 1.0, "head-round": 0.4},
+    }
+    again = design_from_inputs(inputs)
+    assert again.to_json() == d.to_json()
+    assert again.head.shape == d.head.shape != plain.head.shape
+    assert again.summary == plain.summary  # the face changes no design number
+    with pytest.raises(InputError, match="unknown keys eyes"):
+        design_from_inputs({**inputs, "face": {"eyes": "blue"}})
