@@ -27,6 +27,7 @@ _DENSITY_PER_MM2 = 2.2
 _LENGTH_MM = (7.0, 10.0)
 _WIDTH_MM = 0.1
 _OPACITY = 0.9
+_PIECE_PX = 3.0
 
 
 @lru_cache(maxsize=8)
@@ -80,13 +81,20 @@ def draw_brows(
     facing = normals @ fwd < 0.0
     if not facing.any():
         return
-    mid = roots + along * (lengths / 2.0)[:, None]
-    col, row, _ = frame.project(mid[facing])
     px = frame.mm_per_px
-    t = np.column_stack([along[facing] @ right, -(along[facing] @ up)])
+    # Each hair as pieces of at most _PIECE_PX pixels: the banded kernels step a Gaussian
+    # from its box's corner, which underflows for a long, thin, diagonal splat.
+    pieces = max(1, math.ceil(float(lengths[facing].max()) / px / _PIECE_PX))
+    step = (lengths[facing] / pieces)[:, None] * along[facing]
+    offsets = (np.arange(pieces) + 0.5)[None, :, None] * step[:, None, :]
+    mid = (roots[facing][:, None, :] + offsets).reshape(-1, 3)
+    direction = np.repeat(along[facing], pieces, axis=0)
+    piece_mm = np.repeat(lengths[facing] / pieces, pieces)
+    col, row, _ = frame.project(mid)
+    t = np.column_stack([direction @ right, -(direction @ up)])
     t_len = np.maximum(np.linalg.norm(t, axis=1), 1e-9)
     tu = t / t_len[:, None]
-    long = (lengths[facing] * t_len) ** 2 / 12.0 / px**2
+    long = (piece_mm * t_len) ** 2 / 12.0 / px**2
     across = _WIDTH_MM**2 / 12.0 / px**2
     cov = np.column_stack(
         [
@@ -95,7 +103,7 @@ def draw_brows(
             long * tu[:, 1] ** 2 + across * (1 - tu[:, 1] ** 2) + 1.0 / 12.0,
         ]
     )
-    area = lengths[facing] * _WIDTH_MM / px**2
+    area = piece_mm * _WIDTH_MM / px**2
     norm = area / (2.0 * math.pi * np.sqrt(cov[:, 0] * cov[:, 2] - cov[:, 1] ** 2))
     colour = np.ascontiguousarray(np.broadcast_to(hair_linear, (len(area), 3)))
     layer = np.zeros_like(image)

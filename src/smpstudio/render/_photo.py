@@ -574,7 +574,7 @@ def _neck_fade(shape: HeadShape) -> FloatArray:
     return np.array([chin - _FADE_MM[0], chin - _FADE_MM[1], 0.0])
 
 
-_FADE_MM = (0.0, 40.0)
+_FADE_MM = (-5.0, 30.0)
 
 
 def _disc_splats(
