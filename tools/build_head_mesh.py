@@ -214,7 +214,7 @@ def _brow_weight(vertices: np.ndarray, is_eye: np.ndarray) -> np.ndarray:
         head, tail = 0.12, centre[0] * side + 0.24
         s = (x - head) / (tail - head)  # 0 at the brow's head, 1 at its tail
         rise = (
-            0.19
+            0.24
             + 0.045 * np.sin(np.pi * np.clip(s, 0.0, 1.0) * 0.75)
             - 0.04 * np.clip(s, 0.0, 1.0) ** 3
         )
