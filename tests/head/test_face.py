@@ -122,3 +122,12 @@ def test_a_design_records_and_reloads_its_face() -> None:
     assert again.summary == plain.summary  # the face changes no design number
     with pytest.raises(InputError, match="unknown keys eyes"):
         design_from_inputs({**inputs, "face": {"eyes": "blue"}})
+
+
+@pytest.mark.parametrize("preset", ["S", "M", "L"])
+def test_the_drawn_canthi_lie_on_the_canthus_lines(preset: str) -> None:
+    head = VirtualHead.preset(preset)
+    marks = head.face_landmarks
+    half = head.measures.canthal_width_mm / 2.0
+    assert marks["lateral_canthus_left"][0] == pytest.approx(half, abs=0.05)
+    assert marks["lateral_canthus_right"][0] == pytest.approx(-half, abs=0.05)

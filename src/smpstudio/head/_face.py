@@ -4,7 +4,8 @@ The scalp of a design is the :class:`HeadShape` surface (every design number is 
 it); what a client sees is a person. The MakeHuman base mesh (CC0, ``data/SOURCE.md``) with
 the client's morphs is turned so that glabella and opisthocranion lie level, centred between
 them, scaled to the head measures (length, breadth, vertex height above the glabella plane,
-face height glabella–menton), subdivided twice, and its cranium snapped radially onto the
+face height glabella–menton, the face narrowed so that the lateral canthi lie on the canthus
+lines), subdivided twice, and its cranium snapped radially onto the
 design surface: fully above a line (``_SNAP_EDGE``) running 3 cm over the brows, down the
 temples to the sideburns, over the ears and down to the nape, just under the edge of the
 natural scalp, blending over 25 mm down to the untouched face, ears and neck. Impressions and
@@ -129,6 +130,7 @@ def face_mesh(shape: HeadShape) -> FaceMesh:
     marks = dict(zip(data["landmark_names"].tolist(), data["landmark_vertices"], strict=True))
     region = data["region"].astype(np.int64)
     vertices = _aligned(vertices, marks, region, shape, face.height_mm)
+    vertices = _canthi_on_their_lines(vertices, marks, face.canthal_width_mm)
     triangles = data["triangles"].astype(np.int64)
     attributes = np.column_stack(
         [
@@ -200,6 +202,32 @@ def _aligned(
     return np.asarray(p, dtype=np.float64)
 
 
+def _canthi_on_their_lines(
+    vertices: FloatArray, marks: dict[str, int], canthal_width_mm: float
+) -> FloatArray:
+    """Narrow or widen the face (below the brows, in front of the ears) about the midline so
+    that the lateral canthi lie on the design's canthus lines x = ±canthal width / 2."""
+    x_canthus = (
+        vertices[marks["lateral_canthus_left"], 0] - vertices[marks["lateral_canthus_right"], 0]
+    ) / 2.0
+    factor = canthal_width_mm / 2.0 / x_canthus
+    below = _smoothstep((_FACE_TOP_MM - vertices[:, 1]) / _FACE_BLEND_MM)
+    front = _smoothstep((vertices[:, 2] - _FACE_BACK_MM) / _FACE_BLEND_MM)
+    out = vertices.copy()
+    out[:, 0] *= 1.0 + (factor - 1.0) * below * front
+    return out
+
+
+_FACE_TOP_MM = 15.0  # the face narrowed or widened fully below this height …
+_FACE_BACK_MM = 20.0  # … and in front of this depth, blending over:
+_FACE_BLEND_MM = 25.0
+
+
+def _smoothstep(t: FloatArray) -> FloatArray:
+    t = np.clip(t, 0.0, 1.0)
+    return np.asarray(t * t * (3.0 - 2.0 * t), dtype=np.float64)
+
+
 @lru_cache(maxsize=1)
 def _snap_edge() -> PchipInterpolator:
     phi = np.radians([row[0] for row in _SNAP_EDGE])
@@ -211,8 +239,7 @@ def _snap_weight(vertices: FloatArray, shape: HeadShape) -> FloatArray:
     phi, y = HeadShape.to_chart(vertices)
     fraction = _snap_edge()(np.abs(phi))
     edge = np.where(fraction >= 0.0, fraction * shape.b_up, fraction * shape.b_down)
-    t = np.clip((y - edge + _BAND_MM) / _BAND_MM, 0.0, 1.0)
-    return np.asarray(t * t * (3.0 - 2.0 * t), dtype=np.float64)
+    return _smoothstep((y - edge + _BAND_MM) / _BAND_MM)
 
 
 def _subdivided(

@@ -125,8 +125,9 @@ class _FrozenMapping(dict[str, float]):
 
 @dataclass(frozen=True)
 class Face:
-    """What the render mesh needs beyond the scalp surface: the face options and the face
-    height (glabella to menton, mm) of the head measures."""
+    """What the render mesh needs beyond the scalp surface: the face options, and the face
+    height (glabella to menton) and canthal width of the head measures (mm)."""
 
     morphs: FaceMorphs = field(default_factory=FaceMorphs)
     height_mm: float = 136.0
+    canthal_width_mm: float = 91.0

@@ -225,13 +225,13 @@ def _shape_for(measures: HeadMeasures) -> HeadShape:
         n_back=n + BACK_EXTRA_EXPONENT,
         b_up=b_up,
         b_down=B_DOWN_RATIO * b_up,
-        face=Face(FaceMorphs(), measures.face_height_mm),
+        face=Face(FaceMorphs(), measures.face_height_mm, measures.canthal_width_mm),
     )
 
 
 @lru_cache(maxsize=32)
 def _with_face(shape: HeadShape, face: FaceMorphs) -> HeadShape:
-    return replace(shape, face=Face(face, shape.face.height_mm))
+    return replace(shape, face=replace(shape.face, morphs=face))
 
 
 @lru_cache(maxsize=64)

@@ -15,11 +15,11 @@ from functools import lru_cache
 import numpy as np
 
 from smpstudio._rng import rng_for
-from smpstudio._types import Float32Array, FloatArray, IntArray
+from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray
 from smpstudio.head import HeadShape
 from smpstudio.head._face import face_mesh
 from smpstudio.render._kernels import cover_bands, prepare_splats
-from smpstudio.render._raster import Frame
+from smpstudio.render._raster import Frame, Visibility
 
 __all__ = ["draw_brows"]
 
@@ -63,6 +63,20 @@ def brow_hairs(
     return roots, along, lengths, normals
 
 
+_OCCLUSION_MM = 1.5  # a root this far behind the skin seen at its pixel is hidden
+
+
+def _unoccluded(roots: FloatArray, frame: Frame, seen: Visibility) -> BoolArray:
+    col, row, depth = frame.project(roots)
+    size = seen.triangle.shape[0]
+    inside = (col >= 0) & (col < size) & (row >= 0) & (row < size)
+    c = np.clip(col.astype(np.int64), 0, size - 1)
+    r = np.clip(row.astype(np.int64), 0, size - 1)
+    triangle = seen.triangle[r, c]
+    skin_depth = seen.screen[seen.triangles[np.maximum(triangle, 0)], 2].mean(axis=1)
+    return np.asarray(inside & (triangle >= 0) & (depth <= skin_depth + _OCCLUSION_MM))
+
+
 def _normals_at(normals: FloatArray, tri: IntArray, u: FloatArray, v: FloatArray) -> FloatArray:
     n = (
         (1.0 - u - v)[:, None] * normals[tri[:, 0]]
@@ -73,12 +87,22 @@ def _normals_at(normals: FloatArray, tri: IntArray, u: FloatArray, v: FloatArray
 
 
 def draw_brows(
-    image: Float32Array, frame: Frame, shape: HeadShape, hair_linear: FloatArray, seed: int
+    image: Float32Array,
+    frame: Frame,
+    shape: HeadShape,
+    hair_linear: FloatArray,
+    seed: int,
+    *,
+    seen: Visibility | None = None,
 ) -> None:
-    """Draw the brows into ``image`` (linear RGB, in place) in the hair colour."""
+    """Draw the brows into ``image`` (linear RGB, in place) in the hair colour; with the
+    view's visibility buffer ``seen``, hairs hidden behind the head (the far brow seen from
+    the side, both from the top) are left out."""
     roots, along, lengths, normals = brow_hairs(shape, seed)
     fwd, up, right = np.asarray(frame.view.forward), np.asarray(frame.view.up), frame.view.right
     facing = normals @ fwd < 0.0
+    if seen is not None:
+        facing &= _unoccluded(roots, frame, seen)
     if not facing.any():
         return
     px = frame.mm_per_px

@@ -391,7 +391,7 @@ def view_base(
     frame = frame_for(shape, view_name, size)
     seen = _visibility(shape, view_name, size)
     skin = _shade(seen, frame, shape, look, seed)
-    draw_brows(skin, frame, shape, look.hair_linear, seed)
+    draw_brows(skin, frame, shape, look.hair_linear, seed, seen=seen)
     if design.hair_length_mm >= LONG_FROM_MM:
         grown = strands(design, hair, seed=seed)
         _draw_buried_hair(skin, frame, shape, rooted_like(hair, grown), look)
