@@ -42,7 +42,7 @@ class TestSegmentation:
         areas = seg.areas_px()
         assert sum(areas.values()) == 512 * 512
         assert areas["hair"] > 6000
-        assert astronaut_analysis.skin_measured_on == "forehead"
+        assert astronaut_analysis.skin_measured_on == "forehead and cheeks"
         assert astronaut_analysis.skin.ita_class in ("very light", "light")
 
     def test_shaved_crown_is_found(self, shaved_analysis):
@@ -57,7 +57,7 @@ class TestSegmentation:
         iou = float((truth & found).sum() / (truth | found).sum())
         assert truth.sum() > 300
         assert iou > 0.65, iou  # 0.71 measured
-        assert shaved_analysis.skin_measured_on == "scalp"
+        assert shaved_analysis.skin_measured_on == "forehead and cheeks"  # never the scalp
         assert not seg.mask("scalp", "thinning")[yy > 95].any()  # never on the face
 
     def test_corrections_relabel_in_order(self, astronaut_photo):

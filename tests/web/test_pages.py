@@ -7,6 +7,8 @@ import datetime as dt
 import io
 import re
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -405,14 +407,9 @@ def test_the_candidacy_self_check_and_the_cost_estimate(world: World) -> None:
     assert r.status_code == 422
 
 
-def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: World) -> None:
-    visitor = world.client()
+def _look(visitor: Any, photo: bytes, name: str) -> Any:
     page = visitor.get("/preview").text
-    photos_dir = world.db.config.photos_dir
-    before = sorted(photos_dir.rglob("*")) if photos_dir.exists() else []
-    buffer = io.BytesIO()
-    Image.new("RGB", (200, 200), "#825c43").save(buffer, "PNG")
-    r = visitor.post(
+    return visitor.post(
         "/preview",
         data={
             "csrf_token": csrf_of(page),
@@ -421,13 +418,38 @@ def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: 
             "skin": "#f6ede4",
             "hair": "black",
         },
-        files={"photo": ("me.png", buffer.getvalue(), "image/png")},
+        files={"photo": (name, photo, "image/jpeg" if name.endswith(".jpg") else "image/png")},
     )
-    assert r.status_code == 200
-    assert "#825c43" in r.text
+
+
+def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: World) -> None:
+    from smpstudio.photo import analyze_photo, ingest_photo
+
+    visitor = world.client()
+    photos_dir = world.db.config.photos_dir
+    before = sorted(photos_dir.rglob("*")) if photos_dir.exists() else []
+    shaved = Path(__file__).parents[1] / "data" / "photos" / "astronaut-shaved.jpg"
+    r = _look(visitor, shaved.read_bytes(), "me.jpg")
+    assert r.status_code == 200, re.sub(r"\s+", " ", r.text)[-600:]
+    expected = analyze_photo(ingest_photo(shaved)).skin
+    assert expected is not None
+    assert "Skin tone read from your photo (forehead and cheeks" in r.text
+    assert expected.hex in r.text  # the one analysis of the CLI and the studio
     assert r.text.count("data:image/jpeg;base64,") == 2
     after = sorted(photos_dir.rglob("*")) if photos_dir.exists() else []
     assert after == before
+
+
+def test_preview_your_look_says_why_a_photo_gave_no_tone(world: World) -> None:
+    visitor = world.client()
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 200), "#8a6a4f").save(buffer, "PNG")  # no face: not the wall's tone
+    r = _look(visitor, buffer.getvalue(), "me.png")
+    assert r.status_code == 200
+    assert "#8a6a4f" not in r.text
+    assert "No face was found on the photo" in r.text
+    assert "The preview uses the tone you picked" in r.text
+    assert r.text.count("data:image/jpeg;base64,") == 2
 
 
 def test_the_schedule_and_today_show_the_week(world: World) -> None:

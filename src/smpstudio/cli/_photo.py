@@ -261,7 +261,11 @@ def photo_simulation_files(
     analysis = _analyze(photo, edits, treatment)
     tone = skin if skin is not None else analysis.skin
     if tone is None:
-        raise PhotoError("no skin found on the photo to choose the dilutions: give --skin #rrggbb")
+        light = analysis.lighting
+        why = "no skin found on the photo"
+        if light is not None and not light.measurable:
+            why = "the photo's light hides the skin tone (" + ", ".join(light.flags) + ")"
+        raise PhotoError(f"{why}: give the tone to choose the dilutions with --skin #rrggbb")
     table = load_dilution_table(dilution_table) if dilution_table else None
     moment = parse_state(state)
     if moment.name == "before":

@@ -14,6 +14,7 @@ from smpstudio.photo._analysis import (
     PhotoEdits,
     PhotoSimulation,
     analyze_photo,
+    load_models,
     simulate_photo,
 )
 from smpstudio.photo._hairline import (
@@ -43,6 +44,7 @@ from smpstudio.photo._landmarks import (
     face_landmarks,
     parse_point,
 )
+from smpstudio.photo._lighting import Lighting
 from smpstudio.photo._png import encode_pngs
 from smpstudio.photo._render import (
     SIDE_BY_SIDE_MAX_SIDE,
@@ -92,6 +94,7 @@ __all__ = [
     "Correction",
     "FaceLandmarks",
     "HairlineProposal",
+    "Lighting",
     "Photo",
     "PhotoAnalysis",
     "PhotoEdits",
@@ -107,6 +110,7 @@ __all__ = [
     "face_landmarks",
     "hairline_from_points",
     "ingest_photo",
+    "load_models",
     "parse_calibration",
     "parse_correction",
     "parse_point",

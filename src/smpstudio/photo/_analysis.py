@@ -23,7 +23,14 @@ from smpstudio.dots import DilutionRule
 from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import HairlineProposal, hairline_from_points, propose_hairline
 from smpstudio.photo._ingest import Photo
-from smpstudio.photo._landmarks import REQUIRED_LANDMARKS, FaceLandmarks, face_landmarks
+from smpstudio.photo._landmarks import (
+    REQUIRED_LANDMARKS,
+    FaceLandmarks,
+    face_landmarks,
+    load_face_models,
+)
+from smpstudio.photo._lighting import Lighting, assess_lighting
+from smpstudio.photo._person import load_person_model
 from smpstudio.photo._png import encode_pngs
 from smpstudio.photo._render import (
     SIDE_BY_SIDE_MAX_SIDE,
@@ -41,8 +48,9 @@ from smpstudio.photo._scale import (
     scale_from_landmarks,
     scale_given,
 )
-from smpstudio.photo._segment import Correction, Segmentation, segment_photo
+from smpstudio.photo._segment import WORK_SIDE, Correction, Segmentation, segment_photo
 from smpstudio.photo._stages import stage
+from smpstudio.photo._work import downscaled
 
 __all__ = [
     "PhotoAnalysis",
@@ -110,6 +118,9 @@ class PhotoAnalysis:
     skin: SkinTone | None
     skin_measured_on: str | None
     warnings: tuple[str, ...]
+    lighting: Lighting | None = None
+    skin_as_seen: SkinTone | None = None
+    """The skin's colour as the photo shows it (uncorrected; also on greyscale photos)."""
 
     @property
     def mm_per_px(self) -> float | None:
@@ -141,6 +152,7 @@ class PhotoAnalysis:
             "person_from": self.segmentation.person_source,
             "faces_found": 0 if marks is None else marks.faces_found,
             "skin": None if self.skin is None else _skin_fields(self.skin, self.skin_measured_on),
+            "lighting": None if self.lighting is None else self.lighting.to_dict(),
             "warnings": list(self.warnings),
         }
 
@@ -197,7 +209,7 @@ def analyze_photo(
     >>> analysis.landmarks.detector, round(analysis.mm_per_px, 2)
     ('mediapipe-face-mesh', 1.46)
     >>> analysis.hairline.rule, analysis.skin.ita_class
-    ('thirds', 'light')
+    ('thirds', 'very light')
     """
     edits = edits or PhotoEdits()
     treatment = treatment or PhotoTreatment()
@@ -228,10 +240,13 @@ def analyze_photo(
             )
     notes += _plausibility(marks, scale)
     with stage("skin"):
-        tone, where = _measure_skin(photo, seg, marks, hairline)
+        tone, where, light, as_seen = _measure_skin(photo, seg, marks)
+    notes += light.notes
     if not seg.mask("scalp", "thinning").any():
         notes.append("no bald or thinning scalp found: correct the regions if there is some")
-    return PhotoAnalysis(photo, marks, scale, hairline, seg, tone, where, tuple(notes))
+    return PhotoAnalysis(
+        photo, marks, scale, hairline, seg, tone, where, tuple(notes), light, as_seen
+    )
 
 
 def _scale(marks: FaceLandmarks | None, edits: PhotoEdits) -> Scale | None:
@@ -313,35 +328,105 @@ def _measure_skin(
     photo: Photo,
     seg: Segmentation,
     marks: FaceLandmarks | None,
-    hairline: HairlineProposal | None,
-) -> tuple[SkinTone | None, str | None]:
-    """Skin tone on the bare scalp when there is enough of it, else on the forehead."""
+) -> tuple[SkinTone | None, str | None, Lighting, SkinTone | None]:
+    """Skin tone on the forehead and cheeks of the face mesh, away from highlights and
+    shadows (the middle 60 % of the samples by luminance), corrected for the light; without
+    a face mesh on the bare scalp, then the forehead or face. Also the skin's colour as the
+    photo shows it, uncorrected (what the rendering matches)."""
+    small, _ = downscaled(photo, WORK_SIDE)
+    samples, where, cheeks = _skin_samples(photo, seg, marks)
+    client_skin = seg.mask("face", "scalp", "thinning")
+    if seg.skin is not None:
+        client_skin |= seg.skin
+    light = assess_lighting(small, skin=samples, cheeks_l=cheeks, not_reference=client_skin)
+    if samples is None:
+        return None, None, light, None
+    seen = mean_linear_rgb(samples)
+    as_seen = skin_tone_from_linear(seen)
+    if not light.measurable:
+        return None, None, light, as_seen
+    return skin_tone_from_linear(light.correct(seen)), where, light, as_seen
+
+
+_FOREHEAD = (151, 108, 337)
+_RIGHT_CHEEK = (50, 101, 205)
+_LEFT_CHEEK = (280, 330, 425)
+
+
+def _skin_samples(
+    photo: Photo, seg: Segmentation, marks: FaceLandmarks | None
+) -> tuple[UInt8Array | None, str | None, tuple[float, float] | None]:
+    if marks is not None and marks.mesh is not None:
+        mesh = marks.mesh
+        radius = max(1.5, 0.04 * float(np.hypot(*(mesh[454] - mesh[234]))))
+        right = _discs(photo.pixels, mesh[list(_RIGHT_CHEEK)], radius)
+        left = _discs(photo.pixels, mesh[list(_LEFT_CHEEK)], radius)
+        forehead = _discs(photo.pixels, mesh[list(_FOREHEAD)], radius)
+        chosen = _middle(np.concatenate([forehead, right, left]))
+        if len(chosen) >= 20:
+            cheeks = (_lightness(_middle(right)), _lightness(_middle(left)))
+            return chosen, "forehead and cheeks", cheeks
     scalp = seg.mask("scalp")
     if int(scalp.sum()) >= _MIN_SKIN_PX:
-        return _tone_of(photo.pixels, scalp), "scalp"
+        return _middle(_pixels_of(photo.pixels, scalp)), "scalp", None
     face = seg.mask("face")
     if seg.skin is not None:
         face &= seg.skin
     if marks is not None and marks.has("right_brow", "left_brow", "glabella"):
-        brows = max(
-            float(np.dot(marks[n] - marks["glabella"], marks.up))
-            for n in ("right_brow", "left_brow")
-        )
-        rows, cols = face.shape
-        yy, xx = np.mgrid[0:rows, 0:cols]
-        g = marks["glabella"] * seg.zoom
-        t = (xx - g[0]) * marks.up[0] + (yy - g[1]) * marks.up[1]
-        s = (xx - g[0]) * marks.across[0] + (yy - g[1]) * marks.across[1]
-        half = 0.5 * float(np.hypot(*(marks["left_canthus"] - marks["right_canthus"]))) * seg.zoom
-        forehead = face & (t > (brows + 4.0) * seg.zoom) & (np.abs(s) < half)
-        if int(forehead.sum()) >= 20:
-            return _tone_of(photo.pixels, forehead), "forehead"
+        forehead_mask = face & _above_brows(marks, face.shape, seg.zoom)
+        if int(forehead_mask.sum()) >= 20:
+            return _middle(_pixels_of(photo.pixels, forehead_mask)), "forehead", None
     if int(face.sum()) >= 20:
-        return _tone_of(photo.pixels, face), "face"
-    return None, None
+        return _middle(_pixels_of(photo.pixels, face)), "face", None
+    return None, None, None
 
 
-def _tone_of(pixels: UInt8Array, work_mask: BoolArray) -> SkinTone:
+def _above_brows(marks: FaceLandmarks, shape: tuple[int, ...], zoom: float) -> BoolArray:
+    brows = max(
+        float(np.dot(marks[n] - marks["glabella"], marks.up)) for n in ("right_brow", "left_brow")
+    )
+    rows, cols = shape
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    g = marks["glabella"] * zoom
+    t = (xx - g[0]) * marks.up[0] + (yy - g[1]) * marks.up[1]
+    s = (xx - g[0]) * marks.across[0] + (yy - g[1]) * marks.across[1]
+    half = 0.5 * float(np.hypot(*(marks["left_canthus"] - marks["right_canthus"]))) * zoom
+    return np.asarray((t > (brows + 4.0) * zoom) & (np.abs(s) < half))
+
+
+def _discs(pixels: UInt8Array, centres: FloatArray, radius: float) -> UInt8Array:
+    """The photo's pixels within ``radius`` of any of ``centres`` (inside the photo)."""
+    height, width = pixels.shape[:2]
+    found = []
+    r = int(np.ceil(radius))
+    offsets = np.mgrid[-r : r + 1, -r : r + 1].reshape(2, -1).T
+    offsets = offsets[np.hypot(offsets[:, 0], offsets[:, 1]) <= radius]
+    for cx, cy in centres:
+        ys = np.round(cy).astype(int) + offsets[:, 0]
+        xs = np.round(cx).astype(int) + offsets[:, 1]
+        inside = (ys >= 0) & (ys < height) & (xs >= 0) & (xs < width)
+        found.append(pixels[ys[inside], xs[inside]])
+    return np.concatenate(found) if found else np.zeros((0, 3), np.uint8)
+
+
+def _middle(samples: UInt8Array) -> UInt8Array:
+    """The samples between the 20th and 80th percentile of luminance: no highlights (oil,
+    flash) and no shadows (pores, brows, hair strands)."""
+    if len(samples) < 10:
+        return samples
+    light = samples.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722])
+    lo, hi = np.percentile(light, [20, 80])
+    return np.asarray(samples[(light >= lo) & (light <= hi)], dtype=np.uint8)
+
+
+def _lightness(samples: UInt8Array) -> float:
+    if len(samples) == 0:
+        return float("nan")
+    return float(skin_tone_from_linear(mean_linear_rgb(samples)).L)
+
+
+def _pixels_of(pixels: UInt8Array, work_mask: BoolArray) -> UInt8Array:
+    """The photo's pixels under a mask at the working resolution."""
     cv2 = opencv()
 
     height, width = pixels.shape[:2]
@@ -357,8 +442,7 @@ def _tone_of(pixels: UInt8Array, work_mask: BoolArray) -> SkinTone:
     keep_rows = np.flatnonzero(work_mask.any(axis=1)[row_of])
     keep_cols = np.flatnonzero(work_mask.any(axis=0)[col_of])
     inside = work_mask[np.ix_(row_of[keep_rows], col_of[keep_cols])]
-    chosen = pixels[np.ix_(keep_rows, keep_cols)][inside]
-    return skin_tone_from_linear(mean_linear_rgb(chosen))
+    return np.asarray(pixels[np.ix_(keep_rows, keep_cols)][inside], dtype=np.uint8)
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,10 +571,18 @@ def simulate_photo(
 def _chromaticity_skin(analysis: PhotoAnalysis, skin: str | SkinTone | None) -> FloatArray:
     from smpstudio.colour import lab_to_srgb, srgb_to_linear
 
-    if analysis.skin is not None:
-        tone = analysis.skin
+    if analysis.skin_as_seen is not None:
+        tone = analysis.skin_as_seen
     elif skin is not None:
         tone = skin_tone(skin) if isinstance(skin, str) else skin
     else:
         tone = skin_tone("#d7bd96")
     return np.asarray(srgb_to_linear(lab_to_srgb(tone.lab)), dtype=np.float64)
+
+
+def load_models() -> None:
+    """Load the photo models (face detector, face mesh, person segmenter) now: once per
+    process, about 1.3 s of CPU the first time, nothing later. A server calls it outside
+    a request's CPU budget."""
+    load_face_models()
+    load_person_model()

@@ -31,6 +31,7 @@ __all__ = [
     "FaceLandmarks",
     "detect_landmarks",
     "face_landmarks",
+    "load_face_models",
     "parse_point",
 ]
 
@@ -474,12 +475,7 @@ def _detect(pixels: UInt8Array) -> list[tuple[float, float, float, float, float]
     """Relative boxes ``(x, y, w, h)`` and scores of the faces the full-range detector
     finds in ``pixels``."""
     with _LOCK:
-        if not _DETECTOR:
-            from mediapipe.python.solutions import face_detection
-
-            _DETECTOR.append(
-                face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
-            )
+        _load_detector()
         result = _DETECTOR[0].process(pixels)
     boxes = []
     for found in getattr(result, "detections", None) or []:
@@ -492,17 +488,7 @@ def _detect(pixels: UInt8Array) -> list[tuple[float, float, float, float, float]
 def _run_mesh(pixels: UInt8Array) -> FloatArray | None:
     """Pixel coordinates of the 478 face-mesh vertices of the largest face, or None."""
     with _LOCK:
-        if not _MESH:
-            from mediapipe.python.solutions import face_mesh
-
-            _MESH.append(
-                face_mesh.FaceMesh(
-                    static_image_mode=True,
-                    max_num_faces=1,
-                    refine_landmarks=True,
-                    min_detection_confidence=0.5,
-                )
-            )
+        _load_mesh()
         result = _MESH[0].process(np.ascontiguousarray(pixels))
     faces = getattr(result, "multi_face_landmarks", None)
     if not faces:
@@ -510,3 +496,34 @@ def _run_mesh(pixels: UInt8Array) -> FloatArray | None:
     height, width = pixels.shape[:2]
     marks = faces[0].landmark
     return np.array([[p.x * width, p.y * height] for p in marks], dtype=np.float64)
+
+
+def load_face_models() -> None:
+    """Load the face detector and the face mesh now (once per process; later calls return
+    at once), e.g. outside a request's CPU budget."""
+    with _LOCK:
+        _load_detector()
+        _load_mesh()
+
+
+def _load_detector() -> None:
+    if not _DETECTOR:
+        from mediapipe.python.solutions import face_detection
+
+        _DETECTOR.append(
+            face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+        )
+
+
+def _load_mesh() -> None:
+    if not _MESH:
+        from mediapipe.python.solutions import face_mesh
+
+        _MESH.append(
+            face_mesh.FaceMesh(
+                static_image_mode=True,
+                max_num_faces=1,
+                refine_landmarks=True,
+                min_detection_confidence=0.5,
+            )
+        )

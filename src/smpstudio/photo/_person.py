@@ -17,7 +17,7 @@ import numpy as np
 
 from smpstudio._types import Float32Array, UInt8Array
 
-__all__ = ["PERSON_MODEL", "person_probability"]
+__all__ = ["PERSON_MODEL", "load_person_model", "person_probability"]
 
 PERSON_MODEL = "mediapipe-selfie-segmentation"
 """Name of the model, as reported in the analysis."""
@@ -37,12 +37,22 @@ def person_probability(pixels: UInt8Array) -> Float32Array:
     ((512, 512), True, True)
     """
     with _LOCK:
-        if not _MODEL:
-            from mediapipe.python.solutions import selfie_segmentation
-
-            _MODEL.append(selfie_segmentation.SelfieSegmentation(model_selection=0))
+        _load()
         result = _MODEL[0].process(np.ascontiguousarray(pixels))
     mask = getattr(result, "segmentation_mask", None)
     if mask is None:
         return np.zeros(pixels.shape[:2], dtype=np.float32)
     return np.asarray(mask, dtype=np.float32)
+
+
+def load_person_model() -> None:
+    """Load the segmenter now (once per process)."""
+    with _LOCK:
+        _load()
+
+
+def _load() -> None:
+    if not _MODEL:
+        from mediapipe.python.solutions import selfie_segmentation
+
+        _MODEL.append(selfie_segmentation.SelfieSegmentation(model_selection=0))

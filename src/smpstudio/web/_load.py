@@ -31,7 +31,7 @@ import ipaddress
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -73,6 +73,19 @@ def checkpoint() -> None:
     deadline: float | None = getattr(_BUDGET, "deadline", None)
     if deadline is not None and time.thread_time() > deadline:
         raise Overloaded("this request needs more computing time than the studio gives one")
+
+
+@contextlib.contextmanager
+def uncharged() -> Iterator[None]:
+    """CPU spent inside is not charged to the calling request (a one-time model load that
+    any request of the process would otherwise pay)."""
+    start = time.thread_time()
+    try:
+        yield
+    finally:
+        deadline: float | None = getattr(_BUDGET, "deadline", None)
+        if deadline is not None:
+            _BUDGET.deadline = deadline + (time.thread_time() - start)
 
 
 def _run_budgeted(seconds: float, func: Callable[[], T]) -> T:

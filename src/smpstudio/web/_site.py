@@ -42,7 +42,13 @@ from smpstudio.web._http import (
 from smpstudio.web._load import checkpoint
 from smpstudio.web._preview import PreviewParams
 from smpstudio.web._state import Studio, blocking, public_compute
-from smpstudio.web._uploads import SKIN_SIDE_PX, UploadRejectedError, ingest_photo, skin_of
+from smpstudio.web._uploads import (
+    SKIN_SIDE_PX,
+    SkinReading,
+    UploadRejectedError,
+    ingest_photo,
+    read_skin,
+)
 
 __all__ = ["routes"]
 
@@ -218,12 +224,16 @@ async def cost(request: Request) -> Response:
 
 def _look_images(
     studio: Studio, values: dict[str, str], photo: bytes | None
-) -> tuple[str, list[tuple[str, str]]]:
-    """The skin tone (measured on the photo when one was sent, which is then forgotten) and
-    the before and healed images, as data URLs; in the public lane, within its CPU budget."""
+) -> tuple[str, SkinReading | None, list[tuple[str, str]]]:
+    """The skin tone (measured on the photo when one was sent, which is then forgotten; the
+    chosen swatch when the photo cannot tell), the reading, and the before and healed
+    images, as data URLs; in the public lane, within its CPU budget."""
     skin = values.get("skin", MONK_SWATCHES[4])
+    reading = None
     if photo is not None:
-        skin = skin_of(ingest_photo(photo, side=SKIN_SIDE_PX)).hex
+        reading = read_skin(ingest_photo(photo, side=SKIN_SIDE_PX))
+        if reading.tone is not None:
+            skin = reading.tone.hex
         checkpoint()
     base = {
         "pattern": values.get("pattern"),
@@ -240,7 +250,7 @@ def _look_images(
         assert found is not None
         images.append((label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode()))
         checkpoint()
-    return skin, images
+    return skin, reading, images
 
 
 async def look(request: Request) -> Response:
@@ -281,9 +291,10 @@ async def _look(request: Request) -> Response:
             raise InputError("choose your hair loss")
         upload = form.file("photo")
         data = await upload.read() if upload is not None else None
-        skin, images = await public_compute(studio, _look_images, studio, values, data)
-        if data is not None:
-            context["measured"] = skin
+        skin, reading, images = await public_compute(studio, _look_images, studio, values, data)
+        if reading is not None:
+            context["measured"] = None if reading.tone is None else skin
+            context["skin_notes"] = reading.notes
     except UploadRejectedError as exc:
         context["error"] = str(exc)[:1].upper() + str(exc)[1:]
         return page(request, "site_preview.html", context, status=exc.status)

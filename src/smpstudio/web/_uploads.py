@@ -25,22 +25,24 @@ from PIL import Image
 
 from smpstudio import photo
 from smpstudio._errors import InputError
-from smpstudio.colour import Region, SkinTone, mean_linear_rgb, skin_tone_from_linear
-from smpstudio.web._load import checkpoint
+from smpstudio.colour import SkinTone
+from smpstudio.web._load import checkpoint, uncharged
 
 __all__ = [
     "MAX_SIDE_PX",
     "SKIN_SIDE_PX",
     "Ingested",
+    "SkinReading",
     "UploadRejectedError",
     "ingest_photo",
-    "skin_of",
+    "read_skin",
 ]
 
 MAX_SIDE_PX = 4000
 """Longest side of a stored clinical photo."""
-SKIN_SIDE_PX = 512
-"""Longest side at which a visitor's photo is read for its skin tone (a mean over its middle)."""
+SKIN_SIDE_PX = 1024
+"""Longest side at which a visitor's photo is read for its skin tone (the photo analysis
+works at 1024 px)."""
 
 
 class UploadRejectedError(InputError):
@@ -87,9 +89,42 @@ def ingest_photo(data: bytes, *, side: int = MAX_SIDE_PX) -> Ingested:
     return Ingested(buffer.getvalue(), pixels)
 
 
-def skin_of(upload: Ingested) -> SkinTone:
-    """Skin tone of the middle of a photo (its central fifth), averaged in linear light."""
-    height, width = upload.pixels.shape[:2]
-    region = Region(width * 2 // 5, height * 2 // 5, max(1, width // 5), max(1, height // 5))
-    crop = upload.pixels[region.y : region.y + region.height, region.x : region.x + region.width]
-    return skin_tone_from_linear(mean_linear_rgb(crop))
+@dataclass(frozen=True)
+class SkinReading:
+    """A skin tone read off a photo, or why none was, in words for the person who sent it."""
+
+    tone: SkinTone | None
+    measured_on: str | None
+    notes: tuple[str, ...]
+
+
+_NO_FACE_NOTE = (
+    "No face was found on the photo, so your skin tone was not read: send a photo facing "
+    "the camera in even light, or pick your tone."
+)
+
+
+def read_skin(upload: Ingested) -> SkinReading:
+    """The skin tone of an uploaded photo by the one photo analysis the studio and the CLI
+    use (:func:`smpstudio.photo.analyze_photo`): forehead and cheeks found by the face mesh,
+    away from highlights and shadows, corrected for the light; none, with the reason, for a
+    greyscale or strongly tinted photo, a drawing or a photo without a face."""
+    with uncharged():
+        photo.load_models()
+    try:
+        analysis = photo.analyze_photo(photo.Photo.from_array(upload.pixels))
+    except InputError as exc:
+        drawn = "looks drawn" in str(exc)
+        return SkinReading(None, None, (_sentence(str(exc)) if drawn else _NO_FACE_NOTE,))
+    notes = [_sentence(n) for n in (analysis.lighting.notes if analysis.lighting else ())]
+    marks = analysis.landmarks
+    if marks is not None and marks.faces_found > 1:
+        notes.insert(0, f"{marks.faces_found} faces on the photo: the largest was read.")
+    if marks is None:
+        return SkinReading(None, None, (_NO_FACE_NOTE,))
+    return SkinReading(analysis.skin, analysis.skin_measured_on, tuple(notes))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
