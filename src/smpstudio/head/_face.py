@@ -219,7 +219,7 @@ def _canthi_on_their_lines(
 
 
 _FACE_TOP_MM = 15.0  # the face narrowed or widened fully below this height …
-_FACE_BACK_MM = 20.0  # … and in front of this depth, blending over:
+_FACE_BACK_MM = 40.0  # … and in front of this depth plus the blend (not the ears), over:
 _FACE_BLEND_MM = 25.0
 
 
