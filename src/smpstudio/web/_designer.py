@@ -101,6 +101,8 @@ def params_of_design(content: str) -> dict[str, Any]:
         "seed": inputs.get("seed", 7),
         "scars": [s.split(":")[0] for s in inputs.get("scars", [])],
         "hair_length_mm": inputs.get("hair_length_mm"),
+        "sex": inputs.get("face", {}).get("sex", "male"),
+        "age_years": inputs.get("face", {}).get("age_years", 35.0),
         "skin": look.get("skin", "#d7bd96"),
         "hair": look.get("hair", "dark-brown"),
     }
