@@ -71,6 +71,7 @@ __all__ = [
     "impression_splats",
     "look_for",
     "parse_state",
+    "patch_base",
     "render_view",
     "view_base",
 ]
@@ -391,7 +392,24 @@ def view_base(
         frame, skin, layer, encoded = cached
         return ViewBase(shape, frame, look, skin, layer, encoded)
     frame = frame_for(shape, view_name, size)
-    seen = _visibility(shape, view_name, size)
+    skin, layer = _render_layers(design, look, frame, _visibility(shape, view_name, size), seed)
+    if size > _CACHE_MAX_SIZE:
+        return ViewBase(shape, frame, look, skin, layer, None)
+    encoded = encode_layers(skin, layer, SRGB_TABLE)
+    for array in (skin, layer, encoded):
+        array.flags.writeable = False
+    _BASES[key] = (frame, skin, layer, encoded)
+    while len(_BASES) > _BASES_KEPT:
+        _BASES.popitem(last=False)
+    return ViewBase(shape, frame, look, skin, layer, encoded)
+
+
+def _render_layers(
+    design: Design, look: Look, frame: Frame, seen: Visibility, seed: int
+) -> tuple[Float32Array, Float32Array]:
+    """The lit skin (times the light the hair lets through) and the hair's layer of a frame."""
+    shape = design.head.shape
+    hair = stubble(design, seed=seed)
     skin = _shade(seen, frame, shape, look, seed)
     draw_brows(skin, frame, shape, look.hair_linear, seed, seen=seen)
     if design.hair_length_mm >= LONG_FROM_MM:
@@ -402,15 +420,45 @@ def view_base(
         del seen  # a large frame's buffer goes before the hair is drawn, as it always did
         _draw_buried_hair(skin, frame, shape, hair, look)
         layer = _cover_cut_hair(skin, frame, shape, hair, look)
-    if size > _CACHE_MAX_SIZE:
-        return ViewBase(shape, frame, look, skin, layer, None)
-    encoded = encode_layers(skin, layer, SRGB_TABLE)
-    for array in (skin, layer, encoded):
-        array.flags.writeable = False
-    _BASES[key] = (frame, skin, layer, encoded)
-    while len(_BASES) > _BASES_KEPT:
-        _BASES.popitem(last=False)
-    return ViewBase(shape, frame, look, skin, layer, encoded)
+    return skin, layer
+
+
+def patch_base(
+    design: Design,
+    look: Look,
+    *,
+    centre: FloatArray,
+    width_mm: float,
+    size: int,
+    up: FloatArray | None = None,
+    seed: int | None = None,
+) -> ViewBase:
+    """A square patch of the scalp seen straight on, ``width_mm`` wide around ``centre`` (a
+    point of the scalp), ``up`` (a direction, by default the head's up, +y) toward the top
+    of the image as far as it lies across the line of sight: a close-up rendered like a view, with
+    the same skin, hair and impressions (:func:`impression_splats`, :func:`draw_splats`).
+
+    The camera looks along the surface normal at ``centre``; the patch is ``size`` px wide
+    (64–2048), so ``width_mm / size`` mm a pixel. Not kept between calls.
+    """
+    if not 64 <= size <= 2048:
+        raise InputError(f"close-up size {size} px is outside 64–2048")
+    if not 1.0 <= width_mm <= 200.0:
+        raise InputError(f"close-up width {width_mm:g} mm is outside 1–200 mm")
+    seed = design.inputs["seed"] if seed is None else seed
+    shape = design.head.shape
+    point = shape.project(np.asarray(centre, dtype=np.float64).reshape(1, 3))
+    forward = -shape.normal(point)[0]
+    hint = np.array([0.0, 1.0, 0.0]) if up is None else np.asarray(up, dtype=np.float64)
+    across = hint - (hint @ forward) * forward
+    if np.linalg.norm(across) < 1e-6:  # looking along the hint: the face at the bottom
+        across = np.array([0.0, 0.0, -1.0]) - forward[2] * forward
+    across /= np.linalg.norm(across)
+    camera = View("close-up", _triple(forward), _triple(across))
+    middle = (float(point[0] @ camera.right), float(point[0] @ across))
+    frame = Frame(camera, middle, width_mm / 2.0, size)
+    skin, layer = _render_layers(design, look, frame, visibility(shape, frame), seed)
+    return ViewBase(shape, frame, look, skin, layer, encode_layers(skin, layer, SRGB_TABLE))
 
 
 _BASES: OrderedDict[tuple[object, ...], tuple[Frame, Float32Array, Float32Array, UInt8Array]] = (
