@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 
 from smpstudio.cli import main
+from smpstudio.cli._simulate import _pdf_images
 from smpstudio.dots import CSV_HEADER
+from smpstudio.render import sheet_layout
 
 BASE = ["simulate", "--pattern", "norwood-3", "--hairline", "defined", "--size", "96"]
 
@@ -36,8 +38,19 @@ def test_simulate_writes_views_states_dots_and_plan(
             assert f"{prefix}-{view}.png" in names
             with Image.open(tmp_path / "a" / f"{prefix}-{view}.png") as image:
                 assert image.size == (96, 96)
+        with Image.open(tmp_path / "a" / f"sheet-{view}.png") as sheet:
+            layout = sheet_layout(128)  # sheets are at least 128 px a view
+            assert sheet.size == (layout.width, layout.height)
     assert "before-front.png" not in names
     assert {"design.json", "dots.csv", "plan.json", "plan.pdf", "aftercare.ics"} <= names
+    files = {name: (tmp_path / "a" / name).read_bytes() for name in names}
+    pdf_images = _pdf_images(files, ("top", "left"))
+    assert [caption for caption, _ in pdf_images] == [
+        "Before and after, healed (top view), and the scalp close up",
+        "Before (left view)",
+        "After, healed (left view)",
+    ]
+    assert pdf_images[0][1].width > 2 * pdf_images[0][1].height  # full width in the PDF
     rows = list(csv.reader(io.StringIO((tmp_path / "a" / "dots.csv").read_text())))
     assert ",".join(rows[0]) == CSV_HEADER
     plan = json.loads((tmp_path / "a" / "plan.json").read_text())

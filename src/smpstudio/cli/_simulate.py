@@ -41,10 +41,12 @@ from smpstudio.head import MEASURE_RANGES_MM
 from smpstudio.plan import build_plan
 from smpstudio.render import (
     PHOTO_VIEWS,
+    SHEET_SIZES,
     RenderState,
     look_for,
     parse_state,
     render_chart,
+    render_sheet,
     render_view,
     zone_map,
 )
@@ -95,9 +97,11 @@ def render_files(
     zones: bool = False,
     advance: Any = None,
 ) -> dict[str, bytes]:
-    """``before-VIEW.png`` and ``after-VIEW.png`` (healed) for each view, and
-    ``STATE-VIEW.png`` for each extra state (``fresh``, ``year-N``); with ``zones``,
-    ``zones-VIEW.png``, the view's zone map (:func:`smpstudio.render.zone_map`)."""
+    """``before-VIEW.png``, ``after-VIEW.png`` (healed) and ``sheet-VIEW.png`` (both side by
+    side with a true-scale close-up, :func:`smpstudio.render.render_sheet`, its views
+    ``size`` px, at most 1024 and at least 128) for each view, and ``STATE-VIEW.png`` for
+    each extra state (``fresh``, ``year-N``); with ``zones``, ``zones-VIEW.png``, the view's
+    zone map (:func:`smpstudio.render.zone_map`)."""
     look = look_for(skin, hair)
     files: dict[str, bytes] = {}
     jobs: list[tuple[str, RenderState | str]] = [("before", "before"), ("after", "healed")]
@@ -108,10 +112,18 @@ def render_files(
             files[f"{prefix}-{name}.png"] = png_of(image)
             if advance is not None:
                 advance()
+        sheet = render_sheet(d, impressions, look, view_name=name, size=sheet_size(size))
+        files[f"sheet-{name}.png"] = png_of(sheet)
         if zones:
             labels = zone_map(d, view_name=name, size=size)
             files[f"zones-{name}.png"] = png_of(Image.fromarray(labels, "L"))
     return files
+
+
+def sheet_size(size: int) -> int:
+    """The size of a sheet's views for renders of ``size`` px: the same up to 1024 px (the
+    kept bases are reused), 1024 above, 128 below."""
+    return min(max(size, SHEET_SIZES[0]), 1024)
 
 
 def _check_size(size: int) -> int:
@@ -163,7 +175,7 @@ def _simulate(
 ) -> None:
     issued = issued_now()
     look_for(skin, hair)  # a wrong colour is refused before any work
-    renders = len(views) * (2 + len(states))
+    renders = len(views) * (2 + len(states))  # the sheets reuse the before and after
     with _progress(3 + renders + (1 if start else 0) + (1 if photo else 0)) as step:
         step("designing")
         d = build_design(params)
@@ -228,9 +240,14 @@ def _simulate(
 
 
 def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str, Image.Image]]:
-    """Before and after of up to two views, for the client's PDF."""
-    images: list[tuple[str, Image.Image]] = []
-    for name in list(views)[:2]:
+    """For the client's PDF: the first view's sheet (before | after and the close-up, full
+    width), then before and after of the second view side by side."""
+    first, *others = views
+    sheet = Image.open(BytesIO(files[f"sheet-{first}.png"]))
+    images: list[tuple[str, Image.Image]] = [
+        (f"Before and after, healed ({first} view), and the scalp close up", sheet)
+    ]
+    for name in others[:1]:
         for prefix, caption in (("before", "Before"), ("after", "After, healed")):
             image = Image.open(BytesIO(files[f"{prefix}-{name}.png"]))
             images.append((f"{caption} ({name} view)", image))

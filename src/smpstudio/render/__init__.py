@@ -19,6 +19,7 @@ from smpstudio.render._photo import (
 )
 from smpstudio.render._sheet import (
     CLOSE_UP_MM,
+    SHEET_SIZES,
     SheetLayout,
     close_up_centre,
     render_sheet,
@@ -29,6 +30,7 @@ from smpstudio.render._zones import ZONE_LABELS, zone_labels, zone_map, zone_mea
 __all__ = [
     "CLOSE_UP_MM",
     "PHOTO_VIEWS",
+    "SHEET_SIZES",
     "VIEW_NAMES",
     "ZONE_LABELS",
     "Look",
