@@ -20,6 +20,7 @@ from smpstudio.cli._dots import colour_options, place
 from smpstudio.cli._group import cli
 from smpstudio.colour import load_dilution_table
 from smpstudio.plan import Plan, build_plan, load_price_table, record_session
+from smpstudio.render import look_for
 from smpstudio.reports import plan_files
 
 __all__ = ["issued_now", "parse_day", "parse_record", "plan_files"]
@@ -269,6 +270,7 @@ def plan_command(
             client_name=params["client_name"],
             contact=params["contact"],
             booked=params["booked"],
+            look=look_for(skin, hair),
         )
     written = write_atomically(out_dir, files)
     print_plan(plan)

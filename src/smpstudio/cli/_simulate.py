@@ -182,7 +182,7 @@ def _simulate(
         step()
         step("placing impressions")
         impressions = place(d, skin, hair, dilution_table)
-        chart = render_chart(d)
+        chart = render_chart(d, look=look_for(skin, hair))
         files = {"design.json": d.to_json().encode("utf-8"), "chart.png": png_of(chart)}
         files.update(impression_files(d, impressions))
         step()

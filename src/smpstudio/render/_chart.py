@@ -1,10 +1,12 @@
 """The scalp chart: a design drawn for the client — coverage, hairline, density, scale.
 
 Four orthographic views (front, left side, top, back) share one scale, so every scale bar is
-true in its view plane. Colours: skin, remaining hair in brown (stronger where more hair
-remains), target density on a viridis ramp, scars in magenta, the hairline in red, the
-lateral canthus lines dashed in the front view, and in orange any bald or thinning scalp
-behind the hairline that the design leaves without impressions.
+true in its view plane. Colours: the client's skin (a pale default when none is given),
+remaining hair in brown, or in a light warm grey where that contrasts more with the skin
+(stronger where more hair remains), target density on a viridis ramp, scars in magenta,
+the hairline in red (edged where the red alone is weak), the lateral canthus
+lines dashed in the front view, and in orange any bald or thinning scalp behind the hairline
+that the design leaves without impressions.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from smpstudio._types import BoolArray, FloatArray
+from smpstudio.colour import lab_to_srgb
 from smpstudio.density import ZONES
 from smpstudio.head import HeadShape
 from smpstudio.head._kernels import intersect_rays, shape_params
@@ -28,6 +31,7 @@ from smpstudio.render._raster import Frame, rasterise
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
+    from smpstudio.render._photo import Look
 
 __all__ = ["render_chart", "write_chart"]
 
@@ -44,10 +48,59 @@ _INK = (34, 34, 38)
 _MUTED = (110, 110, 118)
 _SKIN = np.array([232.0, 200.0, 172.0])
 _HAIR = np.array([58.0, 44.0, 36.0])
+_LIGHT_HAIR = np.array([214.0, 204.0, 188.0])  # remaining hair drawn on dark skin
 _SCAR = np.array([200.0, 40.0, 170.0])
 _HAIRLINE = (215, 30, 45)
 _UNTREATED = np.array([240.0, 130.0, 20.0])
 _FEATURE = (120, 96, 84)
+_LIGHT_FEATURE = (200, 186, 172)
+_CANTHUS = (90, 90, 100)
+_LIGHT_CANTHUS = (205, 205, 215)
+_LIGHT_EDGE = (250, 246, 240)
+
+
+@dataclass(frozen=True)
+class _Palette:
+    """The colours that depend on the client's skin: the skin, and hair, feature outlines,
+    canthus lines and the hairline's halo chosen to stand out against it."""
+
+    skin: FloatArray
+    hair: FloatArray
+    feature: tuple[int, int, int]
+    canthus: tuple[int, int, int]
+    halo: tuple[int, int, int] | None
+
+
+def _palette(look: Look | None) -> _Palette:
+    """The chart's colours on this skin: hair, outlines and canthus lines each dark or light,
+    whichever contrasts more with the skin, and an edge (light or dark, the same way) to the
+    red hairline where the red alone contrasts less than 3 : 1 (WCAG) with the skin."""
+    if look is None:
+        return _Palette(_SKIN, _HAIR, _FEATURE, _CANTHUS, None)
+    skin = np.clip(np.asarray(lab_to_srgb(look.skin_lab), dtype=np.float64), 0.0, 1.0) * 255.0
+    hair = _HAIR if _contrast(_HAIR, skin) >= _contrast(_LIGHT_HAIR, skin) else _LIGHT_HAIR
+    light_lines = _contrast(np.array(_LIGHT_FEATURE), skin) > _contrast(np.array(_FEATURE), skin)
+    halo = None
+    if _contrast(np.array(_HAIRLINE), skin) < 3.0:
+        light, dark = np.array(_LIGHT_EDGE), np.array(_INK)
+        halo = _LIGHT_EDGE if _contrast(light, skin) >= _contrast(dark, skin) else _INK
+    if light_lines:
+        return _Palette(skin, hair, _LIGHT_FEATURE, _LIGHT_CANTHUS, halo)
+    return _Palette(skin, hair, _FEATURE, _CANTHUS, halo)
+
+
+def _contrast(a: FloatArray, b: FloatArray) -> float:
+    """WCAG contrast ratio (1–21) of two 8-bit sRGB colours."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _luminance(rgb: FloatArray) -> float:
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+
 _VIRIDIS = np.array(
     [
         [68, 1, 84],
@@ -77,8 +130,13 @@ class _Panel:
     hits: ViewHits
 
 
-def render_chart(d: Design) -> Image.Image:
-    """Render the scalp chart of a design as an RGB image."""
+def render_chart(d: Design, *, look: Look | None = None) -> Image.Image:
+    """Render the scalp chart of a design as an RGB image, the head in the client's skin
+    colour (``look``, :func:`~smpstudio.render.look_for`; a pale skin without it). The
+    remaining hair, the face's outlines and the canthus lines are drawn dark or light,
+    whichever contrasts more with the skin, and the red hairline gets a light or dark edge
+    where the red alone contrasts less than 3 : 1, so they stay readable on every skin."""
+    palette = _palette(look)
     shape = d.head.shape
     half = 0.54 * max(2.0 * shape.c, shape.b_up + 0.8 * shape.b_down)
     centre_y = (shape.b_up - 0.8 * shape.b_down) / 2.0
@@ -92,13 +150,13 @@ def render_chart(d: Design) -> Image.Image:
         left = _MARGIN + i * (_PANEL + _GAP)
         centre = (0.0, 0.0) if name == "top" else (0.0, centre_y)
         hits, normals = _hits(shape, Frame(view(name), centre, half, _PANEL * _SUPERSAMPLE))
-        panel = _Panel(_shade(d, hits, normals, dmax), hits)
-        image = _finish_panel(d, panel, name)
+        panel = _Panel(_shade(d, hits, normals, dmax, palette), hits)
+        image = _finish_panel(d, panel, name, palette)
         canvas.paste(image, (left, top))
         draw.text((left, _TITLE_H + 4), caption, fill=_INK, font=_font(17, bold=True))
         _scale_bar(draw, left, top + _PANEL + 10, hits.mm_per_px * _SUPERSAMPLE)
     _title(draw, d)
-    _legend(draw, d, top + _PANEL + _SCALEBAR_H + 10, dmax)
+    _legend(draw, d, top + _PANEL + _SCALEBAR_H + 10, dmax, palette)
     return canvas
 
 
@@ -117,17 +175,19 @@ def _hits(shape: HeadShape, frame: Frame) -> tuple[ViewHits, FloatArray]:
     return ViewHits(points, geometry.hit, px, origin, frame.view), normals
 
 
-def write_chart(d: Design, path: str | Path) -> Path:
+def write_chart(d: Design, path: str | Path, *, look: Look | None = None) -> Path:
     """Render the chart and write it as a PNG (no timestamps: same design, same bytes)."""
     path = Path(path)
     buffer = BytesIO()
-    render_chart(d).save(buffer, format="PNG", optimize=False, compress_level=6)
+    render_chart(d, look=look).save(buffer, format="PNG", optimize=False, compress_level=6)
     path.write_bytes(buffer.getvalue())
     return path
 
 
 # --------------------------------------------------------------------------- shading
-def _shade(d: Design, hits: ViewHits, normals: FloatArray, dmax: float) -> FloatArray:
+def _shade(
+    d: Design, hits: ViewHits, normals: FloatArray, dmax: float, palette: _Palette
+) -> FloatArray:
     """The supersampled panel's colours, shaded adaptively: once per block of
     ``_SUPERSAMPLE``² pixels where the block and its neighbours agree, every pixel where they
     do not (the silhouette, zone and hairline edges, scars). Same picture as shading every
@@ -138,7 +198,7 @@ def _shade(d: Design, hits: ViewHits, normals: FloatArray, dmax: float) -> Float
     corner = hit[::k, ::k]
     coarse = np.zeros((rows, cols, 3))
     coarse[corner] = _colours(
-        d, hits.points[::k, ::k][corner], normals[::k, ::k][corner], hits.view, dmax
+        d, hits.points[::k, ::k][corner], normals[::k, ::k][corner], hits.view, dmax, palette
     )
     blocks = hit.reshape(rows, k, cols, k)
     rough = blocks.any(axis=(1, 3)) & ~blocks.all(axis=(1, 3))
@@ -146,7 +206,7 @@ def _shade(d: Design, hits: ViewHits, normals: FloatArray, dmax: float) -> Float
     fine = np.repeat(np.repeat(rough, k, 0), k, 1) & hit
     rgb = np.repeat(np.repeat(coarse, k, 0), k, 1)
     rgb[~hit] = np.asarray(_BACKGROUND, dtype=np.float64)
-    rgb[fine] = _colours(d, hits.points[fine], normals[fine], hits.view, dmax)
+    rgb[fine] = _colours(d, hits.points[fine], normals[fine], hits.view, dmax, palette)
     return rgb
 
 
@@ -169,7 +229,9 @@ def _differs_from_neighbours(coarse: FloatArray, valid: BoolArray) -> BoolArray:
     return out
 
 
-def _colours(d: Design, pts: FloatArray, normal: FloatArray, v: View, dmax: float) -> FloatArray:
+def _colours(
+    d: Design, pts: FloatArray, normal: FloatArray, v: View, dmax: float, palette: _Palette
+) -> FloatArray:
     """Chart colours of surface points: skin, remaining hair, density ramp, scars, untreated
     scalp, lit from the upper left of the view."""
     sample = d.field.sample(pts)
@@ -177,9 +239,9 @@ def _colours(d: Design, pts: FloatArray, normal: FloatArray, v: View, dmax: floa
     light /= np.linalg.norm(light)
     lambert = np.clip(normal @ light, 0.0, 1.0)
     shade = 0.42 + 0.58 * lambert
-    colour = np.broadcast_to(_SKIN, (len(pts), 3)).copy()
     hair = np.where(sample.on_scalp | d.head.natural_scalp_mask(pts), sample.coverage, 0.0)
-    colour = colour * (1 - 0.88 * hair[:, None]) + _HAIR * (0.88 * hair[:, None])
+    cover = 0.88 * hair[:, None]
+    colour = np.asarray(palette.skin * (1 - cover) + palette.hair * cover, dtype=np.float64)
     dens = sample.density
     treated = dens > 0
     level = np.clip(dens[treated] / dmax, 0.0, 1.0)
@@ -199,15 +261,17 @@ def _viridis(t: FloatArray) -> FloatArray:
     return np.asarray(_VIRIDIS[i] * (1 - f) + _VIRIDIS[i + 1] * f, dtype=np.float64)
 
 
-def _finish_panel(d: Design, panel: _Panel, name: str) -> Image.Image:
+def _finish_panel(d: Design, panel: _Panel, name: str, palette: _Palette) -> Image.Image:
     size = panel.rgb.shape[0]
     image = Image.fromarray(np.clip(panel.rgb, 0, 255).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(image)
     hits = panel.hits
     if name == "front":
-        _canthus_lines(d, draw, hits, size)
+        _canthus_lines(d, draw, hits, size, palette.canthus)
     for feature in _features(d):
-        _polyline(draw, hits, feature, _FEATURE, _SUPERSAMPLE + 1)
+        _polyline(draw, hits, feature, palette.feature, _SUPERSAMPLE + 1)
+    if palette.halo is not None:
+        _polyline(draw, hits, d.hairline.polyline, palette.halo, 3 * _SUPERSAMPLE)
     _polyline(draw, hits, d.hairline.polyline, _HAIRLINE, 3 * _SUPERSAMPLE // 2)
     for label, point in _landmarks_for(d, name):
         _marker(draw, hits, np.asarray(point), label)
@@ -293,13 +357,19 @@ def _polyline(
             draw.line([(col[k], row[k]), (col[k + 1], row[k + 1])], fill=colour, width=width)
 
 
-def _canthus_lines(d: Design, draw: ImageDraw.ImageDraw, hits: ViewHits, size: int) -> None:
+def _canthus_lines(
+    d: Design,
+    draw: ImageDraw.ImageDraw,
+    hits: ViewHits,
+    size: int,
+    colour: tuple[int, int, int],
+) -> None:
     x_c = d.head.measures.canthal_width_mm / 2.0
     for sign in (-1.0, 1.0):
         col, _, _ = hits.project(np.array([[sign * x_c, 0.0, 0.0]]))
         y = 0.0
         while y < size:
-            draw.line([(col[0], y), (col[0], y + 10)], fill=(90, 90, 100), width=2)
+            draw.line([(col[0], y), (col[0], y + 10)], fill=colour, width=2)
             y += 22
 
 
@@ -385,7 +455,7 @@ def _scale_bar(draw: ImageDraw.ImageDraw, left: int, top: int, mm_per_px: float)
     draw.text((x0 + length + 10, y0 - 7), "5 cm", fill=_INK, font=_font(16))
 
 
-def _legend(draw: ImageDraw.ImageDraw, d: Design, top: int, dmax: float) -> None:
+def _legend(draw: ImageDraw.ImageDraw, d: Design, top: int, dmax: float, palette: _Palette) -> None:
     left = _MARGIN
     draw.text(
         (left, top),
@@ -406,10 +476,10 @@ def _legend(draw: ImageDraw.ImageDraw, d: Design, top: int, dmax: float) -> None
         w = draw.textlength(label, font=_font(14))
         draw.text((x - w / 2, y0 + bar_h + 8), label, fill=_INK, font=_font(14))
     swatches = [
-        (tuple(int(v) for v in _HAIR), "remaining hair (darker = fuller)"),
+        (tuple(int(v) for v in palette.hair), "remaining hair (stronger = fuller)"),
         (_HAIRLINE, "designed hairline"),
         (tuple(int(v) for v in _SCAR), "scar tissue (over-filled)"),
-        (tuple(int(v) for v in _SKIN), "skin without impressions"),
+        (tuple(round(v) for v in palette.skin), "skin without impressions"),
         (tuple(int(v) for v in _UNTREATED), "bald behind the hairline, untreated"),
     ]
     sy = y0 + 64

@@ -9,7 +9,7 @@ from PIL import Image
 
 from smpstudio._design import Design
 from smpstudio.plan import Plan
-from smpstudio.render import render_chart
+from smpstudio.render import Look, render_chart
 from smpstudio.reports._ics import plan_ics
 from smpstudio.reports._json import plan_json
 from smpstudio.reports._pdf import plan_pdf
@@ -30,13 +30,15 @@ def plan_files(
     booked: Collection[int] = (),
     images: Sequence[tuple[str, Image.Image]] = (),
     chart: Image.Image | None = None,
+    look: Look | None = None,
 ) -> dict[str, bytes]:
     """``plan.json``, ``plan.pdf`` (the ``images``, e.g. before/after renders, then the
-    design's scalp chart, drawn unless given) and ``aftercare.ics``, by file name.
+    design's scalp chart, drawn in the client's skin (``look``) unless given) and
+    ``aftercare.ics``, by file name.
     ``contact`` is whom the client calls (the clinic's name, phone, e-mail; the clinic's name
     when not given); ``booked`` the numbers of the sessions booked (CONFIRMED in the
     calendar, the others TENTATIVE)."""
-    chart = chart or render_chart(d)
+    chart = chart or render_chart(d, look=look)
     return {
         "plan.json": plan_json(plan).encode("utf-8"),
         "plan.pdf": plan_pdf(

@@ -250,6 +250,7 @@ def _pdf(
         client_name=client,
         contact=contact,
         images=images,
+        look=look,
     )
     return files["plan.pdf"]
 
