@@ -320,7 +320,9 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
     meta = " ".join(str(v) for v in (reader.metadata or {}).values())
     assert "Lee" not in meta
     text = "".join(p.extract_text() for p in reader.pages)
-    assert "Healed, from above" in text, [line for line in text.splitlines() if "imulation" in line]
+    assert "Today and healed, from above, and the scalp close up" in text, [
+        line for line in text.splitlines() if "imulation" in line
+    ]
     gallery = c.get(f"/studio/patients/{pid}/gallery").text
     image = re.search(r'src="(/studio/patients/\d+/designs/\d+/front/healed\.jpg)"', gallery)[1]
     assert c.get(image).headers["content-type"] == "image/jpeg"

@@ -33,7 +33,7 @@ from smpstudio.clinic import (
 )
 from smpstudio.dots import dilution_rule, place_impressions
 from smpstudio.plan import Plan, build_plan
-from smpstudio.render import look_for, render_view
+from smpstudio.render import look_for, render_sheet
 from smpstudio.reports import plan_files, plan_ics
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
 from smpstudio.web._http import (
@@ -233,12 +233,8 @@ def _pdf(
     look = look_for(inputs["skin"], inputs["hair"])
     images: list[tuple[str, Image.Image]] = [
         (
-            "Today, from above (simulation)",
-            render_view(design, None, look, view_name="top", size=640, state="before"),
-        ),
-        (
-            "Healed, from above (simulation)",
-            render_view(design, dots, look, view_name="top", size=640, state="healed"),
+            "Today and healed, from above, and the scalp close up (simulation)",
+            render_sheet(design, dots, look, view_name="top", size=640),
         ),
     ]
     issued = dt.datetime.fromisoformat(inputs["issued"])
