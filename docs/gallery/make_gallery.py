@@ -1,5 +1,5 @@
 """Render the gallery: Monk tones 1–10, Norwood stages, hairline styles, states, the
-dilution chart and long hair (Ludwig 2).
+dilution chart, long hair (Ludwig 2) and the before | after sheets (Monk 2, 5, 9).
 
 Run with ``make gallery``; every sheet is written to this folder (name sheets to draw only
 those: ``python docs/gallery/make_gallery.py dilution-chart``). Look at each one after a
@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 import smpstudio
 from smpstudio.colour import MONK_SWATCHES, DilutionTable, hex_to_srgb, recommend_dilution
 from smpstudio.dots import dilution_rule, place_impressions
-from smpstudio.render import look_for, render_view
+from smpstudio.render import look_for, render_sheet, render_view
 
 OUT = Path(__file__).resolve().parent
 TILE = 384
@@ -147,7 +147,28 @@ SHEETS = {
     "states": states,
     "dilution-chart": dilution_chart,
     "long-hair": lambda: long_hair(),
+    "before-after-sheets": lambda: before_after_sheets(),
 }
+
+
+def before_after_sheets() -> Image.Image:
+    """The client's take-home sheet (:func:`smpstudio.render.render_sheet`) of a Norwood 5
+    with a soft hairline, front view, on Monk 2 (dark-brown hair), 5 (dark-brown) and 9
+    (black), stacked: before | healed and the 20 mm close-up seen from about 30 cm."""
+    d = smpstudio.design(pattern="norwood-5", hairline="soft", seed=7)
+    sheets = []
+    for monk, hair in ((2, "dark-brown"), (5, "dark-brown"), (9, "black")):
+        skin = MONK_SWATCHES[monk - 1]
+        dots = place_impressions(d, dilution=dilution_rule(skin, hair))
+        sheet = render_sheet(d, dots, look_for(skin, hair), view_name="front", size=640)
+        draw = ImageDraw.Draw(sheet)
+        label = f"Monk {monk} {skin}, {hair} hair"
+        draw.text((sheet.width - 12, 12), label, fill=(96, 96, 104), font=_font(18), anchor="ra")
+        sheets.append(sheet)
+    out = Image.new("RGB", (sheets[0].width, sum(s.height for s in sheets)), (247, 245, 241))
+    for k, sheet in enumerate(sheets):
+        out.paste(sheet, (0, k * sheet.height))
+    return out
 
 
 def long_hair() -> Image.Image:

@@ -193,7 +193,7 @@ def _compose(
         outline=_INK,
     )
     sheet.paste(close_up, layout.close_up)
-    _scale_bar(draw, layout.close_up, inset)
+    _scale_bar(draw, layout.close_up, close_up)
     caption = _font(max(10, size // 36))
     bottom = box_y + inset + 2 * border + size // 64
     draw.text((box_x, bottom), "close-up, about 30 cm away", fill=_INK, font=caption)
@@ -230,23 +230,27 @@ def _mark_patch(
     draw.line([(x + half, y - half), box], fill=_MARK, width=line)
 
 
-def _scale_bar(draw: ImageDraw.ImageDraw, corner: tuple[int, int], inset: int) -> None:
-    """A 10 mm bar in the lower left of the close-up, white with a dark edge."""
+def _scale_bar(draw: ImageDraw.ImageDraw, corner: tuple[int, int], close_up: Image.Image) -> None:
+    """A 10 mm bar in the lower left of the close-up: dark on light skin, white on dark, with
+    an edge of the other."""
+    inset = close_up.width
     px = inset * 10.0 / CLOSE_UP_MM
     pad = inset // 16
     x0, y1 = corner[0] + pad, corner[1] + inset - pad
     thick = max(3, inset // 64)
-    draw.rectangle([x0 - 1, y1 - thick - 1, x0 + px + 1, y1 + 1], fill=_INK)
-    draw.rectangle([x0, y1 - thick, x0 + px, y1], fill=_FRAME)
+    under = np.asarray(close_up.convert("L"))[inset // 2 :, : inset // 2]
+    ink, edge = (_INK, _FRAME) if float(under.mean()) > 128.0 else (_FRAME, _INK)
+    draw.rectangle([x0 - 1, y1 - thick - 1, x0 + px + 1, y1 + 1], fill=edge)
+    draw.rectangle([x0, y1 - thick, x0 + px, y1], fill=ink)
     font = _font(max(10, inset // 18), bold=True)
     draw.text(
         (x0, y1 - thick - inset // 60),
         "10 mm",
-        fill=_FRAME,
+        fill=ink,
         font=font,
         anchor="ld",
-        stroke_width=max(1, inset // 200),
-        stroke_fill=_INK,
+        stroke_width=max(1, inset // 160),
+        stroke_fill=edge,
     )
 
 
