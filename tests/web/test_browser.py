@@ -274,6 +274,7 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
         ("stock", "/studio/stock", "front-desk"),
         ("recall", "/studio/recall", "practitioner"),
         ("team", "/studio/team", "owner"),
+        ("clinic", "/studio/clinic", "owner"),
         ("audit", "/studio/audit", "owner"),
         ("account", "/studio/account", "owner"),
         ("two-step", "/studio/account/two-step", "owner"),
@@ -402,7 +403,7 @@ def test_every_page_passes_axe_and_is_photographed(
     for context in contexts.values():
         context.close()
     assert problems == {}, problems
-    assert len(list(shots.glob("*.png"))) >= 30
+    assert len(list(shots.glob("*.png"))) >= 31
 
 
 def test_the_strict_csp_holds_on_the_designer(

@@ -25,6 +25,7 @@ from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_u
 from smpstudio.web import (
     _auth,
     _clients,
+    _clinic,
     _designer,
     _openapi,
     _patch_tests,
@@ -107,6 +108,7 @@ def create_app(
             *_schedule.routes,
             *_stock.routes,
             *_team.routes,
+            *_clinic.routes,
             *_openapi.routes,
             Mount("/static", app=_Static(directory=static), name="static"),
         ],

@@ -268,7 +268,7 @@ async def plan_pdf(request: Request) -> Response:
     design, inputs, client = await blocking(
         _documents, studio, records, patient_id(request), plan_id
     )
-    contact = clinic_contact(studio)
+    contact = await blocking(clinic_contact, studio)
     data = await compute(studio, _pdf, design, inputs, records.clinic_name, client, contact)
     return Response(
         data,
