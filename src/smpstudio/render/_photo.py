@@ -29,6 +29,7 @@ from PIL import Image
 from smpstudio._errors import InputError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
 from smpstudio.colour import (
+    SHAVED,
     DilutionTable,
     FadeConditions,
     PigmentModel,
@@ -40,7 +41,9 @@ from smpstudio.colour import (
 )
 from smpstudio.dots import Impressions
 from smpstudio.head import HeadShape
+from smpstudio.head._face import face_mesh
 from smpstudio.head._views import VIEW_NAMES, View, view
+from smpstudio.render._brows import draw_brows
 from smpstudio.render._hair import LONG_FROM_MM, Stubble, stubble
 from smpstudio.render._kernels import (
     SRGB_TABLE,
@@ -49,9 +52,9 @@ from smpstudio.render._kernels import (
     draw_bands,
     encode_layers,
     prepare_splats,
-    shade_visible,
 )
 from smpstudio.render._raster import Frame, Visibility, visibility
+from smpstudio.render._skin import shade_head
 from smpstudio.render._strands import draw_strands, rooted_like, strands
 
 if TYPE_CHECKING:
@@ -77,12 +80,13 @@ PHOTO_VIEWS = (*VIEW_NAMES, "part")
 view women's thinning is graded on (the midline view of Savin's scale, domain reference
 §3.2; "vertex, midline, frontal, temporal" in standard hair photography)."""
 _PART_TILT_RAD = math.radians(20.0)  # the part view leans this far from vertical, to the face
-_SUBSURFACE_MM = 0.18  # spread of a dot's shadow by scattering in the dermis (σ, mm) [U]:
-# calibrated so that healed SMP at full density casts the shadow of shaved hair at 90 FU/cm²
-_HAIR_OPACITY = 0.92
-_BURIED_MM = 1.0  # length of shaft seen through the skin under each hair [U]
-_BURIED_WIDTH_MM = 0.1  # its width, blurred by the epidermis [U]
-_BURIED_SHARE = 0.45  # share of the hair colour that shows through [U]
+# The optics of shaved hair and healed dots, shared with the blend model that picks the
+# shade (smpstudio.colour.SHAVED; docs/render.md, "Blending").
+_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # spread of a dot's shadow in the dermis (σ, mm)
+_HAIR_OPACITY = SHAVED.stubble_opacity
+_BURIED_MM = SHAVED.buried_mm  # length of shaft seen through the skin under each hair
+_BURIED_WIDTH_MM = SHAVED.buried_width_mm  # its width, blurred by the epidermis
+_BURIED_SHARE = SHAVED.buried_share  # share of the hair's contrast that shows through
 _RAISED = ("front", "three-quarter")
 _RAISED_RAD = math.radians(25.0)
 _CACHE_MAX_SIZE = 1024  # bases and geometry of larger frames are not kept between renders
@@ -162,22 +166,29 @@ def look_for(
 
 @lru_cache(maxsize=64)
 def frame_for(shape: HeadShape, name: str, size: int) -> Frame:
-    """The framing of each view: the scalp and what a client looks at.
+    """The framing of each view: the whole head down to the chin, as a client sees himself.
 
     ``front`` and ``three-quarter`` look down from 25° above, as a practitioner photographs a
-    hairline, from the brows up; the sides reach the sideburns and the back the nape.
+    hairline; the sides and the back reach a little below the chin; ``top`` shows the head
+    from above and ``part`` the top of the scalp.
     """
     camera = photo_view(name)
-    low = {"front": -0.12, "three-quarter": -0.12, "back": -0.78}.get(name, -0.45)
-    points = _surface_points(shape)
-    keep = points[:, 1] >= low * shape.b_down if name != "top" else np.ones(len(points), bool)
-    facing = shape.normal(points) @ np.asarray(camera.forward)
-    keep &= facing < (-0.8 if name == "part" else 0.0)
+    mesh = face_mesh(shape)
+    points = mesh.vertices[::5]
+    keep = np.ones(len(points), dtype=bool)
+    if name != "top":
+        keep &= points[:, 1] >= mesh.landmarks["menton"][1] - _BELOW_CHIN_MM
+    if name == "part":
+        facing = shape.normal(shape.project(points)) @ np.asarray(camera.forward)
+        keep &= (facing < -0.8) & (mesh.region[::5] == 0)
     u = points[keep] @ camera.right
     w = points[keep] @ np.asarray(camera.up)
     half = 0.53 * max(float(np.ptp(u)), float(np.ptp(w)))
     centre = ((float(u.max()) + float(u.min())) / 2.0, (float(w.max()) + float(w.min())) / 2.0)
     return Frame(camera, centre, half, size)
+
+
+_BELOW_CHIN_MM = 12.0
 
 
 def photo_view(name: str) -> View:
@@ -202,17 +213,6 @@ def photo_view(name: str) -> View:
 
 def _triple(v: FloatArray) -> tuple[float, float, float]:
     return (float(v[0]), float(v[1]), float(v[2]))
-
-
-@lru_cache(maxsize=8)
-def _surface_points(shape: HeadShape) -> FloatArray:
-    k = np.arange(6000) + 0.5
-    polar = np.arccos(1.0 - 2.0 * k / 6000)
-    azimuth = math.pi * (1.0 + 5.0**0.5) * k
-    directions = np.column_stack(
-        [np.sin(polar) * np.cos(azimuth), np.cos(polar), np.sin(polar) * np.sin(azimuth)]
-    )
-    return np.asarray(shape.project(directions), dtype=np.float64)
 
 
 def render_view(
@@ -392,7 +392,8 @@ def view_base(
         return ViewBase(shape, frame, look, skin, layer, encoded)
     frame = frame_for(shape, view_name, size)
     seen = _visibility(shape, view_name, size)
-    skin = _shade(seen, frame, look, seed)
+    skin = _shade(seen, frame, shape, look, seed)
+    draw_brows(skin, frame, shape, look.hair_linear, seed, seen=seen)
     if design.hair_length_mm >= LONG_FROM_MM:
         grown = strands(design, hair, seed=seed)
         _draw_buried_hair(skin, frame, shape, rooted_like(hair, grown), look)
@@ -539,19 +540,43 @@ def _unit(v: FloatArray) -> FloatArray:
     return np.asarray(v / np.linalg.norm(v), dtype=np.float64)
 
 
-def _shade(v: Visibility, frame: Frame, look: Look, seed: int) -> Float32Array:
-    return shade_visible(
+def _shade(v: Visibility, frame: Frame, shape: HeadShape, look: Look, seed: int) -> Float32Array:
+    return shade_head(
         v.triangle,
         v.screen,
         v.vertices,
         v.normals,
         v.triangles,
+        v.attributes,
         look.skin_linear,
+        np.vstack([_palette(look), _neck_fade(shape)]),
         _lights(frame),
         _BACKGROUND,
         _TEXTURE,
         seed,
     )
+
+
+_LIP_TINT = np.array([0.86, 0.58, 0.60])  # lips: the skin, darker and redder [U]
+_SCLERA = np.array([0.60, 0.56, 0.52])  # linear sRGB, a sclera in the shade of the lids
+_IRIS = np.array([0.045, 0.024, 0.012])  # dark brown
+_PUPIL = np.array([0.004, 0.004, 0.005])
+_EYE_MM = (2.0, 5.8, 0.55)  # pupil radius, iris radius, darkening of a full crease
+
+
+def _palette(look: Look) -> FloatArray:
+    """The colours of the face beyond the skin (:data:`._skin.PALETTE_ROWS` rows)."""
+    del look  # the client's eye colour is not asked for: a dark brown iris
+    return np.array([_LIP_TINT, _SCLERA, _IRIS, _PUPIL, _EYE_MM], dtype=np.float64)
+
+
+def _neck_fade(shape: HeadShape) -> FloatArray:
+    """Heights (mm) between which the neck fades into the backdrop, as in a portrait."""
+    chin = face_mesh(shape).landmarks["menton"][1]
+    return np.array([chin - _FADE_MM[0], chin - _FADE_MM[1], 0.0])
+
+
+_FADE_MM = (-5.0, 30.0)
 
 
 def _disc_splats(
@@ -605,6 +630,7 @@ def _draw_buried_hair(
         np.full(int(facing.sum()), _BURIED_MM),
         _BURIED_WIDTH_MM,
         cos[facing],
+        in_skin=True,
     )
     absorb = np.clip(1.0 - look.hair_linear / np.maximum(look.skin_linear, 1e-6), 0.0, 1.0)
     strength = np.ascontiguousarray(np.broadcast_to(_BURIED_SHARE * absorb, (len(area), 3)))
@@ -657,8 +683,14 @@ def _segment_splats(
     lengths: FloatArray,
     width_mm: float,
     cos: FloatArray,
+    *,
+    in_skin: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Screen centres, covariances (px²) and areas (px²) of short segments on the skin."""
+    """Screen centres, covariances (px²) and areas (px²) of short segments on the skin.
+
+    A segment in the skin (a shaft seen through it) is foreshortened like an impression,
+    by the cosine of the viewing angle; stubble standing out of the skin shows more of its
+    length at a grazing angle, so its area keeps 40 % at any angle."""
     up, right = np.asarray(frame.view.up), frame.view.right
     col, row, _ = frame.project(mid)
     px = frame.mm_per_px
@@ -674,5 +706,6 @@ def _segment_splats(
             along * tu[:, 1] ** 2 + across * (1 - tu[:, 1] ** 2) + 1.0 / 12.0,
         ]
     )
-    area = lengths * width_mm * (0.4 + 0.6 * np.clip(cos, 0.0, 1.0)) / px**2
+    seen = np.clip(cos, 0.0, 1.0) if in_skin else 0.4 + 0.6 * np.clip(cos, 0.0, 1.0)
+    area = lengths * width_mm * seen / px**2
     return np.column_stack([col, row]), cov, area

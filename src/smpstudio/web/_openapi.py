@@ -40,6 +40,7 @@ from smpstudio.clinic import (
 )
 from smpstudio.colour import DilutionTable
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
+from smpstudio.head import AGE_RANGE_YEARS, SEXES
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import PHOTO_VIEWS
 from smpstudio.web._http import MAX_RECORD_ID
@@ -303,6 +304,13 @@ def _preview_request() -> Schema:
                 "description": "The control points' shares of the temporal rise.",
             },
             "head": _enum(HEADS, description="[M]"),
+            "sex": _enum(SEXES, description="The face under the scalp [male]."),
+            "age_years": {
+                "type": "number",
+                "minimum": AGE_RANGE_YEARS[0],
+                "maximum": AGE_RANGE_YEARS[1],
+                "description": "The client's age, for the face [35].",
+            },
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
             "scars": {"type": "array", "items": _enum(("fut", "fue")), "maxItems": 4},
             "skin": HEX,
