@@ -922,7 +922,7 @@ def _paths() -> dict[str, Schema]:
                 "Receive a delivery: a lot with its expiry and quantity.",
                 "stock",
                 {"item_id": DIGITS, "lot": _string(64), "expires_on": DATE, "quantity": NUMBER},
-                _REFUSED,
+                {**_REFUSED, **_NOT_FOUND},
             )
         },
         "/studio/stock/lots/{lot_id}/count": {
