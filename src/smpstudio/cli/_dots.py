@@ -18,6 +18,7 @@ from smpstudio.density import ZONES
 from smpstudio.dots import (
     DotsError,
     Impressions,
+    blend_for,
     dilution_rule,
     impressions_csv,
     place_impressions,
@@ -71,9 +72,11 @@ def colour_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def place(d: Design, skin: str, hair: str, table_path: Path | None) -> Impressions:
-    """Place the design's impressions with dilutions for ``skin`` and ``hair``."""
+    """Place the design's impressions with dilutions for ``skin`` and ``hair``: the body
+    shade that blends the healed scalp with the remaining hair (``blend_for``)."""
     table = load_dilution_table(table_path) if table_path else None
-    return place_impressions(d, dilution=dilution_rule(skin, hair, table=table))
+    rule = dilution_rule(skin, hair, table=table, settings=d.settings)
+    return place_impressions(d, dilution=rule)
 
 
 def impression_files(d: Design, impressions: Impressions) -> dict[str, bytes]:
@@ -117,8 +120,25 @@ def dots_command(
     written = write_atomically(out_dir, files)
     print_summary(d, [])
     print_counts(impressions)
+    print_blend(d, skin, hair, dilution_table)
     for path in written:
         stdout_console().print(f"wrote {path}")
+
+
+def print_blend(d: Design, skin: str, hair: str, table_path: Path | None) -> None:
+    """The body shade that blends the healed scalp with the remaining hair, and a warning
+    when the table's natural limits keep it from doing so."""
+    table = load_dilution_table(table_path) if table_path else None
+    advice = blend_for(skin, hair, d.settings, table=table)
+    out = stdout_console()
+    out.print(
+        f"blend: body shade {advice.ml_water:g} mL water per mL pigment (chart "
+        f"{advice.chart_ml_water:g} mL); healed scalp against the remaining hair "
+        f"ΔL* {advice.delta_l:+.1f} seen from a metre",
+        highlight=False,
+    )
+    if advice.notice is not None:
+        out.print(f"[bold yellow]warning:[/] {advice.notice}", highlight=False)
 
 
 def print_counts(impressions: Impressions) -> None:

@@ -29,6 +29,7 @@ from smpstudio.cli._dots import (
     colour_options,
     impression_files,
     place,
+    print_blend,
     print_counts,
 )
 from smpstudio.cli._group import cli
@@ -45,6 +46,7 @@ from smpstudio.render import (
     parse_state,
     render_chart,
     render_view,
+    zone_map,
 )
 
 __all__ = ["DEMO", "parse_views", "render_files"]
@@ -90,10 +92,12 @@ def render_files(
     views: Sequence[str],
     size: int,
     states: Sequence[RenderState] = (),
+    zones: bool = False,
     advance: Any = None,
 ) -> dict[str, bytes]:
     """``before-VIEW.png`` and ``after-VIEW.png`` (healed) for each view, and
-    ``STATE-VIEW.png`` for each extra state (``fresh``, ``year-N``)."""
+    ``STATE-VIEW.png`` for each extra state (``fresh``, ``year-N``); with ``zones``,
+    ``zones-VIEW.png``, the view's zone map (:func:`smpstudio.render.zone_map`)."""
     look = look_for(skin, hair)
     files: dict[str, bytes] = {}
     jobs: list[tuple[str, RenderState | str]] = [("before", "before"), ("after", "healed")]
@@ -104,6 +108,9 @@ def render_files(
             files[f"{prefix}-{name}.png"] = png_of(image)
             if advance is not None:
                 advance()
+        if zones:
+            labels = zone_map(d, view_name=name, size=size)
+            files[f"zones-{name}.png"] = png_of(Image.fromarray(labels, "L"))
     return files
 
 
@@ -152,6 +159,7 @@ def _simulate(
     photo_view: str = "frontal",
     photo_skin: str | None = None,
     photo_edits: dict[str, Any] | None = None,
+    zones: bool = False,
 ) -> None:
     issued = issued_now()
     look_for(skin, hair)  # a wrong colour is refused before any work
@@ -175,6 +183,7 @@ def _simulate(
             views=views,
             size=size,
             states=states,
+            zones=zones,
             advance=lambda: step(),
         )
         files.update(images)
@@ -211,6 +220,7 @@ def _simulate(
         step()
     print_summary(d, [])
     print_counts(impressions)
+    print_blend(d, skin, hair, dilution_table)
     if plan is not None:
         print_plan(plan)
     for path in written:
@@ -276,6 +286,14 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
 )
 @photo_correction_options
 @click.option(
+    "--zone-map",
+    "zones",
+    is_flag=True,
+    help="Also write zones-VIEW.png for each view: one 8-bit label a pixel, the size of the "
+    "render: 0 background, 1 skin without impressions, 2 remaining hair without impressions, "
+    "3 impressions on bald scalp, 4 impressions among remaining hair, 5 scar.",
+)
+@click.option(
     "--out",
     "out_dir",
     required=True,
@@ -293,6 +311,7 @@ def simulate_command(
     start: str | None,
     photo: Path | None,
     photo_view: str,
+    zones: bool,
     **params: Any,
 ) -> None:
     """Design, place every impression and render the result before and after.
@@ -302,7 +321,7 @@ def simulate_command(
     and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo,
     DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png. The photo takes
     the same corrections as ``smpstudio analyze`` (landmarks, face, scale, hairline,
-    regions).
+    regions). With --zone-map, DIR/zones-VIEW.png for each view.
     """
     context = click.get_current_context()
     measured = context.get_parameter_source("skin") is click.core.ParameterSource.DEFAULT
@@ -325,6 +344,7 @@ def simulate_command(
         photo_view=photo_view,
         photo_skin=None if measured else skin,
         photo_edits=photo_edits,
+        zones=zones,
     )
 
 

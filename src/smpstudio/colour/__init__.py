@@ -10,6 +10,16 @@ hairline zones and the early sessions. The model, its parameters and
 their sources are in ``docs/colour.md``.
 """
 
+from smpstudio.colour._blend import (
+    BLEND_TOLERANCE,
+    NOTICE_FROM,
+    SHAVED,
+    BlendAdvice,
+    ShavedOptics,
+    blend_shade,
+    hair_zone_reflectance,
+    treated_reflectance,
+)
 from smpstudio.colour._convert import (
     delta_e,
     hex_to_srgb,
@@ -29,8 +39,10 @@ from smpstudio.colour._dilution import (
     DilutionTable,
     assess_dilution,
     dilution_chart,
+    hair_lightness_lab,
     load_dilution_table,
     recommend_dilution,
+    shade_for,
     stubble_range,
 )
 from smpstudio.colour._image import (
@@ -72,6 +84,7 @@ from smpstudio.colour._skin import (
 
 __all__ = [
     "ALLOWED_FORMATS",
+    "BLEND_TOLERANCE",
     "FITZPATRICK_NOTE",
     "FLAG_MESSAGES",
     "HAIR_LIGHTER_MARGIN",
@@ -79,9 +92,12 @@ __all__ = [
     "MAX_PIXELS",
     "MOISTURISED_FADE_FACTOR",
     "MONK_SWATCHES",
+    "NOTICE_FROM",
     "SCAR_FADE_FACTOR",
+    "SHAVED",
     "SUN_FADE_FACTORS",
     "ZONE_NAMES",
+    "BlendAdvice",
     "ContrastRange",
     "DilutionAdvice",
     "DilutionTable",
@@ -89,9 +105,11 @@ __all__ = [
     "FreshLook",
     "PigmentModel",
     "Region",
+    "ShavedOptics",
     "SkinLike",
     "SkinTone",
     "assess_dilution",
+    "blend_shade",
     "concentration",
     "delta_e",
     "dilution_chart",
@@ -99,6 +117,8 @@ __all__ = [
     "dot_lab",
     "fitzpatrick_estimate",
     "fresh_look",
+    "hair_lightness_lab",
+    "hair_zone_reflectance",
     "hex_to_srgb",
     "ita_class",
     "ita_degrees",
@@ -111,6 +131,7 @@ __all__ = [
     "nearest_monk",
     "read_rgb",
     "recommend_dilution",
+    "shade_for",
     "skin_tone",
     "skin_tone_from_image",
     "skin_tone_from_lab",
@@ -120,4 +141,5 @@ __all__ = [
     "srgb_to_linear",
     "stubble_range",
     "touch_up_years",
+    "treated_reflectance",
 ]

@@ -57,8 +57,10 @@ __all__ = [
     "DilutionTable",
     "assess_dilution",
     "dilution_chart",
+    "hair_lightness_lab",
     "load_dilution_table",
     "recommend_dilution",
+    "shade_for",
     "stubble_range",
 ]
 
@@ -439,6 +441,35 @@ def dilution_chart(
         }
         for tone in _MONK_TONES
     }
+
+
+def shade_for(
+    body_ml_water: float,
+    *,
+    zone: str = "body",
+    session: int | None = None,
+    tone: float | None = None,
+    table: DilutionTable | None = None,
+) -> float:
+    """The shade a zone and session take when the final session's body shade is
+    ``body_ml_water``: the concentration scaled by the zone's (or ``tone``) and the
+    session's strength, then the most diluted of the table's shades no more diluted than
+    that (the darkest shade when none is).
+
+    >>> [shade_for(4.0, session=s) for s in (1, 2, 3)], shade_for(4.0, zone="sentinel")
+    ([5.0, 4.0, 4.0], 6.0)
+    """
+    table = table or DilutionTable.default()
+    strength = _zone_factor(zone, tone, table) * _session_factor(session, table)
+    target = (1.0 + body_ml_water) / strength - 1.0
+    shades = np.asarray(table.shades_ml_water)
+    reaching = np.flatnonzero(shades <= target + _EPS)
+    return float(shades[reaching[-1]]) if reaching.size else float(shades[0])
+
+
+def hair_lightness_lab(hair: str | npt.ArrayLike, table: DilutionTable | None = None) -> FloatArray:
+    """CIELAB of a hair colour: a name of the table, ``#rrggbb`` or CIELAB values."""
+    return _hair_lab(hair, table or DilutionTable.default())
 
 
 def _target_water(

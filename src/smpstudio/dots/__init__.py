@@ -10,7 +10,7 @@ everywhere. Metrics (relative radius, local spacing, density error, spectrum) an
 """
 
 from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
-from smpstudio.dots._dilution import TONE_STEP, dilution_rule
+from smpstudio.dots._dilution import TONE_STEP, blend_for, dilution_rule
 from smpstudio.dots._engine import (
     NEEDLES,
     DilutionRule,
@@ -51,6 +51,7 @@ __all__ = [
     "LocalSpacing",
     "ScalpChart",
     "Tile",
+    "blend_for",
     "chart_of",
     "default_tile",
     "default_tiles",

@@ -5,25 +5,62 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from smpstudio._settings import Settings
 from smpstudio._types import FloatArray, IntArray
-from smpstudio.colour import DilutionTable, SkinLike, recommend_dilution, skin_tone
+from smpstudio.colour import (
+    BlendAdvice,
+    DilutionTable,
+    SkinLike,
+    blend_shade,
+    recommend_dilution,
+    shade_for,
+    skin_tone,
+)
 from smpstudio.density import ZONES
 from smpstudio.dots._engine import DilutionRule
 
-__all__ = ["TONE_STEP", "dilution_rule"]
+__all__ = ["TONE_STEP", "blend_for", "dilution_rule"]
 
 TONE_STEP = 0.05
 """Tones are rounded to this step before asking the dilution chart (lighter hairline dots
 get one of a handful of shades, as a practitioner mixes a few cups, not a gradient)."""
 
 
+def blend_for(
+    skin: SkinLike | str,
+    hair: str | npt.ArrayLike,
+    settings: Settings,
+    *,
+    table: DilutionTable | None = None,
+) -> BlendAdvice:
+    """The body shade that blends a design's healed dots with the remaining hair
+    (:func:`smpstudio.colour.blend_shade` at the design's full density, session shares and
+    body dot diameter)."""
+    scalp = skin_tone(skin) if isinstance(skin, str) else skin
+    return blend_shade(
+        scalp,
+        hair,
+        density_per_cm2=settings.density_full_per_cm2,
+        session_fractions=settings.session_fractions,
+        diameter_mm=settings.dot_diameter_body_mm,
+        table=table,
+    )
+
+
 def dilution_rule(
-    skin: SkinLike | str, hair: str | npt.ArrayLike, *, table: DilutionTable | None = None
+    skin: SkinLike | str,
+    hair: str | npt.ArrayLike,
+    *,
+    table: DilutionTable | None = None,
+    settings: Settings | None = None,
 ) -> DilutionRule:
     """A rule giving dots the recommended dilution for their zone, session and tone.
 
     ``skin`` is a :class:`~smpstudio.colour.SkinTone`, CIELAB values or ``#rrggbb``;
-    ``hair`` a hair-colour name of the dilution table, ``#rrggbb`` or CIELAB.
+    ``hair`` a hair-colour name of the dilution table, ``#rrggbb`` or CIELAB. With a
+    design's ``settings`` the body shade is the one that blends the healed scalp with the
+    remaining hair (:func:`blend_for`) instead of the chart's, and the other zones and
+    sessions are scaled from it as from the chart's.
 
     Answers are cached by (zone, session, rounded tone), so re-placing dots with the same
     rule — while a hairline is dragged — costs no colour science.
@@ -39,7 +76,17 @@ def dilution_rule(
     # even when the design places no dot (and the rule is never asked).
     body = ZONES.index("body")
     first = recommend_dilution(scalp, hair, zone="body", session=1, tone=1.0, table=table)
-    cache[(body, 1, 1.0)] = first.ml_water
+    blended = None if settings is None else blend_for(scalp, hair, settings, table=table).ml_water
+
+    def shade(zone: str, session: int, tone: float) -> float:
+        if blended is None:
+            advice = recommend_dilution(
+                scalp, hair, zone=zone, session=session, tone=tone, table=table
+            )
+            return advice.ml_water
+        return shade_for(blended, zone=zone, session=session, tone=tone, table=table)
+
+    cache[(body, 1, 1.0)] = first.ml_water if blended is None else shade("body", 1, 1.0)
 
     def rule(zone: IntArray, session: IntArray, tone: FloatArray) -> FloatArray:
         steps = np.round(np.asarray(tone) / TONE_STEP).astype(np.int64)
@@ -51,10 +98,7 @@ def dilution_rule(
             s, t = divmod(rest, 1_000)
             key = (z, s, round(t * TONE_STEP, 4))
             if key not in cache:
-                advice = recommend_dilution(
-                    scalp, hair, zone=ZONES[key[0]], session=key[1], tone=key[2], table=table
-                )
-                cache[key] = advice.ml_water
+                cache[key] = shade(ZONES[key[0]], key[1], key[2])
             values[k] = cache[key]
         return np.asarray(values[inverse.ravel()], dtype=np.float64)
 

@@ -29,7 +29,7 @@ from smpstudio.colour import (
     touch_up_years,
 )
 from smpstudio.density import ZONES
-from smpstudio.dots import NEEDLES, Impressions
+from smpstudio.dots import NEEDLES, Impressions, blend_for
 from smpstudio.plan._aftercare import aftercare_events
 from smpstudio.plan._cost import smp_cost, transplant_cost
 from smpstudio.plan._dots import FINE_NEEDLE, DotWork, darker, hash_rank, shade_lookup, tone_steps
@@ -234,7 +234,9 @@ def build_plan(
         The client's skin (``#rrggbb`` or a :class:`~smpstudio.colour.SkinTone`), for the
         touch-up date.
     hair
-        The hair colour the dilutions were chosen for (recorded in the plan).
+        The hair colour the dilutions were chosen for (recorded in the plan). When the
+        healed scalp cannot take the hair's tone within the dilution table's natural limits
+        (:func:`smpstudio.dots.blend_for`), the plan's warnings say so.
     sessions
         The design's session count (default), or one more: a 4th session for scars,
         alopecia or difficult skin that re-works the scars and a share of the rest
@@ -292,6 +294,9 @@ def build_plan(
     prices = price_table or PriceTable.default()
     _check_currency(currency, prices)
     tone = skin_tone(skin) if isinstance(skin, str) else skin
+    blend = blend_for(tone, hair, design.settings).notice
+    if blend is not None:  # the healed scalp cannot take the hair's tone (docs/render.md)
+        warnings.append(blend)
     _check_time(time, timezone)
     work = DotWork.of(impressions)
     lookup = shade_lookup(impressions)

@@ -16,10 +16,12 @@ from smpstudio.render._photo import (
     render_view,
     view_base,
 )
+from smpstudio.render._zones import ZONE_LABELS, zone_labels, zone_map, zone_mean_lab
 
 __all__ = [
     "PHOTO_VIEWS",
     "VIEW_NAMES",
+    "ZONE_LABELS",
     "Look",
     "RenderState",
     "Splats",
@@ -37,4 +39,7 @@ __all__ = [
     "view",
     "view_base",
     "write_chart",
+    "zone_labels",
+    "zone_map",
+    "zone_mean_lab",
 ]

@@ -19,6 +19,7 @@ import numpy as np
 
 from smpstudio._rng import rng_for
 from smpstudio._types import FloatArray, IntArray
+from smpstudio.colour import SHAVED
 from smpstudio.dots import sample_on_head
 
 if TYPE_CHECKING:
@@ -26,13 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FU_DENSITY", "LONG_FROM_MM", "Stubble", "stubble"]
 
-FU_DENSITY = 90.0  # follicular units per cm² on full hair
+FU_DENSITY = SHAVED.fu_per_cm2  # follicular units per cm² on full hair
 LONG_FROM_MM = 8.0
 """Hair this long or longer lies on the scalp as strands (:mod:`._strands`); shorter hair
 stands as stubble of its length."""
 _HAIRS_PER_FU = np.array([0.28, 0.53, 0.18, 0.01])
-_SHAFT_MM = 0.075
-_STUBBLE_MM = 0.35
+_SHAFT_MM = SHAVED.shaft_mm
+_STUBBLE_MM = SHAVED.stubble_mm
 _WHORL_ALPHA_DEG = -30.0
 _SPIRAL = 0.35
 _SPREAD_MM = 0.12  # hairs of one unit emerge this close together

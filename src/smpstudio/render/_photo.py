@@ -29,6 +29,7 @@ from PIL import Image
 from smpstudio._errors import InputError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
 from smpstudio.colour import (
+    SHAVED,
     DilutionTable,
     FadeConditions,
     PigmentModel,
@@ -79,12 +80,13 @@ PHOTO_VIEWS = (*VIEW_NAMES, "part")
 view women's thinning is graded on (the midline view of Savin's scale, domain reference
 §3.2; "vertex, midline, frontal, temporal" in standard hair photography)."""
 _PART_TILT_RAD = math.radians(20.0)  # the part view leans this far from vertical, to the face
-_SUBSURFACE_MM = 0.18  # spread of a dot's shadow by scattering in the dermis (σ, mm) [U]:
-# calibrated so that healed SMP at full density casts the shadow of shaved hair at 90 FU/cm²
-_HAIR_OPACITY = 0.92
-_BURIED_MM = 1.0  # length of shaft seen through the skin under each hair [U]
-_BURIED_WIDTH_MM = 0.1  # its width, blurred by the epidermis [U]
-_BURIED_SHARE = 0.45  # share of the hair colour that shows through [U]
+# The optics of shaved hair and healed dots, shared with the blend model that picks the
+# shade (smpstudio.colour.SHAVED; docs/render.md, "Blending").
+_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # spread of a dot's shadow in the dermis (σ, mm)
+_HAIR_OPACITY = SHAVED.stubble_opacity
+_BURIED_MM = SHAVED.buried_mm  # length of shaft seen through the skin under each hair
+_BURIED_WIDTH_MM = SHAVED.buried_width_mm  # its width, blurred by the epidermis
+_BURIED_SHARE = SHAVED.buried_share  # share of the hair's contrast that shows through
 _RAISED = ("front", "three-quarter")
 _RAISED_RAD = math.radians(25.0)
 _CACHE_MAX_SIZE = 1024  # bases and geometry of larger frames are not kept between renders
@@ -628,6 +630,7 @@ def _draw_buried_hair(
         np.full(int(facing.sum()), _BURIED_MM),
         _BURIED_WIDTH_MM,
         cos[facing],
+        in_skin=True,
     )
     absorb = np.clip(1.0 - look.hair_linear / np.maximum(look.skin_linear, 1e-6), 0.0, 1.0)
     strength = np.ascontiguousarray(np.broadcast_to(_BURIED_SHARE * absorb, (len(area), 3)))
@@ -680,8 +683,14 @@ def _segment_splats(
     lengths: FloatArray,
     width_mm: float,
     cos: FloatArray,
+    *,
+    in_skin: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Screen centres, covariances (px²) and areas (px²) of short segments on the skin."""
+    """Screen centres, covariances (px²) and areas (px²) of short segments on the skin.
+
+    A segment in the skin (a shaft seen through it) is foreshortened like an impression,
+    by the cosine of the viewing angle; stubble standing out of the skin shows more of its
+    length at a grazing angle, so its area keeps 40 % at any angle."""
     up, right = np.asarray(frame.view.up), frame.view.right
     col, row, _ = frame.project(mid)
     px = frame.mm_per_px
@@ -697,5 +706,6 @@ def _segment_splats(
             along * tu[:, 1] ** 2 + across * (1 - tu[:, 1] ** 2) + 1.0 / 12.0,
         ]
     )
-    area = lengths * width_mm * (0.4 + 0.6 * np.clip(cos, 0.0, 1.0)) / px**2
+    seen = np.clip(cos, 0.0, 1.0) if in_skin else 0.4 + 0.6 * np.clip(cos, 0.0, 1.0)
+    area = lengths * width_mm * seen / px**2
     return np.column_stack([col, row]), cov, area

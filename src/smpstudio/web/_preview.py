@@ -44,7 +44,7 @@ from smpstudio._lru import Lru
 from smpstudio._orphans import start_worker, worker_share
 from smpstudio._types import FloatArray
 from smpstudio.colour import DilutionTable, looks_like_hex, skin_tone
-from smpstudio.dots import DilutionRule, Impressions, dilution_rule, place_impressions
+from smpstudio.dots import DilutionRule, Impressions, blend_for, dilution_rule, place_impressions
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
 from smpstudio.head import AGE_RANGE_YEARS, SEXES, HeadShape
 from smpstudio.loss import PATTERN_NAMES
@@ -234,6 +234,9 @@ class Preview:
 
     jpeg: bytes
     geometry: dict[str, Any] | None
+    blend: dict[str, Any] | None = None
+    """How the healed scalp's tone meets the remaining hair's
+    (:meth:`smpstudio.colour.BlendAdvice.to_dict`), for states with impressions."""
 
 
 class PreviewRenderer:
@@ -245,7 +248,7 @@ class PreviewRenderer:
         self.designs: Lru[str, Design] = Lru(48)
         self.impressions: Lru[tuple[str, str, str], Impressions] = Lru(24)
         self.looks: Lru[tuple[str, str], Look] = Lru(32)
-        self.rules: Lru[tuple[str, str], DilutionRule] = Lru(32)
+        self.rules: Lru[tuple[object, ...], tuple[DilutionRule, dict[str, Any]]] = Lru(32)
         self.geometry: Lru[tuple[str, int], dict[str, Any]] = Lru(96)
 
     def design(self, params: PreviewParams) -> Design:
@@ -253,11 +256,28 @@ class PreviewRenderer:
             params.design_key(), lambda: smpstudio.design(**params.design_inputs())
         )
 
+    def _rule(self, params: PreviewParams, design: Design) -> tuple[DilutionRule, dict[str, Any]]:
+        """The dilution rule that blends the healed scalp with the hair, and its advice:
+        kept per look and the settings the blend depends on."""
+        s = design.settings
+        key = (
+            params.skin,
+            params.hair,
+            s.density_full_per_cm2,
+            s.session_fractions,
+            s.dot_diameter_body_mm,
+        )
+
+        def make() -> tuple[DilutionRule, dict[str, Any]]:
+            tone = skin_tone(params.skin)
+            advice = blend_for(tone, params.hair, s).to_dict()
+            return dilution_rule(tone, params.hair, settings=s), advice
+
+        return self.rules.get_or_make(key, make)
+
     def _impressions(self, params: PreviewParams, design: Design) -> Impressions:
         key = (params.design_key(), params.skin, params.hair)
-        rule = self.rules.get_or_make(
-            (params.skin, params.hair), lambda: dilution_rule(skin_tone(params.skin), params.hair)
-        )
+        rule, _ = self._rule(params, design)
         return self.impressions.get_or_make(key, lambda: place_impressions(design, dilution=rule))
 
     def render(self, params: PreviewParams) -> Preview:
@@ -276,7 +296,8 @@ class PreviewRenderer:
             geometry = self.geometry.get_or_make(
                 (params.design_key(), params.size), lambda: handles(design, params.size)
             )
-        return Preview(buffer.getvalue(), geometry)
+        blend = None if dots is None else self._rule(params, design)[1]
+        return Preview(buffer.getvalue(), geometry, blend)
 
 
 _RENDERER = PreviewRenderer()

@@ -117,8 +117,9 @@ async def hero_image(request: Request) -> Response:
         }
     )
     response = await preview_response(studio, params, "")
-    if "x-smp-geometry" in response.headers:
-        del response.headers["x-smp-geometry"]
+    for name in ("x-smp-geometry", "x-smp-blend"):  # the practitioner's, not the public's
+        if name in response.headers:
+            del response.headers[name]
     return response
 
 

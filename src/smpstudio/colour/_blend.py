@@ -1,0 +1,289 @@
+"""Blending: the healed SMP's area-mean tone against the client's shaved hair.
+
+Seen from a metre (conversation distance) the eye resolves about 0.3 mm (one arc minute), so
+neither a healed impression (~0.1 mm, ~1 mm apart) nor a shaved hair is seen alone: what is
+seen is the **area-mean reflectance** of a patch of scalp. SMP blends when the treated bald
+scalp has the area-mean tone of the remaining shaved hair beside it. Both are the skin
+darkened by small absorbers, and the renderer draws both with the optics below
+(docs/render.md, "Blending"):
+
+- **Shaved hair** (per hair, ``n_h = FU density × hairs per FU``): the shaft inside the
+  follicle seen through the epidermis — a blurred streak ``buried_mm × buried_width_mm``
+  absorbing ``buried_share × (1 − hair / skin)`` of the light — and the cut stubble above
+  the skin, ``stubble_mm × shaft_mm``, opaque at ``stubble_opacity`` in the hair's colour::
+
+      R_hair = R_skin · exp(−n_h · a_buried · buried_share · κ) · P + (1 − P) · C_hair
+      P      = exp(−n_h · a_stubble · stubble_opacity),   κ = max(0, 1 − C_hair / R_skin)
+
+- **Healed SMP** (``n_d`` dots per area of session shares ``f_k``): each dot a Gaussian
+  footprint of peak coverage 1 — its healed disc (σ = d / 4) spread by scattering in the
+  dermis (``dermal_spread_mm``) — absorbing the pigment model's ``k = s · (1 − e^(−D))``::
+
+      R_smp  = R_skin · exp(−n_d · a_dot · Σ_k f_k · k_k),   a_dot = 2π (d² / 16 + σ_d²)
+
+``exp(−n · a · k)`` is the mean transmittance of absorbers scattered at random (a Poisson
+field; for the small coverages here it equals ``1 − n · a · k`` to a few per cent of the
+darkening). :func:`blend_shade` picks the body shade whose healed dots give ``R_smp`` the
+lightness of ``R_hair``, never darker than the dilution table's natural limit for the skin
+and hair, nor than the hair itself, and says when that limit keeps the scalp lighter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from smpstudio._types import FloatArray
+from smpstudio.colour._convert import lab_to_linear, linear_to_lab
+from smpstudio.colour._dilution import (
+    DilutionTable,
+    hair_lightness_lab,
+    shade_for,
+    stubble_range,
+)
+from smpstudio.colour._pigment import DEFAULT_MODEL, PigmentModel, SkinLike, dot_lab
+from smpstudio.colour._skin import SkinTone, nearest_monk
+
+__all__ = [
+    "BLEND_TOLERANCE",
+    "NOTICE_FROM",
+    "SHAVED",
+    "BlendAdvice",
+    "ShavedOptics",
+    "blend_shade",
+    "hair_zone_reflectance",
+    "treated_reflectance",
+]
+
+BLEND_TOLERANCE = 5.0
+"""|ΔL*| between treated scalp and remaining hair up to which they read as one tone."""
+NOTICE_FROM = 2.5
+"""|ΔL*| from which a shade held back by a limit is worth telling: about one just
+noticeable difference of lightness (ΔE*ab ≈ 2.3, Sharma's Digital Color Imaging Handbook) [U]."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShavedOptics:
+    """What a shaved head and a healed dot look like from a metre; [U] marks values no
+    source fixes (docs/render.md, "Blending").
+
+    Parameters
+    ----------
+    fu_per_cm2 : float
+        Follicular units on full hair: 90–100 FU/cm² non-balding (domain reference §4).
+    hairs_per_fu : float
+        Mean hairs per unit: 1.92 from the Han Chinese composition 28 / 53 / 18 / 1 % of
+        1–4-hair units (Guo et al., §4).
+    shaft_mm : float
+        Shaft diameter, 60–80 µm (Wolfram 2003, §4).
+    stubble_mm : float
+        Stubble a day after shaving: anagen hair grows about 0.35 mm a day (§6).
+    stubble_opacity : float
+        Share of the light a shaft in front of the skin stops [U].
+    buried_mm, buried_width_mm : float
+        Length and blurred width of the shaft seen through the skin under each hair [U]:
+        the upper follicle, above the depth where dermal scattering hides it.
+    buried_share : float
+        Share of the hair's contrast that shows through the epidermis [U].
+    dermal_spread_mm : float
+        σ of the blur of a dot's shadow by scattering in the papillary dermis, where the
+        pigment sits (§1.1) [U]; calibrated so that healed SMP at the chart's shades
+        blends with shaved hair (docs/render.md).
+    """
+
+    fu_per_cm2: float = 90.0
+    hairs_per_fu: float = 1.92
+    shaft_mm: float = 0.075
+    stubble_mm: float = 0.35
+    stubble_opacity: float = 0.92
+    buried_mm: float = 1.0
+    buried_width_mm: float = 0.1
+    buried_share: float = 0.45
+    dermal_spread_mm: float = 0.18
+
+    @property
+    def hairs_per_mm2(self) -> float:
+        """Shaved hairs per mm² on full hair."""
+        return self.fu_per_cm2 * self.hairs_per_fu / 100.0
+
+    def dot_area_mm2(self, diameter_mm: float) -> float:
+        """Integral of a healed dot's coverage (mm²): its disc spread by the dermis."""
+        return 2.0 * math.pi * ((diameter_mm / 4.0) ** 2 + self.dermal_spread_mm**2)
+
+
+SHAVED = ShavedOptics()
+
+
+def hair_zone_reflectance(
+    skin_linear: npt.ArrayLike, hair_linear: npt.ArrayLike, *, optics: ShavedOptics = SHAVED
+) -> FloatArray:
+    """Area-mean linear RGB of scalp with full shaved hair.
+
+    >>> from smpstudio.colour import hex_to_srgb, srgb_to_linear
+    >>> skin = srgb_to_linear(hex_to_srgb("#d7bd96"))
+    >>> hair = srgb_to_linear(hex_to_srgb("#3e322b"))
+    >>> (hair_zone_reflectance(skin, hair) / skin).round(3).tolist()
+    [0.895, 0.894, 0.896]
+    """
+    skin = np.asarray(skin_linear, dtype=np.float64)
+    hair = np.asarray(hair_linear, dtype=np.float64)
+    n = optics.hairs_per_mm2
+    absorb = np.clip(1.0 - hair / np.maximum(skin, 1e-6), 0.0, 1.0)
+    buried = np.exp(-n * optics.buried_mm * optics.buried_width_mm * optics.buried_share * absorb)
+    through = math.exp(-n * optics.stubble_mm * optics.shaft_mm * optics.stubble_opacity)
+    return np.asarray(skin * buried * through + (1.0 - through) * hair, dtype=np.float64)
+
+
+def treated_reflectance(
+    skin_linear: npt.ArrayLike,
+    strengths: npt.ArrayLike,
+    shares: npt.ArrayLike,
+    *,
+    density_per_cm2: float,
+    diameter_mm: float,
+    optics: ShavedOptics = SHAVED,
+) -> FloatArray:
+    """Area-mean linear RGB of bald scalp under healed dots: ``strengths`` ``(K, 3)`` is
+    the share of light each session's dots absorb (:meth:`PigmentModel.splat`) and
+    ``shares`` the share of the dots each session lays."""
+    k = np.asarray(strengths, dtype=np.float64).reshape(-1, 3)
+    mean_k = np.asarray(shares, dtype=np.float64) @ k
+    cover = density_per_cm2 / 100.0 * optics.dot_area_mm2(diameter_mm)
+    return np.asarray(np.asarray(skin_linear, dtype=np.float64) * np.exp(-cover * mean_k))
+
+
+@dataclass(frozen=True)
+class BlendAdvice:
+    """The body shade that blends the healed scalp with the remaining hair.
+
+    Attributes
+    ----------
+    ml_water : float
+        The body shade of the final session, mL of water per mL of pigment.
+    chart_ml_water : float
+        The dilution table's body shade for this skin and hair.
+    delta_l : float
+        Predicted L* of the healed treated scalp minus that of the shaved hair, seen from a
+        metre (positive: the scalp stays lighter).
+    limit : str or None
+        What kept the shade from blending better: ``"natural"`` when a darker shade would
+        pass the table's natural limit for this skin and hair, ``"hair"`` when a darker dot
+        would be darker than the hair itself (or every dot would: the lightest shade is
+        used), ``"lightest"`` when even the lightest shade leaves the scalp darker than the
+        hair zone; None otherwise.
+    """
+
+    ml_water: float
+    chart_ml_water: float
+    delta_l: float
+    limit: str | None
+
+    @property
+    def notice(self) -> str | None:
+        """What the practitioner should know, when the shade cannot blend: the scalp is
+        predicted more than :data:`BLEND_TOLERANCE` off the hair, or a limit holds the shade
+        back by more than :data:`NOTICE_FROM`."""
+        off = abs(self.delta_l)
+        if off <= NOTICE_FROM or (off <= BLEND_TOLERANCE and self.limit is None):
+            return None
+        gap = f"{abs(self.delta_l):.0f} L*"
+        if self.delta_l > 0:
+            why = {
+                "natural": "a darker pigment would look unnatural on this scalp (the darker the "
+                "pigment compared to the scalp, the less natural)",
+                "hair": "the dots may not be darker than the hair itself",
+            }.get(self.limit or "", "the darkest shade is not dark enough")
+            return (
+                f"the healed scalp will read about {gap} lighter than the remaining hair: "
+                f"{why}; add density or tell the client the result will be softer"
+            )
+        return (
+            f"the healed scalp will read about {gap} darker than the remaining hair even with "
+            f"the lightest shade ({self.ml_water:g} mL): the hair is lighter than the scalp "
+            "and SMP can only darken it; use fewer impressions or show the client the preview"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain-Python fields, for JSON."""
+        return {
+            "ml_water": self.ml_water,
+            "chart_ml_water": self.chart_ml_water,
+            "delta_L": round(self.delta_l, 2),
+            "limit": self.limit,
+            "notice": self.notice,
+        }
+
+
+def blend_shade(
+    skin: SkinLike,
+    hair: str | npt.ArrayLike,
+    *,
+    density_per_cm2: float,
+    session_fractions: Sequence[float] = (1.0,),
+    diameter_mm: float = 0.13,
+    table: DilutionTable | None = None,
+    model: PigmentModel = DEFAULT_MODEL,
+    optics: ShavedOptics = SHAVED,
+) -> BlendAdvice:
+    """The body shade whose healed dots give bald scalp the shaved hair's lightness.
+
+    Every shade of the table is tried as the final session's body shade (earlier sessions
+    lighter by the table's session strengths, each laying its share of the dots, as
+    :func:`smpstudio.dots.dilution_rule` mixes them); the one whose predicted area-mean
+    L* comes nearest the hair zone's wins, among the shades no darker than the table's
+    natural limit for this skin and hair (:func:`stubble_range`) and no darker than the
+    hair itself.
+
+    >>> advice = blend_shade([77.9, 3.47, 23.14], "dark-brown", density_per_cm2=80,
+    ...                      session_fractions=(0.6, 0.9, 1.0))
+    >>> advice.ml_water, advice.chart_ml_water, round(advice.delta_l, 1), advice.limit
+    (3.0, 4.0, 0.6, None)
+    """
+    table = table or DilutionTable.default()
+    lab = skin.lab if isinstance(skin, SkinTone) else np.asarray(skin, dtype=np.float64)
+    hair_lab = hair_lightness_lab(hair, table)
+    skin_linear = np.clip(lab_to_linear(lab), 0.0, None)
+    hair_linear = np.clip(lab_to_linear(hair_lab), 0.0, None)
+    target = float(linear_to_lab(hair_zone_reflectance(skin_linear, hair_linear, optics=optics))[0])
+    shares = np.diff(np.concatenate([[0.0], np.asarray(session_fractions, dtype=np.float64)]))
+    natural = stubble_range(lab, hair_lab, table=table, model=model).high
+
+    def predicted(shade: float) -> float:
+        strengths = [
+            model.splat([shade_for(shade, session=k + 1, table=table)], [diameter_mm])[0][0]
+            for k in range(len(shares))
+        ]
+        mean = treated_reflectance(
+            skin_linear,
+            strengths,
+            shares,
+            density_per_cm2=density_per_cm2,
+            diameter_mm=diameter_mm,
+            optics=optics,
+        )
+        return float(linear_to_lab(mean)[0]) - target
+
+    def refused(shade: float) -> str | None:
+        dot = dot_lab(lab, shade, model=model)
+        if lab[0] - dot[0] > natural + 1e-9:
+            return "natural"
+        return "hair" if dot[0] < hair_lab[0] else None
+
+    chart = shade_for(table.chart_water(nearest_monk(lab)[0], float(hair_lab[0])), table=table)
+    shades = table.shades_ml_water
+    allowed = [shade for shade in shades if refused(shade) is None]
+    if not allowed:  # even the lightest dot is darker than the hair
+        return BlendAdvice(shades[-1], chart, predicted(shades[-1]), "hair")
+    deltas = {shade: predicted(shade) for shade in allowed}
+    shade = min(allowed, key=lambda w: (abs(deltas[w]), w))
+    delta = deltas[shade]
+    limit = None
+    if delta > NOTICE_FROM and shade == allowed[0] and shade > shades[0]:
+        limit = refused(max(w for w in shades if w < shade))
+    elif delta < -NOTICE_FROM and shade == shades[-1]:
+        limit = "lightest"
+    return BlendAdvice(shade, chart, delta, limit)
