@@ -54,7 +54,7 @@ def brow_hairs(
     lateral = np.abs(roots[:, 0])
     medial = np.exp(-np.clip(lateral - 8.0, 0.0, None) / 10.0)  # the brow's head points up
     jitter = rng.normal(0.0, 0.18, len(which))
-    angle = np.radians(12.0) + medial * np.radians(55.0) + jitter
+    angle = np.radians(10.0) + medial * np.radians(40.0) + jitter
     want = np.column_stack(
         [np.sign(roots[:, 0]) * np.cos(angle), np.sin(angle), np.zeros(len(which))]
     )
