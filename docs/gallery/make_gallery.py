@@ -154,7 +154,7 @@ def long_hair() -> Image.Image:
     """A Ludwig 2 client who keeps her shoulder-length hair (the 150 mm default): the
     parting and the three-quarter view before and healed, fair skin with black hair and
     dark skin with brown hair. The dots show only where the scalp shows between the hairs."""
-    d = smpstudio.design(pattern="ludwig-2", hairline="soft", seed=3)
+    d = smpstudio.design(pattern="ludwig-2", hairline="soft", seed=3, sex="female", age_years=45)
     tiles = []
     close_ups = []
     for monk, hair in ((2, "black"), (9, "brown")):

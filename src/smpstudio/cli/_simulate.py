@@ -22,7 +22,7 @@ from smpstudio._clock import Clock
 from smpstudio._design import Design, keeps_long_hair
 from smpstudio._errors import InputError
 from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
-from smpstudio.cli._design import build_design, design_options, print_summary
+from smpstudio.cli._design import build_design, design_options, face_options, print_summary
 from smpstudio.cli._dots import (
     DEFAULT_HAIR,
     DEFAULT_SKIN,
@@ -382,11 +382,17 @@ def _is_default(context: click.Context, name: str) -> bool:
     metavar="YYYY-MM-DD",
     help="First session date (default: the Monday at least a week from today).",
 )
-def demo_command(out_dir: Path, start: str | None) -> None:
+@face_options
+def demo_command(
+    out_dir: Path, start: str | None, sex: str, age_years: float, head_morphs: tuple[str, ...]
+) -> None:
     """Run the main job on the embedded defaults: virtual head M, Norwood 5, soft hairline,
     light-medium skin, dark-brown hair; renders, dots, stencils and the plan with its PDF
-    and calendar."""
+    and calendar. The face under the scalp: a man of 35 unless told otherwise."""
     params: dict[str, Any] = {
+        "sex": sex,
+        "age_years": age_years,
+        "head_morphs": head_morphs,
         "hairline_height_cm": None,
         "hairline_rule": "fixed",
         "hairline_shape": None,
