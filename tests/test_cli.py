@@ -370,3 +370,24 @@ def test_an_unknown_hair_colour_names_the_allowed_ones(
     for allowed in ("#rrggbb", "black", "dark-brown", "brown", "blond", "grey", "white"):
         assert allowed in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--head-morph", "elf=1"], "unknown head morph 'elf': choose from african"),
+        (["--head-morph", "asian=2"], "head morph asian=2 is outside 0–1"),
+        (["--head-morph", "asian"], "--head-morph 'asian' is not NAME=WEIGHT (weight 0–1)"),
+        (["--age", "12"], "age 12 years is outside 18–90 years"),
+    ],
+)
+def test_design_refuses_bad_face_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: list[str], message: str
+) -> None:
+    out_dir = tmp_path / "d"
+    args = ["design", "--pattern", "norwood-3", "--hairline", "soft", "--out", str(out_dir)]
+    code, _, err = _run([*args, *option], capsys)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out_dir.exists()

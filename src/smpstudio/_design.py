@@ -19,7 +19,7 @@ from smpstudio._types import BoolArray, FloatArray
 from smpstudio._version import __version__
 from smpstudio.density import ZONES, DensityField, FieldSample
 from smpstudio.hairline import Hairline, design_hairline
-from smpstudio.head import HeadMeasures, VirtualHead
+from smpstudio.head import FaceMorphs, HeadMeasures, VirtualHead
 from smpstudio.loss import (
     MAX_COORDINATE_MM,
     LossPattern,
@@ -238,6 +238,9 @@ def design(
     seed: int = 0,
     settings: Settings | None = None,
     hair_length_mm: float | None = None,
+    sex: str = "male",
+    age_years: float = 35.0,
+    head_morphs: Mapping[str, float] | None = None,
 ) -> Design:
     """Build a design from what the practitioner and client chose.
 
@@ -276,6 +279,10 @@ def design(
         omitted: :data:`LONG_HAIR_DEFAULT_MM` (150 mm) for ``ludwig-*`` and ``diffuse``,
         whose clients keep their hair, and 0 for the others. The renders draw the hair at
         this length, the impressions showing where the scalp shows between the hairs.
+    sex, age_years, head_morphs
+        The client's face under the scalp: ``male`` or ``female``, 18–90 years, and weights
+        0–1 of :data:`~smpstudio.head.MORPH_NAMES` (ancestries and face outlines). They
+        change the renders only; the defaults (a man of 35, mixed ancestry) are not recorded.
 
     Examples
     --------
@@ -288,7 +295,8 @@ def design(
     settings = settings or Settings()
     settings.check()
     measures = head if isinstance(head, HeadMeasures) else HeadMeasures.preset(head)
-    virtual_head = _virtual_head(measures)
+    face = FaceMorphs(sex=sex, age_years=age_years, morphs=dict(head_morphs or {}))
+    virtual_head = _virtual_head(measures, face)
     patches = tuple(_areata_patch(virtual_head, spec) for spec in areata)
     loss = loss_pattern(pattern).with_patches(patches)
     line = design_hairline(
@@ -320,6 +328,8 @@ def design(
         "hair_length_mm": length,
         "settings": _changed_settings(settings),
     }
+    if face != FaceMorphs():  # designs of the default face read as before the face existed
+        inputs["face"] = face.to_dict()
     return Design(inputs, virtual_head, loss, line, scar_list, settings)
 
 
@@ -349,6 +359,7 @@ def design_from_inputs(inputs: Mapping[str, Any]) -> Design:
             seed=int(inputs.get("seed", 0)),
             settings=Settings.from_overrides(inputs.get("settings", {})),
             hair_length_mm=inputs.get("hair_length_mm"),
+            **_face_options(inputs.get("face", {})),
         )
     except (KeyError, TypeError) as exc:
         raise InputError(
@@ -373,7 +384,20 @@ _INPUT_TYPES = {
     "seed": "integer",
     "hair_length_mm": "number?",
     "settings": "object",
+    "face": "object",
 }
+
+
+def _face_options(face: Mapping[str, Any]) -> dict[str, Any]:
+    """The face recorded in a design's inputs as :func:`design` keywords."""
+    unknown = set(face) - {"sex", "age_years", "morphs"}
+    if unknown:
+        raise TypeError(f"face has unknown keys {', '.join(sorted(unknown))}")
+    return {
+        "sex": face.get("sex", "male"),
+        "age_years": face.get("age_years", 35.0),
+        "head_morphs": face.get("morphs", {}),
+    }
 
 
 def _check_input_types(inputs: Any) -> None:
@@ -458,10 +482,10 @@ def _settings_changes(settings: Settings) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _virtual_head(measures: HeadMeasures) -> VirtualHead:
-    """One head per set of measures, shared by designs (its mesh and tables are costly and
-    never change), so a dragged hairline does not rebuild the head."""
-    return VirtualHead(measures)
+def _virtual_head(measures: HeadMeasures, face: FaceMorphs) -> VirtualHead:
+    """One head per set of measures and face, shared by designs (its mesh and tables are
+    costly and never change), so a dragged hairline does not rebuild the head."""
+    return VirtualHead(measures, sex=face.sex, age_years=face.age_years, morphs=dict(face.morphs))
 
 
 def _areata_patch(head: VirtualHead, spec: tuple[float, float, float, float]) -> Patch:

@@ -9,6 +9,7 @@ says what is wrong and how to fix it, in one line::
         ├── HairlineError                   impossible hairline height, style or shape
         ├── ScarError                       malformed or off-scalp scar specification
         ├── HeadMeasureError                head measures no adult head can have
+        ├── HeadMorphError                  unknown face morph, sex or out-of-range age
         ├── SettingError                    unknown setting or value out of its range
         ├── ColourError                     malformed colour, unreadable image, bad region
         │                                   or dilution table
@@ -29,6 +30,7 @@ __all__ = [
     "ColourError",
     "HairlineError",
     "HeadMeasureError",
+    "HeadMorphError",
     "InputError",
     "PatternError",
     "PhotoError",
@@ -61,6 +63,10 @@ class ScarError(InputError):
 
 class HeadMeasureError(InputError):
     """Head measures outside adult ranges or inconsistent with each other."""
+
+
+class HeadMorphError(InputError):
+    """Unknown face morph or sex, or a morph weight or age outside its range."""
 
 
 class SettingError(InputError):

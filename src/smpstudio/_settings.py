@@ -19,9 +19,12 @@ from smpstudio._errors import SettingError
 
 __all__ = [
     "SESSION_PRESETS",
+    "TEXT_SETTING_MAX_LEN",
     "SettingSpec",
     "Settings",
+    "format_default",
     "parse_session_fractions",
+    "setting_range",
     "setting_specs",
     "settings_markdown",
 ]
@@ -48,6 +51,11 @@ class SettingSpec:
     help: str
     minimum: float | None
     maximum: float | None
+    choices: tuple[str, ...] = ()
+
+
+TEXT_SETTING_MAX_LEN = 254
+"""Longest value of a text setting (an e-mail address, a host name)."""
 
 
 def _setting(
@@ -57,8 +65,9 @@ def _setting(
     help: str,
     minimum: float | None = None,
     maximum: float | None = None,
+    choices: tuple[str, ...] = (),
 ) -> Any:
-    meta = {"unit": unit, "help": help, "minimum": minimum, "maximum": maximum}
+    meta = {"unit": unit, "help": help, "minimum": minimum, "maximum": maximum, "choices": choices}
     return field(default=default, metadata=meta)
 
 
@@ -471,6 +480,72 @@ class Settings:
         "no SMP source fixes the wait; 48 h is the usual allergy-alert-test reading time.",
     )
 
+    # --- messages to clients (docs/clinic.md, "Messages") ---
+    message_send_hour: float = _setting(
+        9.0,
+        unit="h",
+        minimum=0.0,
+        maximum=23.0,
+        help="Clinic-local hour at which dated messages (aftercare of a later day, the "
+        "touch-up recall) are sent; reminders go 48 h and 24 h before the session.",
+    )
+    message_retry_minutes: float = _setting(
+        15.0,
+        unit="min",
+        minimum=1.0,
+        maximum=1440.0,
+        help="Wait before a message that could not be delivered (mail server down) is tried again.",
+    )
+    message_max_attempts: float = _setting(
+        5.0,
+        unit="attempts",
+        minimum=1.0,
+        maximum=50.0,
+        help="Delivery attempts of one message before it stays failed (shown in the client's "
+        "delivery log).",
+    )
+    smtp_host: str = _setting(
+        "",
+        unit="host",
+        help="Mail server that sends the clinic's e-mail; empty: e-mail messages wait in the "
+        "outbox until one is set.",
+    )
+    smtp_port: float = _setting(
+        587.0, unit="port", minimum=1.0, maximum=65535.0, help="Port of the mail server."
+    )
+    smtp_security: str = _setting(
+        "starttls",
+        unit="",
+        choices=("starttls", "tls", "none"),
+        help="How the connection to the mail server is protected: starttls (port 587), tls "
+        "(implicit TLS, port 465) or none (a relay on the same machine). The user name and "
+        "password, when the server needs them, come from SMPSTUDIO_SMTP_USER and "
+        "SMPSTUDIO_SMTP_PASSWORD.",
+    )
+    smtp_from: str = _setting(
+        "",
+        unit="address",
+        help="The sender of the clinic's e-mail, e.g. Soho SMP <hello@clinic.example>; "
+        "required to send e-mail.",
+    )
+    smtp_timeout_s: float = _setting(
+        10.0,
+        unit="s",
+        minimum=1.0,
+        maximum=120.0,
+        help="Seconds to wait for the mail server before the attempt counts as failed.",
+    )
+
+    # --- stock ---
+    stock_expiry_warning_days: float = _setting(
+        30.0,
+        unit="days",
+        minimum=0.0,
+        maximum=365.0,
+        help="Warn about a pigment or needle lot in stock this many days before it expires "
+        "(expired lots are always flagged).",
+    )
+
     @classmethod
     def from_overrides(
         cls, overrides: Mapping[str, Any] | Iterable[str] = (), *, base: Settings | None = None
@@ -530,13 +605,30 @@ def settings_markdown() -> str:
     """The settings as the Markdown table of ``docs/settings.md``."""
     rows = ["| setting | default | unit | range | meaning |", "|---|---|---|---|---|"]
     for spec in setting_specs():
-        if isinstance(spec.default, tuple):
-            default = ",".join(f"{v:g}" for v in spec.default)
-        else:
-            default = f"{spec.default:g}"
-        limits = "" if spec.minimum is None else f"{spec.minimum:g}–{spec.maximum:g}"
+        default = format_default(spec)
+        limits = setting_range(spec)
         rows.append(f"| `{spec.name}` | {default} | {spec.unit} | {limits} | {spec.help} |")
     return "\n".join(rows) + "\n"
+
+
+def format_default(spec: SettingSpec) -> str:
+    """A setting's default as the tables show it.
+
+    >>> format_default(next(s for s in setting_specs() if s.name == "smtp_security"))
+    'starttls'
+    """
+    if isinstance(spec.default, tuple):
+        return ",".join(f"{v:g}" for v in spec.default)
+    if isinstance(spec.default, str):
+        return spec.default or "(none)"
+    return f"{spec.default:g}"
+
+
+def setting_range(spec: SettingSpec) -> str:
+    """A setting's range or choices as the tables show them."""
+    if spec.choices:
+        return " / ".join(spec.choices)
+    return "" if spec.minimum is None else f"{spec.minimum:g}–{spec.maximum:g}"
 
 
 def setting_specs() -> tuple[SettingSpec, ...]:
@@ -549,6 +641,7 @@ def setting_specs() -> tuple[SettingSpec, ...]:
             help=f.metadata["help"],
             minimum=f.metadata["minimum"],
             maximum=f.metadata["maximum"],
+            choices=f.metadata["choices"],
         )
         for f in dataclasses.fields(Settings)
     )
@@ -573,6 +666,8 @@ def _coerce(spec: SettingSpec, raw: Any) -> Any:
         values = tuple(float(v) for v in raw)
         _check_session_fractions(values)
         return values
+    if isinstance(spec.default, str):
+        return _coerce_text(spec, raw)
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -587,3 +682,16 @@ def _coerce(spec: SettingSpec, raw: Any) -> Any:
             f"setting {spec.name}={value:g} is outside its range {low:g}–{high:g} {spec.unit}"
         )
     return value
+
+
+def _coerce_text(spec: SettingSpec, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise SettingError(f"setting {spec.name} needs text, got {raw!r}")
+    text = raw.strip()
+    if spec.choices and text not in spec.choices:
+        raise SettingError(f"setting {spec.name} must be one of {', '.join(spec.choices)}")
+    if len(text) > TEXT_SETTING_MAX_LEN or any(ord(c) < 32 for c in text):
+        raise SettingError(
+            f"setting {spec.name} must be one line of at most {TEXT_SETTING_MAX_LEN} characters"
+        )
+    return text

@@ -115,3 +115,20 @@ class TestNotAPhotoOfAPerson:
         assert detect_landmarks(Photo.from_array(grey.astype(np.uint8))).faces_found == 1
         small = np.asarray(Image.fromarray(data.astronaut()).resize((160, 160), Image.LANCZOS))
         assert detect_landmarks(Photo.from_array(small)).faces_found == 1
+
+
+def test_a_false_alarm_larger_than_the_face_is_passed_over():
+    """The detector also boxes the astronaut's helmet at 12 MP; the face mesh finds no face
+    there, so the real face is used."""
+    from pathlib import Path
+
+    pixels = np.asarray(
+        Image.open(Path(__file__).parents[1] / "data" / "photos" / "astronaut-shaved.jpg")
+        .convert("RGB")
+        .resize((3000, 3000), Image.LANCZOS)
+    )
+    wide = np.pad(pixels, ((0, 0), (500, 500), (0, 0)), mode="edge")
+    marks = detect_landmarks(Photo.from_array(wide))
+    gx, gy = ASTRONAUT_TRUTH["glabella"]
+    assert np.hypot(marks.points["glabella"][0] - (500 + gx * 3000 / 512),
+                    marks.points["glabella"][1] - gy * 3000 / 512) < 20  # fmt: skip

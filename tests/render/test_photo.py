@@ -92,7 +92,8 @@ def test_hairline_styles_are_clearly_different() -> None:
         imp = place_impressions(d, dilution=dilution_rule(SKIN, HAIR))
         images[style] = _luminance(_render(d, imp, "healed", view="front"))
     for a, b in (("soft", "medium"), ("medium", "defined"), ("soft", "defined")):
-        changed = np.abs(images[a] - images[b]) > 0.01
+        scalp = slice(0, images[a].shape[0] // 2)  # the front view shows the face below
+        changed = np.abs(images[a][scalp] - images[b][scalp]) > 0.01
         assert changed.mean() > 0.01, (a, b)
 
 

@@ -282,6 +282,8 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
         ("gallery", f"/studio/patients/{pid}/gallery", "practitioner"),
         ("schedule", "/studio/schedule", "front-desk"),
         ("requests", "/studio/leads", "front-desk"),
+        ("stock", "/studio/stock", "front-desk"),
+        ("recall", "/studio/recall", "practitioner"),
         ("team", "/studio/team", "owner"),
         ("audit", "/studio/audit", "owner"),
         ("account", "/studio/account", "owner"),
@@ -411,7 +413,7 @@ def test_every_page_passes_axe_and_is_photographed(
     for context in contexts.values():
         context.close()
     assert problems == {}, problems
-    assert len(list(shots.glob("*.png"))) >= 28
+    assert len(list(shots.glob("*.png"))) >= 30
 
 
 def test_the_strict_csp_holds_on_the_designer(
@@ -524,3 +526,95 @@ def test_the_session_log_refuses_a_first_session_and_takes_an_override(
     page.get_by_text("Session recorded with its lots.").wait_for()
     assert page.get_by_text("Without a clean patch test").is_visible()
     context.close()
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url} is {width} px wide at 390 px"
+
+
+def test_stock_is_received_taken_by_a_session_counted_and_recalled_at_390_px(
+    live: tuple[World, LiveServer], browser: Browser, shots: Path
+) -> None:
+    """The stock flow end to end on a phone-sized screen: add a pigment, receive a lot, log
+    a session that draws from it, see the stock fall, have a negative count refused, count
+    low and see the warning, then recall the lot and find the client."""
+    world, server = live
+    pid = world.new_patient()
+    phone = {"width": 390, "height": 844}
+    context = browser.new_context(viewport=phone, bypass_csp=False)
+    page = context.new_page()
+    refused = _watch_csp(page)
+    _sign_in(page, server.url, world.a.staff["practitioner"])
+    page.get_by_role("link", name="Stock").click()
+    page.get_by_label("Kind").select_option("pigment")
+    page.get_by_label("Brand and product").fill("Ink Co Carbon")
+    page.get_by_label("Warn at or below").fill("5")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_text("Ink Co Carbon added to the stock list").wait_for()
+    page.get_by_label("Item", exact=True).select_option(label="Ink Co Carbon (mL)")
+    page.get_by_label("Lot / batch (label)").fill("IC-31")
+    page.get_by_label("Expiry date").fill("2099-01-01")
+    page.get_by_label("Quantity").fill("15")
+    page.get_by_role("button", name="Receive").click()
+    page.get_by_text("Received: lot IC-31 now has 15 in stock.").wait_for()
+    _no_sideways_scroll(page)
+
+    page.goto(f"{server.url}/studio/patients/{pid}/sessions/new")
+    page.get_by_label("Practitioner").select_option(str(world.a.practitioner_id))
+    page.get_by_label("Brand and product").first.fill("Ink Co Carbon")
+    page.get_by_label("Batch / lot (label)").first.fill("IC-31")
+    page.get_by_label("Expiry date").first.fill("2099-01-01")
+    page.get_by_label("Water (mL)").first.fill("4")
+    page.get_by_label("Drawn from the bottle (mL)").first.fill("2.5")
+    page.get_by_label("Lot numbers").fill("N-7")
+    page.get_by_label("Every cartridge was opened in front of the client").check()
+    page.get_by_role("button", name="Record the session").click()
+    page.get_by_text("Session recorded with its lots.").wait_for()
+
+    page.get_by_role("link", name="Stock").click()
+    row = page.get_by_role("row", name=re.compile("IC-31"))
+    assert "12.5 mL" in row.inner_text()
+    counted = page.get_by_label("What is left of Ink Co Carbon lot IC-31 (mL)")
+    counted.fill("-1")
+    row.get_by_role("button", name="Save").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text() == (
+        "A stock count cannot be negative (got -1 mL for Ink Co Carbon lot IC-31): count "
+        "again, 0 or more"
+    )
+    assert "12.5 mL" in page.get_by_role("row", name=re.compile("IC-31")).inner_text()
+    page.get_by_label("What is left of Ink Co Carbon lot IC-31 (mL)").fill("4")
+    page.get_by_role("row", name=re.compile("IC-31")).get_by_role("button", name="Save").click()
+    page.get_by_text("Lot IC-31: 4 in stock.").wait_for()
+    warning = page.get_by_text("Ink Co Carbon: 4 mL usable, at or below the threshold of 5 mL")
+    assert warning.is_visible()
+    _no_sideways_scroll(page)
+
+    page.get_by_role("link", name="Recall by lot").click()
+    page.get_by_label("Pigment batch or needle lot number").fill("IC-31")
+    page.get_by_role("button", name="Find the clients").click()
+    page.get_by_role("heading", name="1 client received lot IC-31").wait_for()
+    assert page.get_by_role("link", name=re.compile(r"Sam\w+ Lee")).count() == 1
+    _no_sideways_scroll(page)
+    assert refused == [], refused
+    context.close()
+
+    # axe on the filled pages at 390 px (its own context: injecting axe needs the CSP off).
+    scan = browser.new_context(viewport=phone, bypass_csp=True)
+    page = scan.new_page()
+    _sign_in(page, server.url, world.a.staff["practitioner"], "/studio/stock")
+    assert _axe(page) == []
+    page.screenshot(path=str(shots / "stock-390.png"), full_page=True)
+    page.goto(f"{server.url}/studio/recall")
+    page.get_by_label("Pigment batch or needle lot number").fill("IC-31")
+    page.get_by_role("button", name="Find the clients").click()
+    page.get_by_role("heading", name="1 client received lot IC-31").wait_for()
+    assert _axe(page) == []
+    page.screenshot(path=str(shots / "recall-390.png"), full_page=True)
+    page.goto(f"{server.url}/studio/patients/{pid}")
+    _no_sideways_scroll(page)
+    assert _axe(page) == []
+    page.screenshot(path=str(shots / "client-messages-390.png"), full_page=True)
+    scan.close()

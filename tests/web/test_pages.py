@@ -559,3 +559,35 @@ def test_the_audit_log_pages_filters_and_names_who(world: World) -> None:
         refused = owner.get(f"/studio/audit?{bad}")
         assert refused.status_code == 422, bad
         assert "open it again" in refused.text
+
+
+def test_the_designer_reads_the_skin_on_the_clients_stored_photo(world: World) -> None:
+    from smpstudio.colour import delta_e, skin_tone
+    from smpstudio.photo import analyze_photo, ingest_photo
+
+    c = world.as_role("practitioner")
+    pid = world.new_patient()
+    assert "Read on the client's photo" not in c.get(f"/studio/patients/{pid}/designer").text
+    shaved = Path(__file__).parents[1] / "data" / "photos" / "astronaut-shaved.jpg"
+    token = csrf_of(c.get(f"/studio/patients/{pid}").text)
+    r = c.post(
+        f"/studio/patients/{pid}/photos",
+        data={"csrf_token": token, "kind": "before"},
+        files={"photo": ("front.jpg", shaved.read_bytes(), "image/jpeg")},
+    )
+    assert "Photo stored." in r.text
+    page = c.get(f"/studio/patients/{pid}/designer").text
+    tone = analyze_photo(ingest_photo(shaved)).skin
+    assert tone is not None
+    pattern = (
+        r"Read on the client's photo of [-\d]+ \(forehead and cheeks, corrected "
+        r'for the light\): <span class="badge">(#[0-9a-f]{6})</span>'
+    )
+    found = re.search(pattern, page)
+    assert found is not None
+    measured = skin_tone(found.group(1))
+    # the stored copy is a new JPEG of the upload: the same tone within a just-noticeable step
+    assert delta_e(measured.lab, tone.lab) < 2.0
+    assert measured.monk == tone.monk
+    assert f'data-skin="{measured.hex}"' in page
+    assert page.count(measured.hex) >= 3  # the note, the button and the designer's start

@@ -40,6 +40,8 @@ def test_requests_are_checked_one_unit_over_each_limit_and_rounded() -> None:
         ({"hair_length_mm": 300.6}, "outside 0–300"),
         ({"hair_length_mm": -1}, "outside 0–300"),
         ({"hair_length_mm": "long"}, "hair length"),
+        ({"sex": "other"}, "unknown sex"),
+        ({"age_years": 17}, "outside 18–90"),
     ]:
         with pytest.raises(InputError, match=message):
             PreviewParams.parse(bad)
@@ -193,3 +195,13 @@ def test_the_designer_keeps_a_womans_hair_and_honours_the_length_asked() -> None
     assert smpstudio.design(**default.design_inputs()).hair_length_mm == 150.0
     assert smpstudio.design(**shaved.design_inputs()).hair_length_mm == 0.0
     assert PreviewParams.parse({"pattern": "ludwig-2", "hair_length_mm": 300}).hair_length_mm == 300
+
+
+def test_the_designer_draws_the_clients_face_and_saves_it() -> None:
+    default = PreviewParams.parse({})
+    older = PreviewParams.parse({"sex": "female", "age_years": "61.4"})
+    assert (older.sex, older.age_years) == ("female", 61.0)
+    assert default.design_key() != older.design_key()
+    assert "face" not in json.loads(smpstudio.design(**default.design_inputs()).to_json())["inputs"]
+    saved = json.loads(smpstudio.design(**older.design_inputs()).to_json())["inputs"]["face"]
+    assert saved == {"sex": "female", "age_years": 61.0, "morphs": {}}

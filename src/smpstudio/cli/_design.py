@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,12 @@ import click
 from rich.table import Table
 
 from smpstudio._design import LONG_HAIR_DEFAULT_MM, Design, design
-from smpstudio._errors import InputError
+from smpstudio._errors import HeadMorphError, InputError
 from smpstudio._settings import SESSION_PRESETS, Settings
 from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
 from smpstudio.cli._group import cli
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES, HEIGHT_RULES
-from smpstudio.head import MEASURE_RANGES_MM, HeadMeasures
+from smpstudio.head import AGE_RANGE_YEARS, MEASURE_RANGES_MM, MORPH_NAMES, SEXES, HeadMeasures
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import render_chart
 
@@ -93,6 +94,30 @@ def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             )
             for name, (low, high) in MEASURE_RANGES_MM.items()
         ],
+        click.option(
+            "--sex",
+            type=click.Choice(SEXES),
+            default="male",
+            show_default=True,
+            help="The client's sex, for the face drawn under the scalp.",
+        ),
+        click.option(
+            "--age",
+            "age_years",
+            type=float,
+            default=35.0,
+            show_default=True,
+            metavar="YEARS",
+            help=f"The client's age ({AGE_RANGE_YEARS[0]:g}–{AGE_RANGE_YEARS[1]:g} years), "
+            "for the face.",
+        ),
+        click.option(
+            "--head-morph",
+            "head_morphs",
+            multiple=True,
+            metavar="NAME=WEIGHT",
+            help=f"Face morph, repeatable: {', '.join(MORPH_NAMES)}, each weighted 0–1.",
+        ),
         click.option(
             "--scar",
             "scars",
@@ -174,7 +199,23 @@ def build_design(params: dict[str, Any]) -> Design:
         seed=params["seed"],
         settings=settings,
         hair_length_mm=params.get("hair_length_mm"),
+        sex=params.get("sex", "male"),
+        age_years=params.get("age_years", 35.0),
+        head_morphs=_head_morphs(params.get("head_morphs", ())),
     )
+
+
+def _head_morphs(items: Sequence[str]) -> dict[str, float]:
+    morphs: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            morphs[name.strip()] = float(value) if sep else math.nan
+        except ValueError:
+            morphs[name.strip()] = math.nan
+        if not math.isfinite(morphs[name.strip()]):
+            raise HeadMorphError(f"--head-morph {item!r} is not NAME=WEIGHT (weight 0–1)")
+    return morphs
 
 
 def _profile(text: str | None) -> list[float] | None:

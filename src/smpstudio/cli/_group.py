@@ -41,6 +41,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Place every impression of a design: position, session, zone, size, needle, dilution.",
     ),
     "heads": ("smpstudio.cli._info", "List the head presets."),
+    "messages": (
+        "smpstudio.cli._messages",
+        "Send the clinic's messages to clients: reminders, aftercare, touch-up recalls.",
+    ),
     "patterns": (
         "smpstudio.cli._info",
         "List the hair-loss patterns with their areas on the M head.",

@@ -6,7 +6,13 @@ import click
 import numpy as np
 from rich.table import Table
 
-from smpstudio._settings import Settings, setting_specs, settings_markdown
+from smpstudio._settings import (
+    Settings,
+    format_default,
+    setting_range,
+    setting_specs,
+    settings_markdown,
+)
 from smpstudio.cli._common import stdout_console
 from smpstudio.cli._group import cli
 from smpstudio.head import HEAD_PRESETS, MEASURE_RANGES_MM, VirtualHead
@@ -42,12 +48,7 @@ def settings_command(markdown: bool) -> None:
         return
     table = Table("setting", "default", "unit", "range", "meaning")
     for spec in setting_specs():
-        if isinstance(spec.default, tuple):
-            default = ",".join(f"{v:g}" for v in spec.default)
-        else:
-            default = f"{spec.default:g}"
-        rng = "" if spec.minimum is None else f"{spec.minimum:g}–{spec.maximum:g}"
-        table.add_row(spec.name, default, spec.unit, rng, spec.help)
+        table.add_row(spec.name, format_default(spec), spec.unit, setting_range(spec), spec.help)
     stdout_console().print(table)
 
 

@@ -40,6 +40,7 @@ from smpstudio.clinic._clinical import (
 )
 from smpstudio.clinic._config import ENV_DATA_DIR, ENV_DB, ClinicConfig
 from smpstudio.clinic._database import Database, open_database
+from smpstudio.clinic._delivery import DeliveryError, Mailer, SmsProvider, SmtpMailer
 from smpstudio.clinic._engine import SQLITE_PRAGMAS, database_unavailable
 from smpstudio.clinic._errors import (
     BookingConflictError,
@@ -54,6 +55,7 @@ from smpstudio.clinic._maintenance import (
     check_database,
     restore_database,
 )
+from smpstudio.clinic._messages import DeliveryReport
 from smpstudio.clinic._models import (
     AuditEntry,
     AvailabilityWindow,
@@ -68,6 +70,8 @@ from smpstudio.clinic._models import (
     FollowUpZone,
     HygieneAttestation,
     Lead,
+    Message,
+    MessageOptOut,
     PatchTest,
     PatchTestOverride,
     PatchTestReading,
@@ -78,9 +82,13 @@ from smpstudio.clinic._models import (
     SessionNeedleLot,
     SessionPigment,
     SessionRecord,
+    StockItem,
+    StockLot,
+    StockMovement,
     TimeOff,
     TreatmentPlan,
 )
+from smpstudio.clinic._outbox import CHANNELS, MESSAGE_KINDS, MESSAGE_STATUSES
 from smpstudio.clinic._patch_tests import REACTIONS, PatchTestHit
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
 from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
@@ -93,9 +101,11 @@ from smpstudio.clinic._sessions import (
     PigmentUse,
     TraceHit,
 )
+from smpstudio.clinic._stock import STOCK_KINDS, STOCK_UNITS, StockWarning
 
 __all__ = [
     "BOOKING_SEARCH_DAYS",
+    "CHANNELS",
     "CONSENT_KINDS",
     "CONSULTATION_REASONS",
     "CONTRAINDICATIONS",
@@ -105,6 +115,8 @@ __all__ = [
     "ENV_DB",
     "FOLLOW_UP_KINDS",
     "LEAD_STATUSES",
+    "MESSAGE_KINDS",
+    "MESSAGE_STATUSES",
     "MIN_CLIENT_AGE_YEARS",
     "PHOTO_KINDS",
     "PHOTO_MAX_BYTES",
@@ -114,6 +126,8 @@ __all__ = [
     "ROLES",
     "SQLITE_PRAGMAS",
     "STAGES",
+    "STOCK_KINDS",
+    "STOCK_UNITS",
     "Accounts",
     "AuditEntry",
     "AuditProblem",
@@ -133,6 +147,8 @@ __all__ = [
     "Consultation",
     "Contraindication",
     "Database",
+    "DeliveryError",
+    "DeliveryReport",
     "DesignVersion",
     "DilutionOverride",
     "DilutionRecommendation",
@@ -141,6 +157,9 @@ __all__ = [
     "FollowUpZone",
     "HygieneAttestation",
     "Lead",
+    "Mailer",
+    "Message",
+    "MessageOptOut",
     "PatchTest",
     "PatchTestHit",
     "PatchTestOverride",
@@ -157,6 +176,12 @@ __all__ = [
     "SessionRecord",
     "SignedIn",
     "Slot",
+    "SmsProvider",
+    "SmtpMailer",
+    "StockItem",
+    "StockLot",
+    "StockMovement",
+    "StockWarning",
     "TimeOff",
     "TraceHit",
     "TreatmentPlan",

@@ -62,6 +62,7 @@ _APPEND_ONLY = (
     "patch_test_readings",
     "patch_test_overrides",
     "dilution_overrides",
+    "stock_movements",
 )
 
 

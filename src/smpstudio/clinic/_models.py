@@ -48,6 +48,8 @@ __all__ = [
     "FollowUpZone",
     "HygieneAttestation",
     "Lead",
+    "Message",
+    "MessageOptOut",
     "PatchTest",
     "PatchTestOverride",
     "PatchTestReading",
@@ -58,6 +60,9 @@ __all__ = [
     "SessionNeedleLot",
     "SessionPigment",
     "SessionRecord",
+    "StockItem",
+    "StockLot",
+    "StockMovement",
     "TimeOff",
     "TreatmentPlan",
 ]
@@ -609,6 +614,151 @@ class PatchTestOverride(Base):
     practitioner_id: Mapped[int] = _ref()
     finding: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Message(Base):
+    """One message to a client in the outbox: a reminder, an aftercare rule, the touch-up
+    recall; its status and every delivery attempt's outcome (the client's delivery log).
+
+    ``status``: ``queued`` (waiting for ``due_at``), ``sent``, ``failed`` (tried
+    ``attempts`` times; tried again at ``next_attempt_at`` unless that is empty),
+    ``skipped`` (the client opted out of the channel, or has no address for it) or
+    ``cancelled`` (its booking was cancelled or moved).
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        _fk("patient", "patients"),
+        _fk("booking", "bookings"),
+        _fk("session", "session_records"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint(
+            "status IN ('queued', 'sent', 'failed', 'skipped', 'cancelled')", name="status"
+        ),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_messages_clinic_patient", "clinic_id", "patient_id"),
+        Index("ix_messages_next_attempt_at", "next_attempt_at"),
+        Index("ix_messages_booking", "booking_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    booking_id: Mapped[int | None] = _ref(nullable=True)
+    session_id: Mapped[int | None] = _ref(nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MessageOptOut(Base):
+    """A client's choice about one channel: ``opted_out`` True stops every message on it."""
+
+    __tablename__ = "message_opt_outs"
+    __table_args__ = (
+        _fk("patient", "patients"),
+        UniqueConstraint("clinic_id", "patient_id", "channel"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    channel: Mapped[str] = mapped_column(String(10))
+    opted_out: Mapped[bool]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class StockItem(Base):
+    """A pigment (by brand and product) or needle cartridge the clinic keeps in stock.
+
+    ``unit``: mL for pigment, cartridges for needles; ``low_stock_at``: warn when the usable
+    (unexpired) stock of the item is at or below it.
+    """
+
+    __tablename__ = "stock_items"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        UniqueConstraint("clinic_id", "kind", "name"),
+        CheckConstraint("kind IN ('pigment', 'needle')", name="kind"),
+        CheckConstraint("low_stock_at >= 0", name="threshold"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(20))
+    low_stock_at: Mapped[float]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    lots: Mapped[list[StockLot]] = relationship(
+        primaryjoin="and_(StockItem.id == foreign(StockLot.item_id))",
+        order_by="[StockLot.expires_on, StockLot.id]",
+        viewonly=True,
+        lazy="selectin",
+    )
+
+
+class StockLot(Base):
+    """One lot (pigment batch, needle cartridge lot) of a stock item: its expiry and what is
+    left. ``quantity`` is the sum of the lot's movements; the database refuses below 0."""
+
+    __tablename__ = "stock_lots"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        UniqueConstraint("item_id", "lot"),
+        _fk("item", "stock_items"),
+        CheckConstraint("quantity >= 0", name="quantity"),
+        Index("ix_stock_lots_clinic_lot", "clinic_id", "lot"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    item_id: Mapped[int] = _ref()
+    lot: Mapped[str] = mapped_column(String(64))
+    expires_on: Mapped[date]
+    quantity: Mapped[float]
+    received_on: Mapped[date]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class StockMovement(Base):
+    """A change to a lot's quantity: received, used in a session, counted, discarded.
+    Append-only: the ledger the quantity is the sum of."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        _fk("lot", "stock_lots"),
+        _fk("session", "session_records"),
+        CheckConstraint("reason IN ('received', 'session', 'count', 'discarded')", name="reason"),
+        Index("ix_stock_movements_lot", "lot_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    lot_id: Mapped[int] = _ref()
+    session_id: Mapped[int | None] = _ref(nullable=True)
+    change: Mapped[float]
+    quantity_after: Mapped[float]
+    reason: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
 

@@ -8,6 +8,8 @@ that imports no other service (the rules they share are in ``_rules``)::
     _sessions     SessionService      session records, pigment and needle-lot traceability
     _patch_tests  PatchTestService    patch tests, their readings, patch-test batch recall
     _photos       PhotoService        clinical photos (the photo store)
+    _messages     MessageService      the message outbox, opt-outs, sending what is due
+    _stock        StockService        pigment and needle stock by lot, expiry, warnings
     _scheduling   SchedulingService   bookings and the next free slot
     _auditing     AuditService        the audit trail
 
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 from smpstudio.clinic._auditing import AuditService
 from smpstudio.clinic._clinical import ClinicalService
+from smpstudio.clinic._messages import MessageService
 from smpstudio.clinic._patch_tests import PatchTestService
 from smpstudio.clinic._people import PeopleService
 from smpstudio.clinic._photos import PhotoService
 from smpstudio.clinic._scheduling import SchedulingService
 from smpstudio.clinic._sessions import SessionService
+from smpstudio.clinic._stock import StockService
 
 __all__ = ["SERVICES", "ClinicRecords"]
 
@@ -35,6 +39,8 @@ class ClinicRecords(
     PatchTestService,
     PhotoService,
     SchedulingService,
+    MessageService,
+    StockService,
     AuditService,
 ):
     """The records of one clinic as one actor sees and changes them.

@@ -27,13 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError
-from smpstudio.clinic import _rules
+from smpstudio.clinic import _outbox, _rules
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._errors import BookingConflictError, Slot
 from smpstudio.clinic._models import (
     AvailabilityWindow,
     Booking,
     HygieneAttestation,
+    Message,
     Patient,
     Practitioner,
     Room,
@@ -155,6 +156,14 @@ class _Planner:
         return f"{a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M}"
 
 
+def _queued_event(queued: list[Message], patient_id: int) -> list[AuditEvent]:
+    if not queued:
+        return []
+    kinds = ", ".join(dict.fromkeys(m.kind for m in queued))
+    detail = f"{len(queued)} queued: {kinds}"
+    return [AuditEvent("create", "message", None, patient_id, detail=detail)]
+
+
 def _hm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
@@ -246,7 +255,12 @@ class SchedulingService(Scope):
         )
         s.add(row)
         s.flush()
-        self._log(s, AuditEvent("create", "booking", row.id, patient_id, detail=str(day)))
+        queued = _outbox.queue_booking_reminders(s, self, row)
+        self._log(
+            s,
+            AuditEvent("create", "booking", row.id, patient_id, detail=str(day)),
+            *_queued_event(queued, patient_id),
+        )
         return row
 
     def _lock_patient(self, s: Session, patient_id: int) -> None:
@@ -420,10 +434,72 @@ class SchedulingService(Scope):
                 raise ClinicError(f"booking {booking_id} is {row.status}")
             row.status = "cancelled"
             row.cancelled_at = self._now()
-            self._log(
-                s, AuditEvent("update", "booking", row.id, row.patient_id, detail="cancelled")
-            )
+            withdrawn = _outbox.withdraw_booking_messages(s, self, row.id, "booking cancelled")
+            detail = f"cancelled; {withdrawn} unsent messages cancelled"
+            self._log(s, AuditEvent("update", "booking", row.id, row.patient_id, detail=detail))
             return row
+
+    def move_booking(
+        self,
+        booking_id: int,
+        *,
+        starts_at: datetime,
+        duration: timedelta | None = None,
+        practitioner_id: int | None = None,
+        room_id: int | None = None,
+    ) -> Booking:
+        """Move a booked session to ``starts_at`` (same length, practitioner and room unless
+        given), checked like a new booking (:class:`BookingConflictError` with the next free
+        slot); its unsent reminders are cancelled and queued anew for the new time."""
+        try:
+            with self._unit("update", "booking") as s:
+                return self._move(s, booking_id, starts_at, duration, practitioner_id, room_id)
+        except IntegrityError:
+            raise BookingConflictError(
+                "a concurrent booking took this slot", None, BOOKING_SEARCH_DAYS
+            ) from None
+
+    def _move(
+        self,
+        s: Session,
+        booking_id: int,
+        starts_at: datetime,
+        duration: timedelta | None,
+        practitioner_id: int | None,
+        room_id: int | None,
+    ) -> Booking:
+        row = self._get(s, Booking, booking_id, "booking")
+        if row.status != "booked":
+            raise ClinicError(f"booking {booking_id} is {row.status}: only a booked one moves")
+        self._lock_patient(s, row.patient_id)
+        check_aware(starts_at, "starts_at")
+        length = row.ends_at - row.starts_at if duration is None else duration
+        self._check_duration(length)
+        pid = practitioner_id or row.practitioner_id
+        rid = room_id or row.room_id
+        day = starts_at.astimezone(self.timezone).date()
+        self._check_practitioner(s, self._get(s, Practitioner, pid, "practitioner"), day)
+        old_day = row.local_day
+        row.status = "cancelled"  # the booking's own time is no conflict for itself
+        s.flush()
+        planner = self._planner(s, row.patient_id, pid, rid, starts_at, length)
+        reason = planner.conflict(starts_at)
+        if reason is not None:
+            raise BookingConflictError(
+                reason, planner.next_free(starts_at, BOOKING_SEARCH_DAYS), BOOKING_SEARCH_DAYS
+            )
+        row.status, row.practitioner_id, row.room_id = "booked", pid, rid
+        row.starts_at, row.ends_at, row.local_day = starts_at, starts_at + length, day
+        s.flush()
+        withdrawn = _outbox.withdraw_booking_messages(s, self, row.id, "booking moved")
+        queued = _outbox.queue_booking_reminders(s, self, row)
+        detail = f"moved from {old_day} to {day}; {withdrawn} unsent messages replaced"
+        self._log(
+            s,
+            AuditEvent("update", "booking", row.id, row.patient_id, detail=detail),
+            *_queued_event(queued, row.patient_id),
+        )
+        return row
 
     def booked_sessions(self, plan_id: int) -> set[int]:
         """Numbers of the plan's sessions that have a live booking (booked or done), audited;

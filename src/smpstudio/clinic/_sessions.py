@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError, InputError
-from smpstudio.clinic import _rules
+from smpstudio.clinic import _inventory, _outbox, _rules
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._errors import PatchTestRequiredError
 from smpstudio.clinic._models import (
@@ -72,6 +72,9 @@ class PigmentUse:
     dilution_reason : str
         Why the mix departs from the chart's recommendation for the client, when it does
         (required then, ignored otherwise).
+    used_ml : float
+        mL of pigment taken from the bottle in the session; taken from the lot in stock when
+        the clinic keeps this brand and batch in stock (0: nothing taken).
     """
 
     brand: str
@@ -81,6 +84,7 @@ class PigmentUse:
     pigment_ml: float = 1.0
     zone: str = "body"
     dilution_reason: str = ""
+    used_ml: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,13 @@ class TraceHit:
     performed_on: date
     practitioner_id: int
     item: str
+
+
+def _stock_uses(uses: list[PigmentUse], lots: list[str]) -> list[_inventory.StockUse]:
+    """What a session takes from stock: the pigment drawn, one cartridge per needle lot
+    entry (each entry is a cartridge opened)."""
+    pigments = [_inventory.StockUse("pigment", u.brand, u.batch, u.used_ml) for u in uses]
+    return pigments + [_inventory.StockUse("needle", "", lot, 1.0) for lot in lots]
 
 
 class SessionService(Scope):
@@ -212,6 +223,15 @@ class SessionService(Scope):
             detail = "batches " + ", ".join(u.batch for u in uses) + "; lots " + ", ".join(lots)
             events = [AuditEvent("create", "session", row.id, patient_id, detail=detail)]
             events += self._override_events(row, dilutions, finding)
+            taken = _inventory.deduct_for_session(s, self, row.id, _stock_uses(uses, lots))
+            if taken:
+                detail = "taken from stock: " + "; ".join(taken)
+                events.append(AuditEvent("update", "stock-lot", None, detail=detail[:500]))
+            queued = _outbox.queue_session_messages(s, self, row)
+            if queued:
+                kinds = ", ".join(dict.fromkeys(m.kind for m in queued))
+                detail = f"{len(queued)} queued: {kinds}"
+                events.append(AuditEvent("create", "message", None, patient_id, detail=detail))
             self._log(s, *events)
             return self._load_session(s, row.id)
 
@@ -443,6 +463,7 @@ class SessionService(Scope):
                     dilution_reason=check_text(
                         p.dilution_reason, "dilution reason", max_len=2000, required=False
                     ),
+                    used_ml=check_number(p.used_ml, "pigment used (mL)", low=0, high=1000),
                 )
             )
         return uses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from functools import cached_property
 
 import numpy as np
@@ -11,8 +12,10 @@ from scipy.optimize import brentq
 
 from smpstudio._kernels import natural_kernel
 from smpstudio._types import BoolArray, FloatArray, Vec3
+from smpstudio.head._face import face_mesh
 from smpstudio.head._measures import HeadMeasures
 from smpstudio.head._mesh import SurfaceMesh, mesh_area, monte_carlo_area
+from smpstudio.head._morphs import FaceMorphs
 from smpstudio.head._surface import HeadShape
 
 __all__ = ["LANDMARK_NAMES", "VirtualHead"]
@@ -69,6 +72,10 @@ class VirtualHead:
     ----------
     measures
         Head measures; ``VirtualHead.preset("M")`` uses the M preset.
+    sex, age_years, morphs
+        The face drawn under the scalp (:class:`~smpstudio.head.FaceMorphs`): ``male`` or
+        ``female``, 18–90 years, and weights 0–1 of the morphs in
+        :data:`~smpstudio.head.MORPH_NAMES`. No design number depends on them.
 
     Examples
     --------
@@ -81,13 +88,28 @@ class VirtualHead:
     True
     """
 
-    def __init__(self, measures: HeadMeasures) -> None:
+    def __init__(
+        self,
+        measures: HeadMeasures,
+        *,
+        sex: str = "male",
+        age_years: float = 35.0,
+        morphs: Mapping[str, float] | None = None,
+    ) -> None:
         self.measures = measures
-        self.shape = HeadShape.from_measures(measures)
+        self.face = FaceMorphs(sex=sex, age_years=age_years, morphs=dict(morphs or {}))
+        self.shape = HeadShape.from_measures(measures, face=self.face)
 
     @classmethod
     def preset(cls, name: str) -> VirtualHead:
         return cls(HeadMeasures.preset(name))
+
+    @cached_property
+    def face_landmarks(self) -> dict[str, Vec3]:
+        """Landmarks of the drawn face (mm): glabella, vertex, opisthocranion, menton,
+        lateral canthi and tragia as the MakeHuman mesh fitted to the measures puts them
+        (the design uses :attr:`landmarks`; docs/design-model.md compares the two)."""
+        return dict(face_mesh(self.shape).landmarks)
 
     # ------------------------------------------------------------------ natural scalp
     @cached_property

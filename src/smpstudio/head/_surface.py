@@ -20,7 +20,7 @@ measured circumference: the back of a head is boxier than the forehead, so
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -29,6 +29,7 @@ from scipy.optimize import brentq
 from smpstudio._errors import HeadMeasureError
 from smpstudio._types import FloatArray
 from smpstudio.head._measures import HeadMeasures
+from smpstudio.head._morphs import Face, FaceMorphs
 
 __all__ = ["HeadShape", "superellipse_perimeter"]
 
@@ -78,10 +79,16 @@ class HeadShape:
     b_down: float
     e_up: float = E_UP
     e_down: float = E_DOWN
+    face: Face = field(default_factory=Face)
+    """The face drawn under the scalp (:mod:`smpstudio.head._face`); no design number
+    depends on it."""
 
     @classmethod
-    def from_measures(cls, measures: HeadMeasures) -> HeadShape:
-        return _shape_for(measures)
+    def from_measures(cls, measures: HeadMeasures, *, face: FaceMorphs | None = None) -> HeadShape:
+        """The surface fitted to ``measures``, drawn with the face ``face`` (a man of 35 of
+        mixed ancestry by default)."""
+        shape = _shape_for(measures)
+        return shape if face is None or face == shape.face.morphs else _with_face(shape, face)
 
     # ------------------------------------------------------------------ implicit function
     def _pieces(self, p: FloatArray) -> tuple[FloatArray, ...]:
@@ -218,7 +225,13 @@ def _shape_for(measures: HeadMeasures) -> HeadShape:
         n_back=n + BACK_EXTRA_EXPONENT,
         b_up=b_up,
         b_down=B_DOWN_RATIO * b_up,
+        face=Face(FaceMorphs(), measures.face_height_mm, measures.canthal_width_mm),
     )
+
+
+@lru_cache(maxsize=32)
+def _with_face(shape: HeadShape, face: FaceMorphs) -> HeadShape:
+    return replace(shape, face=replace(shape.face, morphs=face))
 
 
 @lru_cache(maxsize=64)

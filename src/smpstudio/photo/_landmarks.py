@@ -297,13 +297,12 @@ def detect_landmarks(photo: Photo, *, face: int | None = None) -> FaceLandmarks:
     small, zoom = downscaled(photo, _DETECT_SIDE)
     boxes = _face_boxes(small)
     notes: list[str] = []
+    mesh = None
     if boxes:
-        chosen = _choose_face(boxes, face, notes)
-        box = tuple(v / zoom for v in boxes[chosen])
-        mesh = _mesh_around(photo.pixels, box)
-    else:
-        if face is not None and face != 1:
-            raise PhotoError(f"--face {face}: no face found in the photo to choose from")
+        mesh, boxes = _confirmed_mesh(photo.pixels, boxes, zoom, face, notes)
+    elif face is not None and face != 1:
+        raise PhotoError(f"--face {face}: no face found in the photo to choose from")
+    if mesh is None and not boxes:  # no box, or only false alarms: the whole photo
         mesh = _mesh_around(photo.pixels, (0.0, 0.0, *map(float, photo.size)))
     if mesh is None:
         raise PhotoError(_NO_FACE)
@@ -382,6 +381,29 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     inter = ix * iy
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def _confirmed_mesh(
+    pixels: UInt8Array,
+    boxes: list[tuple[float, float, float, float]],
+    zoom: float,
+    face: int | None,
+    notes: list[str],
+) -> tuple[FloatArray | None, list[tuple[float, float, float, float]]]:
+    """The face mesh of the chosen face. Without ``face``, a box where the mesh finds no
+    face (the detector's false alarm: a helmet, a pattern) is dropped and the next largest
+    tried; the boxes left are returned."""
+    boxes = list(boxes)
+    while boxes:
+        notes_now: list[str] = []
+        chosen = _choose_face(boxes, face, notes_now)
+        box = tuple(v / zoom for v in boxes[chosen])
+        mesh = _mesh_around(pixels, box)
+        if mesh is not None or face is not None:
+            notes += notes_now
+            return mesh, boxes
+        del boxes[chosen]
+    return None, boxes
 
 
 def _choose_face(

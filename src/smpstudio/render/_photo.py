@@ -41,7 +41,9 @@ from smpstudio.colour import (
 )
 from smpstudio.dots import Impressions
 from smpstudio.head import HeadShape
+from smpstudio.head._face import face_mesh
 from smpstudio.head._views import VIEW_NAMES, View, view
+from smpstudio.render._brows import draw_brows
 from smpstudio.render._hair import LONG_FROM_MM, Stubble, stubble
 from smpstudio.render._kernels import (
     SRGB_TABLE,
@@ -50,9 +52,9 @@ from smpstudio.render._kernels import (
     draw_bands,
     encode_layers,
     prepare_splats,
-    shade_visible,
 )
 from smpstudio.render._raster import Frame, Visibility, visibility
+from smpstudio.render._skin import shade_head
 from smpstudio.render._strands import draw_strands, rooted_like, strands
 
 if TYPE_CHECKING:
@@ -164,22 +166,29 @@ def look_for(
 
 @lru_cache(maxsize=64)
 def frame_for(shape: HeadShape, name: str, size: int) -> Frame:
-    """The framing of each view: the scalp and what a client looks at.
+    """The framing of each view: the whole head down to the chin, as a client sees himself.
 
     ``front`` and ``three-quarter`` look down from 25° above, as a practitioner photographs a
-    hairline, from the brows up; the sides reach the sideburns and the back the nape.
+    hairline; the sides and the back reach a little below the chin; ``top`` shows the head
+    from above and ``part`` the top of the scalp.
     """
     camera = photo_view(name)
-    low = {"front": -0.12, "three-quarter": -0.12, "back": -0.78}.get(name, -0.45)
-    points = _surface_points(shape)
-    keep = points[:, 1] >= low * shape.b_down if name != "top" else np.ones(len(points), bool)
-    facing = shape.normal(points) @ np.asarray(camera.forward)
-    keep &= facing < (-0.8 if name == "part" else 0.0)
+    mesh = face_mesh(shape)
+    points = mesh.vertices[::5]
+    keep = np.ones(len(points), dtype=bool)
+    if name != "top":
+        keep &= points[:, 1] >= mesh.landmarks["menton"][1] - _BELOW_CHIN_MM
+    if name == "part":
+        facing = shape.normal(shape.project(points)) @ np.asarray(camera.forward)
+        keep &= (facing < -0.8) & (mesh.region[::5] == 0)
     u = points[keep] @ camera.right
     w = points[keep] @ np.asarray(camera.up)
     half = 0.53 * max(float(np.ptp(u)), float(np.ptp(w)))
     centre = ((float(u.max()) + float(u.min())) / 2.0, (float(w.max()) + float(w.min())) / 2.0)
     return Frame(camera, centre, half, size)
+
+
+_BELOW_CHIN_MM = 12.0
 
 
 def photo_view(name: str) -> View:
@@ -204,17 +213,6 @@ def photo_view(name: str) -> View:
 
 def _triple(v: FloatArray) -> tuple[float, float, float]:
     return (float(v[0]), float(v[1]), float(v[2]))
-
-
-@lru_cache(maxsize=8)
-def _surface_points(shape: HeadShape) -> FloatArray:
-    k = np.arange(6000) + 0.5
-    polar = np.arccos(1.0 - 2.0 * k / 6000)
-    azimuth = math.pi * (1.0 + 5.0**0.5) * k
-    directions = np.column_stack(
-        [np.sin(polar) * np.cos(azimuth), np.cos(polar), np.sin(polar) * np.sin(azimuth)]
-    )
-    return np.asarray(shape.project(directions), dtype=np.float64)
 
 
 def render_view(
@@ -394,7 +392,8 @@ def view_base(
         return ViewBase(shape, frame, look, skin, layer, encoded)
     frame = frame_for(shape, view_name, size)
     seen = _visibility(shape, view_name, size)
-    skin = _shade(seen, frame, look, seed)
+    skin = _shade(seen, frame, shape, look, seed)
+    draw_brows(skin, frame, shape, look.hair_linear, seed, seen=seen)
     if design.hair_length_mm >= LONG_FROM_MM:
         grown = strands(design, hair, seed=seed)
         _draw_buried_hair(skin, frame, shape, rooted_like(hair, grown), look)
@@ -541,19 +540,43 @@ def _unit(v: FloatArray) -> FloatArray:
     return np.asarray(v / np.linalg.norm(v), dtype=np.float64)
 
 
-def _shade(v: Visibility, frame: Frame, look: Look, seed: int) -> Float32Array:
-    return shade_visible(
+def _shade(v: Visibility, frame: Frame, shape: HeadShape, look: Look, seed: int) -> Float32Array:
+    return shade_head(
         v.triangle,
         v.screen,
         v.vertices,
         v.normals,
         v.triangles,
+        v.attributes,
         look.skin_linear,
+        np.vstack([_palette(look), _neck_fade(shape)]),
         _lights(frame),
         _BACKGROUND,
         _TEXTURE,
         seed,
     )
+
+
+_LIP_TINT = np.array([0.86, 0.58, 0.60])  # lips: the skin, darker and redder [U]
+_SCLERA = np.array([0.60, 0.56, 0.52])  # linear sRGB, a sclera in the shade of the lids
+_IRIS = np.array([0.045, 0.024, 0.012])  # dark brown
+_PUPIL = np.array([0.004, 0.004, 0.005])
+_EYE_MM = (2.0, 5.8, 0.55)  # pupil radius, iris radius, darkening of a full crease
+
+
+def _palette(look: Look) -> FloatArray:
+    """The colours of the face beyond the skin (:data:`._skin.PALETTE_ROWS` rows)."""
+    del look  # the client's eye colour is not asked for: a dark brown iris
+    return np.array([_LIP_TINT, _SCLERA, _IRIS, _PUPIL, _EYE_MM], dtype=np.float64)
+
+
+def _neck_fade(shape: HeadShape) -> FloatArray:
+    """Heights (mm) between which the neck fades into the backdrop, as in a portrait."""
+    chin = face_mesh(shape).landmarks["menton"][1]
+    return np.array([chin - _FADE_MM[0], chin - _FADE_MM[1], 0.0])
+
+
+_FADE_MM = (-5.0, 30.0)
 
 
 def _disc_splats(

@@ -1,8 +1,10 @@
 """Rasterising the head for photoreal views: a z-buffered orthographic triangle rasteriser.
 
-The head mesh's vertices lie on the exact surface and carry its exact normals; each pixel
-receives the barycentric blend of its triangle's positions and normals (a 1 mm triangle
-departs from the surface by a few micrometres). Far faster than ray casting at 4096².
+The mesh is the head as a person (:func:`smpstudio.head._face.face_mesh`): the MakeHuman
+face, ears and neck, its cranium snapped onto the design surface, where its vertices carry
+the surface's exact normals. Each pixel receives the barycentric blend of its triangle's
+positions and normals (a 3 mm triangle of the scalp departs from the surface by about
+10 µm). Far faster than ray casting at 4096².
 """
 
 from __future__ import annotations
@@ -18,14 +20,12 @@ from numba import njit, prange
 
 from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray
 from smpstudio.head import HeadShape
-from smpstudio.head._mesh import cube_sphere_directions
+from smpstudio.head._face import face_mesh
 from smpstudio.head._views import View
 
 Int32Array: TypeAlias = npt.NDArray[np.int32]
 
 __all__ = ["Frame", "Geometry", "Visibility", "rasterise", "visibility"]
-
-_MESH_SUBDIVISIONS = 160
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Visibility:
     the 25 of :class:`Geometry`; the shading pass interpolates position and normal itself.
 
     ``triangle`` is the row of ``triangles`` seen through each pixel, -1 for none;
-    ``screen`` the vertices' pixel column, row and depth.
+    ``screen`` the vertices' pixel column, row and depth; ``attributes`` the vertices' lip
+    weight, distance from an eye's axis (mm, -1 off the eyes) and crease depth.
     """
 
     triangle: Int32Array  # (H, W)
@@ -74,30 +75,35 @@ class Visibility:
     vertices: Float32Array  # (V, 3)
     normals: Float32Array  # (V, 3)
     triangles: IntArray  # (T, 3)
+    attributes: Float32Array  # (V, 3)
 
 
-@lru_cache(maxsize=4)
 def _mesh(shape: HeadShape) -> tuple[FloatArray, FloatArray, IntArray]:
-    directions, triangles = cube_sphere_directions(_MESH_SUBDIVISIONS)
-    vertices = shape.project(directions)
-    return vertices, shape.normal(vertices), triangles
+    mesh = face_mesh(shape)
+    return mesh.vertices, mesh.normals, mesh.triangles
 
 
 @lru_cache(maxsize=4)
-def _mesh32(shape: HeadShape) -> tuple[Float32Array, Float32Array]:
-    vertices, normals, _ = _mesh(shape)
-    return vertices.astype(np.float32), normals.astype(np.float32)
+def _mesh32(shape: HeadShape) -> tuple[Float32Array, Float32Array, Float32Array]:
+    mesh = face_mesh(shape)
+    attributes = np.column_stack([mesh.lips, mesh.iris_mm, mesh.crease])
+    return (
+        mesh.vertices.astype(np.float32),
+        mesh.normals.astype(np.float32),
+        np.ascontiguousarray(attributes, dtype=np.float32),
+    )
 
 
 def visibility(shape: HeadShape, frame: Frame) -> Visibility:
     """The visibility buffer of the head in ``frame`` (z-buffered, front faces only)."""
     vertices, normals, triangles = _mesh(shape)
-    vertices32, normals32 = _mesh32(shape)
+    vertices32, normals32, attributes = _mesh32(shape)
     col, row, depth = frame.project(vertices)
     screen = np.ascontiguousarray(np.column_stack([col, row, depth]))
     facing = normals @ np.asarray(frame.view.forward) < 0.0
     kept = np.ascontiguousarray(triangles[facing[triangles].any(axis=1)])
-    return Visibility(_visible(screen, kept, frame.size), screen, vertices32, normals32, kept)
+    seen = _visible(screen, kept, frame.size)
+    return Visibility(seen, screen, vertices32, normals32, kept, attributes)
 
 
 def rasterise(shape: HeadShape, frame: Frame) -> Geometry:

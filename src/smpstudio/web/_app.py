@@ -31,6 +31,7 @@ from smpstudio.web import (
     _plans,
     _schedule,
     _site,
+    _stock,
     _team,
 )
 from smpstudio.web._config import WebConfig
@@ -104,6 +105,7 @@ def create_app(
             *_plans.routes,
             *_patch_tests.routes,
             *_schedule.routes,
+            *_stock.routes,
             *_team.routes,
             *_openapi.routes,
             Mount("/static", app=_Static(directory=static), name="static"),

@@ -220,6 +220,8 @@ def _record(records: ClinicRecords, pid: int, clinical: bool) -> dict[str, Any]:
         "rooms": {r.id: r.name for r in records.rooms()},
         "practitioners": {p.id: p.full_name for p in records.practitioners()},
         "clinical": clinical,
+        "messages": records.messages(pid),
+        "opt_outs": records.message_opt_outs(pid),
     }
     if clinical:
         consultations = records.consultations(pid)

@@ -28,6 +28,7 @@ from smpstudio.web._clients import CLINICAL, patient_id
 from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
 from smpstudio.web._preview import Preview, PreviewParams
 from smpstudio.web._state import Studio, blocking, compute
+from smpstudio.web._uploads import SKIN_SIDE_PX, ingest_photo, read_skin
 
 __all__ = ["params_of_design", "preview_response", "routes"]
 
@@ -100,13 +101,42 @@ def params_of_design(content: str) -> dict[str, Any]:
         "seed": inputs.get("seed", 7),
         "scars": [s.split(":")[0] for s in inputs.get("scars", [])],
         "hair_length_mm": inputs.get("hair_length_mm"),
+        "sex": inputs.get("face", {}).get("sex", "male"),
+        "age_years": inputs.get("face", {}).get("age_years", 35.0),
         "skin": look.get("skin", "#d7bd96"),
         "hair": look.get("hair", "dark-brown"),
     }
 
 
+def _skin_from_photos(records: ClinicRecords, pid: int) -> dict[str, Any] | None:
+    """The skin tone read on the client's latest stored photo, by the one photo analysis
+    (:func:`~smpstudio.web._uploads.read_skin`), or why it could not be read; None without
+    photos."""
+    photos = records.photos(pid)
+    if not photos:
+        return None
+    latest = photos[-1]
+    when = (latest.taken_at or latest.created_at).date().isoformat()
+    try:
+        reading = read_skin(ingest_photo(records.photo_bytes(latest.id), side=SKIN_SIDE_PX))
+    except InputError as exc:
+        return {"hex": None, "when": when, "notes": (str(exc),)}
+    if reading.tone is None:
+        return {"hex": None, "when": when, "notes": reading.notes}
+    tone = reading.tone
+    return {
+        "hex": tone.hex,
+        "monk": tone.monk,
+        "ita": round(tone.ita),
+        "where": reading.measured_on,
+        "when": when,
+        "notes": reading.notes,
+    }
+
+
 def _designer_context(records: ClinicRecords, pid: int, version: str) -> dict[str, Any]:
     row = records.patient(pid)
+    measured = _skin_from_photos(records, pid)
     designs = records.designs(pid)
     chosen = next(
         (d for d in designs if str(d.version) == version), designs[-1] if designs else None
@@ -124,7 +154,7 @@ def _designer_context(records: ClinicRecords, pid: int, version: str) -> dict[st
             "height_cm": 8.0,
             "seed": 7,
             "head": "M",
-            "skin": "#d7bd96",
+            "skin": measured["hex"] if measured and measured["hex"] else "#d7bd96",
             "hair": "dark-brown",
         }
     params.update(state="healed", view="front")
@@ -135,6 +165,7 @@ def _designer_context(records: ClinicRecords, pid: int, version: str) -> dict[st
         "chosen": chosen,
         "next_version": (designs[-1].version + 1) if designs else 1,
         "initial": json.dumps(PreviewParams.parse(params).to_dict()),
+        "measured_skin": measured,
     }
 
 

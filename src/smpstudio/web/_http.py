@@ -49,6 +49,7 @@ NAV = (
     ("Clients", "/studio/patients", ("owner", "practitioner", "front-desk")),
     ("Schedule", "/studio/schedule", ("owner", "practitioner", "front-desk")),
     ("Requests", "/studio/leads", ("owner", "practitioner", "front-desk")),
+    ("Stock", "/studio/stock", ("owner", "practitioner", "front-desk")),
     ("Team", "/studio/team", ("owner",)),
     ("Audit", "/studio/audit", ("owner",)),
 )

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from smpstudio._design import HAIR_LENGTH_RANGE_MM
 from smpstudio.clinic import (
+    CHANNELS,
     CONSENT_KINDS,
     CONSULTATION_REASONS,
     CONTRAINDICATION_KEYS,
@@ -35,9 +36,11 @@ from smpstudio.clinic import (
     REACTIONS,
     ROLES,
     STAGES,
+    STOCK_KINDS,
 )
 from smpstudio.colour import DilutionTable
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
+from smpstudio.head import AGE_RANGE_YEARS, SEXES
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import PHOTO_VIEWS
 from smpstudio.web._http import MAX_RECORD_ID
@@ -74,6 +77,7 @@ def _enum(values: tuple[str, ...] | list[str], **extra: Any) -> Schema:
 DATE = _string(format="date", description="A date like 2027-03-02.")
 TIME = _string(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$", description="A time like 10:00.")
 DIGITS = _string(pattern="^[0-9]+$", description="A record's id.")
+NUMBER = _string(pattern="^-?[0-9]{1,6}([.,][0-9]{1,2})?$", description="An amount like 15 or 2.5.")
 CHECKBOX = _enum(("on",), description="Sent (as `on`) when the box is ticked.")
 HEX = _string(pattern="^#[0-9a-fA-F]{6}$", description="A colour like #d7bd96.")
 HAIR = _enum(tuple(DilutionTable.default().hair_colours))
@@ -300,6 +304,13 @@ def _preview_request() -> Schema:
                 "description": "The control points' shares of the temporal rise.",
             },
             "head": _enum(HEADS, description="[M]"),
+            "sex": _enum(SEXES, description="The face under the scalp [male]."),
+            "age_years": {
+                "type": "number",
+                "minimum": AGE_RANGE_YEARS[0],
+                "maximum": AGE_RANGE_YEARS[1],
+                "description": "The client's age, for the face [35].",
+            },
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
             "scars": {"type": "array", "items": _enum(("fut", "fue")), "maxItems": 4},
             "skin": HEX,
@@ -374,6 +385,10 @@ def _paths() -> dict[str, Schema]:
             f"expires_{i}": DATE,
             f"water_ml_{i}": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
             f"pigment_ml_{i}": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+            f"used_ml_{i}": _string(
+                pattern="^[0-9]{0,3}([.,][0-9]{1,2})?$",
+                description="mL drawn from the bottle, taken from the lot in stock.",
+            ),
             f"zone_{i}": _enum(DILUTION_ZONES),
             f"dilution_reason_{i}": _string(
                 2000, description="Why the mix departs from the chart's dilution (recorded)."
@@ -890,6 +905,57 @@ def _paths() -> dict[str, Schema]:
                 ids=(_id("booking_id", "booking"),),
             )
         },
+        # --- stock, recall, messages ---
+        "/studio/stock": {
+            "get": _staff_page("Stock by lot, with expiry and low-stock warnings.", "stock")
+        },
+        "/studio/stock/items": {
+            "post": _staff_form(
+                "Keep an item in stock (a pigment in mL, a needle cartridge).",
+                "stock",
+                {"kind": _enum(STOCK_KINDS), "name": _string(100), "low_stock_at": NUMBER},
+                _REFUSED,
+            )
+        },
+        "/studio/stock/receive": {
+            "post": _staff_form(
+                "Receive a delivery: a lot with its expiry and quantity.",
+                "stock",
+                {"item_id": DIGITS, "lot": _string(64), "expires_on": DATE, "quantity": NUMBER},
+                _REFUSED,
+            )
+        },
+        "/studio/stock/lots/{lot_id}/count": {
+            "post": _staff_form(
+                "A stock-take count, or what is left after a discard; never below 0.",
+                "stock",
+                {
+                    "counted": NUMBER,
+                    "reason": _enum(("count", "discarded")),
+                    "note": _string(200),
+                },
+                _REFUSED,
+                ids=(_id("lot_id", "stock lot"),),
+            )
+        },
+        "/studio/recall": {
+            "get": _staff_page("The recall form.", "stock"),
+            "post": _staff_form(
+                "Who received a pigment batch or needle lot (audited per client).",
+                "stock",
+                {"lot": _string(64)},
+                {"200": _html("The clients who received the lot."), **_REFUSED},
+            ),
+        },
+        p + "/messages/opt-out": {
+            "post": _staff_form(
+                "The client's choice for one channel (audited).",
+                "clients",
+                {"channel": _enum(CHANNELS), "opted_out": _enum(("yes", "no"))},
+                _REFUSED,
+                ids=(patient,),
+            )
+        },
         # --- the clinic ---
         "/studio/team": {
             "get": _staff_page("Accounts, practitioners, rooms, consent forms.", "team"),
@@ -973,6 +1039,7 @@ def _document_bytes() -> bytes:
                 "designer",
                 "plans",
                 "schedule",
+                "stock",
                 "team",
             )
         ],

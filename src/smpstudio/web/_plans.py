@@ -387,6 +387,7 @@ def _session_fields(form: FormInput) -> dict[str, Any]:
                 ),
                 zone=form.get(f"zone_{i}") or "body",
                 dilution_reason=form.get(f"dilution_reason_{i}"),
+                used_ml=_float(form.get(f"used_ml_{i}") or "0", f"pigment {i} drawn (mL)"),
             )
         )
     lots = [

@@ -46,7 +46,7 @@ from smpstudio._types import FloatArray
 from smpstudio.colour import DilutionTable, looks_like_hex, skin_tone
 from smpstudio.dots import DilutionRule, Impressions, blend_for, dilution_rule, place_impressions
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
-from smpstudio.head import HeadShape
+from smpstudio.head import AGE_RANGE_YEARS, SEXES, HeadShape
 from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import (
     PHOTO_VIEWS,
@@ -91,6 +91,8 @@ class PreviewParams:
     seed: int = 7
     scars: tuple[str, ...] = ()
     hair_length_mm: float | None = None  # None: the pattern's default (docs/render.md)
+    sex: str = "male"  # the face drawn under the scalp
+    age_years: float = 35.0
     skin: str = "#d7bd96"
     hair: str = "dark-brown"
     state: str = "healed"
@@ -111,6 +113,8 @@ class PreviewParams:
                 self.seed,
                 list(self.scars),
                 self.hair_length_mm,
+                self.sex,
+                self.age_years,
             ]
         )
 
@@ -127,6 +131,8 @@ class PreviewParams:
             "scars": list(self.scars),
             "seed": self.seed,
             "hair_length_mm": self.hair_length_mm,
+            "sex": self.sex,
+            "age_years": self.age_years,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,6 +200,8 @@ class PreviewParams:
             seed=int(_number(get("seed", 7), "seed", 0, 2**31 - 1, step=1)),
             scars=tuple(_choice(s, "scar", ("fut", "fue")) for s in scars),
             hair_length_mm=length,
+            sex=_choice(get("sex", "male"), "sex", SEXES),
+            age_years=_number(get("age_years", 35.0), "age (years)", *AGE_RANGE_YEARS, step=1.0),
             skin=skin,
             hair=hair,
             state=state,

@@ -272,6 +272,9 @@
     byId("temporal_rise_mm").value = rise;
     byId("temporal_rise_mm_range").value = rise;
     for (const id of ["hairline", "pattern", "head", "hair"]) byId(id).value = params[id];
+    byId("sex").value = params.sex || "male";
+    const age = String(Math.round(params.age_years ?? 35));
+    byId("age_years").value = [...byId("age_years").options].some((o) => o.value === age) ? age : "35";
     byId("shape").value = params.shape || "";
     byId("scars").value = (params.scars && params.scars[0]) || "";
     byId("skin").value = params.skin;
@@ -305,6 +308,8 @@
   bindSelect("hairline", (v) => { params.hairline = v; });
   bindSelect("pattern", (v) => { params.pattern = v; });
   bindSelect("head", (v) => { params.head = v; });
+  bindSelect("sex", (v) => { params.sex = v; });
+  bindSelect("age_years", (v) => { params.age_years = Number(v); });
   bindSelect("hair", (v) => { params.hair = v; });
   bindSelect("hair_length", (v) => { params.hair_length_mm = v === "" ? null : Number(v); });
   bindSelect("scars", (v) => { params.scars = v ? [v] : []; });
