@@ -25,8 +25,9 @@ from smpstudio._types import BoolArray, Float32Array, FloatArray, UInt8Array
 from smpstudio.colour import srgb_to_lab
 from smpstudio.density import ZONES
 from smpstudio.head import HeadShape
+from smpstudio.head._face import REGIONS, face_mesh
 from smpstudio.render._photo import PHOTO_VIEWS, frame_for
-from smpstudio.render._raster import Geometry, rasterise
+from smpstudio.render._raster import _resolve, visibility
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -126,8 +127,9 @@ def zone_labels(
 
 
 def zone_map(design: Design, *, view_name: str, size: int) -> UInt8Array:
-    """The zone map of one view of a design, the size of its render (:func:`zone_labels`
-    of the surface points the renderer's pixels see).
+    """The zone map of one view of a design, the size of its render: :func:`zone_labels` of
+    the surface points the renderer's pixels see, scalp where the head mesh's triangle is
+    scalp (face, eyes, ears and neck are skin).
 
     >>> from smpstudio import design
     >>> labels = zone_map(design(pattern="norwood-5", hairline="soft"), view_name="top", size=96)
@@ -136,8 +138,21 @@ def zone_map(design: Design, *, view_name: str, size: int) -> UInt8Array:
     """
     if view_name not in PHOTO_VIEWS:
         raise InputError(f"unknown view {view_name!r}: choose from {', '.join(PHOTO_VIEWS)}")
-    geometry = rasterise(design.head.shape, frame_for(design.head.shape, view_name, size))
-    return zone_labels(design, geometry.position, geometry.hit)
+    position, hit, scalp = _view_pixels(design.head.shape, view_name, size)
+    return zone_labels(design, position, hit, scalp=scalp)
+
+
+def _view_pixels(
+    shape: HeadShape, view_name: str, size: int
+) -> tuple[Float32Array, BoolArray, BoolArray]:
+    """Per pixel of a view: the surface point seen, whether the head is seen, and whether
+    the head mesh's triangle there is scalp (all three corners of the scalp region)."""
+    v = visibility(shape, frame_for(shape, view_name, size))
+    position, _ = _resolve(v.triangle, v.screen, v.vertices, v.normals, v.triangles)
+    hit = v.triangle >= 0
+    on_scalp = np.all(face_mesh(shape).region[v.triangles] == REGIONS["scalp"], axis=1)
+    scalp = hit & on_scalp[np.where(hit, v.triangle, 0)]
+    return position, hit, scalp
 
 
 def zone_mean_lab(
@@ -176,8 +191,8 @@ def zone_overlay(
     """
     width = image.size[0]
     small = max(width // step, 16)
-    geometry = _small_geometry(design.head.shape, view_name, small)
-    labels = zone_labels(design, geometry.position, geometry.hit)
+    position, hit, scalp = _small_view_pixels(design.head.shape, view_name, small)
+    labels = zone_labels(design, position, hit, scalp=scalp)
     reps = -(-width // small)
     full = np.repeat(np.repeat(labels, reps, axis=0), reps, axis=1)[:width, :width]
     pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
@@ -189,5 +204,7 @@ def zone_overlay(
 
 
 @lru_cache(maxsize=16)
-def _small_geometry(shape: HeadShape, view_name: str, size: int) -> Geometry:
-    return rasterise(shape, frame_for(shape, view_name, size))
+def _small_view_pixels(
+    shape: HeadShape, view_name: str, size: int
+) -> tuple[Float32Array, BoolArray, BoolArray]:
+    return _view_pixels(shape, view_name, size)
