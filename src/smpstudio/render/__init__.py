@@ -16,7 +16,13 @@ from smpstudio.render._photo import (
     render_view,
     view_base,
 )
-from smpstudio.render._zones import ZONE_LABELS, zone_labels, zone_map, zone_mean_lab
+from smpstudio.render._zones import (
+    ZONE_LABELS,
+    zone_labels,
+    zone_map,
+    zone_mean_lab,
+    zone_overlay,
+)
 
 __all__ = [
     "PHOTO_VIEWS",
@@ -42,4 +48,5 @@ __all__ = [
     "zone_labels",
     "zone_map",
     "zone_mean_lab",
+    "zone_overlay",
 ]
