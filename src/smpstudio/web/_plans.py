@@ -151,7 +151,9 @@ def _plan_inputs(
 def build_saved_plan(design_content: str, inputs: dict[str, Any]) -> Plan:
     """Build (or rebuild) a plan from a saved design and the plan's inputs."""
     design = design_from_inputs(json.loads(design_content)["inputs"])
-    dots = place_impressions(design, dilution=dilution_rule(inputs["skin"], inputs["hair"]))
+    dots = place_impressions(
+        design, dilution=dilution_rule(inputs["skin"], inputs["hair"], settings=design.settings)
+    )
     sessions = int(inputs["sessions"])
     return build_plan(
         design,
@@ -229,7 +231,9 @@ def _pdf(
 ) -> bytes:
     plan = build_saved_plan(design_content, inputs)
     design = design_from_inputs(json.loads(design_content)["inputs"])
-    dots = place_impressions(design, dilution=dilution_rule(inputs["skin"], inputs["hair"]))
+    dots = place_impressions(
+        design, dilution=dilution_rule(inputs["skin"], inputs["hair"], settings=design.settings)
+    )
     look = look_for(inputs["skin"], inputs["hair"])
     images: list[tuple[str, Image.Image]] = [
         (
