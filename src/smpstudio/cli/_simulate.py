@@ -165,6 +165,7 @@ def _simulate(
     look_for(skin, hair)  # a wrong colour is refused before any work
     renders = len(views) * (2 + len(states))
     with _progress(3 + renders + (1 if start else 0) + (1 if photo else 0)) as step:
+        photo_notes: list[str] = []
         step("designing")
         d = build_design(params)
         step()
@@ -198,6 +199,7 @@ def _simulate(
                     hair=hair,
                     dilution_table=dilution_table,
                     edit_options=photo_edits,
+                    notes=photo_notes,
                 )
             )
             step()
@@ -218,6 +220,8 @@ def _simulate(
         step("writing files")
         written = write_atomically(out_dir, files)
         step()
+    for note in photo_notes:
+        stderr_console().print(f"photo: {note}", highlight=False)
     print_summary(d, [])
     print_counts(impressions)
     print_blend(d, skin, hair, dilution_table)
