@@ -1,6 +1,6 @@
 """Blending: healed SMP against the remaining shaved hair, Monk 1–10 × four hair colours.
 
-A Norwood 5 (soft hairline, seed 3) is rendered from the top at 640 px — 0.32 mm a pixel,
+A Norwood 5 (soft hairline, seed 3) is rendered from the top at 640 px — 0.35 mm a pixel,
 about what the eye resolves from a metre (one arc minute), so a page-size render — with the
 body shade that blends (:func:`smpstudio.dots.blend_for`) for each skin and hair. Its zone
 map gives the pixels of impressions on bald scalp (3) and of remaining hair without

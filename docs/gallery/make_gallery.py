@@ -42,7 +42,7 @@ def _sheet(tiles: list[tuple[str, Image.Image]], columns: int, title: str) -> Im
 
 
 def _render(d: smpstudio.Design, skin: str, hair: str, view: str, state: str) -> Image.Image:
-    dots = place_impressions(d, dilution=dilution_rule(skin, hair))
+    dots = place_impressions(d, dilution=dilution_rule(skin, hair, settings=d.settings))
     return render_view(d, dots, look_for(skin, hair), view_name=view, size=768, state=state)
 
 
@@ -74,7 +74,8 @@ def hairline_styles() -> Image.Image:
     tiles = []
     for style in ("soft", "broken", "medium", "defined"):
         d = smpstudio.design(pattern="norwood-4", hairline=style, seed=2)
-        dots = place_impressions(d, dilution=dilution_rule(MONK_SWATCHES[4], "dark-brown"))
+        rule = dilution_rule(MONK_SWATCHES[4], "dark-brown", settings=d.settings)
+        dots = place_impressions(d, dilution=rule)
         look = look_for(MONK_SWATCHES[4], "dark-brown")
         front = render_view(d, dots, look, view_name="front", size=2048, state="healed")
         tiles.append((f"{style} ({d.hairline.shape}): front", front))
@@ -175,7 +176,7 @@ def long_hair() -> Image.Image:
     """A Ludwig 2 client who keeps her shoulder-length hair (the 150 mm default): the
     parting and the three-quarter view before and healed, fair skin with black hair and
     dark skin with brown hair. The dots show only where the scalp shows between the hairs."""
-    d = smpstudio.design(pattern="ludwig-2", hairline="soft", seed=3)
+    d = smpstudio.design(pattern="ludwig-2", hairline="soft", seed=3, sex="female", age_years=45)
     tiles = []
     close_ups = []
     for monk, hair in ((2, "black"), (9, "brown")):
@@ -184,7 +185,7 @@ def long_hair() -> Image.Image:
             for state in ("before", "healed"):
                 label = f"Monk {monk}, {hair}: {view}, {state}"
                 tiles.append((label, _render(d, skin, hair, view, state)))
-        dots = place_impressions(d, dilution=dilution_rule(skin, hair))
+        dots = place_impressions(d, dilution=dilution_rule(skin, hair, settings=d.settings))
         for state in ("before", "healed"):
             part = render_view(
                 d, dots, look_for(skin, hair), view_name="part", size=2048, state=state

@@ -244,6 +244,30 @@ NEW_TABLES = {
 }
 
 
+def test_0006_adds_the_clinics_contact_details_and_goes_back_cleanly(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db:
+        db.upgrade("0005")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO clinics (id, name, timezone, created_at) "
+                    "VALUES (9, 'Kept', 'UTC', '2030-01-01 00:00:00')"
+                )
+            )
+        db.upgrade("0006")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("clinics")}
+        assert {"address", "phone", "email", "opening_hours"} <= columns
+        assert db.clinics()[0].address == ""
+        db.downgrade("0005")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("clinics")}
+        assert "address" not in columns
+        db.upgrade()
+        _assert_no_drift(db)
+        assert [c.name for c in db.clinics()] == ["Kept"]
+
+
 @pytest.mark.parametrize("revision", sorted(NEW_TABLES))
 def test_a_revision_adds_its_tables_over_live_data_and_goes_back_cleanly(
     backend: str, make_config: Callable[[str], ClinicConfig], revision: str

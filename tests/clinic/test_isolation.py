@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from smpstudio.clinic import (
     AuditEntry,
+    Booking,
     ClinicRecords,
     Database,
     PigmentUse,
@@ -42,7 +43,28 @@ def two(shared_db: Database) -> tuple[World, World]:
             anaesthetic_used=False,
         )
     a.records.add_photo(a.patient.id, JPEG, kind="before")
+    ink = a.records.add_stock_item("pigment", "Carbon Black", low_stock_at=1)
+    a.records.receive_stock(ink.id, lot="SHARED-BATCH", expires_on=date(2032, 1, 1), quantity=5)
+    a.records.book(
+        a.patient.id,
+        practitioner_id=a.practitioner.id,
+        room_id=a.room.id,
+        starts_at=datetime.combine(MONDAY, datetime.min.time(), ZoneInfo("Europe/London"))
+        + timedelta(days=1, hours=10),
+        duration=timedelta(hours=2),
+    )
     return a, b
+
+
+def _a_lot(a: World) -> int:
+    return a.records.stock_items()[0].lots[0].id
+
+
+def _a_booking(a: World) -> int:
+    """Clinic a's booking, read without an audited read (a's chain must not grow)."""
+    with a.db.transaction(readonly=True) as s:
+        query = select(Booking.id).where(Booking.clinic_id == a.records.clinic_id)
+        return int(s.scalars(query).one())
 
 
 def _chain_length(w: World) -> int:
@@ -90,6 +112,21 @@ FOREIGN_CALLS: dict[str, Callable[[World, ClinicRecords], Any]] = {
         starts_at=datetime.combine(MONDAY, datetime.min.time(), ZoneInfo("Europe/London"))
         + timedelta(hours=9),
         duration=timedelta(hours=2),
+    ),
+    "messages": lambda a, b: b.messages(a.patient.id),
+    "message_opt_outs": lambda a, b: b.message_opt_outs(a.patient.id),
+    "set_message_opt_out": lambda a, b: b.set_message_opt_out(
+        a.patient.id, channel="email", opted_out=True
+    ),
+    "move_booking": lambda a, b: b.move_booking(
+        _a_booking(a),
+        starts_at=datetime.combine(MONDAY, datetime.min.time(), ZoneInfo("Europe/London"))
+        + timedelta(days=2, hours=10),
+    ),
+    "adjust_stock": lambda a, b: b.adjust_stock(_a_lot(a), counted=0, reason="count"),
+    "stock_movements": lambda a, b: b.stock_movements(_a_lot(a)),
+    "receive_stock": lambda a, b: b.receive_stock(
+        a.records.stock_items()[0].id, lot="X", expires_on=date(2032, 1, 1), quantity=1
     ),
     "practitioner": lambda a, b: b.add_availability(
         a.practitioner.id, weekday=6, start=datetime.min.time(), end=datetime.min.time()

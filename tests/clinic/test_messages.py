@@ -416,3 +416,45 @@ def test_messages_of_another_clinic_do_not_exist(clocked: Clocked) -> None:
     with pytest.raises(RecordNotFoundError):
         stranger.set_message_opt_out(c.world.patient.id, channel="sms", opted_out=True)
     assert json.dumps(stranger.send_due_messages(mailer=None).sent) == "[]"
+
+
+def test_two_senders_at_once_send_each_message_once(clocked: Clocked, smtp: SmtpServer) -> None:
+    """Two ``send-due`` runs at the same moment (cron overlapping itself): the claim step
+    gives each due message to one of them (row locks with SKIP LOCKED on PostgreSQL, one
+    writer on SQLite), so every client gets one e-mail."""
+    import threading
+
+    c = clocked
+    c.set(SESSION_START + timedelta(hours=4))
+    clients = [c.world.add_client(f"Kim{n}", "Roe") for n in range(6)]
+    for patient in clients:
+        c.r.record_session(
+            patient.id,
+            practitioner_id=c.world.practitioner.id,
+            performed_on=MONDAY,
+            duration_minutes=120,
+            pigments=[PigmentUse("Carbon Black", "B-2", date(2033, 1, 1), water_ml=4.0)],
+            needle_lots=["NL-2"],
+            needles_opened_in_front_of_client=True,
+            anaesthetic_offered=False,
+            anaesthetic_used=False,
+        )
+    mailer = _mailer(smtp.port)
+    reports: list[Any] = []
+    start = threading.Barrier(2)
+
+    def send() -> None:
+        start.wait()
+        reports.append(c.r.send_due_messages(mailer=mailer))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    sent = sorted(i for report in reports for i in report.sent)
+    assert len(sent) == len(set(sent)) == 6
+    assert len(smtp.received()) == 6
+    for patient in clients:
+        [day0] = [m for m in _log(c, patient.id) if m.kind == "aftercare_day0"]
+        assert (day0.status, day0.attempts) == ("sent", 1)

@@ -131,3 +131,16 @@ def test_the_drawn_canthi_lie_on_the_canthus_lines(preset: str) -> None:
     half = head.measures.canthal_width_mm / 2.0
     assert marks["lateral_canthus_left"][0] == pytest.approx(half, abs=0.05)
     assert marks["lateral_canthus_right"][0] == pytest.approx(-half, abs=0.05)
+
+
+def test_face_options_survive_pickle_and_copy() -> None:
+    """The live preview sends designs to worker processes."""
+    import copy
+    import pickle
+
+    face = FaceMorphs(sex="female", morphs={"asian": 1.0})
+    for again in (pickle.loads(pickle.dumps(face)), copy.deepcopy(face)):
+        assert again == face
+        assert hash(again) == hash(face)
+        with pytest.raises(TypeError):
+            again.morphs["asian"] = 0.5  # type: ignore[index]

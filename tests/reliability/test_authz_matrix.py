@@ -16,7 +16,7 @@ import io
 import re
 import secrets
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -100,6 +100,15 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/studio/leads"): (STAFF, 200),
     ("POST", "/studio/leads/{lead_id:int}"): (STAFF, 303),
     ("GET", "/studio/audit"): (OWNER, 200),
+    ("GET", "/studio/clinic"): (OWNER, 200),
+    ("POST", "/studio/clinic"): (OWNER, 422),
+    ("GET", "/studio/stock"): (STAFF, 200),
+    ("POST", "/studio/stock/items"): (STAFF, 422),
+    ("POST", "/studio/stock/receive"): (STAFF, 422),
+    ("POST", "/studio/stock/lots/{lot_id:int}/count"): (STAFF, 422),
+    ("GET", "/studio/recall"): (CLINICAL, 200),
+    ("POST", "/studio/recall"): (CLINICAL, 422),
+    ("POST", P + "/messages/opt-out"): (STAFF, 422),
 }
 # Routes that end or change the caller's session: each cell signs in afresh.
 OWN_SESSION = {"/studio/sign-out"}
@@ -172,7 +181,10 @@ class Matrix:
         )
         assert r.status_code == 303, r.text
         plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
+        ink = a.records.add_stock_item("pigment", "Matrix Ink", low_stock_at=1)
+        lot = a.records.receive_stock(ink.id, lot="M-1", expires_on=date(2099, 1, 1), quantity=5)
         self.values = {
+            "lot_id": lot.id,
             "patient_id": pid,
             "photo_id": photo.id,
             "design_id": design.id,

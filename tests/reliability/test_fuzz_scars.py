@@ -25,6 +25,8 @@ from ._fuzz import HOSTILE_TEXT, NUMBER_TEXT, assert_one_line, attempt, budget
 
 HEAD = VirtualHead.preset("M")
 SECONDS = 30.0
+"""CPU seconds of this thread one spec may take (a hang, not a slow machine: other
+processes on the core do not count)."""
 
 COORD = st.one_of(
     st.floats(-150, 150, allow_nan=False),
@@ -71,7 +73,7 @@ SPEC = st.one_of(
 
 
 def _check_scar(spec: str) -> None:
-    start = time.monotonic()
+    start = time.thread_time()
     scar, error = attempt(lambda: parse_scar(spec, HEAD, seed=1), ScarError)
     if scar is None:
         assert_one_line(error)
@@ -83,7 +85,7 @@ def _check_scar(spec: str) -> None:
         assert math.isfinite(scar.length_mm)
         assert HEAD.natural_scalp_mask(scar.centres).mean() > 0.5
         assert math.isfinite(scar.nominal_area_mm2())
-    assert time.monotonic() - start < SECONDS, spec
+    assert time.thread_time() - start < SECONDS, spec
 
 
 @budget(120)
@@ -123,7 +125,7 @@ def test_many_vertices_stay_bounded() -> None:
     t = np.linspace(0, 1, 1000)
     points = np.stack([40 * np.sin(40 * t), 80 + 5 * np.cos(40 * t), -40 + 60 * t], axis=1)
     spec = "line:width=2:points=" + ";".join(",".join(f"{c:.2f}" for c in p) for p in points)
-    start = time.monotonic()
+    start = time.thread_time()
     scar, error = attempt(lambda: parse_scar(spec, HEAD), InputError)
     assert scar is not None or "off the scalp" in str(error)
-    assert time.monotonic() - start < SECONDS
+    assert time.thread_time() - start < SECONDS

@@ -33,3 +33,36 @@ def test_every_view_frames_the_head_down_to_the_chin(view: str) -> None:
     assert (row[:2] >= 0).all()
     assert (row[:2] < 256).all()
     assert 0 <= col[0] < 256
+
+
+def test_the_face_is_shaded_skin_lips_and_eyes() -> None:
+    import smpstudio
+    from smpstudio.head._face import face_mesh
+    from smpstudio.render import look_for, render_view
+
+    d = smpstudio.design(pattern="norwood-3", hairline="soft", seed=1)
+    size = 512
+    image = np.asarray(
+        render_view(
+            d, None, look_for("#d7bd96", "black"), view_name="front", size=size, state="before"
+        ),
+        dtype=np.float64,
+    )
+    frame = frame_for(d.head.shape, "front", size)
+    mesh = face_mesh(d.head.shape)
+
+    def pixel(point: np.ndarray) -> np.ndarray:
+        col, row, _ = frame.project(point[None, :])
+        return image[int(row[0]), int(col[0])]
+
+    cheek = pixel(
+        mesh.vertices[
+            np.argmax(
+                mesh.vertices[:, 0] * (mesh.region == 1) * (np.abs(mesh.vertices[:, 1] + 60) < 5)
+            )
+        ]
+    )
+    lip = pixel(mesh.vertices[np.argmax(mesh.lips)])
+    pupil = pixel(mesh.vertices[np.argmin(np.where(mesh.iris_mm >= 0, mesh.iris_mm, 99))])
+    assert lip[0] / lip[1] > 1.15 * cheek[0] / cheek[1]  # lips redder than the skin
+    assert pupil.sum() < 0.5 * cheek.sum()  # a dark iris and pupil

@@ -56,6 +56,20 @@ def test_labels_sit_where_the_design_puts_them(nw5: smpstudio.Design) -> None:
     assert {BACKGROUND, SKIN, HAIR, IMPRESSIONS_ON_BALD, IMPRESSIONS_AMONG_HAIR} <= present
 
 
+def test_face_ears_and_neck_are_skin_on_the_drawn_head(nw5: smpstudio.Design) -> None:
+    """The head mesh's regions decide what is scalp: the face, the ears and the neck are
+    skin whatever the design's surface says under them."""
+    from smpstudio.head._face import face_mesh
+
+    marks = face_mesh(nw5.head.shape).landmarks
+    chin = tuple(np.asarray(marks["menton"], dtype=float).tolist())
+    ear = tuple(np.asarray(marks["tragion_left"], dtype=float).tolist())
+    assert _label_at(nw5, "front", chin) == SKIN
+    assert _label_at(nw5, "left", ear) == SKIN
+    labels = zone_map(nw5, view_name="left", size=SIZE)
+    assert (labels == HAIR).sum() > 0.1 * (labels > 0).sum()  # the fringe above the ear
+
+
 def test_a_scar_is_labelled_with_impressions_around_it() -> None:
     d = smpstudio.design(pattern="norwood-3", hairline="soft", seed=3, scars=["fut"])
     labels = zone_map(d, view_name="back", size=SIZE)

@@ -192,6 +192,17 @@ def test_a_practitioner_designs_plans_downloads_and_books(
     page.wait_for_function(
         "(h) => Number(document.getElementById('height_cm').value) < h", arg=height_after
     )
+    page.wait_for_function(
+        "() => document.getElementById('status').textContent.startsWith('Up to date')"
+    )
+    plain_src = page.locator("#preview").get_attribute("src")
+    page.get_by_label("Zone map over the preview").check()  # tinted, then saved without it
+    page.wait_for_function(
+        "(s) => document.getElementById('preview').getAttribute('src') !== s && "
+        "document.getElementById('status').textContent.startsWith('Up to date')",
+        arg=plain_src,
+        timeout=60_000,
+    )
     page.get_by_role("button", name=re.compile("Save as version 1")).click()
     page.get_by_text("Design version 1 saved.").wait_for()
 
@@ -274,6 +285,7 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
         ("stock", "/studio/stock", "front-desk"),
         ("recall", "/studio/recall", "practitioner"),
         ("team", "/studio/team", "owner"),
+        ("clinic", "/studio/clinic", "owner"),
         ("audit", "/studio/audit", "owner"),
         ("account", "/studio/account", "owner"),
         ("two-step", "/studio/account/two-step", "owner"),
@@ -402,7 +414,7 @@ def test_every_page_passes_axe_and_is_photographed(
     for context in contexts.values():
         context.close()
     assert problems == {}, problems
-    assert len(list(shots.glob("*.png"))) >= 30
+    assert len(list(shots.glob("*.png"))) >= 31
 
 
 def test_the_strict_csp_holds_on_the_designer(

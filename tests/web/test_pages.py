@@ -526,8 +526,8 @@ def test_the_clinic_contact_comes_from_its_settings() -> None:
     from smpstudio.web._site import clinic_contact
 
     def studio(phone: str, email: str) -> object:
-        config = SimpleNamespace(clinic_phone=phone, clinic_email=email)
-        return SimpleNamespace(config=config, site_name=lambda: "Soho SMP")
+        details = {"phone": phone, "email": email, "address": "", "opening_hours": ""}
+        return SimpleNamespace(contact=lambda: details, site_name=lambda: "Soho SMP")
 
     both = clinic_contact(studio("020 7946 0000", "hi@soho.example"))  # type: ignore[arg-type]
     assert both == "Soho SMP on 020 7946 0000 or hi@soho.example"

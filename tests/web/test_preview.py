@@ -140,6 +140,33 @@ def test_the_preview_endpoint_answers_a_jpeg_with_its_geometry(world: World) -> 
     assert "outside 5–11" in bad.json()["error"]
     top = c.post("/studio/preview", json={**body, "view": "top"}, headers={"x-csrf-token": token})
     assert "x-smp-geometry" not in top.headers
+    blend = json.loads(r.headers["x-smp-blend"])  # how the healed scalp meets the hair
+    assert blend["chart_ml_water"] == 4.0
+    assert abs(blend["delta_L"]) <= 5
+    assert blend["notice"] is None
+    before = c.post(
+        "/studio/preview", json={**body, "state": "before"}, headers={"x-csrf-token": token}
+    )
+    assert "x-smp-blend" not in before.headers
+
+
+def test_the_zone_map_can_be_shown_over_the_preview(world: World) -> None:
+    c = world.as_role("practitioner")
+    token = csrf_of(c.get("/studio").text)
+    body = {"pattern": "norwood-5", "view": "top", "client": "tab-z", "size": 384}
+    plain = c.post("/studio/preview", json=body, headers={"x-csrf-token": token})
+    tinted = c.post(
+        "/studio/preview", json={**body, "zones": True}, headers={"x-csrf-token": token}
+    )
+    assert tinted.status_code == 200
+    a = np.asarray(Image.open(io.BytesIO(plain.content)), dtype=np.float64)
+    b = np.asarray(Image.open(io.BytesIO(tinted.content)), dtype=np.float64)
+    assert a.shape == b.shape
+    assert (b[..., 2] - a[..., 2]).max() > 40  # blue over the impressions on bald scalp
+    assert np.abs(b - a).mean(axis=2)[:8, :8].max() < 3  # the background is left alone
+    bad = c.post("/studio/preview", json={**body, "zones": "yes"}, headers={"x-csrf-token": token})
+    assert bad.status_code == 422
+    assert "zones must be true or false" in bad.json()["error"]
 
 
 def test_a_stale_request_of_the_same_tab_is_dropped_without_rendering(world: World) -> None:

@@ -117,3 +117,13 @@ def test_the_clients_page_shows_the_delivery_log_and_takes_an_opt_out(world: Wor
         data={"csrf_token": token, "channel": "fax", "opted_out": "yes"},
     )
     assert bad.status_code == 422
+
+
+def test_today_lists_the_stock_to_act_on(world: World) -> None:
+    r = world.a.records
+    item = r.add_stock_item("needle", f"1RL {len(r.stock_items())}", low_stock_at=50)
+    r.receive_stock(item.id, lot="T-1", expires_on=r.today() + timedelta(days=10), quantity=3)
+    today = html.unescape(world.as_role("front-desk").get("/studio").text)
+    assert "Stock to act on" in today
+    assert f"{item.name} lot T-1 expires on {r.today() + timedelta(days=10)}, in 10 days" in today
+    assert f"{item.name}: 3 cartridges usable, at or below the threshold of 50" in today

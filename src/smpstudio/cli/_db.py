@@ -10,6 +10,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from smpstudio._errors import ClinicError
+from smpstudio._settings import Settings
 from smpstudio.cli._common import PathType, one_line
 from smpstudio.cli._group import cli
 from smpstudio.clinic import (
@@ -42,9 +43,15 @@ _data_dir_option = click.option(
 
 
 @contextmanager
-def _database(db_url: str | None, data_dir: Path | None, *, create: bool) -> Iterator[Database]:
+def _database(
+    db_url: str | None,
+    data_dir: Path | None,
+    *,
+    create: bool,
+    settings: Settings | None = None,
+) -> Iterator[Database]:
     """Open the database; a server or file that cannot be used is a one-line error."""
-    db = open_database(db_url, data_dir=data_dir, create=create)
+    db = open_database(db_url, data_dir=data_dir, create=create, settings=settings)
     try:
         yield db
     except DBAPIError as exc:

@@ -23,9 +23,48 @@ from smpstudio.render import render_chart
 __all__ = ["build_design", "design_options", "png_bytes", "print_summary"]
 
 
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _face_option_list() -> list[_Decorator]:
+    return [
+        click.option(
+            "--sex",
+            type=click.Choice(SEXES),
+            default="male",
+            show_default=True,
+            help="The client's sex, for the face drawn under the scalp.",
+        ),
+        click.option(
+            "--age",
+            "age_years",
+            type=float,
+            default=35.0,
+            show_default=True,
+            metavar="YEARS",
+            help=f"The client's age ({AGE_RANGE_YEARS[0]:g}–{AGE_RANGE_YEARS[1]:g} years), "
+            "for the face.",
+        ),
+        click.option(
+            "--head-morph",
+            "head_morphs",
+            multiple=True,
+            metavar="NAME=WEIGHT",
+            help=f"Face morph, repeatable: {', '.join(MORPH_NAMES)}, each weighted 0–1.",
+        ),
+    ]
+
+
+def face_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The face options (``--sex``, ``--age``, ``--head-morph``) alone, for ``demo``."""
+    for option in reversed(_face_option_list()):
+        fn = option(fn)
+    return fn
+
+
 def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by every command that builds a design."""
-    options = [
+    options: list[_Decorator] = [
         click.option(
             "--pattern",
             required=True,
@@ -94,30 +133,7 @@ def design_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             )
             for name, (low, high) in MEASURE_RANGES_MM.items()
         ],
-        click.option(
-            "--sex",
-            type=click.Choice(SEXES),
-            default="male",
-            show_default=True,
-            help="The client's sex, for the face drawn under the scalp.",
-        ),
-        click.option(
-            "--age",
-            "age_years",
-            type=float,
-            default=35.0,
-            show_default=True,
-            metavar="YEARS",
-            help=f"The client's age ({AGE_RANGE_YEARS[0]:g}–{AGE_RANGE_YEARS[1]:g} years), "
-            "for the face.",
-        ),
-        click.option(
-            "--head-morph",
-            "head_morphs",
-            multiple=True,
-            metavar="NAME=WEIGHT",
-            help=f"Face morph, repeatable: {', '.join(MORPH_NAMES)}, each weighted 0–1.",
-        ),
+        *_face_option_list(),
         click.option(
             "--scar",
             "scars",

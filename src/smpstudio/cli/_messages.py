@@ -11,7 +11,7 @@ from smpstudio._errors import ClinicError
 from smpstudio._settings import Settings
 from smpstudio.cli._db import _data_dir_option, _db_option
 from smpstudio.cli._group import cli
-from smpstudio.clinic import SmsProvider, SmtpMailer, open_database
+from smpstudio.clinic import SmsProvider, open_database, send_due_everywhere
 
 __all__: list[str] = []
 
@@ -54,18 +54,13 @@ def send_due_command(
     the smtp_* settings; with smtp_host empty, e-mail waits in the outbox.
     """
     settings = Settings.from_overrides(overrides)
-    mailer = SmtpMailer.from_settings(settings)
     sms = _load_provider(sms_provider) if sms_provider else None
     with open_database(db_url, data_dir=data_dir, settings=settings, create=False) as db:
         db.require_current_schema()
-        clinics = [c for c in db.clinics() if clinic_id is None or c.id == clinic_id]
-        if clinic_id is not None and not clinics:
+        if clinic_id is not None and clinic_id not in {c.id for c in db.clinics()}:
             raise ClinicError(f"no clinic {clinic_id} in this database")
-        for clinic in clinics:
-            report = db.clinic(clinic.id, actor="messages").send_due_messages(
-                mailer=mailer, sms=sms
-            )
-            click.echo(f"{clinic.name}: {report}")
+        for name, report in send_due_everywhere(db, sms=sms, clinic_id=clinic_id):
+            click.echo(f"{name}: {report}")
 
 
 def _load_provider(spec: str) -> SmsProvider:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 from smpstudio._design import Design
 from smpstudio._errors import PhotoError
@@ -207,6 +208,7 @@ def photo_simulation_files(
     edits: PhotoEdits | None = None,
     edit_options: Mapping[str, Any] | None = None,
     max_height: int = 2048,
+    notes: list[str] | None = None,
 ) -> dict[str, bytes]:
     """SMP of ``design`` simulated on the client photo at ``path``.
 
@@ -237,6 +239,9 @@ def photo_simulation_files(
     edit_options
         Instead of ``edits``: the keyword arguments of :func:`photo_correction_options`,
         turned into edits once the photo's size is known.
+    notes
+        A list that receives what the user should know: the analysis's warnings, and why
+        the after photo equals the before when it does.
     max_height
         Height limit of ``side-by-side.png``, which is also at most
         :data:`~smpstudio.photo.SIDE_BY_SIDE_MAX_SIDE` (4096) px wide (the before and
@@ -273,13 +278,29 @@ def photo_simulation_files(
     sim = simulate_photo(
         analysis,
         treatment=treatment,
-        dilution=dilution_rule(tone, hair, table=table),
+        dilution=dilution_rule(tone, hair, table=table, settings=design.settings),
         seed=design.inputs["seed"] if seed is None else seed,
         state=moment.name,
         years=moment.years,
         session=session,
     )
+    if notes is not None:
+        notes += analysis.warnings
+        if np.array_equal(sim.after, sim.before):
+            notes.append(_unchanged_reason(analysis))
     return sim.png_files(max_height=max_height)
+
+
+def _unchanged_reason(analysis: PhotoAnalysis) -> str:
+    """Why the after photo equals the before."""
+    if not analysis.segmentation.mask("scalp", "thinning").any():
+        why = "no bald or thinning scalp was found on it"
+    else:
+        why = "the design places no impression on the scalp it shows"
+    return (
+        f"the after photo is the same as the before: {why}; mark the scalp with "
+        "--polygon, --brush or --mask scalp=… if there is some"
+    )
 
 
 @cli.command("analyze")

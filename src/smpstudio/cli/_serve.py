@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from smpstudio._settings import Settings
 from smpstudio.cli._common import stdout_console
 from smpstudio.cli._db import _data_dir_option, _database, _db_option
 from smpstudio.cli._group import cli
@@ -52,6 +53,23 @@ def _local_zone() -> str:
     help="Address or network of a reverse proxy in front of the studio (repeatable): only "
     "for requests from it is X-Forwarded-For believed (the client's address for limits).",
 )
+@click.option(
+    "--send-messages-every",
+    "message_every_minutes",
+    type=click.FloatRange(0, 1440),
+    default=0,
+    show_default=True,
+    metavar="MINUTES",
+    help="Send the clinic's due messages (reminders, aftercare, recalls) this often; 0 leaves "
+    "it to 'smpstudio messages send-due' run by cron or a timer.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change a setting (smtp_host, smtp_from, … for the messages; 'smpstudio settings').",
+)
 def serve_command(
     db_url: str | None,
     data_dir: Path | None,
@@ -66,6 +84,8 @@ def serve_command(
     clinic_email: str,
     insecure_http: bool,
     trusted_proxies: tuple[str, ...],
+    message_every_minutes: float,
+    overrides: tuple[str, ...],
 ) -> None:
     """Run the web studio (staff) and the clinic's site on HOST:PORT.
 
@@ -79,7 +99,8 @@ def serve_command(
 
     out = stdout_console()
     proxies = _networks(trusted_proxies)
-    with _database(db_url, data_dir, create=True) as db:
+    settings = Settings.from_overrides(overrides)
+    with _database(db_url, data_dir, create=True, settings=settings) as db:
         db.upgrade()
         accounts = Accounts(db)
         if accounts.user_count() == 0:
@@ -90,6 +111,7 @@ def serve_command(
             clinic_email=clinic_email,
             trusted_proxies=proxies,
             secure_cookies=not insecure_http,
+            message_every_minutes=message_every_minutes,
         )
         app = create_app(db, accounts=accounts, config=config)
         if insecure_http:

@@ -22,7 +22,7 @@ from smpstudio._clock import Clock
 from smpstudio._design import Design, keeps_long_hair
 from smpstudio._errors import InputError
 from smpstudio.cli._common import PathType, png_of, stderr_console, stdout_console, write_atomically
-from smpstudio.cli._design import build_design, design_options, print_summary
+from smpstudio.cli._design import build_design, design_options, face_options, print_summary
 from smpstudio.cli._dots import (
     DEFAULT_HAIR,
     DEFAULT_SKIN,
@@ -177,6 +177,7 @@ def _simulate(
     look_for(skin, hair)  # a wrong colour is refused before any work
     renders = len(views) * (2 + len(states))  # the sheets reuse the before and after
     with _progress(3 + renders + (1 if start else 0) + (1 if photo else 0)) as step:
+        photo_notes: list[str] = []
         step("designing")
         d = build_design(params)
         step()
@@ -210,6 +211,7 @@ def _simulate(
                     hair=hair,
                     dilution_table=dilution_table,
                     edit_options=photo_edits,
+                    notes=photo_notes,
                 )
             )
             step()
@@ -230,6 +232,8 @@ def _simulate(
         step("writing files")
         written = write_atomically(out_dir, files)
         step()
+    for note in photo_notes:
+        stderr_console().print(f"photo: {note}", highlight=False)
     print_summary(d, [])
     print_counts(impressions)
     print_blend(d, skin, hair, dilution_table)
@@ -399,11 +403,17 @@ def _is_default(context: click.Context, name: str) -> bool:
     metavar="YYYY-MM-DD",
     help="First session date (default: the Monday at least a week from today).",
 )
-def demo_command(out_dir: Path, start: str | None) -> None:
+@face_options
+def demo_command(
+    out_dir: Path, start: str | None, sex: str, age_years: float, head_morphs: tuple[str, ...]
+) -> None:
     """Run the main job on the embedded defaults: virtual head M, Norwood 5, soft hairline,
     light-medium skin, dark-brown hair; renders, dots, stencils and the plan with its PDF
-    and calendar."""
+    and calendar. The face under the scalp: a man of 35 unless told otherwise."""
     params: dict[str, Any] = {
+        "sex": sex,
+        "age_years": age_years,
+        "head_morphs": head_morphs,
         "hairline_height_cm": None,
         "hairline_rule": "fixed",
         "hairline_shape": None,

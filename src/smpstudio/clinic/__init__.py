@@ -95,6 +95,7 @@ from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
 from smpstudio.clinic._records import ClinicRecords
 from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
+from smpstudio.clinic._sending import send_due_everywhere
 from smpstudio.clinic._sessions import (
     DILUTION_ZONES,
     DilutionRecommendation,
@@ -193,5 +194,6 @@ __all__ = [
     "evaluate_candidacy",
     "open_database",
     "restore_database",
+    "send_due_everywhere",
     "verify_chains",
 ]

@@ -121,6 +121,10 @@ class Clinic(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    opening_hours: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class Room(Base):

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,8 +20,8 @@ from smpstudio.clinic import _migrations
 from smpstudio.clinic._audit import AuditEvent, AuditReport, append_events, verify_chains
 from smpstudio.clinic._config import ClinicConfig
 from smpstudio.clinic._engine import READONLY, create_clinic_engine
-from smpstudio.clinic._models import AuditHead, Clinic
-from smpstudio.clinic._validate import check_text
+from smpstudio.clinic._models import AuditHead, Booking, Clinic
+from smpstudio.clinic._validate import check_email, check_phone, check_text
 
 __all__ = ["SYSTEM_CHAIN", "Store", "check_actor", "check_timezone"]
 
@@ -147,6 +147,65 @@ class Store:
             raise ClinicError(f"a clinic named {name!r} exists already") from None
         return clinic
 
+    def update_clinic(
+        self,
+        clinic_id: int,
+        *,
+        actor: str,
+        name: str | None = None,
+        timezone: str | None = None,
+        address: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        opening_hours: str | None = None,
+    ) -> Clinic:
+        """Change the clinic's name, time zone, contact details or opening hours (those
+        given), audited on the clinic's chain with the fields changed. The time zone only
+        changes while no session is booked from today on: a booking's clinic-local day was
+        fixed in the old one."""
+        self.require_current_schema()
+        actor = check_actor(actor)
+        try:
+            with self.transaction() as session:
+                clinic = session.get(Clinic, clinic_id)
+                if clinic is None:
+                    raise ClinicError(f"no clinic {clinic_id}")
+                values = _clinic_values(name, timezone, address, phone, email, opening_hours)
+                changed = [k for k, v in values.items() if getattr(clinic, k) != v]
+                if "timezone" in changed:
+                    self._check_no_bookings_ahead(session, clinic)
+                for field in changed:
+                    setattr(clinic, field, values[field])
+                session.flush()
+                if changed:
+                    detail = "changed " + ", ".join(changed)
+                    append_events(
+                        session,
+                        chain=clinic.id,
+                        actor=actor,
+                        clinic_id=clinic.id,
+                        events=[AuditEvent("update", "clinic", clinic.id, detail=detail)],
+                        at=self.clock.now(),
+                    )
+        except IntegrityError:
+            raise ClinicError(f"a clinic named {name!r} exists already") from None
+        return clinic
+
+    def _check_no_bookings_ahead(self, session: Session, clinic: Clinic) -> None:
+        today = self.clock.today(ZoneInfo(clinic.timezone))
+        count = session.scalar(
+            select(func.count()).where(
+                Booking.clinic_id == clinic.id,
+                Booking.status == "booked",
+                Booking.local_day >= today,
+            )
+        )
+        if count:
+            raise ClinicError(
+                f"{count} session(s) are booked from today on, on days of {clinic.timezone}: "
+                "the time zone can change once none is booked (move or cancel them first)"
+            )
+
     def clinics(self) -> list[Clinic]:
         """Every clinic, by name."""
         self.require_current_schema()
@@ -175,3 +234,31 @@ def check_timezone(name: str) -> ZoneInfo:
         raise ClinicError(
             f"unknown time zone {name!r}: use an IANA name like Europe/London"
         ) from None
+
+
+def _clinic_values(
+    name: str | None,
+    timezone: str | None,
+    address: str | None,
+    phone: str | None,
+    email: str | None,
+    opening_hours: str | None,
+) -> dict[str, str]:
+    """The clinic fields given, each checked."""
+    values: dict[str, str] = {}
+    if name is not None:
+        values["name"] = check_text(name, "clinic name", max_len=200)
+    if timezone is not None:
+        check_timezone(timezone)
+        values["timezone"] = timezone
+    if address is not None:
+        values["address"] = check_text(address, "address", max_len=300, required=False)
+    if phone is not None:
+        values["phone"] = check_phone(phone, "clinic phone") or ""
+    if email is not None:
+        values["email"] = check_email(email, "clinic e-mail") or ""
+    if opening_hours is not None:
+        values["opening_hours"] = check_text(
+            opening_hours, "opening hours", max_len=500, required=False
+        )
+    return values

@@ -122,6 +122,9 @@ class _FrozenMapping(dict[str, float]):
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[type[_FrozenMapping], tuple[dict[str, float]]]:
+        return (_FrozenMapping, (dict(self),))  # rebuilt whole, not item by item (pickle, copy)
+
 
 @dataclass(frozen=True)
 class Face:

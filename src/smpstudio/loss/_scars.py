@@ -355,6 +355,15 @@ def _fue(spec: str, head: VirtualHead, values: dict[str, float], seed: int) -> S
             f"scar {spec!r}: spacing={spacing:g} mm is less than the punch ({punch:g} mm): "
             "punches would overlap"
         )
+    zone_cm2 = _donor_zone_area(head)
+    packed = math.floor(zone_cm2 * 100.0 / (spacing**2 * math.sqrt(3.0) / 2.0))
+    if count > packed:  # more than even a hexagonal packing holds: refused before any work
+        raise ScarError(
+            f"scar {spec!r}: {count} punches do not fit in the safe donor zone "
+            f"({zone_cm2:.0f} cm²) at least {spacing:g} mm apart (a perfect packing holds "
+            f"{packed}, a surgeon's spread about 40 % of that); give fewer punches or a "
+            "smaller spacing"
+        )
     centres, area_cm2 = _harvest(head, count, spacing, seed)
     if len(centres) < count:
         raise ScarError(

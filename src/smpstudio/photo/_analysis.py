@@ -151,6 +151,7 @@ class PhotoAnalysis:
             "regions_cm2": self._areas_cm2(areas),
             "person_from": self.segmentation.person_source,
             "faces_found": 0 if marks is None else marks.faces_found,
+            "pose_deg": _pose_fields(marks),
             "skin": None if self.skin is None else _skin_fields(self.skin, self.skin_measured_on),
             "lighting": None if self.lighting is None else self.lighting.to_dict(),
             "warnings": list(self.warnings),
@@ -161,6 +162,13 @@ class PhotoAnalysis:
             return None
         per = self.scale.mm_per_px**2 / 100.0
         return {name: round(value * per, 1) for name, value in areas.items()}
+
+
+def _pose_fields(marks: FaceLandmarks | None) -> dict[str, float] | None:
+    pose = None if marks is None else marks.pose
+    if pose is None:
+        return None
+    return {"yaw": round(pose[0], 1), "camera_pitch": round(pose[1], 1)}
 
 
 def _skin_fields(tone: SkinTone, where: str | None) -> dict[str, Any]:

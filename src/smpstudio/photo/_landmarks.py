@@ -127,6 +127,9 @@ class FaceLandmarks:
         frame.
     faces_found : int
         Faces the detector found (0 when every point was placed by hand).
+    depth : (478,) array or None
+        The face mesh's depth of each vertex (pixels, negative toward the camera), for the
+        head's pose.
 
     Examples
     --------
@@ -143,6 +146,7 @@ class FaceLandmarks:
     detector: str = "manual"
     notes: tuple[str, ...] = ()
     faces_found: int = 0
+    depth: FloatArray | None = field(default=None, repr=False)
 
     @classmethod
     def manual(cls, points: Mapping[str, tuple[float, float]]) -> FaceLandmarks:
@@ -193,7 +197,9 @@ class FaceLandmarks:
             points[name] = (float(x), float(y))
             source[name] = "manual"
         detector = self.detector if self.detector != "manual" or self.mesh is not None else "manual"
-        return FaceLandmarks(points, source, self.mesh, detector, self.notes, self.faces_found)
+        return FaceLandmarks(
+            points, source, self.mesh, detector, self.notes, self.faces_found, self.depth
+        )
 
     def check_inside(self, size: tuple[int, int]) -> None:
         """Refuse hand-placed points outside a ``(width, height)`` image (detected points
@@ -215,6 +221,30 @@ class FaceLandmarks:
             if name in self.points
         }
 
+    @property
+    def pose(self) -> tuple[float, float] | None:
+        """``(yaw, camera_pitch)`` in degrees from the face mesh's 3-D points, or None
+        without them. ``yaw`` > 0: the camera toward the client's left, so the face is
+        seen turned toward the client's right; ``camera_pitch`` > 0: the camera below the
+        face, looking up.
+
+        The face's normal is the cross product of the eye line (lateral canthi) and the
+        glabella–chin line; both angles are calibrated on renders of the virtual head from
+        known cameras (:data:`POSE_CALIBRATION`)."""
+        if self.mesh is None or self.depth is None:
+            return None
+        points = np.column_stack([self.mesh, self.depth])
+        across = points[MESH_INDEX["left_canthus"]] - points[MESH_INDEX["right_canthus"]]
+        up = points[MESH_INDEX["glabella"]] - points[MESH_INDEX["menton"]]
+        across = across / np.linalg.norm(across)
+        up = up - across * float(np.dot(up, across))
+        up = up / np.linalg.norm(up)
+        normal = np.cross(across, up)
+        yaw_seen = math.degrees(math.atan2(float(normal[0]), -float(normal[2])))
+        pitch_seen = math.degrees(math.atan2(float(normal[1]), -float(normal[2])))
+        yaw_gain, pitch_level, pitch_gain = POSE_CALIBRATION
+        return yaw_seen / yaw_gain, (pitch_level - pitch_seen) / pitch_gain
+
     def pose_warnings(self) -> list[str]:
         """Reasons the photo is not a straight frontal view, if any."""
         notes = []
@@ -223,6 +253,9 @@ class FaceLandmarks:
                 f"the head is tilted {self.roll_degrees:+.0f}° (eye line): level the head or "
                 "the camera for comparable photos"
             )
+        pose = self.pose
+        if pose is not None:
+            return notes + _pose_notes(*pose)
         if self.has("nasion", "right_canthus", "left_canthus"):
             to_right = float(np.dot(self["nasion"] - self["right_canthus"], self.across))
             to_left = float(np.dot(self["left_canthus"] - self["nasion"], self.across))
@@ -234,6 +267,51 @@ class FaceLandmarks:
                     "asymmetry of the eyes about the nose): face the camera squarely"
                 )
         return notes
+
+
+POSE_CALIBRATION = (-0.87, 11.9, 0.95)
+"""``(yaw gain, pitch seen at eye level, pitch gain)``: the mesh's normal reads ``-0.87 ×``
+the true yaw and ``11.9 - 0.95 ×`` the camera's pitch below the face, measured on renders of
+the virtual head (M, before) from cameras at yaw 0/20/35/50° and pitch −30…30° (tests/data/
+photos/virtual-head/); real frontal photos at eye level read 10–13° (the astronaut, Grace
+Hopper)."""
+TURNED_DEG = 12.0
+"""Yaw beyond which a frontal photo is called turned."""
+THREE_QUARTER_DEG = (25.0, 65.0)
+"""Yaw range of a three-quarter view."""
+CAMERA_BELOW_DEG = 10.0
+"""Camera pitch below the face beyond which the photo is called taken from below."""
+CAMERA_ABOVE_DEG = 20.0
+"""Camera pitch above the face beyond which the photo is called taken from above."""
+
+
+def _pose_notes(yaw: float, pitch: float) -> list[str]:
+    notes = []
+    side = "right" if yaw > 0 else "left"
+    if THREE_QUARTER_DEG[0] <= abs(yaw) <= THREE_QUARTER_DEG[1]:
+        notes.append(
+            f"the face is turned about {abs(yaw):.0f}° toward the client's {side}: this is a "
+            "three-quarter view, not a frontal one; measurements along the face are "
+            "foreshortened — take a frontal photo for the hairline"
+        )
+    elif abs(yaw) > TURNED_DEG:
+        notes.append(
+            f"the face is turned about {abs(yaw):.0f}° toward the client's {side}: face the "
+            "camera squarely"
+        )
+    if pitch > CAMERA_BELOW_DEG:
+        notes.append(
+            f"the camera is about {pitch:.0f}° below the face (looking up): the forehead looks "
+            "taller and the proposed hairline sits too high — hold the camera level with the "
+            "eyes"
+        )
+    elif pitch < -CAMERA_ABOVE_DEG:
+        notes.append(
+            f"the camera is about {-pitch:.0f}° above the face (looking down): the forehead "
+            "looks shorter and the proposed hairline sits too low — hold the camera level "
+            "with the eyes"
+        )
+    return notes
 
 
 def _check_names(points: Mapping[str, Any]) -> None:
@@ -306,6 +384,7 @@ def detect_landmarks(photo: Photo, *, face: int | None = None) -> FaceLandmarks:
         mesh = _mesh_around(photo.pixels, (0.0, 0.0, *map(float, photo.size)))
     if mesh is None:
         raise PhotoError(_NO_FACE)
+    mesh, depth = mesh[:, :2], mesh[:, 2]
     if _looks_drawn(photo.pixels, mesh):
         raise PhotoError(
             "the face looks drawn, not photographed (a few flat colours): use a photograph "
@@ -325,6 +404,7 @@ def detect_landmarks(photo: Photo, *, face: int | None = None) -> FaceLandmarks:
         "mediapipe-face-mesh",
         notes=tuple(notes),
         faces_found=max(len(boxes), 1),
+        depth=depth,
     )
 
 
@@ -449,7 +529,7 @@ def _mesh_around(pixels: UInt8Array, box: tuple[float, ...]) -> FloatArray | Non
     found = _run_mesh(crop)
     if found is None:
         return None
-    return np.asarray(found / scale + np.array([left, top]), dtype=np.float64)
+    return np.asarray(found / scale + np.array([left, top, 0.0]), dtype=np.float64)
 
 
 def _upscaled_to(pixels: UInt8Array, side: int) -> tuple[UInt8Array, float]:
@@ -508,7 +588,8 @@ def _detect(pixels: UInt8Array) -> list[tuple[float, float, float, float, float]
 
 
 def _run_mesh(pixels: UInt8Array) -> FloatArray | None:
-    """Pixel coordinates of the 478 face-mesh vertices of the largest face, or None."""
+    """Pixel coordinates of the 478 face-mesh vertices of the largest face and their depth
+    (toward the camera negative, in pixels), as ``(478, 3)``, or None."""
     with _LOCK:
         _load_mesh()
         result = _MESH[0].process(np.ascontiguousarray(pixels))
@@ -517,7 +598,7 @@ def _run_mesh(pixels: UInt8Array) -> FloatArray | None:
         return None
     height, width = pixels.shape[:2]
     marks = faces[0].landmark
-    return np.array([[p.x * width, p.y * height] for p in marks], dtype=np.float64)
+    return np.array([[p.x * width, p.y * height, p.z * width] for p in marks], dtype=np.float64)
 
 
 def load_face_models() -> None:

@@ -30,7 +30,7 @@ import numpy as np
 
 from smpstudio._errors import PhotoError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
-from smpstudio.colour import FadeConditions, PigmentModel, srgb_to_linear
+from smpstudio.colour import SHAVED, FadeConditions, PigmentModel, srgb_to_linear
 from smpstudio.dots import DilutionRule, sample_plane_sessions
 from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import HairlineProposal
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 _ZONE_BODY, _ZONE_TRANSITION, _ZONE_SENTINEL, _ZONE_ENHANCEMENT = 1, 2, 3, 5
-_SUBSURFACE_MM = 0.14  # dermal scattering of a dot's shadow (σ, mm): the renderer's value [U]
+_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # a dot's shadow spread in the dermis (σ, mm)
 _CAMERA_BLUR_PX = 0.45  # optics and demosaicing of a phone photo (σ, px) [U]
 _MIN_COS = 0.2  # foreshortening is capped at 5× (the silhouette's edge)
 _HAIR_DARKER = (0.18, 0.45)  # a pixel this much darker than the local skin is hair (ramp)

@@ -25,7 +25,13 @@ from smpstudio.render._sheet import (
     render_sheet,
     sheet_layout,
 )
-from smpstudio.render._zones import ZONE_LABELS, zone_labels, zone_map, zone_mean_lab
+from smpstudio.render._zones import (
+    ZONE_LABELS,
+    zone_labels,
+    zone_map,
+    zone_mean_lab,
+    zone_overlay,
+)
 
 __all__ = [
     "CLOSE_UP_MM",
@@ -58,4 +64,5 @@ __all__ = [
     "zone_labels",
     "zone_map",
     "zone_mean_lab",
+    "zone_overlay",
 ]

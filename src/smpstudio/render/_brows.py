@@ -28,6 +28,7 @@ _LENGTH_MM = (7.0, 10.0)
 _WIDTH_MM = 0.1
 _OPACITY = 0.9
 _PIECE_PX = 3.0
+_GRAZING_COS = 0.25
 
 
 @lru_cache(maxsize=8)
@@ -53,7 +54,7 @@ def brow_hairs(
     lateral = np.abs(roots[:, 0])
     medial = np.exp(-np.clip(lateral - 8.0, 0.0, None) / 10.0)  # the brow's head points up
     jitter = rng.normal(0.0, 0.18, len(which))
-    angle = np.radians(12.0) + medial * np.radians(55.0) + jitter
+    angle = np.radians(10.0) + medial * np.radians(40.0) + jitter
     want = np.column_stack(
         [np.sign(roots[:, 0]) * np.cos(angle), np.sin(angle), np.zeros(len(which))]
     )
@@ -100,7 +101,7 @@ def draw_brows(
     the side, both from the top) are left out."""
     roots, along, lengths, normals = brow_hairs(shape, seed)
     fwd, up, right = np.asarray(frame.view.forward), np.asarray(frame.view.up), frame.view.right
-    facing = normals @ fwd < 0.0
+    facing = normals @ fwd < -_GRAZING_COS  # seen edge-on a brow is a dark line
     if seen is not None:
         facing &= _unoccluded(roots, frame, seen)
     if not facing.any():

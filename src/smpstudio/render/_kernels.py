@@ -1,10 +1,10 @@
-"""Compiled kernels of the photoreal renderer: skin shading, splats, sRGB encoding.
+"""Compiled kernels of the photoreal renderer: texture noise, splats, sRGB encoding.
 
-All colour work is in linear sRGB. Skin is lit by a key, a fill and an ambient term with
-wrapped diffuse (light bleeding through skin) and a faint specular sheen; its texture is a
-seeded value noise anchored on the surface (pores and mottling), so the same head gives the
-same pixels from any view. Impressions and hairs are anisotropic Gaussian splats: the
-projected footprint of a disc or a short shaft on the skin, blurred by the pixel.
+All colour work is in linear sRGB. The skin's texture is a seeded value noise anchored on
+the surface (pores and mottling), so the same head gives the same pixels from any view; the
+skin, face and eyes are shaded in :mod:`._skin`. Impressions and hairs are anisotropic
+Gaussian splats: the projected footprint of a disc or a short shaft on the skin, blurred by
+the pixel.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit, prange
 
 from smpstudio._types import Float32Array, FloatArray, IntArray, UInt8Array
-from smpstudio.render._raster import Int32Array, surface_at
 
 __all__ = [
     "BAND_ROWS",
@@ -25,7 +24,6 @@ __all__ = [
     "encode_layers",
     "encode_srgb",
     "prepare_splats",
-    "shade_visible",
     "splat_absorb",
     "splat_tint",
 ]
@@ -89,84 +87,6 @@ def _cached_noise(
                 total += w * corners[n]
                 n += 1
     return total
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def shade_visible(
-    seen: Int32Array,
-    screen: FloatArray,
-    vertices: Float32Array,
-    normals: Float32Array,
-    triangles: IntArray,
-    skin: FloatArray,
-    lights: FloatArray,
-    background: FloatArray,
-    texture: FloatArray,
-    seed: int,
-) -> Float32Array:
-    """Linear RGB of every pixel: lit, textured skin on the head, a soft backdrop elsewhere.
-
-    Reads the visibility buffer (``seen``: triangle per pixel, -1 for none) and interpolates
-    each pixel's surface point and normal exactly as :func:`~._raster.rasterise` does.
-    ``lights`` rows: key direction (3) + intensity, fill direction + intensity, half vector
-    of the key + specular strength, and (ambient, wrap, shininess, 0). ``texture`` =
-    (pore scale mm, pore depth, mottle scale mm, mottle depth, redness depth). Rows are
-    independent, so any thread count gives the same pixels.
-    """
-    height, width = seen.shape
-    out = np.empty((height, width, 3), dtype=np.float32)
-    ambient, wrap, shininess = lights[3, 0], lights[3, 1], lights[3, 2]
-    for r in prange(height):
-        pore_cell = np.full(3, _NO_CELL, dtype=np.int64)
-        mottle_cell = np.full(3, _NO_CELL, dtype=np.int64)
-        pore_corners = np.zeros(8)
-        mottle_corners = np.zeros(8)
-        last = -1
-        a = b = cc = 0
-        ax = ay = bx = by = cx = cy = inv = 0.0
-        for c in range(width):
-            t = seen[r, c]
-            if t < 0:
-                shade = 1.0 - 0.25 * r / height
-                for k in range(3):
-                    out[r, c, k] = background[k] * shade
-                continue
-            if t != last:  # neighbouring pixels mostly see the same triangle
-                last = t
-                a, b, cc = triangles[t, 0], triangles[t, 1], triangles[t, 2]
-                ax, ay, bx, by = screen[a, 0], screen[a, 1], screen[b, 0], screen[b, 1]
-                cx, cy = screen[cc, 0], screen[cc, 1]
-                inv = 1.0 / ((bx - ax) * (cy - ay) - (by - ay) * (cx - ax))
-            sx, sy = c + 0.5, r + 0.5  # as in the rasteriser, for the same bits
-            w0 = ((bx - sx) * (cy - sy) - (by - sy) * (cx - sx)) * inv
-            w1 = ((cx - sx) * (ay - sy) - (cy - sy) * (ax - sx)) * inv
-            w2 = 1.0 - w0 - w1
-            x, y, z, nx, ny, nz = surface_at(vertices, normals, a, b, cc, w0, w1, w2)
-            key = nx * lights[0, 0] + ny * lights[0, 1] + nz * lights[0, 2]
-            fill = nx * lights[1, 0] + ny * lights[1, 1] + nz * lights[1, 2]
-            diffuse = lights[0, 3] * max((key + wrap) / (1 + wrap), 0.0) + lights[1, 3] * max(
-                (fill + wrap) / (1 + wrap), 0.0
-            )
-            half = max(nx * lights[2, 0] + ny * lights[2, 1] + nz * lights[2, 2], 0.0)
-            sheen = lights[2, 3] * half**shininess
-            pores = _cached_noise(
-                x / texture[0], y / texture[0], z / texture[0], seed, pore_cell, pore_corners
-            )
-            mottle = _cached_noise(
-                x / texture[2],
-                y / texture[2],
-                z / texture[2],
-                seed + 7,
-                mottle_cell,
-                mottle_corners,
-            )
-            tone = 1.0 + texture[1] * (pores - 0.5) + texture[3] * (mottle - 0.5)
-            red = 1.0 + texture[4] * (mottle - 0.5)
-            light = ambient + diffuse
-            out[r, c, 0] = skin[0] * tone * red * light + sheen
-            out[r, c, 1] = skin[1] * tone * light + sheen
-            out[r, c, 2] = skin[2] * tone * (2.0 - red) * light + sheen
-    return out
 
 
 @njit(cache=True, inline="always")

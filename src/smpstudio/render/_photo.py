@@ -609,7 +609,7 @@ _LIP_TINT = np.array([0.86, 0.58, 0.60])  # lips: the skin, darker and redder [U
 _SCLERA = np.array([0.60, 0.56, 0.52])  # linear sRGB, a sclera in the shade of the lids
 _IRIS = np.array([0.045, 0.024, 0.012])  # dark brown
 _PUPIL = np.array([0.004, 0.004, 0.005])
-_EYE_MM = (2.0, 5.8, 0.55)  # pupil radius, iris radius, darkening of a full crease
+_EYE_MM = (2.0, 5.8, 0.35)  # pupil radius, iris radius, darkening of a full crease
 
 
 def _palette(look: Look) -> FloatArray:

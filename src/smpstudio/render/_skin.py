@@ -1,7 +1,7 @@
 """Compiled shading of the head as a person: skin, lips and eyes (Numba).
 
-The skin is lit and textured as :func:`~._kernels.shade_visible` lights it (key, fill and
-ambient with wrapped diffuse, a faint sheen, pores and mottling anchored on the surface).
+The skin is lit by a key, a fill and an ambient light with wrapped diffuse and a faint sheen,
+and textured with pores and mottling (seeded value noise anchored on the surface).
 On top of it, per vertex of the render mesh (:mod:`smpstudio.head._face`): lips, a darker
 and redder skin; eyes, a sclera and an iris with its pupil drawn by the distance from the
 eye's axis; and creases (eye corners, nostrils, the folds of the ear, the lips' seam) darkened
@@ -52,9 +52,11 @@ def shade_head(
     """Linear RGB of every pixel: the lit, textured head, a soft backdrop elsewhere.
 
     ``attributes`` columns per vertex: lip weight (0–1), distance from the eye's axis (mm,
-    -1 off the eyes), crease (0 flat – 1 deep). The lighting and texture arguments are
-    those of :func:`~._kernels.shade_visible`; rows are independent, so any thread count
-    gives the same pixels.
+    -1 off the eyes), crease (0 flat – 1 deep). ``lights`` rows: key direction (3) +
+    intensity, fill direction + intensity, half vector of the key + specular strength, and
+    (ambient, wrap, shininess, 0); ``texture`` = (pore scale mm, pore depth, mottle scale mm,
+    mottle depth, redness depth). Rows are independent, so any thread count gives the same
+    pixels.
     """
     height, width = seen.shape
     out = np.empty((height, width, 3), dtype=np.float32)

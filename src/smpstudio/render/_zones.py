@@ -14,16 +14,20 @@ where the design's natural scalp or treated region lies.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PIL import Image
 
 from smpstudio._errors import InputError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, UInt8Array
 from smpstudio.colour import srgb_to_lab
 from smpstudio.density import ZONES
+from smpstudio.head import HeadShape
+from smpstudio.head._face import REGIONS, face_mesh
 from smpstudio.render._photo import PHOTO_VIEWS, frame_for
-from smpstudio.render._raster import rasterise
+from smpstudio.render._raster import _resolve, visibility
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -39,6 +43,7 @@ __all__ = [
     "zone_labels",
     "zone_map",
     "zone_mean_lab",
+    "zone_overlay",
 ]
 
 BACKGROUND, SKIN, HAIR, IMPRESSIONS_ON_BALD, IMPRESSIONS_AMONG_HAIR, SCAR = range(6)
@@ -53,6 +58,16 @@ ZONE_LABELS: tuple[str, ...] = (
 """Name of each label value of a zone map (its index)."""
 
 _SCAR_ZONE = ZONES.index("scar")
+ZONE_TINTS: tuple[tuple[int, int, int] | None, ...] = (
+    None,
+    None,
+    (230, 150, 40),
+    (40, 120, 235),
+    (170, 70, 210),
+    (225, 40, 40),
+)
+"""Overlay colour of each label (None: left as rendered): hair amber, impressions on bald
+scalp blue, among hair violet, scar red."""
 
 
 def zone_labels(
@@ -112,8 +127,9 @@ def zone_labels(
 
 
 def zone_map(design: Design, *, view_name: str, size: int) -> UInt8Array:
-    """The zone map of one view of a design, the size of its render (:func:`zone_labels`
-    of the surface points the renderer's pixels see).
+    """The zone map of one view of a design, the size of its render: :func:`zone_labels` of
+    the surface points the renderer's pixels see, scalp where the head mesh's triangle is
+    scalp (face, eyes, ears and neck are skin).
 
     >>> from smpstudio import design
     >>> labels = zone_map(design(pattern="norwood-5", hairline="soft"), view_name="top", size=96)
@@ -122,8 +138,21 @@ def zone_map(design: Design, *, view_name: str, size: int) -> UInt8Array:
     """
     if view_name not in PHOTO_VIEWS:
         raise InputError(f"unknown view {view_name!r}: choose from {', '.join(PHOTO_VIEWS)}")
-    geometry = rasterise(design.head.shape, frame_for(design.head.shape, view_name, size))
-    return zone_labels(design, geometry.position, geometry.hit)
+    position, hit, scalp = _view_pixels(design.head.shape, view_name, size)
+    return zone_labels(design, position, hit, scalp=scalp)
+
+
+def _view_pixels(
+    shape: HeadShape, view_name: str, size: int
+) -> tuple[Float32Array, BoolArray, BoolArray]:
+    """Per pixel of a view: the surface point seen, whether the head is seen, and whether
+    the head mesh's triangle there is scalp (all three corners of the scalp region)."""
+    v = visibility(shape, frame_for(shape, view_name, size))
+    position, _ = _resolve(v.triangle, v.screen, v.vertices, v.normals, v.triangles)
+    hit = v.triangle >= 0
+    on_scalp = np.all(face_mesh(shape).region[v.triangles] == REGIONS["scalp"], axis=1)
+    scalp = hit & on_scalp[np.where(hit, v.triangle, 0)]
+    return position, hit, scalp
 
 
 def zone_mean_lab(
@@ -145,3 +174,37 @@ def zone_mean_lab(
         return np.full(3, np.nan)
     rgb = np.asarray(image, dtype=np.float64)[chosen] / 255.0
     return np.asarray(srgb_to_lab(rgb).mean(axis=0), dtype=np.float64)
+
+
+def zone_overlay(
+    image: Image.Image,
+    design: Design,
+    *,
+    view_name: str,
+    step: int = 4,
+    alpha: float = 0.4,
+) -> Image.Image:
+    """A render with its zone map tinted over it (:data:`ZONE_TINTS`), for the designer.
+
+    The labels are computed on every ``step``-th pixel (a zone is centimetres wide) and the
+    view's geometry is kept, so a redraw after a drag costs a few tens of milliseconds.
+    """
+    width = image.size[0]
+    small = max(width // step, 16)
+    position, hit, scalp = _small_view_pixels(design.head.shape, view_name, small)
+    labels = zone_labels(design, position, hit, scalp=scalp)
+    reps = -(-width // small)
+    full = np.repeat(np.repeat(labels, reps, axis=0), reps, axis=1)[:width, :width]
+    pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
+    for label, tint in enumerate(ZONE_TINTS):
+        if tint is not None:
+            where = full == label
+            pixels[where] = (1.0 - alpha) * pixels[where] + alpha * np.asarray(tint, np.float32)
+    return Image.fromarray(np.asarray(np.round(pixels), dtype=np.uint8), "RGB")
+
+
+@lru_cache(maxsize=16)
+def _small_view_pixels(
+    shape: HeadShape, view_name: str, size: int
+) -> tuple[Float32Array, BoolArray, BoolArray]:
+    return _view_pixels(shape, view_name, size)

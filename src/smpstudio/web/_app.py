@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -25,6 +26,7 @@ from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_u
 from smpstudio.web import (
     _auth,
     _clients,
+    _clinic,
     _designer,
     _openapi,
     _patch_tests,
@@ -39,6 +41,7 @@ from smpstudio.web._http import error_page, warm_templates
 from smpstudio.web._load import Overloaded, return_large_buffers
 from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware
+from smpstudio.web._sender import send_messages_periodically
 from smpstudio.web._state import Studio
 
 __all__ = ["create_app"]
@@ -92,7 +95,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         studio.preview.warm_up()
+        sender = None
+        if config.message_every_minutes > 0:
+            sender = asyncio.create_task(send_messages_periodically(studio))
         yield
+        if sender is not None:
+            sender.cancel()
+            with suppress(asyncio.CancelledError):
+                await sender
         studio.close()
         stop_preview_processes()
 
@@ -107,6 +117,7 @@ def create_app(
             *_schedule.routes,
             *_stock.routes,
             *_team.routes,
+            *_clinic.routes,
             *_openapi.routes,
             Mount("/static", app=_Static(directory=static), name="static"),
         ],

@@ -102,6 +102,7 @@ def _today(records: ClinicRecords, clinical: bool) -> dict[str, Any]:
         "practitioners": {p.id: p.full_name for p in records.practitioners()},
         "lead_count": len(leads),
         "follow_ups": follow_ups,
+        "stock_warnings": records.stock_warnings(),
         "zone": records.timezone,
     }
 

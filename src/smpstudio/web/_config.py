@@ -52,7 +52,10 @@ class WebConfig:
         The clinic the public site speaks for (contact page, consultation requests); the
         first clinic when None.
     clinic_address, clinic_phone, clinic_email
-        What the public contact page shows.
+        What the public contact page shows when the clinic has not set its own.
+    message_every_minutes
+        Send the clinic's due messages (reminders, aftercare, recalls) this often from the
+        studio itself; 0 leaves it to ``smpstudio messages send-due`` (cron, a timer).
     """
 
     secure_cookies: bool = True
@@ -73,6 +76,7 @@ class WebConfig:
     clinic_address: str = ""
     clinic_phone: str = ""
     clinic_email: str = ""
+    message_every_minutes: float = 0.0
 
     @property
     def session_cookie(self) -> str:

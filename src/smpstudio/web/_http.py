@@ -51,6 +51,7 @@ NAV = (
     ("Requests", "/studio/leads", ("owner", "practitioner", "front-desk")),
     ("Stock", "/studio/stock", ("owner", "practitioner", "front-desk")),
     ("Team", "/studio/team", ("owner",)),
+    ("Clinic", "/studio/clinic", ("owner",)),
     ("Audit", "/studio/audit", ("owner",)),
 )
 

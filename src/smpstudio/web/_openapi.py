@@ -922,7 +922,7 @@ def _paths() -> dict[str, Schema]:
                 "Receive a delivery: a lot with its expiry and quantity.",
                 "stock",
                 {"item_id": DIGITS, "lot": _string(64), "expires_on": DATE, "quantity": NUMBER},
-                _REFUSED,
+                {**_REFUSED, **_NOT_FOUND},
             )
         },
         "/studio/stock/lots/{lot_id}/count": {
@@ -957,6 +957,23 @@ def _paths() -> dict[str, Schema]:
             )
         },
         # --- the clinic ---
+        "/studio/clinic": {
+            "get": _staff_page("The clinic's details.", "team"),
+            "post": _staff_form(
+                "Change the clinic's name, time zone, contact and opening hours (audited).",
+                "team",
+                {
+                    "name": _string(200),
+                    "timezone": _string(64, description="An IANA time zone, e.g. Europe/London."),
+                    "address": _string(300),
+                    "phone": _string(40),
+                    "email": _string(254),
+                    "opening_hours": _string(500),
+                },
+                _REFUSED,
+                required=("name", "timezone"),
+            ),
+        },
         "/studio/team": {
             "get": _staff_page("Accounts, practitioners, rooms, consent forms.", "team"),
             "post": _staff_form(

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from smpstudio._design import design_from_inputs
+from smpstudio._design import Design, design_from_inputs
 from smpstudio._errors import ClinicError, InputError
 from smpstudio.clinic import (
     DILUTION_ZONES,
@@ -31,7 +31,7 @@ from smpstudio.clinic import (
     RecordNotFoundError,
     TreatmentPlan,
 )
-from smpstudio.dots import dilution_rule, place_impressions
+from smpstudio.dots import DilutionRule, dilution_rule, place_impressions
 from smpstudio.plan import Plan, build_plan
 from smpstudio.render import look_for, render_sheet
 from smpstudio.reports import plan_files, plan_ics
@@ -148,10 +148,16 @@ def _plan_inputs(
     }
 
 
+def _blended(design: Design, inputs: dict[str, Any]) -> DilutionRule:
+    """The dilutions of the designer's preview: the body shade that blends the healed scalp
+    with the remaining hair (docs/render.md, "Blending")."""
+    return dilution_rule(inputs["skin"], inputs["hair"], settings=design.settings)
+
+
 def build_saved_plan(design_content: str, inputs: dict[str, Any]) -> Plan:
     """Build (or rebuild) a plan from a saved design and the plan's inputs."""
     design = design_from_inputs(json.loads(design_content)["inputs"])
-    dots = place_impressions(design, dilution=dilution_rule(inputs["skin"], inputs["hair"]))
+    dots = place_impressions(design, dilution=_blended(design, inputs))
     sessions = int(inputs["sessions"])
     return build_plan(
         design,
@@ -229,7 +235,7 @@ def _pdf(
 ) -> bytes:
     plan = build_saved_plan(design_content, inputs)
     design = design_from_inputs(json.loads(design_content)["inputs"])
-    dots = place_impressions(design, dilution=dilution_rule(inputs["skin"], inputs["hair"]))
+    dots = place_impressions(design, dilution=_blended(design, inputs))
     look = look_for(inputs["skin"], inputs["hair"])
     images: list[tuple[str, Image.Image]] = [
         (
@@ -265,7 +271,7 @@ async def plan_pdf(request: Request) -> Response:
     design, inputs, client = await blocking(
         _documents, studio, records, patient_id(request), plan_id
     )
-    contact = clinic_contact(studio)
+    contact = await blocking(clinic_contact, studio)
     data = await compute(studio, _pdf, design, inputs, records.clinic_name, client, contact)
     return Response(
         data,

@@ -48,7 +48,15 @@ from smpstudio.dots import DilutionRule, Impressions, blend_for, dilution_rule, 
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
 from smpstudio.head import AGE_RANGE_YEARS, SEXES, HeadShape
 from smpstudio.loss import PATTERN_NAMES
-from smpstudio.render import PHOTO_VIEWS, Look, frame_for, look_for, parse_state, render_view
+from smpstudio.render import (
+    PHOTO_VIEWS,
+    Look,
+    frame_for,
+    look_for,
+    parse_state,
+    render_view,
+    zone_overlay,
+)
 
 __all__ = [
     "PROFILE_RANGE",
@@ -90,6 +98,7 @@ class PreviewParams:
     state: str = "healed"
     view: str = "front"
     size: int = 768
+    zones: bool = False  # the zone map tinted over the render (not part of the design)
 
     def design_key(self) -> str:
         return json.dumps(
@@ -130,6 +139,7 @@ class PreviewParams:
         data = asdict(self)
         data["profile"] = None if self.profile is None else list(self.profile)
         data["scars"] = list(self.scars)
+        del data["zones"]  # how the preview is shown, not part of the design or the look
         return data
 
     @classmethod
@@ -171,6 +181,9 @@ class PreviewParams:
         size = int(_number(get("size", default_size), "image size", 384, 1024, step=1))
         if size not in SIZES:
             raise InputError(f"image size {size} px: use one of {', '.join(map(str, SIZES))}")
+        zones = get("zones", False)
+        if not isinstance(zones, bool):
+            raise InputError("zones must be true or false (the zone map over the preview)")
         scars = get("scars") or ()
         if isinstance(scars, str):
             scars = [scars] if scars else []
@@ -194,6 +207,7 @@ class PreviewParams:
             state=state,
             view=_choice(get("view", "front"), "view", PHOTO_VIEWS),
             size=size,
+            zones=zones,
         )
 
 
@@ -289,6 +303,8 @@ class PreviewRenderer:
         image = render_view(
             design, dots, look, view_name=params.view, size=params.size, state=params.state
         )
+        if params.zones:
+            image = zone_overlay(image, design, view_name=params.view)
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=_JPEG_QUALITY, optimize=False)
         geometry = None
@@ -400,6 +416,7 @@ class PreviewService:
             params.state,
             params.view,
             str(params.size),
+            str(params.zones),
         )
 
     def cached(self, params: PreviewParams) -> Preview | None:

@@ -80,10 +80,11 @@ def _context(request: Request, **extra: Any) -> dict[str, Any]:
 async def home(request: Request) -> Response:
     """What SMP is, and what every client is told (the same words as the plan's PDF)."""
     studio = studio_of(request)
+    contact = await blocking(clinic_contact, studio)
     context = _context(
         request,
         title="Scalp micropigmentation",
-        guidance=client_guidance(contact=clinic_contact(studio)),
+        guidance=client_guidance(contact=contact),
         lasts=(
             f"The result can last {LASTS_YEARS[0]} to {LASTS_YEARS[1]} years, with a refresh "
             f"usually {REFRESH_YEARS[0]} to {REFRESH_YEARS[1]} years after healing: see "
@@ -95,8 +96,8 @@ async def home(request: Request) -> Response:
 
 def clinic_contact(studio: Studio) -> str:
     """The clinic's name and how to reach it, from its settings: "Name on phone or e-mail"."""
-    config = studio.config
-    ways = " or ".join(x for x in (config.clinic_phone, config.clinic_email) if x)
+    contact = studio.contact()
+    ways = " or ".join(x for x in (contact["phone"], contact["email"]) if x)
     name = studio.site_name()
     return f"{name} on {ways}" if ways else name
 
@@ -348,8 +349,8 @@ async def consultation(request: Request) -> Response:
 
 
 async def contact(request: Request) -> Response:
-    config = studio_of(request).config
-    return page(request, "site_contact.html", _context(request, title="Contact", config=config))
+    details = await blocking(studio_of(request).contact)
+    return page(request, "site_contact.html", _context(request, title="Contact", contact=details))
 
 
 routes = [

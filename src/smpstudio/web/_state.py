@@ -110,7 +110,8 @@ class Studio:
         return self._site_name
 
     def clinic_row(self, clinic_id: int) -> Clinic:
-        """The clinic's row, read once: a clinic's name and time zone never change."""
+        """The clinic's row, read once and kept until its owner changes it
+        (:meth:`update_clinic`)."""
         clinic = self._clinics.get(clinic_id)
         if clinic is None:
             with self.db.transaction(readonly=True) as session:
@@ -121,8 +122,28 @@ class Studio:
         return clinic
 
     def clinic_name(self, clinic_id: int) -> str:
-        """The clinic's name (cached: names do not change)."""
+        """The clinic's name (cached until the owner changes it)."""
         return self.clinic_row(clinic_id).name
+
+    def update_clinic(self, clinic_id: int, *, actor: str, **fields: str) -> Clinic:
+        """Change the clinic's details (:meth:`Database.update_clinic`) and forget the
+        cached row, so that every page shows the new ones."""
+        clinic = self.db.update_clinic(clinic_id, actor=actor, **fields)
+        self._clinics.pop(clinic_id, None)
+        self._site_name = None
+        return clinic
+
+    def contact(self) -> dict[str, str]:
+        """What the public site shows of the public clinic: its details, each falling back
+        to the server's option (``smpstudio serve --address/--phone/--email``)."""
+        clinic_id = self.public_clinic_id()
+        row = self.clinic_row(clinic_id) if clinic_id is not None else None
+        return {
+            "address": (row.address if row else "") or self.config.clinic_address,
+            "phone": (row.phone if row else "") or self.config.clinic_phone,
+            "email": (row.email if row else "") or self.config.clinic_email,
+            "opening_hours": row.opening_hours if row else "",
+        }
 
     def records(self, clinic_id: int, actor: str) -> ClinicRecords:
         """The clinic's records as ``actor`` sees them (scoped and audited), without a trip

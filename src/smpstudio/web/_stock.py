@@ -115,6 +115,7 @@ async def receive(request: Request) -> Response:
 async def count(request: Request) -> Response:
     records = records_for(request)
     lot_id: int = request.path_params["lot_id"]
+    await blocking(records.stock_movements, lot_id)  # another clinic's lot: 404 first
     form = await form_input(request)
     try:
         lot = await blocking(
@@ -170,12 +171,14 @@ async def recall(request: Request) -> Response:
 @staff(*_STAFF)
 async def opt_out(request: Request) -> Response:
     pid = patient_id(request)
+    records = records_for(request)
+    await blocking(records.message_opt_outs, pid)  # another clinic's client: 404 first
     form = await form_input(request)
     channel = form.get("channel")
     if channel not in CHANNELS:
         raise InputError(f"choose the channel ({', '.join(CHANNELS)})")
     choice = form.get("opted_out") == "yes"
-    await blocking(records_for(request).set_message_opt_out, pid, channel=channel, opted_out=choice)
+    await blocking(records.set_message_opt_out, pid, channel=channel, opted_out=choice)
     label = "e-mail" if channel == "email" else "text messages"
     _flash(request, f"No more {label} to this client." if choice else f"{label.capitalize()} on.")
     return redirect(f"/studio/patients/{pid}#messages")

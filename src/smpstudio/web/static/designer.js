@@ -16,6 +16,7 @@
   const guidePath = document.getElementById("guide-path");
   const status = document.getElementById("status");
   const paramsField = document.getElementById("params");
+  const zonesBox = document.getElementById("zones");
   const SVGNS = "http://www.w3.org/2000/svg";
   const PROFILE = [-0.3, 1.3];
 
@@ -47,7 +48,7 @@
         credentials: "same-origin",
         cache: "no-store",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(Object.assign({ client: clientId }, params)),
+        body: JSON.stringify(Object.assign({ client: clientId }, params, { zones: zonesBox.checked })),
       });
       if (response.status === 200) {
         const blob = await response.blob();
@@ -319,5 +320,6 @@
   document.querySelectorAll("[data-skin]").forEach((b) => b.addEventListener("click", () => { params.skin = b.dataset.skin; request(); }));
   document.querySelectorAll("[data-state]").forEach((b) => b.addEventListener("click", () => { params.state = b.dataset.state; request(); }));
   document.querySelectorAll("[data-view]").forEach((b) => b.addEventListener("click", () => { params.view = b.dataset.view; request(); }));
+  zonesBox.addEventListener("change", () => request());  // shown, not saved with the design
   request();
 })();
