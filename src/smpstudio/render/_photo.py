@@ -439,7 +439,8 @@ def patch_base(
     the same skin, hair and impressions (:func:`impression_splats`, :func:`draw_splats`).
 
     The camera looks along the surface normal at ``centre``; the patch is ``size`` px wide
-    (64–2048), so ``width_mm / size`` mm a pixel. Not kept between calls.
+    (64–2048), so ``width_mm / size`` mm a pixel. Kept (read-only) for the last six, like
+    the views' bases.
     """
     if not 64 <= size <= 2048:
         raise InputError(f"close-up size {size} px is outside 64–2048")
@@ -457,8 +458,32 @@ def patch_base(
     camera = View("close-up", _triple(forward), _triple(across))
     middle = (float(point[0] @ camera.right), float(point[0] @ across))
     frame = Frame(camera, middle, width_mm / 2.0, size)
-    skin, layer = _render_layers(design, look, frame, visibility(shape, frame), seed)
-    return ViewBase(shape, frame, look, skin, layer, encode_layers(skin, layer, SRGB_TABLE))
+    hair = stubble(design, seed=seed)
+    key = (
+        shape,
+        frame,
+        look.skin_linear.tobytes(),
+        look.hair_linear.tobytes(),
+        seed,
+        hair.key,
+        design.hair_length_mm,
+    )
+    cached = _PATCHES.get(key)
+    if cached is None:
+        skin, layer = _render_layers(design, look, frame, visibility(shape, frame), seed)
+        encoded = encode_layers(skin, layer, SRGB_TABLE)
+        for array in (skin, layer, encoded):
+            array.flags.writeable = False
+        cached = _PATCHES[key] = (skin, layer, encoded)
+        while len(_PATCHES) > _BASES_KEPT:
+            _PATCHES.popitem(last=False)
+    _PATCHES.move_to_end(key)
+    return ViewBase(shape, frame, look, *cached)
+
+
+_PATCHES: OrderedDict[tuple[object, ...], tuple[Float32Array, Float32Array, UInt8Array]] = (
+    OrderedDict()
+)
 
 
 _BASES: OrderedDict[tuple[object, ...], tuple[Frame, Float32Array, Float32Array, UInt8Array]] = (
