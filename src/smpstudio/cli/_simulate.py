@@ -338,8 +338,8 @@ def simulate_command(
     """Design, place every impression and render the result before and after.
 
     Writes DIR/before-VIEW.png, DIR/after-VIEW.png (healed) and DIR/sheet-VIEW.png (both side
-    by side with a 20 mm close-up) for each view, DIR/STATE-VIEW.png for each extra state, DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils
-    and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo,
+    by side with a 20 mm close-up) for each view, DIR/STATE-VIEW.png for each extra state,
+    DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo,
     DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png. The photo takes
     the same corrections as ``smpstudio analyze`` (landmarks, face, scale, hairline,
     regions). With --zone-map, DIR/zones-VIEW.png for each view.
