@@ -339,10 +339,11 @@ def simulate_command(
 
     Writes DIR/before-VIEW.png, DIR/after-VIEW.png (healed) and DIR/sheet-VIEW.png (both side
     by side with a 20 mm close-up) for each view, DIR/STATE-VIEW.png for each extra state,
-    DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils and, with --start, DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo,
-    DIR/before-photo.png, DIR/after-photo.png and DIR/side-by-side.png. The photo takes
-    the same corrections as ``smpstudio analyze`` (landmarks, face, scale, hairline,
-    regions). With --zone-map, DIR/zones-VIEW.png for each view.
+    DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils and, with --start,
+    DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo, DIR/before-photo.png,
+    DIR/after-photo.png and DIR/side-by-side.png. The photo takes the same corrections as
+    ``smpstudio analyze`` (landmarks, face, scale, hairline, regions). With --zone-map,
+    DIR/zones-VIEW.png for each view.
     """
     context = click.get_current_context()
     measured = context.get_parameter_source("skin") is click.core.ParameterSource.DEFAULT
