@@ -83,6 +83,8 @@ class Server:
                 break
             lines.append(line.rstrip())
             if "Application startup complete" in line or "Uvicorn running" in line:
+                # "startup complete" is logged before the socket listens: wait for it.
+                _wait_listening(self.port, deadline)
                 self.lines += lines
                 # Keep reading the log (one access line per request): a full pipe would
                 # stop the server at its next log line.
@@ -223,3 +225,13 @@ class Creator:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _wait_listening(port: int, deadline: float) -> None:
+    """Return once 127.0.0.1:``port`` accepts a connection (or the deadline passes)."""
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+                return
+        except OSError:
+            time.sleep(0.05)
