@@ -381,7 +381,7 @@ def detect_landmarks(photo: Photo, *, face: int | None = None) -> FaceLandmarks:
     elif face is not None and face != 1:
         raise PhotoError(f"--face {face}: no face found in the photo to choose from")
     if mesh is None and not boxes:  # no box, or only false alarms: the whole photo
-        mesh = _mesh_around(photo.pixels, (0.0, 0.0, *map(float, photo.size)))
+        mesh = _mesh_on_whole(photo.pixels, small, zoom)
     if mesh is None:
         raise PhotoError(_NO_FACE)
     mesh, depth = mesh[:, :2], mesh[:, 2]
@@ -530,6 +530,20 @@ def _mesh_around(pixels: UInt8Array, box: tuple[float, ...]) -> FloatArray | Non
     if found is None:
         return None
     return np.asarray(found / scale + np.array([left, top, 0.0]), dtype=np.float64)
+
+
+def _mesh_on_whole(pixels: UInt8Array, small: UInt8Array, zoom: float) -> FloatArray | None:
+    """The face mesh searched over the whole photo: on its working copy (padding the full
+    photo 2.4 times would cost hundreds of MB on a large one), then, on a larger photo, again
+    on the full photo around the face found there."""
+    height, width = small.shape[:2]
+    rough = _mesh_around(small, (0.0, 0.0, float(width), float(height)))
+    if rough is None or zoom == 1.0:  # a photo at working size is its own copy
+        return rough
+    rough = rough / zoom
+    lo, hi = rough[:, :2].min(axis=0), rough[:, :2].max(axis=0)
+    refined = _mesh_around(pixels, (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))
+    return rough if refined is None else refined
 
 
 def _upscaled_to(pixels: UInt8Array, side: int) -> tuple[UInt8Array, float]:
