@@ -268,6 +268,18 @@ def test_0006_adds_the_clinics_contact_details_and_goes_back_cleanly(
         assert [c.name for c in db.clinics()] == ["Kept"]
 
 
+def test_0010_adds_the_photo_view_and_goes_back_cleanly(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db:
+        db.upgrade("0010")
+        assert "view" in {c["name"] for c in inspect(db.engine).get_columns("photos")}
+        db.downgrade("-1")
+        assert "view" not in {c["name"] for c in inspect(db.engine).get_columns("photos")}
+        db.upgrade()
+        _assert_no_drift(db)
+
+
 @pytest.mark.parametrize("revision", sorted(NEW_TABLES))
 def test_a_revision_adds_its_tables_over_live_data_and_goes_back_cleanly(
     backend: str, make_config: Callable[[str], ClinicConfig], revision: str

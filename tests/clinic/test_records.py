@@ -484,6 +484,29 @@ def test_photos_live_outside_the_database_with_their_hash(world: World) -> None:
         r.photo_bytes(photo.id)
 
 
+def test_a_photo_says_which_view_it_shows_and_a_change_is_audited(world: World) -> None:
+    r = world.records
+    front = r.add_photo(world.patient.id, JPEG, kind="before", view="front")
+    untold = r.add_photo(world.patient.id, JPEG, kind="session")
+    assert (front.view, untold.view) == ("front", None)
+    assert r.set_photo_view(untold.id, "top").view == "top"
+    assert r.set_photo_view(front.id, None).view is None
+    assert [p.view for p in r.photos(world.patient.id)] == [None, "top"]
+    trail = r.audit_trail(patient_id=world.patient.id, action="update")
+    details = [e.detail for e in trail if e.object_type == "photo"]
+    assert details[:2] == ["view front -> not said", "view not said -> top"]  # newest first
+    folder = world.db.config.photos_dir / str(r.clinic_id)
+    files = sorted(folder.iterdir())
+    with pytest.raises(ClinicError, match="photo view must be one of front, three-quarter"):
+        r.add_photo(world.patient.id, JPEG, kind="before", view="side")
+    with pytest.raises(ClinicError, match="got 'crown'"):
+        r.set_photo_view(untold.id, "crown")
+    assert sorted(folder.iterdir()) == files  # nothing written
+    assert r.photos(world.patient.id)[1].view == "top"  # nothing changed
+    with pytest.raises(RecordNotFoundError):
+        r.set_photo_view(10**9, "front")
+
+
 def test_photo_size_limit_is_exact(world: World) -> None:
     r = world.records
     at_limit = JPEG + bytes(PHOTO_MAX_BYTES - len(JPEG))

@@ -75,6 +75,8 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("POST", P + "/photos"): (CLINICAL, 303),
     ("GET", P + "/gallery"): (CLINICAL, 200),
     ("GET", "/studio/photos/{photo_id:int}"): (CLINICAL, 200),
+    ("GET", P + "/photos/compare"): (CLINICAL, 200),
+    ("POST", "/studio/photos/{photo_id:int}/view"): (CLINICAL, 303),
     ("POST", "/studio/preview"): (CLINICAL, 422),
     ("GET", P + "/designer"): (CLINICAL, 200),
     ("POST", P + "/designs"): (CLINICAL, 303),

@@ -13,6 +13,7 @@ real uvicorn server on loopback.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -280,6 +281,7 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
         ("patch-test-reading", _unread_patch_test(world, pid), "practitioner"),
         ("book", f"/studio/patients/{pid}/book", "front-desk"),
         ("gallery", f"/studio/patients/{pid}/gallery", "practitioner"),
+        ("photo-compare", f"/studio/patients/{pid}/photos/compare", "practitioner"),
         ("schedule", "/studio/schedule", "front-desk"),
         ("requests", "/studio/leads", "front-desk"),
         ("stock", "/studio/stock", "front-desk"),
@@ -496,6 +498,56 @@ def test_the_designer_shows_before_and_after_on_one_image(
     assert before.is_hidden()
     assert refused == [], refused
     context.close()
+
+
+def test_photos_of_one_view_are_compared_with_a_slider_at_390_px(
+    live: tuple[World, LiveServer], browser: Browser, shots: Path
+) -> None:
+    from PIL import Image, ImageOps
+
+    world, server = live
+    records = world.a.records
+    pid = world.new_patient()
+    source = Image.open(Path(__file__).parents[1] / "data" / "photos" / "astronaut-shaved.jpg")
+    for kind, view, image in (
+        ("before", "front", source),
+        ("after", "front", ImageOps.autocontrast(source, cutoff=4)),
+        ("session", None, ImageOps.grayscale(source).convert("RGB")),
+    ):
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=85)
+        records.add_photo(pid, buffer.getvalue(), kind=kind, view=view)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    refused = _watch_csp(page)
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
+    page.get_by_role("link", name="Compare photos of one view, session by session").click()
+    page.wait_for_load_state("networkidle")
+    earlier = page.locator("#compare-earlier")
+    assert earlier.is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.get_by_label("Where the left photo ends (percent of the width)").fill("25")
+    split = page.evaluate(
+        "() => getComputedStyle(document.getElementById('photo-compare'))"
+        ".getPropertyValue('--split')"
+    )
+    assert split.strip() == "25%"
+    page.screenshot(path=str(shots / "photo-compare-390.png"), full_page=True)
+    untold = records.photos(pid)[2]
+    page.get_by_label(re.compile("View of photo session")).select_option("top")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Photo view: from above.").wait_for()
+    assert records.photos(pid)[2].view == "top"
+    assert untold.view is None
+    assert refused == [], refused
+    context.close()
+    scan = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = scan.new_page()
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
+    page.goto(f"{server.url}/studio/patients/{pid}/photos/compare?view=front")
+    page.wait_for_load_state("networkidle")
+    assert _axe(page) == []
+    scan.close()
 
 
 def _client_without_patch_test(world: World, given: str) -> int:

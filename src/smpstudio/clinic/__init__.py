@@ -91,7 +91,7 @@ from smpstudio.clinic._models import (
 from smpstudio.clinic._outbox import CHANNELS, MESSAGE_KINDS, MESSAGE_STATUSES
 from smpstudio.clinic._patch_tests import REACTIONS, PatchTestHit
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
-from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
+from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES, PHOTO_VIEWS
 from smpstudio.clinic._records import ClinicRecords
 from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
@@ -121,6 +121,7 @@ __all__ = [
     "MIN_CLIENT_AGE_YEARS",
     "PHOTO_KINDS",
     "PHOTO_MAX_BYTES",
+    "PHOTO_VIEWS",
     "PLAN_STATUSES",
     "REACTIONS",
     "RETENTION_ZONES",

@@ -784,6 +784,7 @@ class Photo(Base):
     session_id: Mapped[int | None] = _ref(nullable=True)
     consultation_id: Mapped[int | None] = _ref(nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
+    view: Mapped[str | None] = mapped_column(String(20))  # PHOTO_VIEWS; None: not said
     media_type: Mapped[str] = mapped_column(String(30))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))

@@ -23,12 +23,16 @@ from smpstudio.clinic._models import Consultation, Patient, Photo, SessionRecord
 from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import check_aware, check_choice
 
-__all__ = ["PHOTO_KINDS", "PHOTO_MAX_BYTES", "PhotoService"]
+__all__ = ["PHOTO_KINDS", "PHOTO_MAX_BYTES", "PHOTO_VIEWS", "PhotoService"]
 
 PHOTO_MAX_BYTES = 25 * 1024 * 1024
 """Largest photo file stored (25 MiB)."""
 
 PHOTO_KINDS = ("consultation", "before", "after", "session", "follow-up")
+
+PHOTO_VIEWS = ("front", "three-quarter", "left", "right", "top", "back")
+"""Which view of the head a photo shows: the virtual head's views, so a client's photos of
+one view are compared with each other and with the simulation."""
 
 _SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
@@ -42,11 +46,13 @@ class PhotoService(Scope):
         data: bytes,
         *,
         kind: str,
+        view: str | None = None,
         taken_at: datetime | None = None,
         session_id: int | None = None,
         consultation_id: int | None = None,
     ) -> Photo:
-        """Store a photo (JPEG, PNG or WebP, at most 25 MiB); needs current photo consent."""
+        """Store a photo (JPEG, PNG or WebP, at most 25 MiB); needs current photo consent.
+        ``view`` is one of :data:`PHOTO_VIEWS` or None (not said; it can be set later)."""
         photos_dir = self._db.config.photos_dir
         relative = f"{self.clinic_id}/{uuid.uuid4().hex}"
         written: Path | None = None
@@ -54,6 +60,8 @@ class PhotoService(Scope):
             with self._unit("create", "photo", patient_id=patient_id) as s:
                 self._get(s, Patient, patient_id, "patient")
                 check_choice(kind, "photo kind", PHOTO_KINDS)
+                if view is not None:
+                    check_choice(view, "photo view", PHOTO_VIEWS)
                 if taken_at is not None:
                     check_aware(taken_at, "taken_at")
                 if session_id is not None:
@@ -69,6 +77,7 @@ class PhotoService(Scope):
                     session_id=session_id,
                     consultation_id=consultation_id,
                     kind=kind,
+                    view=view,
                     media_type=kind_of_image,
                     size_bytes=len(data),
                     sha256=hashlib.sha256(data).hexdigest(),
@@ -111,6 +120,18 @@ class PhotoService(Scope):
             )
             self._log(s, AuditEvent("read", "photo", None, patient_id, detail="list"))
             return rows
+
+    def set_photo_view(self, photo_id: int, view: str | None) -> Photo:
+        """Say which view of the head a stored photo shows (None: not said); audited."""
+        with self._unit("update", "photo") as s:
+            if view is not None:
+                check_choice(view, "photo view", PHOTO_VIEWS)
+            row = self._get(s, Photo, photo_id, "photo")
+            before = row.view
+            row.view = view
+            detail = f"view {before or 'not said'} -> {view or 'not said'}"
+            self._log(s, AuditEvent("update", "photo", row.id, row.patient_id, detail=detail))
+            return row
 
     def photo_bytes(self, photo_id: int) -> bytes:
         """The bytes of a photo, checked against its SHA-256 (an audited read)."""

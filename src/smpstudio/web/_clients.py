@@ -24,6 +24,7 @@ from smpstudio.clinic import (
     CONSULTATION_REASONS,
     CONTRAINDICATIONS,
     PHOTO_KINDS,
+    PHOTO_VIEWS,
     STAGES,
     ClinicRecords,
     ConsentStatus,
@@ -236,6 +237,7 @@ def _record(records: ClinicRecords, pid: int, clinical: bool) -> dict[str, Any]:
             patch_test_hours=records.settings.patch_test_min_hours,
             photos=records.photos(pid),
             photo_kinds=PHOTO_KINDS,
+            photo_views=PHOTO_VIEWS,
         )
     return context
 
@@ -408,9 +410,12 @@ async def upload_photo(request: Request) -> Response:
         kind = form.get("kind")
         if kind not in PHOTO_KINDS:
             raise InputError(f"choose what the photo shows ({', '.join(PHOTO_KINDS)})")
+        view = form.get("view") or None
+        if view is not None and view not in PHOTO_VIEWS:
+            raise InputError(f"choose the view of the head ({', '.join(PHOTO_VIEWS)}) or none")
         data = await upload.read()
         cleaned = await compute(studio_of(request), ingest_photo, data)
-        await blocking(records.add_photo, pid, cleaned.jpeg, kind=kind)
+        await blocking(records.add_photo, pid, cleaned.jpeg, kind=kind, view=view)
     except UploadRejectedError as exc:
         return error_page(request, exc.status, "Photo refused", _sentence(exc))
     except InputError as exc:

@@ -38,6 +38,7 @@ from smpstudio.clinic import (
     STAGES,
     STOCK_KINDS,
 )
+from smpstudio.clinic import PHOTO_VIEWS as CLINICAL_PHOTO_VIEWS
 from smpstudio.colour import DilutionTable
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
 from smpstudio.head import AGE_RANGE_YEARS, SEXES
@@ -694,7 +695,11 @@ def _paths() -> dict[str, Schema]:
             "post": _staff_form(
                 "Store a clinical photo (cleaned and re-encoded; no metadata kept).",
                 "clinical",
-                {"kind": _enum(PHOTO_KINDS), **photo_upload},
+                {
+                    "kind": _enum(PHOTO_KINDS),
+                    "view": _enum(("", *CLINICAL_PHOTO_VIEWS)),  # "": not said
+                    **photo_upload,
+                },
                 {
                     "415": _html("Not an accepted image format."),
                     "422": _html("The image cannot be used (too large, truncated)."),
@@ -706,6 +711,40 @@ def _paths() -> dict[str, Schema]:
         },
         p + "/gallery": {
             "get": _staff_page("Before and after: renders and photos.", "clinical", ids=(patient,))
+        },
+        p + "/photos/compare": {
+            "get": _staff_page(
+                "Two photos of one view of the head, one over the other with a divider.",
+                "clinical",
+                ids=(patient,),
+                query=(
+                    _query(
+                        "view",
+                        _enum(("", *CLINICAL_PHOTO_VIEWS)),
+                        "The view (default: one with photos).",
+                    ),
+                    _query(
+                        "a",
+                        {"type": "string", "pattern": "^[0-9]{0,18}$"},
+                        "The left photo (default: the earliest of the view).",
+                    ),
+                    _query(
+                        "b",
+                        {"type": "string", "pattern": "^[0-9]{0,18}$"},
+                        "The right photo (default: the latest of the view).",
+                    ),
+                ),
+                extra=_REFUSED,
+            )
+        },
+        "/studio/photos/{photo_id}/view": {
+            "post": _staff_form(
+                "Say which view of the head a stored photo shows.",
+                "clinical",
+                {"view": _enum(("", *CLINICAL_PHOTO_VIEWS))},
+                {"303": _redirect("To the comparison of that view."), **_REFUSED},
+                ids=(_id("photo_id", "photo"),),
+            )
         },
         "/studio/photos/{photo_id}": {
             "get": _staff_page(
