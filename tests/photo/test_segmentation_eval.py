@@ -69,3 +69,21 @@ def test_hair_model_is_deterministic_and_sees_a_shaved_crown() -> None:
     assert p[90, 165] > 0.8  # the hair left at her temple is
     analysis = analyze_photo(photo)
     assert analysis.to_dict()["hair_from"] == HAIR_MODEL
+
+
+def test_ears_clothing_and_long_hair_are_their_own_regions() -> None:
+    from smpstudio.photo._segment import CLOTHING, EARS, HAIR, REGIONS
+
+    analysis = analyze_photo(ingest_photo(EVAL / "obama-2012.jpg"))
+    labels = analysis.segmentation.labels
+    assert labels[700, 200] == CLOTHING  # his suit
+    assert labels[150, 30] == REGIONS.index("background")  # the flag
+    ears = np.argwhere(labels == EARS)
+    assert (ears[:, 1] < 340).sum() > 200  # his right ear
+    assert (ears[:, 1] > 545).sum() > 200  # his left ear
+    assert ears[:, 0].min() > 120  # beside the eyes and nose, not above
+    assert ears[:, 0].max() < 300
+    long_hair = analyze_photo(ingest_photo(EVAL / "congress-a000368.jpg")).segmentation.labels
+    assert long_hair[200, 25] == HAIR  # her hair on the shoulder, below the head
+    again = analyze_photo(ingest_photo(EVAL / "obama-2012.jpg")).segmentation.labels
+    assert np.array_equal(labels, again)

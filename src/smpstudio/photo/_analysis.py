@@ -345,7 +345,7 @@ def _measure_skin(
     photo shows it, uncorrected (what the rendering matches)."""
     small, _ = downscaled(photo, WORK_SIDE)
     samples, where, cheeks = _skin_samples(photo, seg, marks)
-    client_skin = seg.mask("face", "scalp", "thinning")
+    client_skin = seg.mask("face", "scalp", "thinning", "ears")
     if seg.skin is not None:
         client_skin |= seg.skin
     light = assess_lighting(small, skin=samples, cheeks_l=cheeks, not_reference=client_skin)

@@ -58,12 +58,22 @@ __all__ = [
     "segment_photo",
 ]
 
-REGIONS: tuple[str, ...] = ("background", "face", "hair", "thinning", "scalp")
-"""Region of each pixel, by code (index into this tuple). ``background`` includes clothing;
-``face`` is skin in front of the hairline (forehead, face, ears, neck); ``scalp`` is bald
-scalp, ``thinning`` scalp with hair between the coverage thresholds."""
+REGIONS: tuple[str, ...] = (
+    "background",
+    "face",
+    "hair",
+    "thinning",
+    "scalp",
+    "ears",
+    "clothing",
+)
+"""Region of each pixel, by code (index into this tuple). ``face`` is skin in front of the
+hairline (forehead, face, neck); ``scalp`` is bald scalp, ``thinning`` scalp with hair
+between the coverage thresholds; ``ears`` the skin beside the face oval between the brows and
+the nose's base (frontal photos with a face); ``clothing`` the person below the head that is
+not skin (and, in a photo without colour, all of the person below the head)."""
 
-BACKGROUND, FACE, HAIR, THINNING, SCALP = range(5)
+BACKGROUND, FACE, HAIR, THINNING, SCALP, EARS, CLOTHING = range(7)
 WORK_SIDE = 1024
 _LINEAR = np.asarray(srgb_to_linear(np.arange(256) / 255.0), dtype=np.float32)
 """Longest side of the working resolution (pixels)."""
@@ -312,6 +322,22 @@ def segment_photo(
     labels[scalp_zone & (coverage < coverage_hair_from)] = THINNING
     labels[scalp_zone & (coverage < coverage_bald_below)] = SCALP
     labels[scalp_zone & (coverage >= coverage_hair_from)] = HAIR
+    outside = person & ~head_zone
+    if box is not None:  # long hair below the head's ellipse
+        labels[outside & (hair_p > _HAIR_LEVEL)] = HAIR
+        outside &= hair_p <= _HAIR_LEVEL
+    if colourless:  # no colour to tell skin from cloth by
+        labels[outside] = CLOTHING
+    else:
+        labels[outside & ~skin] = CLOTHING
+        labels[outside & skin] = FACE  # neck and hands: skin, never treated
+    if face_poly is not None and landmarks is not None and landmarks.has("subnasale"):
+        rise = _rise(landmarks, (rows, cols), zoom)
+        top = float(np.dot(landmarks["glabella"], landmarks.up))
+        bottom = float(np.dot(landmarks["subnasale"], landmarks.up))
+        band = (rise <= top + 0.15 * (top - bottom)) & (rise >= bottom - 0.15 * (top - bottom))
+        beside = band & ~_polygon_mask((rows, cols), face_poly)
+        labels[beside & (labels == FACE)] = EARS
     labels = _tidy(labels, window)
     for correction in corrections:
         labels[correction.raster((cols, rows), zoom=zoom)] = REGIONS.index(correction.region)
@@ -348,11 +374,15 @@ def _above_brows(marks: FaceLandmarks, shape: tuple[int, int], zoom: float) -> B
     points = [marks["glabella"]]
     points += [marks[n] for n in ("right_brow", "left_brow") if marks.has(n)]
     height = max(float(np.dot(p, marks.up)) for p in points)  # the highest brow point
+    return np.asarray(_rise(marks, shape, zoom) > np.float32(height))
+
+
+def _rise(marks: FaceLandmarks, shape: tuple[int, int], zoom: float) -> Float32Array:
+    """Height of each working pixel along the face's up direction (photo pixels)."""
     rows, cols = shape
     y = np.arange(rows, dtype=np.float32)[:, None] / np.float32(zoom)
     x = np.arange(cols, dtype=np.float32)[None, :] / np.float32(zoom)
-    rise = x * np.float32(marks.up[0]) + y * np.float32(marks.up[1])
-    return np.asarray(rise > np.float32(height))
+    return np.asarray(x * np.float32(marks.up[0]) + y * np.float32(marks.up[1]))
 
 
 def _face_polygon(marks: FaceLandmarks | None, zoom: float) -> FloatArray | None:
