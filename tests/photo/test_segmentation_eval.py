@@ -47,6 +47,18 @@ def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
     assert model["face_fp"] <= 0.0005  # measured 0.00 %
     old = _pooled(scores, "heuristic, labelled hairline")
     assert model["iou"] > old["iou"] + 0.2  # heuristics: 0.33
+    by = {s.name: s for s in scores if s.method == "model, labelled hairline"}
+    floors = {  # measured: 0.81, 0.74, 0.68, 0.82, 0.86, 0.86
+        "astronaut-shaved": 0.78,
+        "biden-2013": 0.70,
+        "biden-2013-dark": 0.64,
+        "congress-b000382": 0.78,
+        "congress-a000055": 0.82,
+        "congress-b000755": 0.82,
+    }
+    for name, floor in floors.items():
+        assert (by[name].iou or 0.0) >= floor, name
+    assert max(s.bg_rate for s in by.values()) <= 0.03  # measured 2.57 % (congress-c000537)
 
 
 def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
