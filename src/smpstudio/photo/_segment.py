@@ -298,13 +298,13 @@ def segment_photo(
         skin = skin | (head_zone & ~hair)
         hair_share = np.where(head_zone, hair_p, np.float32(0.0)).astype(np.float32)
         hair_source = HAIR_MODEL
-        if landmarks is not None:
-            behind &= _above_brows(landmarks, (rows, cols), zoom)
     else:
         hair = head_zone & ~skin
         if face_poly is not None:
             hair &= ~_polygon_mask((rows, cols), face_poly) | behind
         hair_share = hair.astype(np.float32)
+    if landmarks is not None and landmarks.has("glabella", "right_canthus", "left_canthus"):
+        behind &= _above_brows(landmarks, (rows, cols), zoom)
     px_mm = (mm_per_px or _guess_mm_per_px(head, zoom)) / zoom
     window = max(3, round(COVERAGE_WINDOW_MM / px_mm) | 1)
     zone = (behind & head_zone).astype(np.float32)
