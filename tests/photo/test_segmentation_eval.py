@@ -41,17 +41,19 @@ def _pooled(scores: list, method: str) -> dict[str, float]:  # type: ignore[type
 def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
     """With the labelled hairline: the hair/skin/background split itself."""
     model = _pooled(scores, "model, labelled hairline")
-    assert model["iou"] >= 0.62  # measured 0.66
-    assert model["mean_iou"] >= 0.57  # measured 0.61
+    assert model["iou"] >= 0.65  # measured 0.69
+    assert model["mean_iou"] >= 0.60  # measured 0.64
     assert model["bg_fp"] <= 0.001  # measured 0.08 %
     assert model["face_fp"] <= 0.0005  # measured 0.00 %
     old = _pooled(scores, "heuristic, labelled hairline")
     assert model["iou"] > old["iou"] + 0.2  # heuristics: 0.33
     by = {s.name: s for s in scores if s.method == "model, labelled hairline"}
-    floors = {  # measured: 0.81, 0.74, 0.68, 0.82, 0.86, 0.86
+    floors = {  # measured: 0.81, 0.80, 0.74, 0.68, 0.77, 0.82, 0.86, 0.86
         "astronaut-shaved": 0.78,
+        "astronaut-shaved-side-light": 0.77,
         "biden-2013": 0.70,
         "biden-2013-dark": 0.64,
+        "biden-2013-side-light": 0.73,
         "congress-b000382": 0.78,
         "congress-a000055": 0.82,
         "congress-b000755": 0.82,
@@ -64,9 +66,9 @@ def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
 def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
     """With the proposed hairline, as `smpstudio analyze` runs."""
     model = _pooled(scores, "model")
-    assert model["iou"] >= 0.09  # measured 0.10: the proposed line sits above the labelled one
+    assert model["iou"] >= 0.08  # measured 0.09: the proposed line sits above the labelled one
     assert model["bg_fp"] <= 0.001  # measured 0.08 %
-    assert model["face_fp"] <= 0.005  # measured 0.42 %
+    assert model["face_fp"] <= 0.005  # measured 0.39 %
     analysed = [s for s in scores if s.method == "model" and not s.hair_source.startswith("ref")]
     assert len(analysed) >= 19
     assert all(s.hair_source == HAIR_MODEL for s in analysed)

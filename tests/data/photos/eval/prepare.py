@@ -6,9 +6,9 @@
 repository, path and commit that SOURCES.md gives). Every photo is decoded, converted to
 8-bit RGB, scaled with area averaging so that its longest side is at most 1024 px, and saved
 as a new JPEG (quality 90) built from the pixel values alone: no EXIF, ICC or other
-metadata. The ``poor light`` variants are derived from a source photo by a fixed gain and
-colour cast in linear light (under-exposure, a warm tungsten cast, a cool cast) so that the
-same person is seen in good and bad light.
+metadata. The ``poor light`` variants are derived from a source photo by a fixed gain,
+colour cast and side shadow in linear light (under-exposure, a warm tungsten cast, a cool
+cast, light from one side) so that the same person is seen in good and bad light.
 """
 
 from __future__ import annotations
@@ -43,11 +43,15 @@ SOURCES = {
     "congress-a000368": "A000368.jpg",
 }
 
-# name -> (source name above, gain in linear light, per-channel cast)
+# name -> (source name above, gain in linear light, per-channel cast, side shadow)
+# A side shadow multiplies the light by a ramp from 1 on the photo's right to the given
+# factor on its left (light from the side).
 VARIANTS = {
-    "obama-2012-dim-warm": ("obama-2012", 0.25, (1.25, 1.0, 0.6)),
-    "biden-2013-dark": ("biden-2013", 0.12, (1.0, 1.0, 1.0)),
-    "luciano-dim-cool": ("luciano", 0.3, (0.75, 0.95, 1.3)),
+    "obama-2012-dim-warm": ("obama-2012", 0.25, (1.25, 1.0, 0.6), 1.0),
+    "biden-2013-dark": ("biden-2013", 0.12, (1.0, 1.0, 1.0), 1.0),
+    "luciano-dim-cool": ("luciano", 0.3, (0.75, 0.95, 1.3), 1.0),
+    "astronaut-shaved-side-light": ("astronaut-shaved", 1.0, (1.0, 1.0, 1.0), 0.08),
+    "biden-2013-side-light": ("biden-2013", 1.0, (1.0, 0.97, 0.9), 0.1),
 }
 
 
@@ -78,9 +82,11 @@ def main(source_dir: Path) -> None:
             pixels = np.asarray(rgb, dtype=np.uint8)
         done[name] = pixels
         _save(pixels, name)
-    for name, (base, gain, cast) in VARIANTS.items():
+    for name, (base, gain, cast, shadow) in VARIANTS.items():
         lin = _linear(done[base].astype(np.float64)) * gain * np.asarray(cast)
-        _save(_srgb(lin), name)
+        width = lin.shape[1]
+        ramp = shadow + (1.0 - shadow) * np.linspace(0.0, 1.0, width) ** 1.5
+        _save(_srgb(lin * ramp[None, :, None]), name)
 
 
 if __name__ == "__main__":
