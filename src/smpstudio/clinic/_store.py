@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, func, select
@@ -18,6 +18,7 @@ from smpstudio._errors import ClinicError
 from smpstudio._settings import Settings
 from smpstudio.clinic import _migrations
 from smpstudio.clinic._audit import AuditEvent, AuditReport, append_events, verify_chains
+from smpstudio.clinic._billing_settings import billing_values, check_currency_change
 from smpstudio.clinic._config import ClinicConfig
 from smpstudio.clinic._engine import READONLY, create_clinic_engine
 from smpstudio.clinic._models import AuditHead, Booking, Clinic
@@ -158,11 +159,16 @@ class Store:
         phone: str | None = None,
         email: str | None = None,
         opening_hours: str | None = None,
+        **billing: Any,
     ) -> Clinic:
         """Change the clinic's name, time zone, contact details or opening hours (those
         given), audited on the clinic's chain with the fields changed. The time zone only
         changes while no session is booked from today on: a booking's clinic-local day was
-        fixed in the old one."""
+        fixed in the old one.
+
+        ``billing``: the currency, prices, deposit rule, no-show fee and tax
+        (:func:`~smpstudio.clinic._billing_settings.billing_values`); the currency only
+        changes while no payment is recorded."""
         self.require_current_schema()
         actor = check_actor(actor)
         try:
@@ -170,10 +176,15 @@ class Store:
                 clinic = session.get(Clinic, clinic_id)
                 if clinic is None:
                     raise ClinicError(f"no clinic {clinic_id}")
-                values = _clinic_values(name, timezone, address, phone, email, opening_hours)
+                values: dict[str, Any] = dict(
+                    _clinic_values(name, timezone, address, phone, email, opening_hours)
+                )
+                values.update(billing_values(current=clinic, **billing))
                 changed = [k for k, v in values.items() if getattr(clinic, k) != v]
                 if "timezone" in changed:
                     self._check_no_bookings_ahead(session, clinic)
+                if "currency" in changed:
+                    check_currency_change(session, clinic, values["currency"])
                 for field in changed:
                     setattr(clinic, field, values[field])
                 session.flush()
