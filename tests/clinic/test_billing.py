@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,36 @@ def test_a_payment_larger_than_the_balance_is_refused_whole_and_audited(world: W
     assert (line.paid, line.balance) == (83_334, 0)
     numbers = [p.number for p in r.account(pid).payments]
     assert numbers == [1, 2]  # refusals leave no gap
+
+
+def test_six_desks_paying_the_last_balance_at_once_take_it_once(fresh_db: Database) -> None:
+    w = make_world(fresh_db)
+    priced(w)
+    w.records.save_plan(w.patient.id, plan("plan-3"))
+    barrier = threading.Barrier(6)
+    outcome: list[str] = []
+
+    def attempt(i: int) -> None:
+        records = fresh_db.clinic(w.records.clinic_id, actor=f"desk-{i}")
+        barrier.wait(timeout=30)
+        try:
+            records.record_payment(w.patient.id, amount=83_334, method="card", session_number=1)
+            outcome.append("paid")
+        except ClinicError as exc:
+            outcome.append("refused" if "larger than the balance" in str(exc) else repr(exc))
+        except BaseException as exc:  # pragma: no cover - the failure is shown below
+            outcome.append(repr(exc))
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcome) == ["paid"] + ["refused"] * 5
+    account = w.records.account(w.patient.id)
+    assert [p.number for p in account.payments] == [1]
+    assert account.line("session-1").balance == 0  # type: ignore[union-attr]
+    assert fresh_db.verify_audit().ok
 
 
 def test_the_ledger_is_append_only_in_the_database(fresh_world: World) -> None:
