@@ -123,6 +123,9 @@ def test_the_clinics_prices_are_checked_and_audited(world: World) -> None:
         with pytest.raises(ClinicError, match=message):
             world.db.update_clinic(clinic, actor="owner", **fields)
     assert world.records.billing_settings() == settings  # nothing half-written
+    entry = world.records.audit_trail(limit=1)[0]
+    assert (entry.object_type, entry.outcome) == ("clinic", "refused")
+    assert "tax rate" in entry.detail
 
 
 def test_the_currency_is_fixed_once_a_payment_is_recorded(world: World) -> None:

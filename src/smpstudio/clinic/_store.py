@@ -199,8 +199,27 @@ class Store:
                         at=self.clock.now(),
                     )
         except IntegrityError:
-            raise ClinicError(f"a clinic named {name!r} exists already") from None
+            error = ClinicError(f"a clinic named {name!r} exists already")
+            self._audit_refused_update(clinic_id, actor, str(error))
+            raise error from None
+        except ClinicError as exc:
+            self._audit_refused_update(clinic_id, actor, str(exc))
+            raise
         return clinic
+
+    def _audit_refused_update(self, clinic_id: int, actor: str, detail: str) -> None:
+        """A refused change of the clinic's details, on its chain (nothing else written)."""
+        with self.transaction() as session:
+            if session.get(Clinic, clinic_id) is None:
+                return
+            append_events(
+                session,
+                chain=clinic_id,
+                actor=actor,
+                clinic_id=clinic_id,
+                events=[AuditEvent("update", "clinic", clinic_id, None, "refused", detail)],
+                at=self.clock.now(),
+            )
 
     def _check_no_bookings_ahead(self, session: Session, clinic: Clinic) -> None:
         today = self.clock.today(ZoneInfo(clinic.timezone))
