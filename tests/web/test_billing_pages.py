@@ -223,6 +223,12 @@ def test_a_plan_made_in_the_studio_is_priced_with_the_clinics_prices(fresh_world
         3000.0,
         1,
     ), cost  # the band's 2,400 and one extra session at 600, the plan's own figures
+    assert (
+        "band 'partial: front or crown', USD 2,400 for the 3 planned sessions, plus 1 "
+        "extra session at USD 600 each." in cost["basis"]
+    )
+    shown = html.unescape(c.get(made.headers["location"]).text)
+    assert "USD 3,000</strong>" in shown  # one price, not a range
     account = c.get(f"/studio/patients/{pid}/payments.json").json()
     assert account["due"] == 300_000
     assert [line["price"] for line in account["lines"]] == [80_000, 80_000, 80_000, 60_000]
