@@ -310,8 +310,11 @@ class BillingService(Scope):
             key = f"session-{session_number}" if no_show_id is None else f"no-show-{no_show_id}"
             line = account.line(key)
             if line is None:
-                what = f"session {session_number}" if no_show_id is None else "that no-show fee"
-                raise ClinicError(f"the client's plan has no {what}: choose one of its lines")
+                if no_show_id is not None:
+                    raise ClinicError(f"the client has no no-show fee {no_show_id}")
+                raise ClinicError(
+                    f"the client's plan has no session {session_number}: choose one of its lines"
+                )
             money = settings.money
             if kind == "payment" and amount > line.balance:
                 left = max(line.balance, 0)
