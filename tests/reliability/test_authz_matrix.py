@@ -95,6 +95,8 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", P + "/book"): (STAFF, 200),
     ("POST", P + "/book"): (STAFF, 422),
     ("POST", "/studio/bookings/{booking_id:int}/cancel"): (STAFF, 303),
+    ("GET", "/studio/bookings/{booking_id:int}/move"): (STAFF, 200),
+    ("POST", "/studio/bookings/{booking_id:int}/move"): (STAFF, 422),
     ("GET", "/studio/team"): (OWNER, 200),
     ("POST", "/studio/team"): (OWNER, 422),
     ("GET", "/studio/leads"): (STAFF, 200),

@@ -83,3 +83,65 @@ def test_a_session_the_plan_does_not_have_is_refused(world: World) -> None:
     assert f"Plan {plan_id} has no session &#39;9&#39;" in r.text
     other = world.new_patient()
     assert c.get(f"/studio/patients/{other}/book?plan={plan_id}&session=1").status_code == 404
+
+
+def _book(world: World, pid: int, day: str, at: str = "10:00") -> int:
+    from datetime import date, datetime, time, timedelta
+
+    records = world.a.records
+    starts = datetime.combine(date.fromisoformat(day), time.fromisoformat(at), records.timezone)
+    booking = records.book(
+        pid,
+        practitioner_id=world.a.practitioner_id,
+        room_id=world.a.room_ids[0],
+        starts_at=starts,
+        duration=timedelta(hours=3),
+    )
+    return booking.id
+
+
+def test_a_booked_session_is_moved_under_the_booking_rules(world: World) -> None:
+    c = world.as_role("front-desk")
+    pid, other = world.new_patient(), world.new_patient()
+    booking = _book(world, pid, "2031-05-05")
+    _book(world, other, "2031-05-12")  # the practitioner's SMP client of that day
+    record = c.get(f"/studio/patients/{pid}").text
+    assert f'href="/studio/bookings/{booking}/move">Move' in record
+    form = c.get(f"/studio/bookings/{booking}/move")
+    assert form.status_code == 200
+    assert 'name="date" type="date" required value="2031-05-05"' in form.text
+    fields = {
+        "csrf_token": csrf_of(form.text),
+        "practitioner_id": str(world.a.practitioner_id),
+        "room_id": str(world.a.room_ids[0]),
+        "time": "10:00",
+        "hours": "3",
+    }
+    taken = c.post(f"/studio/bookings/{booking}/move", data=fields | {"date": "2031-05-12"})
+    assert taken.status_code == 409
+    assert "That time is not free" in taken.text
+    assert "Next free slot" in taken.text
+    row = world.a.records.booking(booking)
+    assert row.local_day.isoformat() == "2031-05-05"  # nothing moved
+    bad = c.post(f"/studio/bookings/{booking}/move", data=fields | {"date": "next week"})
+    assert bad.status_code == 422
+    moved = c.post(
+        f"/studio/bookings/{booking}/move",
+        data=fields | {"date": "2031-05-19", "time": "11:00"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    assert "Moved to Mon 19 May 2031, 11:00." in c.get(moved.headers["location"]).text
+    row = world.a.records.booking(booking)
+    assert row.local_day.isoformat() == "2031-05-19"
+    assert row.starts_at.astimezone(world.a.records.timezone).strftime("%H:%M") == "11:00"
+    world.a.records.cancel_booking(booking)
+    gone = c.get(f"/studio/bookings/{booking}/move")
+    assert gone.status_code == 422
+    assert "only a booked session moves" in gone.text
+    assert (
+        world.as_role("practitioner", clinic="b")
+        .get(f"/studio/bookings/{booking}/move")
+        .status_code
+        == 404
+    )

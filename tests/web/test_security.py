@@ -26,6 +26,7 @@ def _get_routes(world: World) -> list[str]:
         "patch_test_id": 1,
         "payment_id": 1,
         "invoice_id": 1,
+        "booking_id": 1,
         "view": "front",
         "state": "healed",
     }

@@ -879,7 +879,16 @@ def _paths() -> dict[str, Schema]:
             )
         },
         p + "/book": {
-            "get": _staff_page("The booking form.", "schedule", ids=(patient,)),
+            "get": _staff_page(
+                "The booking form (from a plan: filled from its session).",
+                "schedule",
+                ids=(patient,),
+                query=(
+                    _query("plan", DIGITS, "A plan of the client to fill the form from."),
+                    _query("session", DIGITS, "The plan's session to book."),
+                ),
+                extra=_REFUSED,
+            ),
             "post": _staff_form(
                 "Book a session.",
                 "schedule",
@@ -897,6 +906,30 @@ def _paths() -> dict[str, Schema]:
                     **_REFUSED,
                 },
                 ids=(patient,),
+            ),
+        },
+        "/studio/bookings/{booking_id}/move": {
+            "get": _staff_page(
+                "The form to move a booked session.",
+                "schedule",
+                ids=(_id("booking_id", "booking"),),
+                extra=_REFUSED,
+            ),
+            "post": _staff_form(
+                "Move a booked session (checked like a new booking; reminders follow).",
+                "schedule",
+                {
+                    "date": DATE,
+                    "time": TIME,
+                    "hours": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+                    "practitioner_id": DIGITS,
+                    "room_id": DIGITS,
+                },
+                {
+                    "409": _html("The time is taken: why, and the next free slot."),
+                    **_REFUSED,
+                },
+                ids=(_id("booking_id", "booking"),),
             ),
         },
         "/studio/bookings/{booking_id}/cancel": {
