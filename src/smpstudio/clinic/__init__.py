@@ -93,6 +93,7 @@ from smpstudio.clinic._patch_tests import REACTIONS, PatchTestHit
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
 from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
 from smpstudio.clinic._records import ClinicRecords
+from smpstudio.clinic._reports import REPORTS, Period, Report, ReportResult, report_by_slug
 from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
 from smpstudio.clinic._sending import send_due_everywhere
@@ -123,6 +124,7 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PLAN_STATUSES",
     "REACTIONS",
+    "REPORTS",
     "RETENTION_ZONES",
     "ROLES",
     "SQLITE_PRAGMAS",
@@ -167,10 +169,13 @@ __all__ = [
     "PatchTestReading",
     "PatchTestRequiredError",
     "Patient",
+    "Period",
     "Photo",
     "PigmentUse",
     "Practitioner",
     "RecordNotFoundError",
+    "Report",
+    "ReportResult",
     "Room",
     "SessionNeedleLot",
     "SessionPigment",
@@ -193,6 +198,7 @@ __all__ = [
     "database_unavailable",
     "evaluate_candidacy",
     "open_database",
+    "report_by_slug",
     "restore_database",
     "send_due_everywhere",
     "verify_chains",

@@ -11,6 +11,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _messages     MessageService      the message outbox, opt-outs, sending what is due
     _stock        StockService        pigment and needle stock by lot, expiry, warnings
     _scheduling   SchedulingService   bookings and the next free slot
+    _reports      ReportService       reports (the declared list REPORTS), aggregated in SQL
     _auditing     AuditService        the audit trail
 
 A new concern is a new service module added to the bases below (tests/test_architecture.py
@@ -25,6 +26,7 @@ from smpstudio.clinic._messages import MessageService
 from smpstudio.clinic._patch_tests import PatchTestService
 from smpstudio.clinic._people import PeopleService
 from smpstudio.clinic._photos import PhotoService
+from smpstudio.clinic._reports import ReportService
 from smpstudio.clinic._scheduling import SchedulingService
 from smpstudio.clinic._sessions import SessionService
 from smpstudio.clinic._stock import StockService
@@ -41,6 +43,7 @@ class ClinicRecords(
     SchedulingService,
     MessageService,
     StockService,
+    ReportService,
     AuditService,
 ):
     """The records of one clinic as one actor sees and changes them.
