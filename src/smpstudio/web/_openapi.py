@@ -34,6 +34,7 @@ from smpstudio.clinic import (
     PHOTO_KINDS,
     PLAN_STATUSES,
     REACTIONS,
+    REPORTS,
     ROLES,
     STAGES,
     STOCK_KINDS,
@@ -318,6 +319,43 @@ def _preview_request() -> Schema:
             "state": _string(pattern="^(before|fresh|healed|year-([0-9]|1[0-9]|20))$"),
             "view": _enum(PHOTO_VIEWS, description="[front]"),
             "size": {"type": "integer", "enum": list(SIZES)},
+        },
+    }
+
+
+def _report_paths() -> dict[str, Schema]:
+    slug = {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "description": "The report (another name: 404).",
+        "schema": _enum(tuple(r.slug for r in REPORTS)),
+    }
+    period = (
+        _query("start", DATE, "The first day (default: the first of the month 11 months ago)."),
+        _query("end", DATE, "The last day, included (default: today)."),
+    )
+    bad = {"422": _html("A date that cannot be read, a start after the end, over five years.")}
+    return {
+        "/studio/reports": {"get": _staff_page("The reports there are.", "reports")},
+        "/studio/reports/{slug}": {
+            "get": _staff_page(
+                "A report over a period: its chart and table (an audited read).",
+                "reports",
+                ids=(slug,),
+                query=period,
+                extra=bad,
+            )
+        },
+        "/studio/reports/{slug}/report.csv": {
+            "get": _staff_page(
+                "A report's table as CSV (an audited read).",
+                "reports",
+                ids=(slug,),
+                query=period,
+                ok=_binary("The CSV file (an attachment).", "text/csv"),
+                extra=bad,
+            )
         },
     }
 
@@ -947,6 +985,7 @@ def _paths() -> dict[str, Schema]:
                 {"200": _html("The clients who received the lot."), **_REFUSED},
             ),
         },
+        **_report_paths(),
         p + "/messages/opt-out": {
             "post": _staff_form(
                 "The client's choice for one channel (audited).",
@@ -1057,6 +1096,7 @@ def _document_bytes() -> bytes:
                 "plans",
                 "schedule",
                 "stock",
+                "reports",
                 "team",
             )
         ],
