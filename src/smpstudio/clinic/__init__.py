@@ -48,6 +48,12 @@ from smpstudio.clinic._errors import (
     RecordNotFoundError,
     Slot,
 )
+from smpstudio.clinic._export import (
+    EXPORT_FORMAT,
+    ErasureSummary,
+    ExportSummary,
+    finish_pending_erasures,
+)
 from smpstudio.clinic._maintenance import (
     BackupResult,
     CheckReport,
@@ -115,6 +121,7 @@ __all__ = [
     "DILUTION_ZONES",
     "ENV_DATA_DIR",
     "ENV_DB",
+    "EXPORT_FORMAT",
     "FOLLOW_UP_KINDS",
     "LEAD_STATUSES",
     "MESSAGE_KINDS",
@@ -155,6 +162,8 @@ __all__ = [
     "DesignVersion",
     "DilutionOverride",
     "DilutionRecommendation",
+    "ErasureSummary",
+    "ExportSummary",
     "Finding",
     "FollowUp",
     "FollowUpZone",
@@ -197,6 +206,7 @@ __all__ = [
     "check_database",
     "database_unavailable",
     "evaluate_candidacy",
+    "finish_pending_erasures",
     "open_database",
     "report_by_slug",
     "restore_database",

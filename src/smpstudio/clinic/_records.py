@@ -12,6 +12,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _stock        StockService        pigment and needle stock by lot, expiry, warnings
     _scheduling   SchedulingService   bookings and the next free slot
     _reports      ReportService       reports (the declared list REPORTS), aggregated in SQL
+    _export       ExportService       a client's data exported and erased on request
     _auditing     AuditService        the audit trail
 
 A new concern is a new service module added to the bases below (tests/test_architecture.py
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from smpstudio.clinic._auditing import AuditService
 from smpstudio.clinic._clinical import ClinicalService
+from smpstudio.clinic._export import ExportService
 from smpstudio.clinic._messages import MessageService
 from smpstudio.clinic._patch_tests import PatchTestService
 from smpstudio.clinic._people import PeopleService
@@ -44,6 +46,7 @@ class ClinicRecords(
     MessageService,
     StockService,
     ReportService,
+    ExportService,
     AuditService,
 ):
     """The records of one clinic as one actor sees and changes them.
