@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,4 +92,51 @@ def test_a_practitioner_opens_a_report_and_downloads_its_csv_at_390_px(
         page.goto(f"{server.url}/studio/reports/{slug}")
         assert _axe(page) == [], slug
         _no_sideways_scroll(page)
+    scan.close()
+
+
+def test_the_owner_exports_then_erases_a_client_at_390_px(
+    live: tuple[World, LiveServer], browser: Browser, tmp_path: Path
+) -> None:
+    world, server = live
+    pid = world.new_patient()
+    given = world.a.records.patient(pid).given_name
+    context = browser.new_context(viewport=PHONE, accept_downloads=True, bypass_csp=False)
+    page = context.new_page()
+    refused = _watch_csp(page)
+    _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{pid}")
+    _no_sideways_scroll(page)
+    page.get_by_role("link", name="Export or erase").click()
+    page.get_by_role("heading", name=f"Export or erase: {given} Lee").wait_for()
+    _no_sideways_scroll(page)
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download the export").click()
+    download = waiting.value
+    assert download.suggested_filename == f"client-{pid}-export.zip"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    with zipfile.ZipFile(target) as archive:
+        assert sorted(archive.namelist()) == ["client.json", "summary.pdf"]
+        assert json.loads(archive.read("client.json"))["client"]["given_name"] == given
+
+    confirm = page.get_by_label("Type the client's full name")
+    confirm.fill("Somebody Else")
+    page.get_by_role("button", name="Erase this client").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert alert.inner_text().startswith("The name typed does not match the client's record")
+    page.get_by_label("Type the client's full name").fill(f"{given} Lee")
+    page.get_by_role("button", name="Erase this client").click()
+    page.wait_for_url(f"{server.url}/studio/patients")
+    page.get_by_text(f"records and 0 photos of client {pid}", exact=False).wait_for()
+    assert page.goto(f"{server.url}/studio/patients/{pid}").status == 404  # type: ignore[union-attr]
+    assert refused == [], refused
+    context.close()
+
+    scan = browser.new_context(viewport=PHONE, bypass_csp=True)
+    page = scan.new_page()
+    other = world.new_patient()
+    _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{other}/export")
+    assert _axe(page) == []
+    _no_sideways_scroll(page)
     scan.close()

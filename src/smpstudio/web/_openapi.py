@@ -986,6 +986,31 @@ def _paths() -> dict[str, Schema]:
             ),
         },
         **_report_paths(),
+        p + "/export": {
+            "get": _staff_page(
+                "The client's export and erasure (owner).", "clients", ids=(patient,)
+            )
+        },
+        p + "/export.zip": {
+            "get": _staff_page(
+                "Every record and photo of the client: client.json, photos/, summary.pdf "
+                "(owner; an audited read).",
+                "clients",
+                ids=(patient,),
+                ok=_binary("The zip (an attachment).", "application/zip"),
+                extra={"422": _html("A photo of the client is missing or damaged.")},
+            )
+        },
+        p + "/erase": {
+            "post": _staff_form(
+                "Erase every record and photo of the client (owner; audited with counts only).",
+                "clients",
+                {"confirm": _string(210, description="The client's full name, as on the record.")},
+                {"422": _html("Refused: the name does not match, or a session is booked ahead.")},
+                ids=(patient,),
+                required=("confirm",),
+            )
+        },
         p + "/messages/opt-out": {
             "post": _staff_form(
                 "The client's choice for one channel (audited).",
