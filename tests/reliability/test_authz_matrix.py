@@ -24,7 +24,7 @@ from PIL import Image
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from smpstudio.clinic import ClinicConfig
+from smpstudio.clinic import REPORTS, ClinicConfig
 from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 PUBLIC, STAFF, CLINICAL, OWNER = "public", "staff", "clinical", "owner"
@@ -109,6 +109,15 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/studio/recall"): (CLINICAL, 200),
     ("POST", "/studio/recall"): (CLINICAL, 422),
     ("POST", P + "/messages/opt-out"): (STAFF, 422),
+    ("GET", "/studio/reports"): (CLINICAL, 200),
+    **{
+        ("GET", f"/studio/reports/{r.slug}{csv}"): (CLINICAL, 200)
+        for r in REPORTS
+        for csv in ("", ".csv")
+    },
+    ("GET", P + "/export"): (OWNER, 200),
+    ("GET", P + "/export.zip"): (OWNER, 200),
+    ("POST", P + "/erase"): (OWNER, 422),
 }
 # Routes that end or change the caller's session: each cell signs in afresh.
 OWN_SESSION = {"/studio/sign-out"}

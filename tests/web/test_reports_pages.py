@@ -27,8 +27,8 @@ def test_each_report_shows_a_chart_and_a_table_and_downloads_the_same_rows(
     text = page.text
     assert 'role="img" aria-labelledby="chart-title chart-desc"' in text
     assert "The table below holds every number." in text
-    assert f'href="/studio/reports/{slug}/report.csv?start=2030-01-01&amp;end=2030-06-12"' in text
-    download = c.get(f"/studio/reports/{slug}/report.csv?start=2030-01-01&end=2030-06-12")
+    assert f'href="/studio/reports/{slug}.csv?start=2030-01-01&amp;end=2030-06-12"' in text
+    download = c.get(f"/studio/reports/{slug}.csv?start=2030-01-01&end=2030-06-12")
     assert download.status_code == 200
     assert download.headers["content-type"] == "text/csv; charset=utf-8"
     assert f'filename="{slug}-2030-01-01-2030-06-12.csv"' in download.headers["content-disposition"]
@@ -53,7 +53,7 @@ def test_the_conversion_report_counts_the_worlds_consultation(world: World) -> N
 def test_roles_bad_periods_and_unknown_reports(world: World) -> None:
     desk = world.as_role("front-desk")
     assert desk.get("/studio/reports/no-shows").status_code == 403
-    assert desk.get("/studio/reports/no-shows/report.csv").status_code == 403
+    assert desk.get("/studio/reports/no-shows.csv").status_code == 403
     assert "/studio/reports" not in desk.get("/studio").text
     c = world.as_role("practitioner")
     assert 'href="/studio/reports"' in c.get("/studio").text
@@ -63,11 +63,11 @@ def test_roles_bad_periods_and_unknown_reports(world: World) -> None:
         "The report starts on 2030-06-12, after it ends on 2030-06-01: choose a start on or "
         "before the end"
     ) in html.unescape(bad.text)
-    unreadable = c.get("/studio/reports/no-shows/report.csv?start=12/06/2030")
+    unreadable = c.get("/studio/reports/no-shows.csv?start=12/06/2030")
     assert unreadable.status_code == 422
     assert "The start must be a date like 2027-03-02" in html.unescape(unreadable.text)
     assert c.get("/studio/reports/nope").status_code == 404
-    assert c.get("/studio/reports/nope/report.csv").status_code == 404
+    assert c.get("/studio/reports/nope.csv").status_code == 404
     default = c.get("/studio/reports/touch-ups")
     assert 'value="2029-07-01"' in default.text
     assert 'value="2030-06-12"' in default.text

@@ -324,40 +324,35 @@ def _preview_request() -> Schema:
 
 
 def _report_paths() -> dict[str, Schema]:
-    slug = {
-        "name": "slug",
-        "in": "path",
-        "required": True,
-        "description": "The report (another name: 404).",
-        "schema": _enum(tuple(r.slug for r in REPORTS)),
-    }
+    """A page and a CSV per declared report (smpstudio.clinic.REPORTS)."""
     period = (
         _query("start", DATE, "The first day (default: the first of the month 11 months ago)."),
         _query("end", DATE, "The last day, included (default: today)."),
     )
     bad = {"422": _html("A date that cannot be read, a start after the end, over five years.")}
-    return {
-        "/studio/reports": {"get": _staff_page("The reports there are.", "reports")},
-        "/studio/reports/{slug}": {
+    paths: dict[str, Schema] = {
+        "/studio/reports": {"get": _staff_page("The reports there are.", "reports")}
+    }
+    for report in REPORTS:
+        path = f"/studio/reports/{report.slug}"
+        paths[path] = {
             "get": _staff_page(
-                "A report over a period: its chart and table (an audited read).",
+                f"{report.title}: chart and table over a period (an audited read).",
                 "reports",
-                ids=(slug,),
                 query=period,
                 extra=bad,
             )
-        },
-        "/studio/reports/{slug}/report.csv": {
+        }
+        paths[f"{path}.csv"] = {
             "get": _staff_page(
-                "A report's table as CSV (an audited read).",
+                f"{report.title} as CSV (an audited read).",
                 "reports",
-                ids=(slug,),
                 query=period,
                 ok=_binary("The CSV file (an attachment).", "text/csv"),
                 extra=bad,
             )
-        },
-    }
+        }
+    return paths
 
 
 def _paths() -> dict[str, Schema]:

@@ -3,7 +3,10 @@
 - ``/studio/reports``: the list of reports.
 - ``/studio/reports/{slug}?start=&end=``: the period form, the chart (an SVG drawn here, on
   the server, with a text alternative) and the table, which is the data.
-- ``/studio/reports/{slug}/report.csv?start=&end=``: the same rows as CSV.
+- ``/studio/reports/{slug}.csv?start=&end=``: the same rows as CSV.
+
+Each declared report gets its two routes (no path parameter: a name that is not a report is
+simply not found).
 
 Owner and practitioner, like the clinical pages; every run is an audited read.
 """
@@ -21,12 +24,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from smpstudio._errors import InputError
-from smpstudio.clinic import REPORTS, Report, ReportResult, report_by_slug
+from smpstudio.clinic import REPORTS, Report, ReportResult
 from smpstudio.web._clients import CLINICAL, parse_date
 from smpstudio.web._http import page, records_for, staff
 from smpstudio.web._state import blocking
 
-__all__ = ["chart_svg", "csv_text", "routes"]
+__all__ = ["chart_svg", "csv_text", "report_path", "routes"]
 
 SERIES_COLOURS = ("#1f5f8b", "#c2571a", "#4d7c0f", "#7c3aed")
 """Bar colours (each at least 3:1 against white, told apart by the legend's order too)."""
@@ -145,23 +148,12 @@ def _period(request: Request) -> tuple[date | None, date | None, dict[str, str]]
     return start, end, given
 
 
-def _report(request: Request) -> Report:
-    try:
-        return report_by_slug(request.path_params["slug"])
-    except InputError:
-        from smpstudio.clinic import RecordNotFoundError
-
-        raise RecordNotFoundError("no such report") from None
-
-
 @staff(*CLINICAL)
 async def reports(request: Request) -> Response:
     return page(request, "reports.html", {"title": "Reports", "reports": REPORTS})
 
 
-@staff(*CLINICAL)
-async def report_page(request: Request) -> Response:
-    report = _report(request)
+async def _report_page(request: Request, report: Report) -> Response:
     context: dict[str, Any] = {"title": report.title, "report": report, "values": {}}
     try:
         start, end, context["values"] = _period(request)
@@ -180,14 +172,12 @@ async def report_page(request: Request) -> Response:
             [_cell(v, c.kind) for v, c in zip(row, report.columns, strict=True)]
             for row in result.rows
         ],
-        csv_url=f"/studio/reports/{report.slug}/report.csv?{query}",
+        csv_url=f"{report_path(report)}.csv?{query}",
     )
     return page(request, "report.html", context)
 
 
-@staff(*CLINICAL)
-async def report_csv(request: Request) -> Response:
-    report = _report(request)
+async def _report_csv(request: Request, report: Report) -> Response:
     start, end, _ = _period(request)
     result = await blocking(records_for(request).report, report.slug, start=start, end=end)
     name = f"{report.slug}-{result.period.start.isoformat()}-{result.period.end.isoformat()}.csv"
@@ -198,8 +188,31 @@ async def report_csv(request: Request) -> Response:
     )
 
 
+def report_path(report: Report) -> str:
+    """The page of a declared report; its CSV is the same path with ``.csv``."""
+    return f"/studio/reports/{report.slug}"
+
+
+def _routes_of(report: Report) -> list[Route]:
+    """The page and the CSV of one declared report (a route each: no name in a path
+    parameter, so an unknown report is simply not found)."""
+
+    @staff(*CLINICAL)
+    async def report_page(request: Request) -> Response:
+        return await _report_page(request, report)
+
+    @staff(*CLINICAL)
+    async def report_csv(request: Request) -> Response:
+        return await _report_csv(request, report)
+
+    path = report_path(report)
+    return [
+        Route(path, report_page, methods=["GET"]),
+        Route(f"{path}.csv", report_csv, methods=["GET"]),
+    ]
+
+
 routes = [
     Route("/studio/reports", reports, methods=["GET"]),
-    Route("/studio/reports/{slug}", report_page, methods=["GET"]),
-    Route("/studio/reports/{slug}/report.csv", report_csv, methods=["GET"]),
+    *(route for report in REPORTS for route in _routes_of(report)),
 ]
