@@ -142,10 +142,11 @@ def _safe(value: Any) -> Any:
 
 
 def _period(request: Request) -> tuple[date | None, date | None, dict[str, str]]:
-    given = {k: request.query_params.get(k, "").strip()[:10] for k in ("start", "end")}
+    given = {k: request.query_params.get(k, "").strip() for k in ("start", "end")}
+    shown = {k: v[:40] for k, v in given.items()}  # echoed in the form, never parsed
     start = parse_date(given["start"], "the start") if given["start"] else None
     end = parse_date(given["end"], "the end") if given["end"] else None
-    return start, end, given
+    return start, end, shown
 
 
 @staff(*CLINICAL)
@@ -154,7 +155,8 @@ async def reports(request: Request) -> Response:
 
 
 async def _report_page(request: Request, report: Report) -> Response:
-    context: dict[str, Any] = {"title": report.title, "report": report, "values": {}}
+    shown = {k: request.query_params.get(k, "")[:40] for k in ("start", "end")}
+    context: dict[str, Any] = {"title": report.title, "report": report, "values": shown}
     try:
         start, end, context["values"] = _period(request)
         result = await blocking(records_for(request).report, report.slug, start=start, end=end)
