@@ -114,8 +114,11 @@ def test_bad_periods_and_unknown_reports_are_refused_and_audited(world: World) -
         r.report("no-shows", start=date(2020, 1, 1), end=date(2030, 6, 1))
     with pytest.raises(ClinicError, match="no report 'nope': the reports are conversion, "):
         r.report("nope")
+    with pytest.raises(ClinicError, match="the end of a report must be a date like 2030-01-31"):
+        r.report("no-shows", start="2030-01-01", end="31/01/2030")
     refused = [e for e in r.audit_trail() if e.object_type == "report"]
-    assert [e.outcome for e in refused[:3]] == ["refused"] * 3
+    assert [e.outcome for e in refused[:4]] == ["refused"] * 4
+    assert r.report("no-shows", start=" 2030-05-01 ", end="").period.start == date(2030, 5, 1)
     default = r.report("conversion")
     assert (default.period.start, default.period.end) == (date(2029, 7, 1), date(2030, 6, 12))
     assert len(default.rows) == 12

@@ -65,7 +65,9 @@ def test_roles_bad_periods_and_unknown_reports(world: World) -> None:
     ) in html.unescape(bad.text)
     unreadable = c.get("/studio/reports/no-shows.csv?start=12/06/2030")
     assert unreadable.status_code == 422
-    assert "The start must be a date like 2027-03-02" in html.unescape(unreadable.text)
+    assert "The start of a report must be a date like 2030-01-31" in html.unescape(unreadable.text)
+    trail = world.a.records.audit_trail(limit=5)
+    assert any(e.object_type == "report" and e.outcome == "refused" for e in trail)
     assert c.get("/studio/reports/nope").status_code == 404
     assert c.get("/studio/reports/nope.csv").status_code == 404
     default = c.get("/studio/reports/touch-ups")

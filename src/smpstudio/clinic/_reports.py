@@ -460,6 +460,21 @@ def report_by_slug(slug: str) -> Report:
     raise ClinicError(f"no report {slug!r}: the reports are {known}")
 
 
+def _day(value: date | str | None, what: str) -> date | None:
+    """A day of a report's period: a date, an ISO date text, or None (empty: the default)."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    elif value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise ClinicError(f"the {what} of a report must be a date like 2030-01-31")
+
+
 def default_period(today: date) -> Period:
     """The twelve months ending today: the first day of the month eleven months ago on."""
     year, month = today.year, today.month - 11
@@ -486,11 +501,9 @@ class ReportService(Scope):
             return ReportResult(report, period, today, rows)
 
     @staticmethod
-    def _period(start: date | None, end: date | None, today: date) -> Period:
+    def _period(start: date | str | None, end: date | str | None, today: date) -> Period:
         default = default_period(today)
-        for value, what in ((start, "start"), (end, "end")):
-            if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-                raise ClinicError(f"the {what} of a report is a date like 2030-01-31")
+        start, end = _day(start, "start"), _day(end, "end")
         period = Period(start or default.start, end or default.end)
         if period.start > period.end:
             raise ClinicError(

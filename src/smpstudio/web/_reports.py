@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -25,7 +24,7 @@ from starlette.routing import Route
 
 from smpstudio._errors import InputError
 from smpstudio.clinic import REPORTS, Report, ReportResult
-from smpstudio.web._clients import CLINICAL, parse_date
+from smpstudio.web._clients import CLINICAL
 from smpstudio.web._http import page, records_for, staff
 from smpstudio.web._state import blocking
 
@@ -141,12 +140,9 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def _period(request: Request) -> tuple[date | None, date | None, dict[str, str]]:
-    given = {k: request.query_params.get(k, "").strip() for k in ("start", "end")}
-    shown = {k: v[:40] for k, v in given.items()}  # echoed in the form, never parsed
-    start = parse_date(given["start"], "the start") if given["start"] else None
-    end = parse_date(given["end"], "the end") if given["end"] else None
-    return start, end, shown
+def _period(request: Request) -> tuple[str, str]:
+    """The period as given (checked, and a refusal audited, by the records)."""
+    return request.query_params.get("start", ""), request.query_params.get("end", "")
 
 
 @staff(*CLINICAL)
@@ -155,10 +151,10 @@ async def reports(request: Request) -> Response:
 
 
 async def _report_page(request: Request, report: Report) -> Response:
-    shown = {k: request.query_params.get(k, "")[:40] for k in ("start", "end")}
+    start, end = _period(request)
+    shown = {"start": start[:40], "end": end[:40]}  # echoed in the form
     context: dict[str, Any] = {"title": report.title, "report": report, "values": shown}
     try:
-        start, end, context["values"] = _period(request)
         result = await blocking(records_for(request).report, report.slug, start=start, end=end)
     except InputError as exc:
         text = str(exc)
@@ -180,7 +176,7 @@ async def _report_page(request: Request, report: Report) -> Response:
 
 
 async def _report_csv(request: Request, report: Report) -> Response:
-    start, end, _ = _period(request)
+    start, end = _period(request)
     result = await blocking(records_for(request).report, report.slug, start=start, end=end)
     name = f"{report.slug}-{result.period.start.isoformat()}-{result.period.end.isoformat()}.csv"
     return Response(
