@@ -1,9 +1,9 @@
 """A client's data: exported on request (a zip of JSON, photos and a PDF summary) and
 erased on request (every row and photo gone, the erasure audited without personal data).
 
-Which rows are a client's is declared once, in :data:`CLIENT_TABLES`: a table with a
-``patient_id`` column, or one reached through such a table (a session's pigments, a patch
-test's reading, a follow-up's zones). The stock ledger is the clinic's, not the client's:
+Which rows are a client's is declared once, in :data:`CLIENT_TABLE_NAMES`: tables with a
+``patient_id`` column, and those reached through one (a session's pigments, a patch test's
+reading, a follow-up's zones). The stock ledger is the clinic's, not the client's:
 its movements stay, and lose only their link to an erased session (:data:`DETACHED`).
 ``tests/clinic/test_export.py`` fails when a table that points at a client is in neither.
 
@@ -56,6 +56,7 @@ from smpstudio.clinic._store import Store
 
 __all__ = [
     "CLIENT_TABLES",
+    "CLIENT_TABLE_NAMES",
     "DETACHED",
     "ERASURE_CHECKS",
     "EXPORT_FORMAT",
@@ -76,19 +77,35 @@ _THROUGH: dict[str, tuple[str, Any]] = {
 }
 
 
-def _client_tables() -> tuple[Table, ...]:
-    """Every table holding a client's rows, children before parents (the erasure order)."""
-    found = []
-    for table in reversed(Base.metadata.sorted_tables):
-        if table.name == "audit_log":
-            continue  # the audit trail is kept (ids, actions, times; never field values)
-        if "patient_id" in table.c or table.name in _THROUGH or table.name == "patients":
-            found.append(table)
-    return tuple(found)
+CLIENT_TABLE_NAMES = (
+    "patients",
+    "consultations",
+    "consents",
+    "design_versions",
+    "treatment_plans",
+    "bookings",
+    "session_records",
+    "session_pigments",
+    "session_needle_lots",
+    "dilution_overrides",
+    "patch_tests",
+    "patch_test_readings",
+    "patch_test_overrides",
+    "follow_ups",
+    "follow_up_zones",
+    "photos",
+    "messages",
+    "message_opt_outs",
+    "leads",
+)
+"""The tables whose rows of a client are theirs: exported, and emptied by an erasure. A new
+table that points at a client must be added here or to :data:`DETACHED` (a test fails
+until it is): records the clinic must keep, such as invoices, are not erased silently."""
 
-
-CLIENT_TABLES: tuple[Table, ...] = _client_tables()
-"""The tables a client's export holds and their erasure empties, children first."""
+CLIENT_TABLES: tuple[Table, ...] = tuple(
+    t for t in reversed(Base.metadata.sorted_tables) if t.name in CLIENT_TABLE_NAMES
+)
+""":data:`CLIENT_TABLE_NAMES` as tables, children before parents (the erasure's order)."""
 
 DETACHED: dict[str, str] = {"stock_movements": "session_id"}
 """Tables that are the clinic's, whose link to an erased client's record is cleared."""

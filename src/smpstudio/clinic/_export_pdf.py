@@ -18,7 +18,7 @@ _FONT, _BOLD = "SmpExportSans", "SmpExportSans-Bold"
 _SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     ("consultations", "Consultations", (("held_on", "Date"), ("stage", "Stage"),
                                         ("outcome", "Outcome"))),
-    ("consents", "Consent", (("recorded_at", "Recorded"), ("form_id", "Form"),
+    ("consents", "Consent", (("recorded_at", "Recorded"), ("form_id", "Consent to"),
                              ("decision", "Decision"))),
     ("treatment_plans", "Treatment plans", (("version", "Version"), ("status", "Status"),
                                             ("sessions_planned", "Sessions"))),
@@ -99,13 +99,17 @@ def summary_pdf(clinic: str, name: str, document: dict[str, Any], zone: ZoneInfo
             ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f1ee")]),
         ]
     )
+    forms = {f["id"]: f"{f['kind']} v{f['version']}" for f in records.get("consent_forms", [])}
     for table, label, columns in _SECTIONS:
         rows = records.get(table) or []
         story.append(Paragraph(escape(f"{label} ({len(rows)})"), heading))
         if not rows:
             story.append(Paragraph("None.", body))
             continue
-        data = [[c[1] for c in columns]] + [[_text(r.get(c[0])) for c in columns] for r in rows]
+        data = [[c[1] for c in columns]] + [
+            [_text(forms.get(r[c[0]]) if c[0] == "form_id" else r.get(c[0])) for c in columns]
+            for r in rows
+        ]
         story.append(Table(data, hAlign="LEFT", style=style, repeatRows=1))
     buffer = BytesIO()
     doc = SimpleDocTemplate(
