@@ -235,3 +235,14 @@ def test_a_pending_list_of_a_failed_transaction_keeps_the_files(fresh_world: Wor
     assert (db.config.photos_dir / photo.path).exists()
     assert not listed.exists()
     assert isinstance(Path(listed), Path)
+
+
+def test_an_export_with_a_missing_photo_is_refused_whole(fresh_world: World) -> None:
+    db, r = fresh_world.db, fresh_world.records
+    pid, _, _ = _treated_client(fresh_world)
+    (db.config.photos_dir / r.photos(pid)[0].path).unlink()
+    out = io.BytesIO()
+    with pytest.raises(ClinicError, match=r"photo \d+ is missing from the photo store"):
+        r.export_client(pid, out)
+    entry = r.audit_trail(limit=1)[0]
+    assert (entry.object_type, entry.outcome, entry.patient_id) == ("export", "refused", pid)

@@ -424,6 +424,10 @@ REPORTS: tuple[Report, ...] = (
         ),
         chart=("recalls_due", "follow_ups_due", "follow_ups_done"),
         query=_touch_ups,
+        notes=(
+            "A recall counts in the month of its due time in UTC (9:00 at the clinic): far "
+            "from UTC, a recall due on the 1st can count in the month before.",
+        ),
     ),
     Report(
         slug="retention",
