@@ -159,7 +159,7 @@ async def _report_page(request: Request, report: Report) -> Response:
     except InputError as exc:
         text = str(exc)
         context["error"] = text[:1].upper() + text[1:]
-        return page(request, "report.html", context, status=422)
+        return page(request, "reports_report.html", context, status=422)
     query = f"start={result.period.start.isoformat()}&end={result.period.end.isoformat()}"
     context.update(
         result=result,
@@ -172,7 +172,7 @@ async def _report_page(request: Request, report: Report) -> Response:
         ],
         csv_url=f"{report_path(report)}.csv?{query}",
     )
-    return page(request, "report.html", context)
+    return page(request, "reports_report.html", context)
 
 
 async def _report_csv(request: Request, report: Report) -> Response:
