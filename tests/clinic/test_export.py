@@ -31,6 +31,7 @@ from smpstudio.clinic import (
     _export,
     check_database,
     finish_pending_erasures,
+    open_database,
 )
 from smpstudio.clinic._export import CLIENT_TABLE_NAMES, CLIENT_TABLES, DETACHED, _condition
 from smpstudio.clinic._models import Base
@@ -246,3 +247,38 @@ def test_an_export_with_a_missing_photo_is_refused_whole(fresh_world: World) -> 
         r.export_client(pid, out)
     entry = r.audit_trail(limit=1)[0]
     assert (entry.object_type, entry.outcome, entry.patient_id) == ("export", "refused", pid)
+
+
+def test_an_erasure_by_a_role_that_does_not_own_the_tables_is_refused(
+    fresh_world: World, backend: str
+) -> None:
+    """PostgreSQL: lifting the append-only triggers needs the tables' owner; another role
+    gets one clear message, and nothing is erased."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL role matter")
+    db, r = fresh_world.db, fresh_world.records
+    pid, _, booking_id = _treated_client(fresh_world)
+    r.cancel_booking(booking_id)
+    before = _rows_of(db, r.clinic_id, pid)
+    role = f"smp_clerk_{os.getpid()}_{r.clinic_id}"
+    with db.engine.connect() as c:
+        c.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        c.execute(text(f"CREATE ROLE {role} LOGIN"))
+        c.execute(text(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"))
+        c.execute(text(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+        c.commit()
+    url = db.engine.url.set(username=role)
+    clerk = open_database(url.render_as_string(hide_password=False), data_dir=db.config.data_dir)
+    try:
+        records = clerk.clinic(r.clinic_id, actor="clerk")
+        with pytest.raises(ClinicError, match="erase as the role that owns the tables"):
+            records.erase_client(pid, confirm="Sam Lee")
+        assert records.audit_trail(limit=1)[0].outcome == "refused"
+    finally:
+        clerk.close()
+        with db.engine.connect() as c:
+            c.execute(text(f"REASSIGN OWNED BY {role} TO CURRENT_USER"))
+            c.execute(text(f"DROP OWNED BY {role}"))
+            c.execute(text(f"DROP ROLE {role}"))
+            c.commit()
+    assert _rows_of(db, r.clinic_id, pid) == before

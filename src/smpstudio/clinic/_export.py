@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import ColumnElement, Table, delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError
@@ -122,6 +123,8 @@ _APPEND_ONLY = (
     "stock_movements",
 )
 """The append-only tables an erasure deletes from (or, for the ledger, updates)."""
+
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL: must be owner of the table
 
 _JSON_TEXT = {"content", "reasons", "answers", "rules", "findings"}
 
@@ -373,8 +376,16 @@ def _append_only_lifted(s: Session) -> Iterator[None]:
     """Lift the append-only triggers of the tables an erasure empties, inside the open
     transaction, and restore them before it ends (a failure rolls both back)."""
     if s.get_bind().dialect.name == "postgresql":
-        for table in _APPEND_ONLY:
-            s.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+        try:
+            for table in _APPEND_ONLY:
+                s.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+                raise
+            raise ClinicError(
+                "the database role cannot lift the append-only protection an erasure needs: "
+                "erase as the role that owns the tables (the one 'smpstudio db upgrade' uses)"
+            ) from None
         yield
         for table in _APPEND_ONLY:
             s.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only"))
