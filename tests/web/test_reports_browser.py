@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,15 @@ pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make installs it)"
 )
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Screenshots: $SMPSTUDIO_SCREENSHOTS (docs/screenshots when refreshing the docs)."""
+    target = os.environ.get("SMPSTUDIO_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +58,7 @@ def _no_sideways_scroll(page: object) -> None:
 
 
 def test_a_practitioner_opens_a_report_and_downloads_its_csv_at_390_px(
-    live: tuple[World, LiveServer], browser: Browser, tmp_path: Path
+    live: tuple[World, LiveServer], browser: Browser, tmp_path: Path, shots: Path
 ) -> None:
     world, server = live
     context = browser.new_context(viewport=PHONE, accept_downloads=True, bypass_csp=False)
@@ -92,11 +102,13 @@ def test_a_practitioner_opens_a_report_and_downloads_its_csv_at_390_px(
         page.goto(f"{server.url}/studio/reports/{slug}")
         assert _axe(page) == [], slug
         _no_sideways_scroll(page)
+    page.goto(f"{server.url}/studio/reports/conversion?start=2029-07-01&end=2030-06-12")
+    page.screenshot(path=str(shots / "report-390.png"), full_page=True)
     scan.close()
 
 
 def test_the_owner_exports_then_erases_a_client_at_390_px(
-    live: tuple[World, LiveServer], browser: Browser, tmp_path: Path
+    live: tuple[World, LiveServer], browser: Browser, tmp_path: Path, shots: Path
 ) -> None:
     world, server = live
     pid = world.new_patient()
@@ -139,4 +151,5 @@ def test_the_owner_exports_then_erases_a_client_at_390_px(
     _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{other}/export")
     assert _axe(page) == []
     _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / "export-390.png"), full_page=True)
     scan.close()

@@ -33,8 +33,9 @@ __all__ = ["chart_svg", "csv_text", "report_path", "routes"]
 SERIES_COLOURS = ("#1f5f8b", "#c2571a", "#4d7c0f", "#7c3aed")
 """Bar colours (each at least 3:1 against white, told apart by the legend's order too)."""
 
-_W, _H = 640, 260
-_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 12, 44
+_W, _H = 420, 240
+_LEFT, _RIGHT, _TOP, _BOTTOM = 40, 6, 12, 30
+_FONT = 13
 
 
 def _cell(value: Any, kind: str) -> str:
@@ -48,14 +49,17 @@ def _cell(value: Any, kind: str) -> str:
 
 
 def _nice_top(peak: float) -> float:
-    """A round top for the value axis at or above ``peak``."""
-    if peak <= 0:
-        return 1.0
-    step = 10 ** (len(str(int(peak))) - 1)
-    for factor in (1, 2, 2.5, 5, 10):
-        if peak <= factor * step:
-            return float(factor * step)
-    return float(10 * step)  # pragma: no cover - the loop ends at 10 × step
+    """The top of the value axis: four equal steps of 1, 2 or 5 × 10ⁿ reaching ``peak``.
+
+    >>> _nice_top(1), _nice_top(7), _nice_top(50), _nice_top(330)
+    (4.0, 8.0, 80.0, 400.0)
+    """
+    scale = 1.0
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if 4 * step >= peak:
+                return 4 * step
+        scale *= 10
 
 
 def chart_description(result: ReportResult) -> str:
@@ -96,14 +100,14 @@ def chart_svg(result: ReportResult) -> Markup:
     for step in range(5):
         value = top * step / 4
         y = _TOP + plot_h - plot_h * step / 4
-        label = f"{value:g}{' %' if percent else ''}"
+        label = f"{value:g}{'%' if percent else ''}"
         out.append(
             f'<line x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#d0d5dd" stroke-width="1"/>'
-            f'<text x="{_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'<text x="{_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="{_FONT}" '
             f'fill="#344054">{escape(label)}</text>'
         )
-    every = max(1, round(len(values) / 12))
+    every = -(-len(values) // 5)  # at most five labels: they stay legible on a phone
     for n, (row, group) in enumerate(zip(result.rows, values, strict=True)):
         x0 = _LEFT + n * slot + slot * 0.1
         for k, value in enumerate(group):
@@ -117,7 +121,7 @@ def chart_svg(result: ReportResult) -> Markup:
             label = str(row[0])
             out.append(
                 f'<text x="{_LEFT + n * slot + slot / 2:.1f}" y="{_H - _BOTTOM + 16}" '
-                f'text-anchor="middle" font-size="11" fill="#344054">{escape(label)}</text>'
+                f'text-anchor="middle" font-size="{_FONT}" fill="#344054">{escape(label)}</text>'
             )
     out.append("</svg>")
     return Markup("".join(out))
