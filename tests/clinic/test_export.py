@@ -14,11 +14,12 @@ import sys
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from smpstudio._errors import ClinicError
@@ -26,6 +27,8 @@ from smpstudio.clinic import (
     EXPORT_FORMAT,
     AuditEntry,
     Database,
+    NoShow,
+    Payment,
     PigmentUse,
     StockMovement,
     _export,
@@ -33,7 +36,13 @@ from smpstudio.clinic import (
     finish_pending_erasures,
     open_database,
 )
-from smpstudio.clinic._export import CLIENT_TABLE_NAMES, CLIENT_TABLES, DETACHED, _condition
+from smpstudio.clinic._export import (
+    CLIENT_TABLE_NAMES,
+    CLIENT_TABLES,
+    DETACHED,
+    KEPT,
+    _condition,
+)
 from smpstudio.clinic._models import Base
 from tests.clinic.conftest import World
 
@@ -70,6 +79,12 @@ def _treated_client(w: World) -> tuple[int, int, int]:
     return sam.id, lot.id, booking.id
 
 
+def _zip(r: Any, pid: int) -> bytes:
+    out = io.BytesIO()
+    r.export_client(pid, out)
+    return out.getvalue()
+
+
 def _rows_of(db: Database, clinic_id: int, patient_id: int) -> dict[str, int]:
     with db.transaction(readonly=True) as s:
         return {
@@ -88,9 +103,10 @@ def test_every_table_pointing_at_a_client_is_declared() -> None:
             fk.column.table.name in client for fk in table.foreign_keys
         )
         if points and table.name not in client:
-            assert table.name in DETACHED or table.name == "audit_log", (
+            assert table.name in {*DETACHED, *KEPT, "audit_log"}, (
                 f"{table.name} points at a client's records: add it to CLIENT_TABLE_NAMES "
-                "(exported and erased with the client) or DETACHED (kept, its link cleared)"
+                "(exported and erased with the client), DETACHED (the clinic's, its link "
+                "cleared) or KEPT (the clinic must keep them: erasure refused while any exist)"
             )
 
 
@@ -282,3 +298,55 @@ def test_an_erasure_by_a_role_that_does_not_own_the_tables_is_refused(
             c.execute(text(f"DROP ROLE {role}"))
             c.commit()
     assert _rows_of(db, r.clinic_id, pid) == before
+
+
+def test_a_client_with_financial_records_is_not_erased(fresh_world: World) -> None:
+    """Payments and invoices are the clinic's accounts (numbered without gaps): kept, so a
+    client who has any is refused, nothing erased."""
+    db, r = fresh_world.db, fresh_world.records
+    pid, _, booking_id = _treated_client(fresh_world)
+    r.cancel_booking(booking_id)
+    now = r.now()
+    with db.transaction() as s:
+        no_show = s.execute(
+            insert(NoShow).values(
+                clinic_id=r.clinic_id,
+                patient_id=pid,
+                booking_id=booking_id,
+                starts_at=now,
+                notice_hours=2,
+                fee=5000,
+                currency="USD",
+                created_at=now,
+                created_by="t",
+            )
+        ).inserted_primary_key[0]
+        s.execute(
+            insert(Payment).values(
+                clinic_id=r.clinic_id, patient_id=pid, number=1, kind="payment", method="cash",
+                amount=5000, currency="USD", no_show_id=no_show, created_at=now, created_by="t",
+            )
+        )  # fmt: skip
+    before = _rows_of(db, r.clinic_id, pid)
+    with pytest.raises(ClinicError, match="the client has 1 payments and refunds, which the"):
+        r.erase_client(pid, confirm="Sam Lee")
+    assert _rows_of(db, r.clinic_id, pid) == before
+    document = json.loads(zipfile.ZipFile(io.BytesIO(_zip(r, pid))).read("client.json"))
+    assert len(document["records"]["no_shows"]) == 1
+
+
+def test_a_client_who_owes_a_no_show_fee_is_not_erased(fresh_world: World) -> None:
+    db, r = fresh_world.db, fresh_world.records
+    pid, _, booking_id = _treated_client(fresh_world)
+    r.cancel_booking(booking_id)
+    now = r.now()
+    with db.transaction() as s:
+        s.execute(
+            insert(NoShow).values(
+                clinic_id=r.clinic_id, patient_id=pid, booking_id=booking_id, starts_at=now,
+                notice_hours=2, fee=5000, currency="USD", created_at=now, created_by="t",
+            )
+        )  # fmt: skip
+    with pytest.raises(ClinicError, match=r"account is not settled \(50.00 left to pay, or a"):
+        r.erase_client(pid, confirm="Sam Lee")
+    assert r.patient(pid).id == pid

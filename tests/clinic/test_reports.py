@@ -79,6 +79,7 @@ def test_the_four_reports_count_a_small_clinic_exactly(world: World) -> None:
     cancelled = _book(world, kim.id, date(2030, 6, 24))
     missed = _book(world, sam.id, date(2030, 7, 15))
     r.cancel_booking(cancelled.id)
+    r.mark_no_show(_book(world, kim.id, date(2030, 6, 13)).id)  # a day's notice: a no-show
     later = open_database(
         world.db.config, clock=Clock.starting_at(datetime(2030, 7, 20, tzinfo=UTC))
     )
@@ -86,7 +87,7 @@ def test_the_four_reports_count_a_small_clinic_exactly(world: World) -> None:
         r_later = later.clinic(r.clinic_id, actor="alex")
         _session(world, sam.id, date(2030, 6, 17), r_later, booking_id=held.id)
         shows = r_later.report("no-shows", start=date(2030, 6, 1), end=date(2030, 7, 20))
-        assert shows.rows == [("2030-06", 1, 0, 1, 0.0), ("2030-07", 0, 1, 0, 100.0)]
+        assert shows.rows == [("2030-06", 1, 1, 1, 50.0), ("2030-07", 0, 1, 0, 100.0)]
         assert missed.local_day == date(2030, 7, 15)
     finally:
         later.close()

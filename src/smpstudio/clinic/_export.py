@@ -61,6 +61,7 @@ __all__ = [
     "DETACHED",
     "ERASURE_CHECKS",
     "EXPORT_FORMAT",
+    "KEPT",
     "ErasureSummary",
     "ExportService",
     "ExportSummary",
@@ -98,6 +99,7 @@ CLIENT_TABLE_NAMES = (
     "messages",
     "message_opt_outs",
     "leads",
+    "no_shows",
 )
 """The tables whose rows of a client are theirs: exported, and emptied by an erasure. A new
 table that points at a client must be added here or to :data:`DETACHED` (a test fails
@@ -111,6 +113,13 @@ CLIENT_TABLES: tuple[Table, ...] = tuple(
 DETACHED: dict[str, str] = {"stock_movements": "session_id"}
 """Tables that are the clinic's, whose link to an erased client's record is cleared."""
 
+KEPT: dict[str, str] = {
+    "payments": "payments and refunds",
+    "invoices": "invoices",
+}
+"""The client's records the clinic must keep (its accounts, numbered without gaps): while a
+client has any, the erasure is refused (:func:`_financial_records`)."""
+
 _APPEND_ONLY = (
     "consents",
     "session_records",
@@ -121,6 +130,7 @@ _APPEND_ONLY = (
     "patch_test_overrides",
     "dilution_overrides",
     "stock_movements",
+    "no_shows",
 )
 """The append-only tables an erasure deletes from (or, for the ledger, updates)."""
 
@@ -149,9 +159,28 @@ def _bookings_ahead(s: Session, clinic_id: int, patient_id: int, today: date) ->
     return None
 
 
-ERASURE_CHECKS: list[ErasureCheck] = [_bookings_ahead]
-"""Rules that refuse an erasure (each returns why, or None). Billing adds the open
-balance: ``ERASURE_CHECKS.append(open_balance_check)``."""
+def _financial_records(s: Session, clinic_id: int, patient_id: int, today: date) -> str | None:
+    found = []
+    for name, what in KEPT.items():
+        table = Base.metadata.tables[name]
+        count = s.scalar(
+            select(func.count())
+            .select_from(table)
+            .where(table.c.clinic_id == clinic_id, table.c.patient_id == patient_id)
+        )
+        if count:
+            found.append(f"{count} {what}")
+    if found:
+        return (
+            f"the client has {' and '.join(found)}, which the clinic keeps for its accounts "
+            "(numbered without gaps): a client with financial records cannot be erased"
+        )
+    return None
+
+
+ERASURE_CHECKS: list[ErasureCheck] = [_bookings_ahead, _financial_records]
+"""Rules that refuse an erasure (each returns why, or None); the open balance is checked
+after them (:meth:`ExportService.erase_client`)."""
 
 
 @dataclass(frozen=True)
@@ -329,6 +358,7 @@ class ExportService(Scope):
                     reason = check(s, self.clinic_id, patient_id, today)
                     if reason:
                         raise ClinicError(f"not erased: {reason}")
+                self._check_settled(s, patient_id)
                 paths = list(
                     s.scalars(
                         select(Photo.path).where(
@@ -356,6 +386,21 @@ class ExportService(Scope):
         finally:
             if pending is not None:  # the transaction failed: the rows and files stay
                 pending.unlink(missing_ok=True)
+
+    def _check_settled(self, s: Session, patient_id: int) -> None:
+        """Refuse while the client's account is open: they owe the clinic (sessions done,
+        a no-show fee) or are owed a refund. The account is billing's (``_account`` of the
+        records, which hold every service)."""
+        account_of = getattr(self, "_account", None)
+        if account_of is None:
+            return
+        account = account_of(s, patient_id)
+        if account.balance:
+            left = account.money(account.balance).strip()
+            raise ClinicError(
+                f"not erased: the client's account is not settled ({left} left to pay, or a "
+                "credit to refund if negative): settle it first"
+            )
 
     def _detach(self, s: Session, patient_id: int) -> int:
         sessions = select(SessionRecord.id).where(

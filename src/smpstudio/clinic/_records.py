@@ -10,6 +10,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _photos       PhotoService        clinical photos (the photo store)
     _messages     MessageService      the message outbox, opt-outs, sending what is due
     _stock        StockService        pigment and needle stock by lot, expiry, warnings
+    _billing      BillingService      deposits, payments, refunds, no-show fees, invoices
     _scheduling   SchedulingService   bookings and the next free slot
     _reports      ReportService       reports (the declared list REPORTS), aggregated in SQL
     _export       ExportService       a client's data exported and erased on request
@@ -22,6 +23,7 @@ keeps the services apart and their method names distinct).
 from __future__ import annotations
 
 from smpstudio.clinic._auditing import AuditService
+from smpstudio.clinic._billing import BillingService
 from smpstudio.clinic._clinical import ClinicalService
 from smpstudio.clinic._export import ExportService
 from smpstudio.clinic._messages import MessageService
@@ -45,6 +47,7 @@ class ClinicRecords(
     SchedulingService,
     MessageService,
     StockService,
+    BillingService,
     ReportService,
     ExportService,
     AuditService,

@@ -52,6 +52,7 @@ from smpstudio.clinic._models import (
     DesignVersion,
     FollowUp,
     Message,
+    NoShow,
     SessionRecord,
 )
 from smpstudio.clinic._scope import Scope
@@ -204,13 +205,18 @@ def _conversion(q: ReportQuery) -> list[Row]:
 
 
 def _no_shows(q: ReportQuery) -> list[Row]:
-    b = Booking
+    b, n = Booking, NoShow
     ym = _year_month(b.local_day)
+    marked = n.id.is_not(None)  # marked a no-show (late cancellation included): cancelled
     done = func.sum(case((b.status == "done", 1), else_=0))
-    missed = func.sum(case((and_(b.status == "booked", b.local_day < q.today), 1), else_=0))
-    cancelled = func.sum(case((b.status == "cancelled", 1), else_=0))
+    missed = func.sum(
+        case((marked, 1), (and_(b.status == "booked", b.local_day < q.today), 1), else_=0)
+    )
+    cancelled = func.sum(case((and_(b.status == "cancelled", n.id.is_(None)), 1), else_=0))
     query = (
         select(ym, done, missed, cancelled)
+        .select_from(b)
+        .outerjoin(n, and_(n.clinic_id == b.clinic_id, n.booking_id == b.id))
         .where(
             b.clinic_id == q.clinic_id,
             b.local_day >= q.period.start,
@@ -219,9 +225,9 @@ def _no_shows(q: ReportQuery) -> list[Row]:
         .group_by(ym)
     )
     found = {}
-    for m, d, n, x in q.session.execute(query):
-        d, n, x = int(d or 0), int(n or 0), int(x or 0)
-        found[int(m)] = (d, n, x, _percent(n, d + n))
+    for m, d, x, c in q.session.execute(query):
+        d, x, c = int(d or 0), int(x or 0), int(c or 0)
+        found[int(m)] = (d, x, c, _percent(x, d + x))
     return _by_month(q, found, (0, 0, 0, None))
 
 
@@ -393,8 +399,8 @@ REPORTS: tuple[Report, ...] = (
         title="No-shows",
         description=(
             "Booked sessions by the month of their day: held (a session was recorded for "
-            "the booking), no-shows (the day has passed and no session was recorded) and "
-            "cancelled."
+            "the booking), no-shows (marked as such — a late cancellation included — or the "
+            "day has passed and no session was recorded) and cancelled."
         ),
         columns=(
             _MONTH,

@@ -31,6 +31,7 @@ from smpstudio.clinic import (
 )
 from smpstudio.web import (
     _auth,
+    _billing,
     _clients,
     _clinic,
     _designer,
@@ -128,6 +129,7 @@ def create_app(
             *_patch_tests.routes,
             *_schedule.routes,
             *_stock.routes,
+            *_billing.routes,
             *_reports.routes,
             *_export.routes,
             *_team.routes,
