@@ -24,6 +24,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
+from smpstudio.web._plans import find_plan
 from smpstudio.web._state import blocking
 
 __all__ = ["routes"]
@@ -92,10 +93,32 @@ def _clinical(request: Request) -> bool:
 @staff()
 async def book_form(request: Request) -> Response:
     records = records_for(request)
-    context = await blocking(_book_context, records, patient_id(request), _clinical(request))
+    pid = patient_id(request)
+    context = await blocking(_book_context, records, pid, _clinical(request))
     day = records.today() + dt.timedelta(days=7)
     context["values"] = {"date": day.isoformat(), "time": "10:00", "hours": "3"}
+    query = request.query_params
+    plan_id, number = form_id(query.get("plan", "")), query.get("session", "")
+    if plan_id is not None and number and _clinical(request):
+        context["values"] = await blocking(_from_plan, records, pid, plan_id, number)
+        context["from_plan"] = context["values"]["session_number"]
     return page(request, "book.html", context)
+
+
+def _from_plan(records: ClinicRecords, pid: int, plan_id: int, number: str) -> dict[str, str]:
+    """The booking form filled from session ``number`` of a plan: its date, the plan's
+    appointment time, the hours it books, the plan and the session."""
+    _, content = find_plan(records, pid, plan_id)
+    session = next((s for s in content["sessions"] if str(s["index"]) == number), None)
+    if session is None:
+        raise InputError(f"plan {plan_id} has no session {number[:12]!r}")
+    return {
+        "date": str(session["date"]),
+        "time": str(content.get("appointment_time") or "10:00"),
+        "hours": f"{float(session['booked_h']):g}",
+        "plan_id": str(plan_id),
+        "session_number": str(session["index"]),
+    }
 
 
 @staff()
