@@ -24,7 +24,7 @@ from PIL import Image
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from smpstudio.clinic import ClinicConfig
+from smpstudio.clinic import REPORTS, ClinicConfig
 from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 PUBLIC, STAFF, CLINICAL, OWNER = "public", "staff", "clinical", "owner"
@@ -118,6 +118,15 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("POST", P + "/invoices"): (STAFF, 303),
     ("GET", P + "/invoices/{invoice_id:int}/invoice.pdf"): (STAFF, 200),
     ("POST", "/studio/bookings/{booking_id:int}/no-show"): (STAFF, 422),  # weeks ahead
+    ("GET", "/studio/reports"): (CLINICAL, 200),
+    **{
+        ("GET", f"/studio/reports/{r.slug}{csv}"): (CLINICAL, 200)
+        for r in REPORTS
+        for csv in ("", ".csv")
+    },
+    ("GET", P + "/export"): (OWNER, 200),
+    ("GET", P + "/export.zip"): (OWNER, 200),
+    ("POST", P + "/erase"): (OWNER, 422),
 }
 # Routes that end or change the caller's session: each cell signs in afresh.
 OWN_SESSION = {"/studio/sign-out"}

@@ -57,6 +57,12 @@ from smpstudio.clinic._errors import (
     RecordNotFoundError,
     Slot,
 )
+from smpstudio.clinic._export import (
+    EXPORT_FORMAT,
+    ErasureSummary,
+    ExportSummary,
+    finish_pending_erasures,
+)
 from smpstudio.clinic._maintenance import (
     BackupResult,
     CheckReport,
@@ -105,6 +111,7 @@ from smpstudio.clinic._patch_tests import REACTIONS, PatchTestHit
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
 from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
 from smpstudio.clinic._records import ClinicRecords
+from smpstudio.clinic._reports import REPORTS, Period, Report, ReportResult, report_by_slug
 from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
 from smpstudio.clinic._sending import send_due_everywhere
@@ -127,6 +134,7 @@ __all__ = [
     "DILUTION_ZONES",
     "ENV_DATA_DIR",
     "ENV_DB",
+    "EXPORT_FORMAT",
     "FOLLOW_UP_KINDS",
     "LEAD_STATUSES",
     "MESSAGE_KINDS",
@@ -138,6 +146,7 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PLAN_STATUSES",
     "REACTIONS",
+    "REPORTS",
     "RETENTION_ZONES",
     "ROLES",
     "SQLITE_PRAGMAS",
@@ -172,6 +181,8 @@ __all__ = [
     "DilutionOverride",
     "DilutionRecommendation",
     "DueLine",
+    "ErasureSummary",
+    "ExportSummary",
     "Finding",
     "FollowUp",
     "FollowUpZone",
@@ -190,10 +201,13 @@ __all__ = [
     "PatchTestRequiredError",
     "Patient",
     "Payment",
+    "Period",
     "Photo",
     "PigmentUse",
     "Practitioner",
     "RecordNotFoundError",
+    "Report",
+    "ReportResult",
     "Room",
     "SessionNeedleLot",
     "SessionPigment",
@@ -215,7 +229,9 @@ __all__ = [
     "check_database",
     "database_unavailable",
     "evaluate_candidacy",
+    "finish_pending_erasures",
     "open_database",
+    "report_by_slug",
     "restore_database",
     "send_due_everywhere",
     "verify_chains",

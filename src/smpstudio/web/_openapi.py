@@ -37,6 +37,7 @@ from smpstudio.clinic import (
     PHOTO_KINDS,
     PLAN_STATUSES,
     REACTIONS,
+    REPORTS,
     ROLES,
     STAGES,
     STOCK_KINDS,
@@ -323,6 +324,38 @@ def _preview_request() -> Schema:
             "size": {"type": "integer", "enum": list(SIZES)},
         },
     }
+
+
+def _report_paths() -> dict[str, Schema]:
+    """A page and a CSV per declared report (smpstudio.clinic.REPORTS)."""
+    period = (
+        _query("start", DATE, "The first day (default: the first of the month 11 months ago)."),
+        _query("end", DATE, "The last day, included (default: today)."),
+    )
+    bad = {"422": _html("A date that cannot be read, a start after the end, over five years.")}
+    paths: dict[str, Schema] = {
+        "/studio/reports": {"get": _staff_page("The reports there are.", "reports")}
+    }
+    for report in REPORTS:
+        path = f"/studio/reports/{report.slug}"
+        paths[path] = {
+            "get": _staff_page(
+                f"{report.title}: chart and table over a period (an audited read).",
+                "reports",
+                query=period,
+                extra=bad,
+            )
+        }
+        paths[f"{path}.csv"] = {
+            "get": _staff_page(
+                f"{report.title} as CSV (an audited read).",
+                "reports",
+                query=period,
+                ok=_binary("The CSV file (an attachment).", "text/csv"),
+                extra=bad,
+            )
+        }
+    return paths
 
 
 def _paths() -> dict[str, Schema]:
@@ -983,6 +1016,32 @@ def _paths() -> dict[str, Schema]:
                 {"200": _html("The clients who received the lot."), **_REFUSED},
             ),
         },
+        **_report_paths(),
+        p + "/export": {
+            "get": _staff_page(
+                "The client's export and erasure (owner).", "clients", ids=(patient,)
+            )
+        },
+        p + "/export.zip": {
+            "get": _staff_page(
+                "Every record and photo of the client: client.json, photos/, summary.pdf "
+                "(owner; an audited read).",
+                "clients",
+                ids=(patient,),
+                ok=_binary("The zip (an attachment).", "application/zip"),
+                extra={"422": _html("A photo of the client is missing or damaged.")},
+            )
+        },
+        p + "/erase": {
+            "post": _staff_form(
+                "Erase every record and photo of the client (owner; audited with counts only).",
+                "clients",
+                {"confirm": _string(210, description="The client's full name, as on the record.")},
+                {"422": _html("Refused: the name does not match, or a session is booked ahead.")},
+                ids=(patient,),
+                required=("confirm",),
+            )
+        },
         p + "/messages/opt-out": {
             "post": _staff_form(
                 "The client's choice for one channel (audited).",
@@ -1187,6 +1246,7 @@ def _document_bytes() -> bytes:
                 "schedule",
                 "stock",
                 "payments",
+                "reports",
                 "team",
             )
         ],
