@@ -40,7 +40,7 @@ from smpstudio.clinic._clinical import (
 )
 from smpstudio.clinic._config import ENV_DATA_DIR, ENV_DB, ClinicConfig
 from smpstudio.clinic._database import Database, open_database
-from smpstudio.clinic._delivery import DeliveryError, Mailer, SmsProvider, SmtpMailer
+from smpstudio.clinic._delivery import Attachment, DeliveryError, Mailer, SmsProvider, SmtpMailer
 from smpstudio.clinic._engine import SQLITE_PRAGMAS, database_unavailable
 from smpstudio.clinic._errors import (
     BookingConflictError,
@@ -92,6 +92,14 @@ from smpstudio.clinic._outbox import CHANNELS, MESSAGE_KINDS, MESSAGE_STATUSES
 from smpstudio.clinic._patch_tests import REACTIONS, PatchTestHit
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
 from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
+from smpstudio.clinic._portal import (
+    SIGNATURE_MAX_BYTES,
+    ConsentPaper,
+    HealedPhotoRequest,
+    check_signature,
+)
+from smpstudio.clinic._portal_access import LINK_REFUSED, PortalAccess, PortalClient, portal_actor
+from smpstudio.clinic._portal_models import ConsentDocument, PortalLink, PortalSession
 from smpstudio.clinic._records import ClinicRecords
 from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
@@ -116,6 +124,7 @@ __all__ = [
     "ENV_DB",
     "FOLLOW_UP_KINDS",
     "LEAD_STATUSES",
+    "LINK_REFUSED",
     "MESSAGE_KINDS",
     "MESSAGE_STATUSES",
     "MIN_CLIENT_AGE_YEARS",
@@ -125,11 +134,13 @@ __all__ = [
     "REACTIONS",
     "RETENTION_ZONES",
     "ROLES",
+    "SIGNATURE_MAX_BYTES",
     "SQLITE_PRAGMAS",
     "STAGES",
     "STOCK_KINDS",
     "STOCK_UNITS",
     "Accounts",
+    "Attachment",
     "AuditEntry",
     "AuditProblem",
     "AuditReport",
@@ -143,7 +154,9 @@ __all__ = [
     "ClinicConfig",
     "ClinicRecords",
     "Consent",
+    "ConsentDocument",
     "ConsentForm",
+    "ConsentPaper",
     "ConsentStatus",
     "Consultation",
     "Contraindication",
@@ -156,6 +169,7 @@ __all__ = [
     "Finding",
     "FollowUp",
     "FollowUpZone",
+    "HealedPhotoRequest",
     "HygieneAttestation",
     "Lead",
     "Mailer",
@@ -169,6 +183,10 @@ __all__ = [
     "Patient",
     "Photo",
     "PigmentUse",
+    "PortalAccess",
+    "PortalClient",
+    "PortalLink",
+    "PortalSession",
     "Practitioner",
     "RecordNotFoundError",
     "Room",
@@ -190,9 +208,11 @@ __all__ = [
     "WebSession",
     "backup_database",
     "check_database",
+    "check_signature",
     "database_unavailable",
     "evaluate_candidacy",
     "open_database",
+    "portal_actor",
     "restore_database",
     "send_due_everywhere",
     "verify_chains",

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -664,6 +665,8 @@ class Message(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     recipient: Mapped[str] = mapped_column(String(254), default="")
     sent_at: Mapped[datetime | None]
+    attachment_name: Mapped[str | None] = mapped_column(String(100))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

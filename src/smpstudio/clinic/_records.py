@@ -10,6 +10,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _photos       PhotoService        clinical photos (the photo store)
     _messages     MessageService      the message outbox, opt-outs, sending what is due
     _stock        StockService        pigment and needle stock by lot, expiry, warnings
+    _portal       PortalService       the client portal: own bookings, consent signed at home
     _scheduling   SchedulingService   bookings and the next free slot
     _auditing     AuditService        the audit trail
 
@@ -25,6 +26,7 @@ from smpstudio.clinic._messages import MessageService
 from smpstudio.clinic._patch_tests import PatchTestService
 from smpstudio.clinic._people import PeopleService
 from smpstudio.clinic._photos import PhotoService
+from smpstudio.clinic._portal import PortalService
 from smpstudio.clinic._scheduling import SchedulingService
 from smpstudio.clinic._sessions import SessionService
 from smpstudio.clinic._stock import StockService
@@ -41,6 +43,7 @@ class ClinicRecords(
     SchedulingService,
     MessageService,
     StockService,
+    PortalService,
     AuditService,
 ):
     """The records of one clinic as one actor sees and changes them.
