@@ -36,12 +36,14 @@ from smpstudio._errors import ClinicError
 from smpstudio.clinic import _rules
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._models import (
+    AvailabilityWindow,
     Booking,
     Consent,
     ConsentForm,
     Message,
     Patient,
     Photo,
+    Practitioner,
     SessionRecord,
 )
 from smpstudio.clinic._portal_models import ConsentDocument
@@ -84,19 +86,21 @@ def check_signature(data: bytes) -> bytes:
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
             width, height = image.size
-            if not (
+            fits = (
                 SIGNATURE_MIN_PX[0] <= width <= SIGNATURE_MAX_PX[0]
                 and SIGNATURE_MIN_PX[1] <= height <= SIGNATURE_MAX_PX[1]
-            ):
-                raise ClinicError(
-                    f"the signature is {width}×{height} px; it must be "
-                    f"{SIGNATURE_MIN_PX[0]}×{SIGNATURE_MIN_PX[1]} to "
-                    f"{SIGNATURE_MAX_PX[0]}×{SIGNATURE_MAX_PX[1]} px"
-                )
-            image.load()
-            rgba = image.convert("RGBA")
+            )
+            if fits:
+                image.load()
+                rgba = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ClinicError("the signature is not a readable PNG image") from None
+    if not fits:
+        raise ClinicError(
+            f"the signature is {width}×{height} px; it must be "
+            f"{SIGNATURE_MIN_PX[0]}×{SIGNATURE_MIN_PX[1]} to "
+            f"{SIGNATURE_MAX_PX[0]}×{SIGNATURE_MAX_PX[1]} px"
+        )
     paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     grey = Image.alpha_composite(paper, rgba).convert("L")
     ink = grey.point(lambda v: 255 if v < 160 else 0)
@@ -170,6 +174,21 @@ class PortalService(Scope):
             )
             self._log(s, AuditEvent("read", "booking", None, patient_id, detail="own bookings"))
             return rows
+
+    def working_hours(self, practitioner_id: int) -> list[AvailabilityWindow]:
+        """A practitioner's weekly hours (what the portal shows a client booking)."""
+        with self._db.transaction(readonly=True) as s:
+            self._get(s, Practitioner, practitioner_id, "practitioner")
+            return list(
+                s.scalars(
+                    select(AvailabilityWindow)
+                    .where(
+                        AvailabilityWindow.clinic_id == self.clinic_id,
+                        AvailabilityWindow.practitioner_id == practitioner_id,
+                    )
+                    .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start_minute)
+                )
+            )
 
     def sign_consent_in_portal(
         self,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError
 from smpstudio.clinic._audit import AuditEvent, append_events
+from smpstudio.clinic._errors import RecordNotFoundError
 from smpstudio.clinic._models import Clinic, Message, Patient
 from smpstudio.clinic._portal_models import PortalLink, PortalSession
 from smpstudio.clinic._store import Store
@@ -119,6 +120,34 @@ class PortalAccess:
                 message = self._queue_link(s, clinic, patient, link_base, origin, who, now)
                 queued.append(message)
             return queued
+
+    def invite(self, clinic_id: int, patient_id: int, *, link_base: str, actor: str) -> int:
+        """The studio sends a client a sign-in link (from the client's record); the id of
+        the queued message. A client of another clinic, or one without an e-mail address,
+        is refused (audited)."""
+        now = self._now()
+        with self._db.transaction() as s:
+            clinic = s.get(Clinic, clinic_id)
+            patient = s.scalar(
+                select(Patient).where(Patient.clinic_id == clinic_id, Patient.id == patient_id)
+            )
+            if clinic is not None and patient is not None and patient.email:
+                return self._queue_link(s, clinic, patient, link_base, "studio", actor, now)
+        why = (
+            "the client has no e-mail address: add one to send a portal link"
+            if patient is not None
+            else f"no client {patient_id} in this clinic"
+        )
+        with self._db.transaction() as s:
+            known = patient_id if patient is not None else None
+            event = AuditEvent(
+                "create", "portal-link", None, known,
+                "refused" if patient is not None else "denied", why,
+            )  # fmt: skip
+            self._log(s, clinic_id, actor, event)
+        if patient is None:
+            raise RecordNotFoundError(why)
+        raise ClinicError(why)
 
     def _queue_link(
         self,
