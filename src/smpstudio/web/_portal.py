@@ -70,7 +70,7 @@ log = logging.getLogger("smpstudio.web")
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _SIGNATURE_FIELD_MAX = 420_000
 """Longest ``data:image/png;base64,…`` accepted (a 300 kB PNG in base64)."""
-_LIMITERS: dict[int, RateLimiter] = {}
+_LIMITERS: dict[int, tuple[RateLimiter, RateLimiter]] = {}
 
 
 def portal_cookie(secure: bool) -> str:
@@ -81,9 +81,11 @@ def _access(request: Request) -> PortalAccess:
     return PortalAccess(studio_of(request).db)
 
 
-def _limiter(studio: Studio) -> RateLimiter:
-    """Link requests per client address and per e-mail address: 5 a minute."""
-    return _LIMITERS.setdefault(id(studio), RateLimiter(5))
+def _limiters(studio: Studio) -> tuple[RateLimiter, RateLimiter]:
+    """Link requests a minute: 5 per e-mail address (no mail bombing), and per client
+    address as many as the staff sign-in allows failures (``5 × sign_in_failures_per_minute``)."""
+    per_address = 5 * studio.config.sign_in_failures_per_minute
+    return _LIMITERS.setdefault(id(studio), (RateLimiter(5), RateLimiter(per_address)))
 
 
 def _sentence(exc: Exception) -> str:
@@ -152,14 +154,14 @@ async def request_link(request: Request) -> Response:
     if "@" not in email or len(email) < 3:
         context["error"] = "Type the e-mail address the clinic has for you."
         return page(request, "portal_request.html", context, status=422)
-    limiter, address = _limiter(studio), client_address(request)
-    if limiter.blocked(address) or limiter.blocked(email.lower()):
+    (per_email, per_address), address = _limiters(studio), client_address(request)
+    if per_address.blocked(address) or per_email.blocked(email.lower()):
         context["error"] = "Too many links asked for: wait a minute and try again."
         response = page(request, "portal_request.html", context, status=429)
         response.headers["Retry-After"] = "60"
         return response
-    limiter.fail(address)
-    limiter.fail(email.lower())
+    per_address.fail(address)
+    per_email.fail(email.lower())
     await blocking(
         _access(request).request_link,
         clinic_id,
