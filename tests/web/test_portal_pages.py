@@ -314,3 +314,32 @@ def test_links_asked_for_one_address_are_limited(fresh_world: World) -> None:
     links = [m for m in fresh_world.a.records.messages(pid) if m.kind == "portal_link"]
     assert len(links) == 5
     assert [m.status for m in links].count("queued") == 1  # each new link revoked the last
+
+
+def test_the_client_downloads_the_plan_pdf_the_studio_made(world: World) -> None:
+    studio = world.as_role("practitioner")
+    pid = world.new_patient()
+    token = csrf_of(studio.get(f"/studio/patients/{pid}/designer").text)
+    params = (
+        '{"pattern": "norwood-4", "hairline": "soft", "height_cm": 7.5, '
+        '"skin": "#a07e56", "hair": "black"}'
+    )
+    studio.post(f"/studio/patients/{pid}/designs", data={"csrf_token": token, "params": params})
+    design = world.a.records.designs(pid)[-1]
+    form = studio.get(f"/studio/patients/{pid}/plans/new").text
+    made = studio.post(
+        f"/studio/patients/{pid}/plans/new",
+        data={"csrf_token": csrf_of(form), "design_version": str(design.id),
+              "start": "2032-06-07", "time": "10:00", "sessions": "3", "spacing_days": "14"},
+        follow_redirects=False,
+    )  # fmt: skip
+    plan_url = made.headers["location"]
+    c = signed_in(world, pid)
+    home = c.get("/portal/home").text
+    (href,) = re.findall(r'href="(/portal/documents/plan-\d+\.pdf)"', home)
+    pdf = c.get(href)
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content == studio.get(plan_url + "/plan.pdf").content  # the studio's own PDF
+    assert 'id="aftercare-title"' in home
+    # Another client's plan is not theirs to download.
+    assert signed_in(world, world.new_patient()).get(href).status_code == 404

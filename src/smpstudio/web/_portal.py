@@ -618,10 +618,16 @@ async def book(request: Request) -> Response:
                 raise InputError(
                     f"session {n}: type the date as 2031-03-03 and the time as 10:00"
                 ) from None
-            starts[n] = dt.datetime.combine(day, at, tzinfo=records.timezone)
+            start = dt.datetime.combine(day, at, tzinfo=records.timezone)
+            if row["booking"] is not None and row["booking"].starts_at == start:
+                continue  # unchanged: neither moved nor audited
+            starts[n] = start
             durations[n] = dt.timedelta(hours=row["hours"])
         if context["practitioner"] is None:
             raise InputError("the clinic has no practitioner taking bookings")
+        if not starts and any(r["booking"] for r in context["rows"]):
+            studio_of(request).flash(current.token_hash, "Nothing changed.")
+            return redirect("/portal/home#sessions")
         await blocking(
             records.schedule_course,
             current.patient_id,
