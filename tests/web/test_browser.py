@@ -442,6 +442,62 @@ def test_the_strict_csp_holds_on_the_designer(
     context.close()
 
 
+def test_the_designer_shows_before_and_after_on_one_image(
+    live: tuple[World, LiveServer], browser: Browser, shots: Path
+) -> None:
+    world, server = live
+    context = _context(browser)
+    page = context.new_page()
+    refused = _watch_csp(page)
+    _sign_in(
+        page,
+        server.url,
+        world.a.staff["practitioner"],
+        f"/studio/patients/{world.a.patient_id}/designer",
+    )
+    page.wait_for_function(
+        "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
+    )
+    assert page.locator("#before-image").is_hidden()
+    page.get_by_label("Before and after on one image").check()
+    page.wait_for_function(
+        "() => !!document.getElementById('before-image').dataset.key", timeout=60_000
+    )
+    before = page.locator("#before-image")
+    assert before.is_visible()
+    assert page.locator("#compare-divider").is_visible()
+    assert before.get_attribute("src") != page.locator("#preview").get_attribute("src")
+    key = before.get_attribute("data-key")
+    # The divider follows its slider: the before image is cut where it says.
+    page.get_by_label("Where the before image ends (percent of the width)").fill("30")
+    split = page.evaluate(
+        "() => getComputedStyle(document.getElementById('stage')).getPropertyValue('--split')"
+    )
+    assert split.strip() == "30%"
+    page.locator("#stage").screenshot(path=str(shots / "designer-before-after.png"))
+    # Moving the hairline does not fetch another before image; a new skin tone does.
+    renders = int(page.locator("#designer").get_attribute("data-renders") or 0)
+    page.locator("circle.handle.mid").focus()
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function(
+        "(n) => Number(document.getElementById('designer').dataset.renders) > n && "
+        "document.getElementById('status').textContent.startsWith('Up to date')",
+        arg=renders,
+        timeout=60_000,
+    )
+    assert before.get_attribute("data-key") == key
+    page.get_by_role("button", name="Monk 8").click()
+    page.wait_for_function(
+        "(k) => document.getElementById('before-image').dataset.key !== k",
+        arg=key,
+        timeout=60_000,
+    )
+    page.get_by_label("Before and after on one image").uncheck()
+    assert before.is_hidden()
+    assert refused == [], refused
+    context.close()
+
+
 def _client_without_patch_test(world: World, given: str) -> int:
     from smpstudio.clinic import CONTRAINDICATION_KEYS
 

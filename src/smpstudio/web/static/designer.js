@@ -17,6 +17,14 @@
   const status = document.getElementById("status");
   const paramsField = document.getElementById("params");
   const zonesBox = document.getElementById("zones");
+  const beforeImg = document.getElementById("before-image");
+  const compareBox = document.getElementById("compare");
+  const compareAt = document.getElementById("compare-at");
+  const compareRow = document.getElementById("compare-row");
+  const divider = document.getElementById("compare-divider");
+  const stage = document.getElementById("stage");
+  // What the "before" image does not depend on: the designed hairline and the moment shown.
+  const DESIGN_ONLY = ["height_cm", "temporal_rise_mm", "profile", "shape", "hairline", "state"];
   const SVGNS = "http://www.w3.org/2000/svg";
   const PROFILE = [-0.3, 1.3];
 
@@ -33,6 +41,7 @@
   function request() {
     paramsField.value = JSON.stringify(params);
     syncControls();
+    refreshBefore();
     if (inflight) { pending = true; return; }
     send();
   }
@@ -90,6 +99,55 @@
       img.dataset.state = params.state;
       setGeometry(geo);
     });
+  }
+
+  // --- before and after on one image ------------------------------------------------
+  // The client's head without impressions, under the preview, cut at a divider the
+  // practitioner moves. Fetched on its own channel, only when something it shows changes
+  // (never during a hairline drag).
+  let beforeKey = null;
+  let beforeBusy = false;
+  let beforeUrl = null;
+
+  function lookKey() {
+    return JSON.stringify(Object.keys(params).filter((k) => !DESIGN_ONLY.includes(k)).sort().map((k) => [k, params[k]]));
+  }
+
+  async function refreshBefore() {
+    if (!compareBox.checked || beforeBusy) return;
+    const key = lookKey();
+    if (key === beforeKey) return;
+    beforeBusy = true;
+    try {
+      const response = await fetch("/studio/preview", {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(Object.assign({ client: `${clientId}-before` }, params, { state: "before", zones: false })),
+      });
+      if (response.status === 200) {
+        const url = URL.createObjectURL(await response.blob());
+        await new Promise((resolve) => { beforeImg.onload = resolve; beforeImg.onerror = resolve; beforeImg.src = url; });
+        if (beforeUrl) URL.revokeObjectURL(beforeUrl);
+        beforeUrl = url;
+        beforeKey = key;
+        beforeImg.dataset.key = key;
+      }
+    } catch (error) {
+      // the main preview's status already says when the studio cannot be reached
+    }
+    beforeBusy = false;
+    if (compareBox.checked && lookKey() !== beforeKey) setTimeout(refreshBefore, 250);
+  }
+
+  function showCompare() {
+    const on = compareBox.checked;
+    beforeImg.hidden = !on;
+    divider.hidden = !on;
+    compareRow.hidden = !on;
+    stage.style.setProperty("--split", `${compareAt.value}%`);
+    if (on) refreshBefore();
   }
 
   // --- geometry and handles ----------------------------------------------------
@@ -321,5 +379,7 @@
   document.querySelectorAll("[data-state]").forEach((b) => b.addEventListener("click", () => { params.state = b.dataset.state; request(); }));
   document.querySelectorAll("[data-view]").forEach((b) => b.addEventListener("click", () => { params.view = b.dataset.view; request(); }));
   zonesBox.addEventListener("change", () => request());  // shown, not saved with the design
+  compareBox.addEventListener("change", showCompare);
+  compareAt.addEventListener("input", showCompare);
   request();
 })();
