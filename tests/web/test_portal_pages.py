@@ -246,7 +246,11 @@ def test_the_plan_asks_for_a_healed_photo_and_the_client_sends_it(w: World) -> N
     assert "Your plan asks for a photo of your healed scalp" in home.text
     token = csrf_of(home.text)
     jpeg = io.BytesIO()
-    Image.new("RGB", (320, 240), (170, 130, 110)).save(jpeg, format="JPEG")
+    exif = Image.Exif()
+    exif[0x8825] = {2: (51.0, 30.0, 0.0), 4: (0.0, 7.0, 0.0)}  # GPS: where the client lives
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (320, 240), (170, 130, 110)).save(jpeg, format="JPEG", exif=exif)
+    assert b"PhoneMaker" in jpeg.getvalue()
     not_asked = c.post(
         "/portal/photos",
         data={"csrf_token": token, "session": "999999"},
@@ -272,6 +276,9 @@ def test_the_plan_asks_for_a_healed_photo_and_the_client_sends_it(w: World) -> N
     )  # fmt: skip
     image = c.get(f"/portal/photos/{photo.id}")
     assert image.headers["content-type"] == "image/jpeg"
+    assert b"PhoneMaker" not in image.content
+    with Image.open(io.BytesIO(image.content)) as stored:
+        assert not stored.getexif()
     other = w.new_patient()
     assert signed_in(w, other).get(f"/portal/photos/{photo.id}").status_code == 404
 
