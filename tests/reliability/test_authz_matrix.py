@@ -20,11 +20,12 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from smpstudio.clinic import ClinicConfig
+from smpstudio.clinic import ClinicConfig, portal_actor
+from smpstudio.web._portal import _render_consent
 from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 PUBLIC, STAFF, CLINICAL, OWNER = "public", "staff", "clinical", "owner"
@@ -126,6 +127,7 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/portal/book"): (PORTAL, 303),
     ("POST", "/portal/book"): (PORTAL, 401),
     ("POST", P + "/portal-invite"): (STAFF, 303),
+    ("GET", P + "/consent-documents/{document_id:int}.pdf"): (CLINICAL, 200),
 }
 # Routes that end or change the caller's session: each cell signs in afresh.
 OWN_SESSION = {"/studio/sign-out"}
@@ -200,6 +202,12 @@ class Matrix:
         plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
         ink = a.records.add_stock_item("pigment", "Matrix Ink", low_stock_at=1)
         lot = a.records.receive_stock(ink.id, lot="M-1", expires_on=date(2099, 1, 1), quantity=5)
+        signer = world.db.clinic(a.id, actor=portal_actor(pid))
+        signer.sign_consent_in_portal(
+            pid, "marketing", for_patient_id=pid, signed_name="Matrix Client",
+            signature_png=_signature(), render_pdf=_render_consent,
+        )  # fmt: skip
+        (document,) = signer.consent_documents(pid)
         self.values = {
             "lot_id": lot.id,
             "patient_id": pid,
@@ -211,7 +219,7 @@ class Matrix:
             "view": "front",
             "state": "healed",
             "kind": "treatment",
-            "document_id": 1,
+            "document_id": document.id,
         }
         desk_b = f"front-desk-{secrets.token_hex(3)}@leeds.example"
         world.accounts.add_user(
@@ -370,4 +378,12 @@ def _p(pid: int) -> str:
 def _jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "#a07e56").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _signature() -> bytes:
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(40, 150), (200, 40), (560, 120)], fill="black", width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
     return buffer.getvalue()

@@ -350,3 +350,26 @@ def test_the_client_downloads_the_plan_pdf_the_studio_made(world: World) -> None
     assert 'id="aftercare-title"' in home
     # Another client's plan is not theirs to download.
     assert signed_in(world, world.new_patient()).get(href).status_code == 404
+
+
+def test_the_studio_reads_the_consent_signed_in_the_portal_on_the_record(w: World) -> None:
+    pid = w.new_patient(consents=False)
+    c = signed_in(w, pid)
+    token = csrf_of(c.get("/portal/consent/photo").text)
+    c.post(
+        "/portal/consent/photo",
+        data={"csrf_token": token, "for": str(pid), "signed_name": "Sam Lee",
+              "signature": _signature()},
+    )  # fmt: skip
+    practitioner = w.as_role("practitioner")
+    record = practitioner.get(f"/studio/patients/{pid}").text
+    assert "Signed in the client portal" in record
+    (href,) = re.findall(r'href="(/studio/patients/\d+/consent-documents/\d+\.pdf)"', record)
+    pdf = practitioner.get(href)
+    assert pdf.headers["content-type"] == "application/pdf"
+    (copy,) = [m for m in w.a.records.messages(pid) if m.kind == "consent_copy"]
+    assert pdf.content == copy.attachment
+    other = w.new_patient()
+    wrong = re.sub(r"/patients/\d+/", f"/patients/{other}/", href)
+    assert practitioner.get(wrong).status_code == 404
+    assert w.as_role("front-desk").get(href).status_code == 403

@@ -1195,6 +1195,14 @@ def _portal_paths() -> dict[str, Schema]:
                 {"409": _html("Refused by a rule: the form again with the reason.")},
             ),
         },
+        "/studio/patients/{patient_id}/consent-documents/{document_id}.pdf": {
+            "get": _staff_page(
+                "The PDF copy of a consent the client signed in the portal.",
+                "clients",
+                ids=(_id("patient_id", "client"), _id("document_id", "signed consent")),
+                ok=_binary("The PDF.", "application/pdf"),
+            )
+        },
         "/studio/patients/{patient_id}/portal-invite": {
             "post": _staff_form(
                 "E-mail the client a portal sign-in link.",

@@ -44,6 +44,7 @@ from smpstudio.clinic import (
     send_due_everywhere,
 )
 from smpstudio.reports import consent_pdf
+from smpstudio.web._clients import CLINICAL
 from smpstudio.web._http import (
     Endpoint,
     anon_csrf_ok,
@@ -683,6 +684,26 @@ async def invite(request: Request) -> Response:
     return response
 
 
+@staff(*CLINICAL)
+async def studio_consent_document(request: Request) -> Response:
+    """The PDF copy of a consent the client signed in the portal, from the client's record."""
+    signed = request.state.signed
+    records = studio_of(request).records(signed.user.clinic_id, actor=f"user:{signed.user.id}")
+    pid: int = request.path_params["patient_id"]
+    document_id: int = request.path_params["document_id"]
+    try:
+        data = await blocking(records.consent_document_pdf, pid, document_id)
+    except RecordNotFoundError:
+        raise
+    except ClinicError:
+        raise RecordNotFoundError("not this client's document") from None
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="consent-{document_id}.pdf"'},
+    )
+
+
 routes = [
     Route("/portal", request_form, methods=["GET"]),
     Route("/portal", request_link, methods=["POST"]),
@@ -699,4 +720,9 @@ routes = [
     Route("/portal/book", book_form, methods=["GET"]),
     Route("/portal/book", book, methods=["POST"]),
     Route("/studio/patients/{patient_id:int}/portal-invite", invite, methods=["POST"]),
+    Route(
+        "/studio/patients/{patient_id:int}/consent-documents/{document_id:int}.pdf",
+        studio_consent_document,
+        methods=["GET"],
+    ),
 ]
