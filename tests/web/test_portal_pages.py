@@ -373,3 +373,29 @@ def test_the_studio_reads_the_consent_signed_in_the_portal_on_the_record(w: Worl
     wrong = re.sub(r"/patients/\d+/", f"/patients/{other}/", href)
     assert practitioner.get(wrong).status_code == 404
     assert w.as_role("front-desk").get(href).status_code == 403
+
+
+def test_links_use_the_configured_public_address_whatever_the_host_header(
+    fresh_world: World,
+) -> None:
+    from smpstudio.web import WebConfig, create_app
+
+    app = create_app(
+        fresh_world.db,
+        accounts=fresh_world.accounts,
+        config=WebConfig(public_clinic_id=fresh_world.a.id, portal_url="https://smp.example/"),
+    )
+    pid = fresh_world.new_patient()
+    with TestClient(app, base_url="https://testserver") as c:
+        page = c.get("/portal")
+        c.post(
+            "/portal",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "email": fresh_world.a.records.patient(pid).email,
+            },
+            headers={"host": "evil.example"},
+        )
+    (link,) = [m for m in fresh_world.a.records.messages(pid) if m.kind == "portal_link"]
+    assert f"https://smp.example/portal/sign-in?clinic={fresh_world.a.id}&token=" in link.body
+    assert "evil.example" not in link.body
