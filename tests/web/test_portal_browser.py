@@ -37,6 +37,7 @@ class Portal:
     def __init__(self, world: World, server: LiveServer, smtp: SmtpServer, pid: int) -> None:
         self.world, self.server, self.smtp, self.pid = world, server, smtp, pid
         self.email = world.a.records.patient(pid).email or ""
+        self.used: set[str] = set()
 
     def mail(self, subject: str, after: int = 0) -> Message:
         deadline = time.monotonic() + 30
@@ -50,16 +51,28 @@ class Portal:
             time.sleep(0.1)
         raise AssertionError(f"no e-mail {subject!r} to {self.email} within 30 s")
 
+    def new_link(self) -> str:
+        """The sign-in link of an e-mail not read before (the server's mailbox is not in
+        order of arrival)."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for m in self.smtp.received():
+                if m["To"] != self.email or "sign-in link" not in str(m["Subject"]):
+                    continue
+                body = m.get_payload(decode=True).decode()  # type: ignore[union-attr]
+                (link,) = re.findall(r"http://127\.0\.0\.1:\d+/portal/sign-in\?\S+", body)
+                if link not in self.used:
+                    self.used.add(link)
+                    return link
+            time.sleep(0.1)
+        raise AssertionError(f"no new sign-in link to {self.email} within 30 s")
+
     def sign_in(self, page: Page) -> None:
-        before = len([m for m in self.smtp.received() if "sign-in link" in str(m["Subject"])])
         page.goto(f"{self.server.url}/portal")
         page.get_by_label("Your e-mail address").fill(self.email)
         page.get_by_role("button", name="E-mail me a sign-in link").click()
         page.get_by_text("a sign-in link is on its way").wait_for()
-        mail = self.mail("sign-in link", after=before)
-        body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
-        (link,) = re.findall(r"http://127\.0\.0\.1:\d+/portal/sign-in\?\S+", body)
-        page.goto(link)
+        page.goto(self.new_link())
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{self.server.url}/portal/home")
 
