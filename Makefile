@@ -19,6 +19,9 @@ CONSTRAINTS := requirements/constraints.txt
 # faketime (`make test-next-year` moves the system clock a year ahead for the tests).
 DEBIAN_PACKAGES := chromium chromium-driver postgresql-client faketime
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
+# NumPy without its AVX-512 paths: the same numbers on every run and machine (smpstudio sets
+# this itself when it is imported before NumPy; pytest's plugins may load NumPy first).
+export NPY_DISABLE_CPU_FEATURES ?= AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: test-next-year install demo test lint typecheck format bench clean debian-packages bench-debian-packages serve gallery reliability fuzz
@@ -74,10 +77,9 @@ $(LOAD_STAMP): requirements/load.txt
 	$(LOAD_VENV)/bin/python -m pip install --quiet -r requirements/load.txt
 	touch $@
 
-# OpenBLAS on one thread: with its pool busy in another thread of the same process (a live
-# studio in the same test worker), a BLAS/LAPACK call takes another code path and its last
-# bits differ (same-seed hairlines 1e-13 apart); the studio's compute threads run BLAS on one
-# thread for the same reason (docs/reliability.md, "Determinism").
+# OpenBLAS on one thread, as the studio's compute threads run it (a BLAS call may split its
+# work by the threads free); the last-bit differences once blamed on it came from NumPy's
+# AVX-512 paths, switched off above (docs/reliability.md, "Determinism").
 test: install lint $(LOAD_STAMP)
 	OPENBLAS_NUM_THREADS=1 SMPSTUDIO_LOCUST=$(LOCUST) $(BIN)/pytest -n 2 -q
 

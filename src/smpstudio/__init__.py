@@ -18,6 +18,7 @@ Subpackages hold the numeric core, one per domain: :mod:`smpstudio.head`,
 
 import typing
 
+from smpstudio import _determinism  # noqa: F401  (first: before NumPy is loaded)
 from smpstudio._errors import (
     ClinicError,
     ColourError,

@@ -19,7 +19,7 @@ def test_0008_adds_the_portal_over_live_data_and_goes_back_cleanly(
     backend: str, make_config: Callable[[str], ClinicConfig]
 ) -> None:
     with open_database(make_config(backend)) as db:
-        db.upgrade("0006")
+        db.upgrade("0007")
         with db.engine.begin() as conn:
             conn.execute(
                 text(
@@ -33,8 +33,8 @@ def test_0008_adds_the_portal_over_live_data_and_goes_back_cleanly(
         assert names >= TABLES
         columns = {c["name"] for c in inspect(db.engine).get_columns("messages")}
         assert {"attachment_name", "attachment"} <= columns
-        db.downgrade("0006")
-        assert db.revision() == "0006"
+        db.downgrade("0007")
+        assert db.revision() == "0007"
         assert not TABLES & set(inspect(db.engine).get_table_names())
         columns = {c["name"] for c in inspect(db.engine).get_columns("messages")}
         assert not {"attachment_name", "attachment"} & columns

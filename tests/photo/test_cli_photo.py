@@ -58,7 +58,15 @@ def test_analyze_prints_the_json_of_the_issue(tmp_path, astronaut, capsys):
     assert report["mm_per_px"] == pytest.approx(1.46, abs=0.03)
     assert report["hairline_proposal_px"]["rule"] == "thirds"
     assert len(report["hairline_proposal_px"]["polyline"]) > 20
-    assert set(report["regions_px"]) == {"background", "face", "hair", "thinning", "scalp"}
+    assert set(report["regions_px"]) == {
+        "background",
+        "face",
+        "hair",
+        "thinning",
+        "scalp",
+        "ears",
+        "clothing",
+    }
     assert sum(report["regions_px"].values()) == 512 * 512
     assert set(report["skin"]) >= SKIN_KEYS
     with Image.open(overlay) as drawn:

@@ -128,6 +128,13 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("POST", "/portal/book"): (PORTAL, 401),
     ("POST", P + "/portal-invite"): (STAFF, 303),
     ("GET", P + "/consent-documents/{document_id:int}.pdf"): (CLINICAL, 200),
+    ("GET", P + "/payments"): (STAFF, 200),
+    ("POST", P + "/payments"): (STAFF, 422),
+    ("GET", P + "/payments.json"): (STAFF, 200),
+    ("GET", P + "/payments/{payment_id:int}/receipt.pdf"): (STAFF, 200),
+    ("POST", P + "/invoices"): (STAFF, 303),
+    ("GET", P + "/invoices/{invoice_id:int}/invoice.pdf"): (STAFF, 200),
+    ("POST", "/studio/bookings/{booking_id:int}/no-show"): (STAFF, 422),  # weeks ahead
 }
 # Routes that end or change the caller's session: each cell signs in afresh.
 OWN_SESSION = {"/studio/sign-out"}
@@ -208,7 +215,18 @@ class Matrix:
             signature_png=_signature(), render_pdf=_render_consent,
         )  # fmt: skip
         (document,) = signer.consent_documents(pid)
+        world.db.update_clinic(
+            a.id,
+            actor="test",
+            currency="USD",
+            band_prices=[150_000, 250_000, 350_000, 450_000],
+            extra_session_price=60_000,
+        )
+        paid = a.records.record_payment(pid, amount=100, method="cash", session_number=1)
+        invoice = a.records.issue_invoice(pid)
         self.values = {
+            "payment_id": paid.id,
+            "invoice_id": invoice.id,
             "lot_id": lot.id,
             "patient_id": pid,
             "photo_id": photo.id,

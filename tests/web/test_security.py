@@ -26,6 +26,8 @@ def _get_routes(world: World) -> list[str]:
         "patch_test_id": 1,
         "document_id": 1,
         "kind": "treatment",
+        "payment_id": 1,
+        "invoice_id": 1,
         "view": "front",
         "state": "healed",
     }

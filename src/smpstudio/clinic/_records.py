@@ -11,6 +11,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _messages     MessageService      the message outbox, opt-outs, sending what is due
     _stock        StockService        pigment and needle stock by lot, expiry, warnings
     _portal       PortalService       the client portal: own bookings, consent signed at home
+    _billing      BillingService      deposits, payments, refunds, no-show fees, invoices
     _scheduling   SchedulingService   bookings and the next free slot
     _auditing     AuditService        the audit trail
 
@@ -21,6 +22,7 @@ keeps the services apart and their method names distinct).
 from __future__ import annotations
 
 from smpstudio.clinic._auditing import AuditService
+from smpstudio.clinic._billing import BillingService
 from smpstudio.clinic._clinical import ClinicalService
 from smpstudio.clinic._messages import MessageService
 from smpstudio.clinic._patch_tests import PatchTestService
@@ -44,6 +46,7 @@ class ClinicRecords(
     MessageService,
     StockService,
     PortalService,
+    BillingService,
     AuditService,
 ):
     """The records of one clinic as one actor sees and changes them.

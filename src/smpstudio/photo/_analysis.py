@@ -21,6 +21,7 @@ from smpstudio.colour import (
 )
 from smpstudio.dots import DilutionRule
 from smpstudio.photo._cv import opencv
+from smpstudio.photo._hair import load_hair_model
 from smpstudio.photo._hairline import HairlineProposal, hairline_from_points, propose_hairline
 from smpstudio.photo._ingest import Photo
 from smpstudio.photo._landmarks import (
@@ -150,6 +151,7 @@ class PhotoAnalysis:
             "regions_px": areas,
             "regions_cm2": self._areas_cm2(areas),
             "person_from": self.segmentation.person_source,
+            "hair_from": self.segmentation.hair_source,
             "faces_found": 0 if marks is None else marks.faces_found,
             "pose_deg": _pose_fields(marks),
             "skin": None if self.skin is None else _skin_fields(self.skin, self.skin_measured_on),
@@ -343,7 +345,7 @@ def _measure_skin(
     photo shows it, uncorrected (what the rendering matches)."""
     small, _ = downscaled(photo, WORK_SIDE)
     samples, where, cheeks = _skin_samples(photo, seg, marks)
-    client_skin = seg.mask("face", "scalp", "thinning")
+    client_skin = seg.mask("face", "scalp", "thinning", "ears")
     if seg.skin is not None:
         client_skin |= seg.skin
     light = assess_lighting(small, skin=samples, cheeks_l=cheeks, not_reference=client_skin)
@@ -594,3 +596,4 @@ def load_models() -> None:
     a request's CPU budget."""
     load_face_models()
     load_person_model()
+    load_hair_model()

@@ -11,9 +11,18 @@ from smpstudio.photo._cv import opencv
 __all__ = ["REGION_COLOURS", "overlay_image"]
 
 REGION_COLOURS = np.array(
-    [[0, 0, 0], [240, 190, 150], [150, 90, 30], [230, 210, 0], [0, 190, 255]], dtype=np.float32
+    [
+        [0, 0, 0],
+        [240, 190, 150],
+        [150, 90, 30],
+        [230, 210, 0],
+        [0, 190, 255],
+        [200, 120, 200],
+        [90, 90, 110],
+    ],
+    dtype=np.float32,
 )
-"""Tint of each region (background untinted, face, hair, thinning, scalp)."""
+"""Tint of each region (background untinted, face, hair, thinning, scalp, ears, clothing)."""
 
 
 def overlay_image(analysis: PhotoAnalysis, *, opacity: float = 0.4) -> UInt8Array:

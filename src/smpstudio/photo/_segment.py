@@ -11,8 +11,15 @@ At a working resolution of at most :data:`WORK_SIDE` pixels:
    the cheeks, nose and forehead found by the landmarks (or, without a face, on the skin-
    coloured middle of the head); pixels within 3 σ that are not much darker than the skin are
    skin, and small specular highlights inside skin are closed into it.
-3. **Hair**: person pixels of the head that are not skin.
-4. **Scalp or face**: skin behind the hairline is scalp, in front of it face and forehead.
+3. **Hair**: with a face, MediaPipe's hair segmentation network (a trained model shipped in
+   this package, :mod:`smpstudio.photo._hair`) on a square crop around the head: hair is
+   hair by the model (probability above 0.5), whatever the colour of the skin and the light,
+   except that smooth pixels of the client's skin colour need 0.85 (and, in a photo without
+   colour, are never hair); every other person pixel of the head is skin. Without a face
+   (or with ``model=False``) the colour fallback: person pixels of the head that are not
+   skin.
+4. **Scalp or face**: behind the hairline and above the brows the head is scalp, in front
+   of it face and forehead; nothing below the brows is ever scalp.
 5. **Thinning**: behind the hairline the local hair coverage (share of hair pixels within
    :data:`COVERAGE_WINDOW_MM`) decides, with the design's thresholds: below
    ``coverage_bald_below`` (0.2) bald scalp, from ``coverage_hair_from`` (0.8) hair, between
@@ -34,6 +41,7 @@ from smpstudio._errors import PhotoError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, UInt8Array
 from smpstudio.colour import srgb_to_linear
 from smpstudio.photo._cv import opencv
+from smpstudio.photo._hair import HAIR_MODEL, hair_probability
 from smpstudio.photo._hairline import HairlineProposal, parse_points
 from smpstudio.photo._ingest import Photo, ingest_photo
 from smpstudio.photo._landmarks import FACE_OVAL, SKIN_SAMPLES, FaceLandmarks
@@ -50,12 +58,22 @@ __all__ = [
     "segment_photo",
 ]
 
-REGIONS: tuple[str, ...] = ("background", "face", "hair", "thinning", "scalp")
-"""Region of each pixel, by code (index into this tuple). ``background`` includes clothing;
-``face`` is skin in front of the hairline (forehead, face, ears, neck); ``scalp`` is bald
-scalp, ``thinning`` scalp with hair between the coverage thresholds."""
+REGIONS: tuple[str, ...] = (
+    "background",
+    "face",
+    "hair",
+    "thinning",
+    "scalp",
+    "ears",
+    "clothing",
+)
+"""Region of each pixel, by code (index into this tuple). ``face`` is skin in front of the
+hairline (forehead, face, neck); ``scalp`` is bald scalp, ``thinning`` scalp with hair
+between the coverage thresholds; ``ears`` the skin beside the face oval between the brows and
+the nose's base (frontal photos with a face); ``clothing`` the person below the head that is
+not skin (and, in a photo without colour, all of the person below the head)."""
 
-BACKGROUND, FACE, HAIR, THINNING, SCALP = range(5)
+BACKGROUND, FACE, HAIR, THINNING, SCALP, EARS, CLOTHING = range(7)
 WORK_SIDE = 1024
 _LINEAR = np.asarray(srgb_to_linear(np.arange(256) / 255.0), dtype=np.float32)
 """Longest side of the working resolution (pixels)."""
@@ -186,7 +204,9 @@ class Segmentation:
         Pixels of bare skin (before corrections).
     person_source : str
         What told the person from the background: ``mediapipe-selfie-segmentation`` (the
-        trained model) or ``colour`` (the fallback).
+        trained model) or ``colour`` (the fallback).    hair_source : str
+        What told hair from skin: ``mediapipe-hair-segmentation`` (the trained model) or
+        ``colour`` (the fallback: head pixels that are not skin-coloured).
     """
 
     labels: UInt8Array
@@ -196,6 +216,7 @@ class Segmentation:
     photo_size: tuple[int, int]
     skin: BoolArray | None = None
     person_source: str = "colour"
+    hair_source: str = "colour"
 
     def areas_px(self) -> dict[str, int]:
         """Area of each region in photo pixels."""
@@ -222,6 +243,7 @@ def segment_photo(
     coverage_bald_below: float = 0.2,
     coverage_hair_from: float = 0.8,
     skin_hint_lab: FloatArray | None = None,
+    model: bool = True,
 ) -> Segmentation:
     """Segment a photo (see the module notes).
 
@@ -240,6 +262,9 @@ def segment_photo(
         Coverage thresholds (the design's settings of the same names).
     skin_hint_lab
         A CIELAB skin colour to start the skin model from when there is no face.
+    model
+        Use the hair model where there is a face (``False``: the colour fallback only, as
+        the evaluation compares them).
     """
     cv2 = opencv()
 
@@ -260,28 +285,104 @@ def segment_photo(
         behind = hairline.signed_distance((rows, cols), zoom=zoom) > 0
     else:
         behind = _scalp_zone(head_zone, photo.view)
-    hair = head_zone & ~skin
-    if face_poly is not None:
-        hair &= ~_polygon_mask((rows, cols), face_poly) | behind
+    hair_source = "colour"
+    colourless = float(np.hypot(lab[:, :, 1], lab[:, :, 2]).mean()) < _NO_COLOUR
+    box = _head_box(landmarks, head) if model else None
+    if box is not None:
+        hair_p = hair_probability(small, box)
+        # smooth, skin-coloured pixels are hair only where the model is sure (never in a
+        # photo without colour, where it is not trained)
+        doubt = skin if colourless else skin & (hair_p < _HAIR_SURE)
+        hair_p = np.where(doubt, np.float32(0.0), hair_p).astype(np.float32)
+        hair = head_zone & (hair_p > _HAIR_LEVEL)
+        skin = skin | (head_zone & ~hair)
+        hair_share = np.where(head_zone, hair_p, np.float32(0.0)).astype(np.float32)
+        hair_source = HAIR_MODEL
+    else:
+        hair = head_zone & ~skin
+        if face_poly is not None:
+            hair &= ~_polygon_mask((rows, cols), face_poly) | behind
+        hair_share = hair.astype(np.float32)
+    if landmarks is not None and landmarks.has("glabella", "right_canthus", "left_canthus"):
+        behind &= _above_brows(landmarks, (rows, cols), zoom)
     px_mm = (mm_per_px or _guess_mm_per_px(head, zoom)) / zoom
     window = max(3, round(COVERAGE_WINDOW_MM / px_mm) | 1)
     zone = (behind & head_zone).astype(np.float32)
-    hair_count = cv2.boxFilter(hair.astype(np.float32) * zone, -1, (window, window), normalize=True)
+    hair_count = cv2.boxFilter(hair_share * zone, -1, (window, window), normalize=True)
     zone_count = cv2.boxFilter(zone, -1, (window, window), normalize=True)
     coverage = np.where(zone > 0, hair_count / np.maximum(zone_count, 1e-6), 0.0).astype(np.float32)
     labels = np.full((rows, cols), BACKGROUND, dtype=np.uint8)
     labels[head_zone & hair] = HAIR
     labels[skin & head_zone & ~behind] = FACE
+    if box is not None:  # the model: every non-hair pixel of the head before the line is face
+        labels[head_zone & ~hair & ~behind] = FACE
     if face_poly is not None:
         labels[_polygon_mask((rows, cols), face_poly) & ~behind] = FACE
     scalp_zone = head_zone & behind & (skin | hair)
     labels[scalp_zone & (coverage < coverage_hair_from)] = THINNING
     labels[scalp_zone & (coverage < coverage_bald_below)] = SCALP
     labels[scalp_zone & (coverage >= coverage_hair_from)] = HAIR
+    outside = person & ~head_zone
+    if box is not None:  # long hair below the head's ellipse
+        labels[outside & (hair_p > _HAIR_LEVEL)] = HAIR
+        outside &= hair_p <= _HAIR_LEVEL
+    if colourless:  # no colour to tell skin from cloth by
+        labels[outside] = CLOTHING
+    else:
+        labels[outside & ~skin] = CLOTHING
+        labels[outside & skin] = FACE  # neck and hands: skin, never treated
+    if face_poly is not None and landmarks is not None and landmarks.has("subnasale"):
+        rise = _rise(landmarks, (rows, cols), zoom)
+        top = float(np.dot(landmarks["glabella"], landmarks.up))
+        bottom = float(np.dot(landmarks["subnasale"], landmarks.up))
+        band = (rise <= top + 0.15 * (top - bottom)) & (rise >= bottom - 0.15 * (top - bottom))
+        beside = band & ~_polygon_mask((rows, cols), face_poly)
+        labels[beside & (labels == FACE)] = EARS
     labels = _tidy(labels, window)
     for correction in corrections:
         labels[correction.raster((cols, rows), zoom=zoom)] = REGIONS.index(correction.region)
-    return Segmentation(labels, coverage, skin_lab, zoom, photo.size, skin, person_source)
+    return Segmentation(
+        labels, coverage, skin_lab, zoom, photo.size, skin, person_source, hair_source
+    )
+
+
+_HAIR_LEVEL = 0.5
+"""Hair probability above which a pixel is hair."""
+_HAIR_SURE = 0.85
+"""Hair probability above which the model overrules the colour model's smooth skin."""
+_NO_COLOUR = 4.0
+"""Mean CIELAB chroma below which a photo has no colour (greyscale, sepia). The hair model,
+trained on colour photos, calls grey bald domes hair there (probability 0.5–1): a pixel is
+then hair only where the model and the colour-and-texture model (smooth skin is not hair)
+agree."""
+
+
+def _head_box(marks: FaceLandmarks | None, head: _Ellipse) -> tuple[int, int, int, int] | None:
+    """The square the hair model looks at (working pixels): the head ellipse's taller side
+    and 10 % around it, centred on it; None without a face."""
+    if marks is None or not marks.has("glabella", "menton", "right_canthus", "left_canthus"):
+        return None
+    side = max(8, round(2.2 * max(head.a, head.b)))
+    x0 = round(float(head.centre[0]) - side / 2)
+    y0 = round(float(head.centre[1]) - side / 2)
+    return x0, y0, side, side
+
+
+def _above_brows(marks: FaceLandmarks, shape: tuple[int, int], zoom: float) -> BoolArray:
+    """Working pixels above the line through the glabella along the eyes' axis (and the
+    tops of the brows where they are known): bald scalp is only ever above the brows."""
+    points = [marks["glabella"]]
+    points += [marks[n] for n in ("right_brow", "left_brow") if marks.has(n)]
+    height = max(float(np.dot(p, marks.up)) for p in points)  # the highest brow point
+    return np.asarray(_rise(marks, shape, zoom) > np.float32(height))
+
+
+def _rise(marks: FaceLandmarks, shape: tuple[int, int], zoom: float) -> Float32Array:
+    """Height of each working pixel along the face's up direction (photo pixels)."""
+    rows, cols = shape
+    y = np.arange(rows, dtype=np.float32)[:, None] / np.float32(zoom)
+    x = np.arange(cols, dtype=np.float32)[None, :] / np.float32(zoom)
+    return np.asarray(x * np.float32(marks.up[0]) + y * np.float32(marks.up[1]))
 
 
 def _face_polygon(marks: FaceLandmarks | None, zoom: float) -> FloatArray | None:

@@ -25,6 +25,7 @@ from smpstudio._errors import InputError
 from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_unavailable
 from smpstudio.web import (
     _auth,
+    _billing,
     _clients,
     _clinic,
     _designer,
@@ -117,6 +118,7 @@ def create_app(
             *_patch_tests.routes,
             *_schedule.routes,
             *_stock.routes,
+            *_billing.routes,
             *_team.routes,
             *_clinic.routes,
             *_portal.routes,

@@ -29,8 +29,11 @@ from smpstudio.clinic import (
     CONSENT_KINDS,
     CONSULTATION_REASONS,
     CONTRAINDICATION_KEYS,
+    DEPOSIT_KINDS,
     DILUTION_ZONES,
     LEAD_STATUSES,
+    PAYMENT_KINDS,
+    PAYMENT_METHODS,
     PHOTO_KINDS,
     PLAN_STATUSES,
     REACTIONS,
@@ -970,6 +973,16 @@ def _paths() -> dict[str, Schema]:
                     "phone": _string(40),
                     "email": _string(254),
                     "opening_hours": _string(500),
+                    "currency": _string(3, description="An ISO 4217 code, e.g. USD."),
+                    **{f"price_{i}": _string(20) for i in range(4)},
+                    "price_extra": _string(20),
+                    "deposit_kind": _enum(DEPOSIT_KINDS),
+                    "deposit_value": _string(20),
+                    "no_show_fee": _string(20),
+                    "no_show_notice_hours": _string(6, pattern="^[0-9]*$"),
+                    "tax_rate": _string(8),
+                    "tax_label": _string(20),
+                    "tax_number": _string(40),
                 },
                 _REFUSED,
                 required=("name", "timezone"),
@@ -1215,6 +1228,89 @@ def _portal_paths() -> dict[str, Schema]:
     }
 
 
+def _billing_paths() -> dict[str, Schema]:
+    """Payments (web/_billing.py)."""
+    p = "/studio/patients/{patient_id}"
+    patient = _id("patient_id", "client")
+    money = _string(
+        20,
+        pattern="^[0-9][0-9,]{0,16}([.][0-9]{1,3})?$",
+        description="An amount in the currency's units, like 250 or 1,250.50.",
+    )
+    pdf = _binary("The PDF.", "application/pdf")
+    line = _string(
+        24,
+        pattern="^(session|no-show)-[0-9]{1,9}$",
+        description="What it is for: session-N (the plan's session N) or no-show-N.",
+    )
+    account = {
+        "description": "The account: lines due per plan session and no-show fee, payments, "
+        "invoices; amounts in minor units of the currency.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    return {
+        p + "/payments": {
+            "get": _staff_page("The client's payments.", "payments", ids=(patient,)),
+            "post": _staff_form(
+                "Record a payment or a refund (at most the balance; a refund at most what "
+                "was paid; audited).",
+                "payments",
+                {
+                    "line": line,
+                    "kind": _enum(PAYMENT_KINDS),
+                    "method": _enum(PAYMENT_METHODS),
+                    "amount": money,
+                    "reference": _string(100),
+                    "note": _string(200),
+                },
+                _REFUSED,
+                ids=(patient,),
+                required=("line", "amount", "method"),
+            ),
+        },
+        p + "/payments.json": {
+            "get": _staff_page(
+                "The client's account as JSON.", "payments", ids=(patient,), ok=account
+            )
+        },
+        p + "/payments/{payment_id}/receipt.pdf": {
+            "get": _staff_page(
+                "A payment's or refund's receipt.",
+                "payments",
+                ids=(patient, _id("payment_id", "payment")),
+                ok=pdf,
+            )
+        },
+        p + "/invoices": {
+            "post": _staff_form(
+                "Issue an invoice for what the account has due (numbered per clinic).",
+                "payments",
+                {},
+                _REFUSED,
+                ids=(patient,),
+            )
+        },
+        p + "/invoices/{invoice_id}/invoice.pdf": {
+            "get": _staff_page(
+                "An issued invoice.",
+                "payments",
+                ids=(patient, _id("invoice_id", "invoice")),
+                ok=pdf,
+            )
+        },
+        "/studio/bookings/{booking_id}/no-show": {
+            "post": _staff_form(
+                "The client did not come, or cancelled within the notice window: the booking "
+                "is cancelled and the clinic's no-show fee becomes due.",
+                "payments",
+                {},
+                {"422": _html("Refused: the booking is not booked, or is outside the window.")},
+                ids=(_id("booking_id", "booking"),),
+            )
+        },
+    }
+
+
 @cache
 def _document_bytes() -> bytes:
     document = {
@@ -1244,11 +1340,12 @@ def _document_bytes() -> bytes:
                 "plans",
                 "schedule",
                 "stock",
+                "payments",
                 "team",
                 "portal",
             )
         ],
-        "paths": _paths() | _portal_paths(),
+        "paths": {**_paths(), **_billing_paths(), **_portal_paths()},
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},

@@ -32,7 +32,7 @@ from smpstudio.clinic import (
     TreatmentPlan,
 )
 from smpstudio.dots import DilutionRule, dilution_rule, place_impressions
-from smpstudio.plan import Plan, build_plan
+from smpstudio.plan import Plan, PriceTable, build_plan
 from smpstudio.render import look_for, render_sheet
 from smpstudio.reports import plan_files, plan_ics
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
@@ -89,6 +89,9 @@ async def new_plan(request: Request) -> Response:
         designs = await blocking(records.designs, pid)
         chosen = _design_version(designs, form.get("design_version"))
         inputs = _plan_inputs(form, chosen, records.timezone.key, issued=records.now())
+        billing = await blocking(records.billing_settings)
+        if billing.ready:  # the clinic's own prices (Clinic page), else the shipped table
+            inputs["prices"] = billing.price_table().to_dict()
         plan = await compute(studio, build_saved_plan, chosen.content, inputs)
         content = {**plan.to_dict(), "inputs": inputs}
         saved = await blocking(
@@ -171,6 +174,7 @@ def build_saved_plan(design_content: str, inputs: dict[str, Any]) -> Plan:
         time=dt.time.fromisoformat(inputs["time"]) if inputs.get("time") else None,
         timezone=inputs["timezone"] if inputs.get("time") else None,
         reference=inputs["reference"],
+        price_table=PriceTable.from_dict(inputs["prices"]) if inputs.get("prices") else None,
     )
 
 
