@@ -465,3 +465,32 @@ def _mailer(port: int) -> SmtpMailer:
     mailer = SmtpMailer.from_settings(settings, environ={})
     assert mailer is not None
     return mailer
+
+
+def test_the_portals_records_are_exported_and_erased_with_the_client(c: Clocked) -> None:
+    import base64
+    import json
+    import zipfile
+
+    client = c.r.add_patient("Ann", "Bell", date_of_birth=date(1979, 1, 1), email="ann@example.com")
+    (message_id,) = c.access.request_link(c.r.clinic_id, "ann@example.com", link_base=BASE)
+    body = next(m.body for m in c.r.messages(client.id) if m.id == message_id)
+    c.access.redeem(c.r.clinic_id, TOKEN.search(body).group(1))  # type: ignore[union-attr]
+    me = c.client_records(client.id)
+    me.sign_consent_in_portal(
+        client.id, "photo", for_patient_id=client.id, signed_name="Ann Bell",
+        signature_png=signature(), render_pdf=render,
+    )  # fmt: skip
+    pdf = me.consent_document_pdf(client.id, me.consent_documents(client.id)[0].id)
+    out = io.BytesIO()
+    c.r.export_client(client.id, out)
+    document = json.loads(zipfile.ZipFile(out).read("client.json"))
+    (exported,) = document["records"]["consent_documents"]
+    assert base64.b64decode(exported["pdf"]["base64"]) == pdf
+    assert len(document["records"]["portal_links"]) == 1
+    assert len(document["records"]["portal_sessions"]) == 1
+    summary = c.r.erase_client(client.id, confirm="Ann Bell")
+    assert summary.rows["consent_documents"] == 1
+    assert summary.rows["portal_links"] == 1
+    assert summary.rows["portal_sessions"] == 1
+    assert c.count(ConsentDocument) == 0

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from smpstudio.clinic import ClinicConfig, portal_actor
+from smpstudio.clinic import REPORTS, ClinicConfig, portal_actor
 from smpstudio.web._portal import _render_consent
 from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
@@ -98,6 +98,8 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", P + "/book"): (STAFF, 200),
     ("POST", P + "/book"): (STAFF, 422),
     ("POST", "/studio/bookings/{booking_id:int}/cancel"): (STAFF, 303),
+    ("GET", "/studio/bookings/{booking_id:int}/move"): (STAFF, 200),
+    ("POST", "/studio/bookings/{booking_id:int}/move"): (STAFF, 422),
     ("GET", "/studio/team"): (OWNER, 200),
     ("POST", "/studio/team"): (OWNER, 422),
     ("GET", "/studio/leads"): (STAFF, 200),
@@ -135,6 +137,15 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("POST", P + "/invoices"): (STAFF, 303),
     ("GET", P + "/invoices/{invoice_id:int}/invoice.pdf"): (STAFF, 200),
     ("POST", "/studio/bookings/{booking_id:int}/no-show"): (STAFF, 422),  # weeks ahead
+    ("GET", "/studio/reports"): (CLINICAL, 200),
+    **{
+        ("GET", f"/studio/reports/{r.slug}{csv}"): (CLINICAL, 200)
+        for r in REPORTS
+        for csv in ("", ".csv")
+    },
+    ("GET", P + "/export"): (OWNER, 200),
+    ("GET", P + "/export.zip"): (OWNER, 200),
+    ("POST", P + "/erase"): (OWNER, 422),
 }
 # Routes that end or change the caller's session: each cell signs in afresh.
 OWN_SESSION = {"/studio/sign-out"}

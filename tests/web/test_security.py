@@ -28,6 +28,7 @@ def _get_routes(world: World) -> list[str]:
         "kind": "treatment",
         "payment_id": 1,
         "invoice_id": 1,
+        "booking_id": 1,
         "view": "front",
         "state": "healed",
     }

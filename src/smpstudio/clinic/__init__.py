@@ -57,6 +57,12 @@ from smpstudio.clinic._errors import (
     RecordNotFoundError,
     Slot,
 )
+from smpstudio.clinic._export import (
+    EXPORT_FORMAT,
+    ErasureSummary,
+    ExportSummary,
+    finish_pending_erasures,
+)
 from smpstudio.clinic._maintenance import (
     BackupResult,
     CheckReport,
@@ -71,6 +77,7 @@ from smpstudio.clinic._models import (
     Booking,
     Clinic,
     Consent,
+    ConsentDocument,
     ConsentForm,
     Consultation,
     DesignVersion,
@@ -89,6 +96,8 @@ from smpstudio.clinic._models import (
     Patient,
     Payment,
     Photo,
+    PortalLink,
+    PortalSession,
     Practitioner,
     Room,
     SessionNeedleLot,
@@ -111,8 +120,8 @@ from smpstudio.clinic._portal import (
     check_signature,
 )
 from smpstudio.clinic._portal_access import LINK_REFUSED, PortalAccess, PortalClient, portal_actor
-from smpstudio.clinic._portal_models import ConsentDocument, PortalLink, PortalSession
 from smpstudio.clinic._records import ClinicRecords
+from smpstudio.clinic._reports import REPORTS, Period, Report, ReportResult, report_by_slug
 from smpstudio.clinic._rules import ConsentStatus
 from smpstudio.clinic._scheduling import BOOKING_SEARCH_DAYS
 from smpstudio.clinic._sending import send_due_everywhere
@@ -135,6 +144,7 @@ __all__ = [
     "DILUTION_ZONES",
     "ENV_DATA_DIR",
     "ENV_DB",
+    "EXPORT_FORMAT",
     "FOLLOW_UP_KINDS",
     "LEAD_STATUSES",
     "LINK_REFUSED",
@@ -147,6 +157,7 @@ __all__ = [
     "PHOTO_MAX_BYTES",
     "PLAN_STATUSES",
     "REACTIONS",
+    "REPORTS",
     "RETENTION_ZONES",
     "ROLES",
     "SIGNATURE_MAX_BYTES",
@@ -185,6 +196,8 @@ __all__ = [
     "DilutionOverride",
     "DilutionRecommendation",
     "DueLine",
+    "ErasureSummary",
+    "ExportSummary",
     "Finding",
     "FollowUp",
     "FollowUpZone",
@@ -204,6 +217,7 @@ __all__ = [
     "PatchTestRequiredError",
     "Patient",
     "Payment",
+    "Period",
     "Photo",
     "PigmentUse",
     "PortalAccess",
@@ -212,6 +226,8 @@ __all__ = [
     "PortalSession",
     "Practitioner",
     "RecordNotFoundError",
+    "Report",
+    "ReportResult",
     "Room",
     "SessionNeedleLot",
     "SessionPigment",
@@ -234,8 +250,10 @@ __all__ = [
     "check_signature",
     "database_unavailable",
     "evaluate_candidacy",
+    "finish_pending_erasures",
     "open_database",
     "portal_actor",
+    "report_by_slug",
     "restore_database",
     "send_due_everywhere",
     "verify_chains",

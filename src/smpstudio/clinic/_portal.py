@@ -39,6 +39,7 @@ from smpstudio.clinic._models import (
     AvailabilityWindow,
     Booking,
     Consent,
+    ConsentDocument,
     ConsentForm,
     Message,
     Patient,
@@ -46,7 +47,6 @@ from smpstudio.clinic._models import (
     Practitioner,
     SessionRecord,
 )
-from smpstudio.clinic._portal_models import ConsentDocument
 from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import check_text
 

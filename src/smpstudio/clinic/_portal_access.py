@@ -28,8 +28,7 @@ from sqlalchemy.orm import Session
 from smpstudio._errors import ClinicError
 from smpstudio.clinic._audit import AuditEvent, append_events
 from smpstudio.clinic._errors import RecordNotFoundError
-from smpstudio.clinic._models import Clinic, Message, Patient
-from smpstudio.clinic._portal_models import PortalLink, PortalSession
+from smpstudio.clinic._models import Clinic, Message, Patient, PortalLink, PortalSession
 from smpstudio.clinic._store import Store
 
 __all__ = ["LINK_REFUSED", "PortalAccess", "PortalClient", "portal_actor"]

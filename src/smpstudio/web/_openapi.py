@@ -37,6 +37,7 @@ from smpstudio.clinic import (
     PHOTO_KINDS,
     PLAN_STATUSES,
     REACTIONS,
+    REPORTS,
     ROLES,
     STAGES,
     STOCK_KINDS,
@@ -324,6 +325,38 @@ def _preview_request() -> Schema:
             "size": {"type": "integer", "enum": list(SIZES)},
         },
     }
+
+
+def _report_paths() -> dict[str, Schema]:
+    """A page and a CSV per declared report (smpstudio.clinic.REPORTS)."""
+    period = (
+        _query("start", DATE, "The first day (default: the first of the month 11 months ago)."),
+        _query("end", DATE, "The last day, included (default: today)."),
+    )
+    bad = {"422": _html("A date that cannot be read, a start after the end, over five years.")}
+    paths: dict[str, Schema] = {
+        "/studio/reports": {"get": _staff_page("The reports there are.", "reports")}
+    }
+    for report in REPORTS:
+        path = f"/studio/reports/{report.slug}"
+        paths[path] = {
+            "get": _staff_page(
+                f"{report.title}: chart and table over a period (an audited read).",
+                "reports",
+                query=period,
+                extra=bad,
+            )
+        }
+        paths[f"{path}.csv"] = {
+            "get": _staff_page(
+                f"{report.title} as CSV (an audited read).",
+                "reports",
+                query=period,
+                ok=_binary("The CSV file (an attachment).", "text/csv"),
+                extra=bad,
+            )
+        }
+    return paths
 
 
 def _paths() -> dict[str, Schema]:
@@ -880,7 +913,16 @@ def _paths() -> dict[str, Schema]:
             )
         },
         p + "/book": {
-            "get": _staff_page("The booking form.", "schedule", ids=(patient,)),
+            "get": _staff_page(
+                "The booking form (from a plan: filled from its session).",
+                "schedule",
+                ids=(patient,),
+                query=(
+                    _query("plan", DIGITS, "A plan of the client to fill the form from."),
+                    _query("session", DIGITS, "The plan's session to book."),
+                ),
+                extra=_REFUSED,
+            ),
             "post": _staff_form(
                 "Book a session.",
                 "schedule",
@@ -898,6 +940,30 @@ def _paths() -> dict[str, Schema]:
                     **_REFUSED,
                 },
                 ids=(patient,),
+            ),
+        },
+        "/studio/bookings/{booking_id}/move": {
+            "get": _staff_page(
+                "The form to move a booked session.",
+                "schedule",
+                ids=(_id("booking_id", "booking"),),
+                extra=_REFUSED,
+            ),
+            "post": _staff_form(
+                "Move a booked session (checked like a new booking; reminders follow).",
+                "schedule",
+                {
+                    "date": DATE,
+                    "time": TIME,
+                    "hours": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+                    "practitioner_id": DIGITS,
+                    "room_id": DIGITS,
+                },
+                {
+                    "409": _html("The time is taken: why, and the next free slot."),
+                    **_REFUSED,
+                },
+                ids=(_id("booking_id", "booking"),),
             ),
         },
         "/studio/bookings/{booking_id}/cancel": {
@@ -950,6 +1016,32 @@ def _paths() -> dict[str, Schema]:
                 {"lot": _string(64)},
                 {"200": _html("The clients who received the lot."), **_REFUSED},
             ),
+        },
+        **_report_paths(),
+        p + "/export": {
+            "get": _staff_page(
+                "The client's export and erasure (owner).", "clients", ids=(patient,)
+            )
+        },
+        p + "/export.zip": {
+            "get": _staff_page(
+                "Every record and photo of the client: client.json, photos/, summary.pdf "
+                "(owner; an audited read).",
+                "clients",
+                ids=(patient,),
+                ok=_binary("The zip (an attachment).", "application/zip"),
+                extra={"422": _html("A photo of the client is missing or damaged.")},
+            )
+        },
+        p + "/erase": {
+            "post": _staff_form(
+                "Erase every record and photo of the client (owner; audited with counts only).",
+                "clients",
+                {"confirm": _string(210, description="The client's full name, as on the record.")},
+                {"422": _html("Refused: the name does not match, or a session is booked ahead.")},
+                ids=(patient,),
+                required=("confirm",),
+            )
         },
         p + "/messages/opt-out": {
             "post": _staff_form(
@@ -1341,6 +1433,7 @@ def _document_bytes() -> bytes:
                 "schedule",
                 "stock",
                 "payments",
+                "reports",
                 "team",
                 "portal",
             )
