@@ -435,6 +435,13 @@ def test_revenue_by_month_counts_payments_less_refunds(fresh_db: Database) -> No
         r = later.clinic(w.records.clinic_id, actor="alex")
         r.record_payment(w.patient.id, amount=20_000, method="cash", session_number=2)
         months = r.revenue_by_month(date(2030, 5, 1), date(2030, 8, 31))
+        report = r.report("revenue", start=date(2030, 5, 1), end=date(2030, 8, 31))
+    assert report.rows == [  # the studio's "Revenue by month" report, in dollars
+        ("2030-05", 0.0, 0.0, 0.0, 0),
+        ("2030-06", 300.0, 10.0, 290.0, 2),
+        ("2030-07", 0.0, 0.0, 0.0, 0),
+        ("2030-08", 200.0, 0.0, 200.0, 1),
+    ]
     assert [(m.month, m.payments, m.refunds, m.net, m.count) for m in months] == [
         (date(2030, 5, 1), 0, 0, 0, 0),
         (date(2030, 6, 1), 30_000, 1_000, 29_000, 2),

@@ -45,14 +45,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from smpstudio._errors import ClinicError, InputError
+from smpstudio._money import minor_digits
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._models import (
     Booking,
+    Clinic,
     Consultation,
     DesignVersion,
     FollowUp,
     Message,
     NoShow,
+    Payment,
     SessionRecord,
 )
 from smpstudio.clinic._scope import Scope
@@ -374,6 +377,35 @@ def _retention(q: ReportQuery) -> list[Row]:
     return rows
 
 
+# --- revenue ---
+
+
+def _revenue(q: ReportQuery) -> list[Row]:
+    """Payments and refunds recorded in each clinic-local month, in the clinic's currency
+    (major units; the ledger keeps minor units)."""
+    clinic = q.session.get(Clinic, q.clinic_id)
+    currency = clinic.currency if clinic is not None and clinic.currency else "USD"
+    scale = 10 ** minor_digits(currency)
+    rows = q.session.execute(
+        select(Payment.created_at, Payment.kind, Payment.amount).where(
+            Payment.clinic_id == q.clinic_id,
+            Payment.created_at >= q.instant(q.period.start),
+            Payment.created_at < q.instant(q.period.end + timedelta(days=1)),
+        )
+    ).all()
+    totals: dict[int, list[int]] = {}
+    for at, kind, amount in rows:
+        local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(q.timezone)
+        t = totals.setdefault(local.year * 100 + local.month, [0, 0, 0])
+        t[0 if kind == "payment" else 1] += int(amount)
+        t[2] += 1
+    found: dict[int, Row] = {
+        m: (paid / scale, refunded / scale, (paid - refunded) / scale, n)
+        for m, (paid, refunded, n) in totals.items()
+    }
+    return _by_month(q, found, (0.0, 0.0, 0.0, 0))
+
+
 _MONTH = Column("month", "Month", "month")
 
 REPORTS: tuple[Report, ...] = (
@@ -456,6 +488,24 @@ REPORTS: tuple[Report, ...] = (
         chart=("second_percent", "third_percent", "touch_up_percent"),
         query=_retention,
         notes=(f"Clients without a design that records their skin are '{NOT_RECORDED}'.",),
+    ),
+    Report(
+        slug="revenue",
+        title="Revenue by month",
+        description=(
+            "Payments and refunds recorded in each month (card, cash and transfer), and what "
+            "the clinic kept, in the clinic's currency."
+        ),
+        columns=(
+            _MONTH,
+            Column("payments", "Payments", "money"),
+            Column("refunds", "Refunds", "money"),
+            Column("net", "Net", "money"),
+            Column("entries", "Entries"),
+        ),
+        chart=("payments", "refunds"),
+        query=_revenue,
+        notes=("Months are the clinic's own (its time zone), by the day a payment was recorded.",),
     ),
 )
 """Every report of the studio, in the order the reports page lists them."""
