@@ -240,6 +240,7 @@ def _record(records: ClinicRecords, pid: int, clinical: bool) -> dict[str, Any]:
             photos=records.photos(pid),
             photo_kinds=PHOTO_KINDS,
             photo_views=PHOTO_VIEWS,
+            consent_documents=records.consent_documents(pid),
         )
     return context
 
