@@ -149,7 +149,19 @@ SHEETS = {
     "dilution-chart": dilution_chart,
     "long-hair": lambda: long_hair(),
     "before-after-sheets": lambda: before_after_sheets(),
+    "demo-before-after": lambda: demo_before_after(),
 }
+WHERE = {"demo-before-after": OUT.parent / "images"}
+"""Sheets written elsewhere than docs/gallery/ (the README's picture)."""
+
+
+def demo_before_after() -> Image.Image:
+    """The README's picture: ``make demo``'s client (Norwood 5, soft hairline, seed 7, Monk 5
+    skin, dark-brown hair, the blended shade) as the take-home sheet, three-quarter view."""
+    d = smpstudio.design(pattern="norwood-5", hairline="soft", seed=7)
+    skin, hair = "#d7bd96", "dark-brown"
+    dots = place_impressions(d, dilution=dilution_rule(skin, hair, settings=d.settings))
+    return render_sheet(d, dots, look_for(skin, hair), view_name="three-quarter", size=640)
 
 
 def before_after_sheets() -> Image.Image:
@@ -212,8 +224,9 @@ def main(names: list[str]) -> int:
         )
         return 2
     for name in names or list(SHEETS):
-        SHEETS[name]().save(OUT / f"{name}.png", optimize=True)
-        print(f"wrote {OUT / f'{name}.png'}", file=sys.stderr)
+        target = WHERE.get(name, OUT) / f"{name}.png"
+        SHEETS[name]().save(target, optimize=True)
+        print(f"wrote {target}", file=sys.stderr)
     return 0
 
 

@@ -15,6 +15,7 @@ and keeps any ``NPY_DISABLE_CPU_FEATURES`` the environment already sets.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -32,6 +33,8 @@ if "numpy" not in sys.modules:
 
 def numpy_is_deterministic() -> bool:
     """True when NumPy runs none of its AVX-512 paths (switched off, or not on this CPU)."""
-    from numpy.core._multiarray_umath import __cpu_features__
-
-    return not __cpu_features__.get("AVX512F", False)
+    try:  # NumPy 2 (the benchmarks' environment) moved it
+        umath = importlib.import_module("numpy._core._multiarray_umath")
+    except ImportError:
+        umath = importlib.import_module("numpy.core._multiarray_umath")
+    return not umath.__cpu_features__.get("AVX512F", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -131,6 +132,8 @@ FOREIGN_CALLS: dict[str, Callable[[World, ClinicRecords], Any]] = {
     "practitioner": lambda a, b: b.add_availability(
         a.practitioner.id, weekday=6, start=datetime.min.time(), end=datetime.min.time()
     ),
+    "export_client": lambda a, b: b.export_client(a.patient.id, io.BytesIO()),
+    "erase_client": lambda a, b: b.erase_client(a.patient.id, confirm="Sam Lee"),
 }
 
 

@@ -295,7 +295,18 @@ def _seed(world: World) -> dict[str, list[int]]:
             duration=timedelta(hours=2),
         )
         bookings.append(booking.id)
+    world.db.update_clinic(
+        a.id,
+        actor="test",
+        currency="USD",
+        band_prices=[150_000, 250_000, 350_000, 450_000],
+        extra_session_price=60_000,
+    )
+    paid = a.records.record_payment(pid, amount=100, method="cash", session_number=1)
+    invoice = a.records.issue_invoice(pid)
     return {
+        "payment_id": [paid.id],
+        "invoice_id": [invoice.id],
         "patient_id": [pid, world.new_patient("a"), world.b.patient_id],
         "photo_id": [photo.id],
         "design_id": [design.id],

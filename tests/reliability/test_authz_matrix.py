@@ -24,7 +24,7 @@ from PIL import Image
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from smpstudio.clinic import ClinicConfig
+from smpstudio.clinic import REPORTS, ClinicConfig
 from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 PUBLIC, STAFF, CLINICAL, OWNER = "public", "staff", "clinical", "owner"
@@ -95,6 +95,8 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", P + "/book"): (STAFF, 200),
     ("POST", P + "/book"): (STAFF, 422),
     ("POST", "/studio/bookings/{booking_id:int}/cancel"): (STAFF, 303),
+    ("GET", "/studio/bookings/{booking_id:int}/move"): (STAFF, 200),
+    ("POST", "/studio/bookings/{booking_id:int}/move"): (STAFF, 422),
     ("GET", "/studio/team"): (OWNER, 200),
     ("POST", "/studio/team"): (OWNER, 422),
     ("GET", "/studio/leads"): (STAFF, 200),
@@ -109,6 +111,22 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/studio/recall"): (CLINICAL, 200),
     ("POST", "/studio/recall"): (CLINICAL, 422),
     ("POST", P + "/messages/opt-out"): (STAFF, 422),
+    ("GET", P + "/payments"): (STAFF, 200),
+    ("POST", P + "/payments"): (STAFF, 422),
+    ("GET", P + "/payments.json"): (STAFF, 200),
+    ("GET", P + "/payments/{payment_id:int}/receipt.pdf"): (STAFF, 200),
+    ("POST", P + "/invoices"): (STAFF, 303),
+    ("GET", P + "/invoices/{invoice_id:int}/invoice.pdf"): (STAFF, 200),
+    ("POST", "/studio/bookings/{booking_id:int}/no-show"): (STAFF, 422),  # weeks ahead
+    ("GET", "/studio/reports"): (CLINICAL, 200),
+    **{
+        ("GET", f"/studio/reports/{r.slug}{csv}"): (CLINICAL, 200)
+        for r in REPORTS
+        for csv in ("", ".csv")
+    },
+    ("GET", P + "/export"): (OWNER, 200),
+    ("GET", P + "/export.zip"): (OWNER, 200),
+    ("POST", P + "/erase"): (OWNER, 422),
 }
 # Routes that end or change the caller's session: each cell signs in afresh.
 OWN_SESSION = {"/studio/sign-out"}
@@ -183,7 +201,18 @@ class Matrix:
         plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
         ink = a.records.add_stock_item("pigment", "Matrix Ink", low_stock_at=1)
         lot = a.records.receive_stock(ink.id, lot="M-1", expires_on=date(2099, 1, 1), quantity=5)
+        world.db.update_clinic(
+            a.id,
+            actor="test",
+            currency="USD",
+            band_prices=[150_000, 250_000, 350_000, 450_000],
+            extra_session_price=60_000,
+        )
+        paid = a.records.record_payment(pid, amount=100, method="cash", session_number=1)
+        invoice = a.records.issue_invoice(pid)
         self.values = {
+            "payment_id": paid.id,
+            "invoice_id": invoice.id,
             "lot_id": lot.id,
             "patient_id": pid,
             "photo_id": photo.id,

@@ -24,6 +24,9 @@ def _get_routes(world: World) -> list[str]:
         "plan_id": 1,
         "design_id": 1,
         "patch_test_id": 1,
+        "payment_id": 1,
+        "invoice_id": 1,
+        "booking_id": 1,
         "view": "front",
         "state": "healed",
     }

@@ -63,6 +63,9 @@ _APPEND_ONLY = (
     "patch_test_overrides",
     "dilution_overrides",
     "stock_movements",
+    "no_shows",
+    "payments",
+    "invoices",
 )
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -47,13 +48,16 @@ __all__ = [
     "FollowUp",
     "FollowUpZone",
     "HygieneAttestation",
+    "Invoice",
     "Lead",
     "Message",
     "MessageOptOut",
+    "NoShow",
     "PatchTest",
     "PatchTestOverride",
     "PatchTestReading",
     "Patient",
+    "Payment",
     "Photo",
     "Practitioner",
     "Room",
@@ -125,6 +129,16 @@ class Clinic(Base):
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     opening_hours: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # billing (migration 0007): money in minor units of ``currency``
+    currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    prices: Mapped[str] = mapped_column(Text, default="", server_default="")
+    deposit_kind: Mapped[str] = mapped_column(String(7), default="none", server_default="none")
+    deposit_value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    no_show_fee: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    no_show_notice_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    tax_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
+    tax_label: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    tax_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class Room(Base):
@@ -901,3 +915,96 @@ class AuditHead(Base):
     chain: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(IdType)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class NoShow(Base):
+    """A booked session the client missed, or cancelled late: the notice they gave and the
+    fee charged (0 outside the clinic's notice window). Append-only."""
+
+    __tablename__ = "no_shows"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        UniqueConstraint("booking_id"),
+        _fk("patient", "patients"),
+        _fk("booking", "bookings"),
+        CheckConstraint("fee >= 0", name="fee"),
+        Index("ix_no_shows_clinic_patient", "clinic_id", "patient_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    booking_id: Mapped[int] = _ref()
+    starts_at: Mapped[datetime]
+    notice_hours: Mapped[int]
+    fee: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Payment(Base):
+    """The payments ledger: a payment or a refund, by card, cash or transfer, for one plan
+    session (its number) or one no-show fee, in minor units. Append-only; ``number`` is the
+    receipt number, a sequence per clinic without gaps."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        UniqueConstraint("clinic_id", "number"),
+        _fk("patient", "patients"),
+        _fk("plan", "treatment_plans"),
+        _fk("no_show", "no_shows"),
+        CheckConstraint("kind IN ('payment', 'refund')", name="kind"),
+        CheckConstraint("method IN ('card', 'cash', 'transfer')", name="method"),
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("(session_number IS NULL) <> (no_show_id IS NULL)", name="one_line"),
+        Index("ix_payments_clinic_patient", "clinic_id", "patient_id"),
+        Index("ix_payments_clinic_created_at", "clinic_id", "created_at"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(7))
+    method: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    session_number: Mapped[int | None]
+    no_show_id: Mapped[int | None] = _ref(nullable=True)
+    plan_id: Mapped[int | None] = _ref(nullable=True)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Invoice(Base):
+    """An invoice as issued: its number (a sequence per clinic without gaps), the lines
+    (JSON), the total with the tax it contains, what was paid then. Append-only."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "id"),
+        UniqueConstraint("clinic_id", "number"),
+        _fk("patient", "patients"),
+        _fk("plan", "treatment_plans"),
+        CheckConstraint("total >= 0 AND tax >= 0 AND paid >= 0", name="amounts"),
+        Index("ix_invoices_clinic_patient", "clinic_id", "patient_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    plan_id: Mapped[int | None] = _ref(nullable=True)
+    number: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[str] = mapped_column(Text)
+    total: Mapped[int] = mapped_column(BigInteger)
+    tax: Mapped[int] = mapped_column(BigInteger)
+    tax_rate_bp: Mapped[int]
+    tax_label: Mapped[str] = mapped_column(String(20))
+    paid: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

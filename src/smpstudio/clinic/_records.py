@@ -10,7 +10,10 @@ that imports no other service (the rules they share are in ``_rules``)::
     _photos       PhotoService        clinical photos (the photo store)
     _messages     MessageService      the message outbox, opt-outs, sending what is due
     _stock        StockService        pigment and needle stock by lot, expiry, warnings
+    _billing      BillingService      deposits, payments, refunds, no-show fees, invoices
     _scheduling   SchedulingService   bookings and the next free slot
+    _reports      ReportService       reports (the declared list REPORTS), aggregated in SQL
+    _export       ExportService       a client's data exported and erased on request
     _auditing     AuditService        the audit trail
 
 A new concern is a new service module added to the bases below (tests/test_architecture.py
@@ -20,11 +23,14 @@ keeps the services apart and their method names distinct).
 from __future__ import annotations
 
 from smpstudio.clinic._auditing import AuditService
+from smpstudio.clinic._billing import BillingService
 from smpstudio.clinic._clinical import ClinicalService
+from smpstudio.clinic._export import ExportService
 from smpstudio.clinic._messages import MessageService
 from smpstudio.clinic._patch_tests import PatchTestService
 from smpstudio.clinic._people import PeopleService
 from smpstudio.clinic._photos import PhotoService
+from smpstudio.clinic._reports import ReportService
 from smpstudio.clinic._scheduling import SchedulingService
 from smpstudio.clinic._sessions import SessionService
 from smpstudio.clinic._stock import StockService
@@ -41,6 +47,9 @@ class ClinicRecords(
     SchedulingService,
     MessageService,
     StockService,
+    BillingService,
+    ReportService,
+    ExportService,
     AuditService,
 ):
     """The records of one clinic as one actor sees and changes them.

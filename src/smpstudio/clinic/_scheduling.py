@@ -439,6 +439,13 @@ class SchedulingService(Scope):
             self._log(s, AuditEvent("update", "booking", row.id, row.patient_id, detail=detail))
             return row
 
+    def booking(self, booking_id: int) -> Booking:
+        """One of the clinic's bookings (an audited read)."""
+        with self._unit("read", "booking") as s:
+            row = self._get(s, Booking, booking_id, "booking")
+            self._log(s, AuditEvent("read", "booking", row.id, row.patient_id))
+            return row
+
     def move_booking(
         self,
         booking_id: int,

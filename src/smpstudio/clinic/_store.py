@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine, func, select
@@ -18,6 +18,7 @@ from smpstudio._errors import ClinicError
 from smpstudio._settings import Settings
 from smpstudio.clinic import _migrations
 from smpstudio.clinic._audit import AuditEvent, AuditReport, append_events, verify_chains
+from smpstudio.clinic._billing_settings import billing_values, check_currency_change
 from smpstudio.clinic._config import ClinicConfig
 from smpstudio.clinic._engine import READONLY, create_clinic_engine
 from smpstudio.clinic._models import AuditHead, Booking, Clinic
@@ -158,11 +159,16 @@ class Store:
         phone: str | None = None,
         email: str | None = None,
         opening_hours: str | None = None,
+        **billing: Any,
     ) -> Clinic:
         """Change the clinic's name, time zone, contact details or opening hours (those
         given), audited on the clinic's chain with the fields changed. The time zone only
         changes while no session is booked from today on: a booking's clinic-local day was
-        fixed in the old one."""
+        fixed in the old one.
+
+        ``billing``: the currency, prices, deposit rule, no-show fee and tax
+        (:func:`~smpstudio.clinic._billing_settings.billing_values`); the currency only
+        changes while no payment is recorded."""
         self.require_current_schema()
         actor = check_actor(actor)
         try:
@@ -170,10 +176,15 @@ class Store:
                 clinic = session.get(Clinic, clinic_id)
                 if clinic is None:
                     raise ClinicError(f"no clinic {clinic_id}")
-                values = _clinic_values(name, timezone, address, phone, email, opening_hours)
+                values: dict[str, Any] = dict(
+                    _clinic_values(name, timezone, address, phone, email, opening_hours)
+                )
+                values.update(billing_values(current=clinic, **billing))
                 changed = [k for k, v in values.items() if getattr(clinic, k) != v]
                 if "timezone" in changed:
                     self._check_no_bookings_ahead(session, clinic)
+                if "currency" in changed:
+                    check_currency_change(session, clinic, values["currency"])
                 for field in changed:
                     setattr(clinic, field, values[field])
                 session.flush()
@@ -188,8 +199,27 @@ class Store:
                         at=self.clock.now(),
                     )
         except IntegrityError:
-            raise ClinicError(f"a clinic named {name!r} exists already") from None
+            error = ClinicError(f"a clinic named {name!r} exists already")
+            self._audit_refused_update(clinic_id, actor, str(error))
+            raise error from None
+        except ClinicError as exc:
+            self._audit_refused_update(clinic_id, actor, str(exc))
+            raise
         return clinic
+
+    def _audit_refused_update(self, clinic_id: int, actor: str, detail: str) -> None:
+        """A refused change of the clinic's details, on its chain (nothing else written)."""
+        with self.transaction() as session:
+            if session.get(Clinic, clinic_id) is None:
+                return
+            append_events(
+                session,
+                chain=clinic_id,
+                actor=actor,
+                clinic_id=clinic_id,
+                events=[AuditEvent("update", "clinic", clinic_id, None, "refused", detail)],
+                at=self.clock.now(),
+            )
 
     def _check_no_bookings_ahead(self, session: Session, clinic: Clinic) -> None:
         today = self.clock.today(ZoneInfo(clinic.timezone))

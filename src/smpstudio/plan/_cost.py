@@ -40,12 +40,12 @@ def smp_cost(
         f"{treated_area_cm2:.0f} cm² treated with {impressions:,} impressions "
         f"({mean:.0f}/cm² on average) counts as {equivalent:.0f} cm² at the price table's "
         f"{prices.reference_density_per_cm2:g}/cm²: band '{band.label}', "
-        f"{cur} {band.low:,.0f}–{band.high:,.0f} for the {sessions} planned sessions"
+        f"{cur} {_span(band.low, band.high)} for the {sessions} planned sessions"
     )
     if extra_sessions:
         basis += (
             f", plus {extra_sessions} extra session{'s' if extra_sessions > 1 else ''} at "
-            f"{cur} {extra_low:,.0f}–{extra_high:,.0f} each"
+            f"{cur} {_span(extra_low, extra_high)} each"
         )
     return CostEstimate(
         low=band.low + extra_sessions * extra_low,
@@ -56,6 +56,11 @@ def smp_cost(
         area_equivalent_cm2=equivalent,
         extra_sessions=extra_sessions,
     )
+
+
+def _span(low: float, high: float) -> str:
+    """A price range, or one price when a clinic's table gives one (low = high)."""
+    return f"{low:,.0f}" if low == high else f"{low:,.0f}–{high:,.0f}"
 
 
 def transplant_cost(

@@ -199,6 +199,8 @@ def _hours(hours: float) -> str:
 
 
 def _money(currency: str, low: float, high: float) -> str:
+    if low == high:  # the clinic's own price (docs/clinic.md, "Payments")
+        return f"{currency} {low:,.0f}"
     return f"{currency} {low:,.0f}–{high:,.0f}"
 
 

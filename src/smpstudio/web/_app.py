@@ -22,15 +22,24 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from smpstudio._errors import InputError
-from smpstudio.clinic import Accounts, Database, RecordNotFoundError, database_unavailable
+from smpstudio.clinic import (
+    Accounts,
+    Database,
+    RecordNotFoundError,
+    database_unavailable,
+    finish_pending_erasures,
+)
 from smpstudio.web import (
     _auth,
+    _billing,
     _clients,
     _clinic,
     _designer,
+    _export,
     _openapi,
     _patch_tests,
     _plans,
+    _reports,
     _schedule,
     _site,
     _stock,
@@ -95,6 +104,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         studio.preview.warm_up()
+        try:  # photo files of an erasure a crash interrupted after its commit
+            finish_pending_erasures(db)
+        except Exception:  # the database may be away: the next erasure finishes them
+            log.exception("could not finish the pending erasures")
         sender = None
         if config.message_every_minutes > 0:
             sender = asyncio.create_task(send_messages_periodically(studio))
@@ -116,6 +129,9 @@ def create_app(
             *_patch_tests.routes,
             *_schedule.routes,
             *_stock.routes,
+            *_billing.routes,
+            *_reports.routes,
+            *_export.routes,
             *_team.routes,
             *_clinic.routes,
             *_openapi.routes,

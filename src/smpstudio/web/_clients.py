@@ -30,6 +30,7 @@ from smpstudio.clinic import (
     Patient,
     evaluate_candidacy,
 )
+from smpstudio.web._billing import account_context
 from smpstudio.web._http import (
     FormInput,
     error_page,
@@ -223,6 +224,7 @@ def _record(records: ClinicRecords, pid: int, clinical: bool) -> dict[str, Any]:
         "clinical": clinical,
         "messages": records.messages(pid),
         "opt_outs": records.message_opt_outs(pid),
+        **account_context(records, pid),
     }
     if clinical:
         consultations = records.consultations(pid)

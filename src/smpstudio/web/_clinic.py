@@ -1,4 +1,5 @@
-"""The clinic's own details (owner): name, time zone, address, phone, e-mail, opening hours.
+"""The clinic's own details (owner): name, time zone, address, phone, e-mail, opening hours,
+and what it charges: currency, prices, deposit, no-show fee, tax (``_billing``).
 
 The public site's contact page and the plans' "when to call us" show them (each falling back
 to ``smpstudio serve --address/--phone/--email``). A refused form comes back (422) with what
@@ -16,6 +17,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from smpstudio._errors import InputError
+from smpstudio.web._billing import (
+    PRICE_BANDS,
+    billing_form_fields,
+    billing_form_values,
+)
 from smpstudio.web._http import form_input, page, redirect, staff, studio_of
 from smpstudio.web._state import blocking
 
@@ -33,11 +39,17 @@ def time_zones() -> tuple[str, ...]:
 
 def _values(request: Request) -> dict[str, str]:
     row = studio_of(request).clinic_row(request.state.signed.user.clinic_id)
-    return {field: getattr(row, field) for field in FIELDS}
+    return {field: getattr(row, field) for field in FIELDS} | billing_form_values(row)
 
 
 def _context(values: dict[str, str], **extra: Any) -> dict[str, Any]:
-    return {"title": "Clinic", "values": values, "zones": time_zones(), **extra}
+    return {
+        "title": "Clinic",
+        "values": values,
+        "zones": time_zones(),
+        "bands": PRICE_BANDS,
+        **extra,
+    }
 
 
 @staff("owner")
@@ -58,11 +70,13 @@ async def save_clinic(request: Request) -> Response:
             signed.user.clinic_id,
             actor=f"user:{signed.user.id}",
             **fields,
+            **billing_form_fields(form),
         )
     except InputError as exc:
         text = str(exc)
         error = text[:1].upper() + text[1:]
-        return page(request, "clinic.html", _context(fields, error=error), status=422)
+        values = fields | {k: v for k, v in form.values().items() if k not in fields}
+        return page(request, "clinic.html", _context(values, error=error), status=422)
     studio.flash(signed.session.token_hash, "Clinic details saved.")
     return redirect("/studio/clinic")
 

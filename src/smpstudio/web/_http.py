@@ -50,6 +50,7 @@ NAV = (
     ("Schedule", "/studio/schedule", ("owner", "practitioner", "front-desk")),
     ("Requests", "/studio/leads", ("owner", "practitioner", "front-desk")),
     ("Stock", "/studio/stock", ("owner", "practitioner", "front-desk")),
+    ("Reports", "/studio/reports", ("owner", "practitioner")),
     ("Team", "/studio/team", ("owner",)),
     ("Clinic", "/studio/clinic", ("owner",)),
     ("Audit", "/studio/audit", ("owner",)),

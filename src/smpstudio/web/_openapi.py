@@ -29,11 +29,15 @@ from smpstudio.clinic import (
     CONSENT_KINDS,
     CONSULTATION_REASONS,
     CONTRAINDICATION_KEYS,
+    DEPOSIT_KINDS,
     DILUTION_ZONES,
     LEAD_STATUSES,
+    PAYMENT_KINDS,
+    PAYMENT_METHODS,
     PHOTO_KINDS,
     PLAN_STATUSES,
     REACTIONS,
+    REPORTS,
     ROLES,
     STAGES,
     STOCK_KINDS,
@@ -320,6 +324,38 @@ def _preview_request() -> Schema:
             "size": {"type": "integer", "enum": list(SIZES)},
         },
     }
+
+
+def _report_paths() -> dict[str, Schema]:
+    """A page and a CSV per declared report (smpstudio.clinic.REPORTS)."""
+    period = (
+        _query("start", DATE, "The first day (default: the first of the month 11 months ago)."),
+        _query("end", DATE, "The last day, included (default: today)."),
+    )
+    bad = {"422": _html("A date that cannot be read, a start after the end, over five years.")}
+    paths: dict[str, Schema] = {
+        "/studio/reports": {"get": _staff_page("The reports there are.", "reports")}
+    }
+    for report in REPORTS:
+        path = f"/studio/reports/{report.slug}"
+        paths[path] = {
+            "get": _staff_page(
+                f"{report.title}: chart and table over a period (an audited read).",
+                "reports",
+                query=period,
+                extra=bad,
+            )
+        }
+        paths[f"{path}.csv"] = {
+            "get": _staff_page(
+                f"{report.title} as CSV (an audited read).",
+                "reports",
+                query=period,
+                ok=_binary("The CSV file (an attachment).", "text/csv"),
+                extra=bad,
+            )
+        }
+    return paths
 
 
 def _paths() -> dict[str, Schema]:
@@ -876,7 +912,16 @@ def _paths() -> dict[str, Schema]:
             )
         },
         p + "/book": {
-            "get": _staff_page("The booking form.", "schedule", ids=(patient,)),
+            "get": _staff_page(
+                "The booking form (from a plan: filled from its session).",
+                "schedule",
+                ids=(patient,),
+                query=(
+                    _query("plan", DIGITS, "A plan of the client to fill the form from."),
+                    _query("session", DIGITS, "The plan's session to book."),
+                ),
+                extra=_REFUSED,
+            ),
             "post": _staff_form(
                 "Book a session.",
                 "schedule",
@@ -894,6 +939,30 @@ def _paths() -> dict[str, Schema]:
                     **_REFUSED,
                 },
                 ids=(patient,),
+            ),
+        },
+        "/studio/bookings/{booking_id}/move": {
+            "get": _staff_page(
+                "The form to move a booked session.",
+                "schedule",
+                ids=(_id("booking_id", "booking"),),
+                extra=_REFUSED,
+            ),
+            "post": _staff_form(
+                "Move a booked session (checked like a new booking; reminders follow).",
+                "schedule",
+                {
+                    "date": DATE,
+                    "time": TIME,
+                    "hours": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
+                    "practitioner_id": DIGITS,
+                    "room_id": DIGITS,
+                },
+                {
+                    "409": _html("The time is taken: why, and the next free slot."),
+                    **_REFUSED,
+                },
+                ids=(_id("booking_id", "booking"),),
             ),
         },
         "/studio/bookings/{booking_id}/cancel": {
@@ -947,6 +1016,32 @@ def _paths() -> dict[str, Schema]:
                 {"200": _html("The clients who received the lot."), **_REFUSED},
             ),
         },
+        **_report_paths(),
+        p + "/export": {
+            "get": _staff_page(
+                "The client's export and erasure (owner).", "clients", ids=(patient,)
+            )
+        },
+        p + "/export.zip": {
+            "get": _staff_page(
+                "Every record and photo of the client: client.json, photos/, summary.pdf "
+                "(owner; an audited read).",
+                "clients",
+                ids=(patient,),
+                ok=_binary("The zip (an attachment).", "application/zip"),
+                extra={"422": _html("A photo of the client is missing or damaged.")},
+            )
+        },
+        p + "/erase": {
+            "post": _staff_form(
+                "Erase every record and photo of the client (owner; audited with counts only).",
+                "clients",
+                {"confirm": _string(210, description="The client's full name, as on the record.")},
+                {"422": _html("Refused: the name does not match, or a session is booked ahead.")},
+                ids=(patient,),
+                required=("confirm",),
+            )
+        },
         p + "/messages/opt-out": {
             "post": _staff_form(
                 "The client's choice for one channel (audited).",
@@ -969,6 +1064,16 @@ def _paths() -> dict[str, Schema]:
                     "phone": _string(40),
                     "email": _string(254),
                     "opening_hours": _string(500),
+                    "currency": _string(3, description="An ISO 4217 code, e.g. USD."),
+                    **{f"price_{i}": _string(20) for i in range(4)},
+                    "price_extra": _string(20),
+                    "deposit_kind": _enum(DEPOSIT_KINDS),
+                    "deposit_value": _string(20),
+                    "no_show_fee": _string(20),
+                    "no_show_notice_hours": _string(6, pattern="^[0-9]*$"),
+                    "tax_rate": _string(8),
+                    "tax_label": _string(20),
+                    "tax_number": _string(40),
                 },
                 _REFUSED,
                 required=("name", "timezone"),
@@ -1028,6 +1133,89 @@ def _paths() -> dict[str, Schema]:
     }
 
 
+def _billing_paths() -> dict[str, Schema]:
+    """Payments (web/_billing.py)."""
+    p = "/studio/patients/{patient_id}"
+    patient = _id("patient_id", "client")
+    money = _string(
+        20,
+        pattern="^[0-9][0-9,]{0,16}([.][0-9]{1,3})?$",
+        description="An amount in the currency's units, like 250 or 1,250.50.",
+    )
+    pdf = _binary("The PDF.", "application/pdf")
+    line = _string(
+        24,
+        pattern="^(session|no-show)-[0-9]{1,9}$",
+        description="What it is for: session-N (the plan's session N) or no-show-N.",
+    )
+    account = {
+        "description": "The account: lines due per plan session and no-show fee, payments, "
+        "invoices; amounts in minor units of the currency.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+    return {
+        p + "/payments": {
+            "get": _staff_page("The client's payments.", "payments", ids=(patient,)),
+            "post": _staff_form(
+                "Record a payment or a refund (at most the balance; a refund at most what "
+                "was paid; audited).",
+                "payments",
+                {
+                    "line": line,
+                    "kind": _enum(PAYMENT_KINDS),
+                    "method": _enum(PAYMENT_METHODS),
+                    "amount": money,
+                    "reference": _string(100),
+                    "note": _string(200),
+                },
+                _REFUSED,
+                ids=(patient,),
+                required=("line", "amount", "method"),
+            ),
+        },
+        p + "/payments.json": {
+            "get": _staff_page(
+                "The client's account as JSON.", "payments", ids=(patient,), ok=account
+            )
+        },
+        p + "/payments/{payment_id}/receipt.pdf": {
+            "get": _staff_page(
+                "A payment's or refund's receipt.",
+                "payments",
+                ids=(patient, _id("payment_id", "payment")),
+                ok=pdf,
+            )
+        },
+        p + "/invoices": {
+            "post": _staff_form(
+                "Issue an invoice for what the account has due (numbered per clinic).",
+                "payments",
+                {},
+                _REFUSED,
+                ids=(patient,),
+            )
+        },
+        p + "/invoices/{invoice_id}/invoice.pdf": {
+            "get": _staff_page(
+                "An issued invoice.",
+                "payments",
+                ids=(patient, _id("invoice_id", "invoice")),
+                ok=pdf,
+            )
+        },
+        "/studio/bookings/{booking_id}/no-show": {
+            "post": _staff_form(
+                "The client did not come, or cancelled within the notice window: the booking "
+                "is cancelled and the clinic's no-show fee becomes due.",
+                "payments",
+                {},
+                {"422": _html("Refused: the booking is not booked, or is outside the window.")},
+                ids=(_id("booking_id", "booking"),),
+            )
+        },
+    }
+
+
 @cache
 def _document_bytes() -> bytes:
     document = {
@@ -1057,10 +1245,12 @@ def _document_bytes() -> bytes:
                 "plans",
                 "schedule",
                 "stock",
+                "payments",
+                "reports",
                 "team",
             )
         ],
-        "paths": _paths(),
+        "paths": {**_paths(), **_billing_paths()},
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},

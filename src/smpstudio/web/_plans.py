@@ -32,7 +32,7 @@ from smpstudio.clinic import (
     TreatmentPlan,
 )
 from smpstudio.dots import DilutionRule, dilution_rule, place_impressions
-from smpstudio.plan import Plan, build_plan
+from smpstudio.plan import Plan, PriceTable, build_plan
 from smpstudio.render import look_for, render_sheet
 from smpstudio.reports import plan_files, plan_ics
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
@@ -49,7 +49,7 @@ from smpstudio.web._http import (
 from smpstudio.web._site import clinic_contact
 from smpstudio.web._state import Studio, blocking, compute
 
-__all__ = ["build_saved_plan", "routes"]
+__all__ = ["build_saved_plan", "find_plan", "routes"]
 
 
 def _sentence(exc: Exception) -> str:
@@ -89,6 +89,9 @@ async def new_plan(request: Request) -> Response:
         designs = await blocking(records.designs, pid)
         chosen = _design_version(designs, form.get("design_version"))
         inputs = _plan_inputs(form, chosen, records.timezone.key, issued=records.now())
+        billing = await blocking(records.billing_settings)
+        if billing.ready:  # the clinic's own prices (Clinic page), else the shipped table
+            inputs["prices"] = billing.price_table().to_dict()
         plan = await compute(studio, build_saved_plan, chosen.content, inputs)
         content = {**plan.to_dict(), "inputs": inputs}
         saved = await blocking(
@@ -171,13 +174,14 @@ def build_saved_plan(design_content: str, inputs: dict[str, Any]) -> Plan:
         time=dt.time.fromisoformat(inputs["time"]) if inputs.get("time") else None,
         timezone=inputs["timezone"] if inputs.get("time") else None,
         reference=inputs["reference"],
+        price_table=PriceTable.from_dict(inputs["prices"]) if inputs.get("prices") else None,
     )
 
 
 # --- a plan ---
 
 
-def _find_plan(
+def find_plan(
     records: ClinicRecords, pid: int, plan_id: int
 ) -> tuple[TreatmentPlan, dict[str, Any]]:
     for p in records.plans(pid):
@@ -187,13 +191,14 @@ def _find_plan(
 
 
 def _plan_context(records: ClinicRecords, pid: int, plan_id: int) -> dict[str, Any]:
-    row, content = _find_plan(records, pid, plan_id)
+    row, content = find_plan(records, pid, plan_id)
     return {
         "title": f"Plan version {row.version}",
         "patient": records.patient(pid),
         "plan": row,
         "data": content,
         "statuses": PLAN_STATUSES,
+        "booked": records.booked_sessions(row.id),
     }
 
 
@@ -209,7 +214,7 @@ async def plan_status(request: Request) -> Response:
     plan_id: int = request.path_params["plan_id"]
     records = records_for(request)
     pid = patient_id(request)
-    await blocking(_find_plan, records, pid, plan_id)
+    await blocking(find_plan, records, pid, plan_id)
     status = (await form_input(request)).get("status")
     await blocking(records.set_plan_status, plan_id, status)
     studio_of(request).flash(request.state.signed.session.token_hash, f"The plan is {status}.")
@@ -219,7 +224,7 @@ async def plan_status(request: Request) -> Response:
 def _documents(
     studio: Studio, records: ClinicRecords, pid: int, plan_id: int
 ) -> tuple[str, dict[str, Any], str]:
-    _, content = _find_plan(records, pid, plan_id)
+    _, content = find_plan(records, pid, plan_id)
     inputs = content.get("inputs")
     if not isinstance(inputs, dict):
         raise ClinicError("this plan was not made in the studio: its documents cannot be rebuilt")

@@ -1,5 +1,5 @@
 """The week's schedule, booking a session (a refused time shows why and the next free slot,
-one click away) and cancelling."""
+one click away; from a plan, filled from its session), moving and cancelling one."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
+from smpstudio.web._plans import find_plan
 from smpstudio.web._state import blocking
 
 __all__ = ["routes"]
@@ -92,10 +93,32 @@ def _clinical(request: Request) -> bool:
 @staff()
 async def book_form(request: Request) -> Response:
     records = records_for(request)
-    context = await blocking(_book_context, records, patient_id(request), _clinical(request))
+    pid = patient_id(request)
+    context = await blocking(_book_context, records, pid, _clinical(request))
     day = records.today() + dt.timedelta(days=7)
     context["values"] = {"date": day.isoformat(), "time": "10:00", "hours": "3"}
+    query = request.query_params
+    plan_id, number = form_id(query.get("plan", "")), query.get("session", "")
+    if plan_id is not None and number and _clinical(request):
+        context["values"] = await blocking(_from_plan, records, pid, plan_id, number)
+        context["from_plan"] = context["values"]["session_number"]
     return page(request, "book.html", context)
+
+
+def _from_plan(records: ClinicRecords, pid: int, plan_id: int, number: str) -> dict[str, str]:
+    """The booking form filled from session ``number`` of a plan: its date, the plan's
+    appointment time, the hours it books, the plan and the session."""
+    _, content = find_plan(records, pid, plan_id)
+    session = next((s for s in content["sessions"] if str(s["index"]) == number), None)
+    if session is None:
+        raise InputError(f"plan {plan_id} has no session {number[:12]!r}")
+    return {
+        "date": str(session["date"]),
+        "time": str(content.get("appointment_time") or "10:00"),
+        "hours": f"{float(session['booked_h']):g}",
+        "plan_id": str(plan_id),
+        "session_number": str(session["index"]),
+    }
 
 
 @staff()
@@ -156,6 +179,76 @@ def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
+def _move_context(records: ClinicRecords, booking_id: int) -> dict[str, Any]:
+    row = records.booking(booking_id)
+    if row.status != "booked":
+        raise InputError(f"booking {booking_id} is {row.status}: only a booked session moves")
+    zone = records.timezone
+    start = row.starts_at.astimezone(zone)
+    hours = (row.ends_at - row.starts_at).total_seconds() / 3600
+    return {
+        "title": "Move a session",
+        "booking": row,
+        "patient": records.patient(row.patient_id),
+        "practitioners": [p for p in records.practitioners() if p.active],
+        "rooms": [r for r in records.rooms() if r.active],
+        "was": start,
+        "values": {
+            "date": start.date().isoformat(),
+            "time": start.strftime("%H:%M"),
+            "hours": f"{hours:g}",
+            "practitioner_id": str(row.practitioner_id),
+            "room_id": str(row.room_id),
+        },
+    }
+
+
+@staff()
+async def move_form(request: Request) -> Response:
+    booking_id: int = request.path_params["booking_id"]
+    context = await blocking(_move_context, records_for(request), booking_id)
+    return page(request, "move.html", context)
+
+
+@staff()
+async def move(request: Request) -> Response:
+    booking_id: int = request.path_params["booking_id"]
+    records = records_for(request)
+    form = await form_input(request)
+    context = await blocking(_move_context, records, booking_id)
+    conflict: BookingConflictError | None = None
+    error = None
+    try:
+        fields = _booking_fields(form, records.timezone)
+        row = await blocking(
+            records.move_booking,
+            booking_id,
+            starts_at=fields["starts_at"],
+            duration=fields["duration"],
+            practitioner_id=fields["practitioner_id"],
+            room_id=fields["room_id"],
+        )
+    except BookingConflictError as exc:
+        conflict = exc
+    except InputError as exc:
+        error = str(exc)[:1].upper() + str(exc)[1:]
+    else:
+        moved = row.starts_at.astimezone(records.timezone).strftime("%a %d %b %Y, %H:%M")
+        studio_of(request).flash(request.state.signed.session.token_hash, f"Moved to {moved}.")
+        return redirect(f"/studio/patients/{row.patient_id}")
+    context.update(values=form.values(), error=error, conflict=conflict)
+    if conflict is not None and conflict.next_free is not None:
+        local = conflict.next_free.starts_at.astimezone(records.timezone)
+        context["offer"] = {
+            "date": local.date().isoformat(),
+            "time": local.strftime("%H:%M"),
+            "practitioner_id": str(conflict.next_free.practitioner_id),
+            "room_id": str(conflict.next_free.room_id),
+            "label": str(conflict.next_free),
+        }
+    return page(request, "move.html", context, status=409 if conflict else 422)
+
+
 @staff()
 async def cancel(request: Request) -> Response:
     booking_id: int = request.path_params["booking_id"]
@@ -169,4 +262,6 @@ routes = [
     Route("/studio/patients/{patient_id:int}/book", book_form, methods=["GET"]),
     Route("/studio/patients/{patient_id:int}/book", book, methods=["POST"]),
     Route("/studio/bookings/{booking_id:int}/cancel", cancel, methods=["POST"]),
+    Route("/studio/bookings/{booking_id:int}/move", move_form, methods=["GET"]),
+    Route("/studio/bookings/{booking_id:int}/move", move, methods=["POST"]),
 ]

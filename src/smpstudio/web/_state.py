@@ -125,7 +125,7 @@ class Studio:
         """The clinic's name (cached until the owner changes it)."""
         return self.clinic_row(clinic_id).name
 
-    def update_clinic(self, clinic_id: int, *, actor: str, **fields: str) -> Clinic:
+    def update_clinic(self, clinic_id: int, *, actor: str, **fields: Any) -> Clinic:
         """Change the clinic's details (:meth:`Database.update_clinic`) and forget the
         cached row, so that every page shows the new ones."""
         clinic = self.db.update_clinic(clinic_id, actor=actor, **fields)
