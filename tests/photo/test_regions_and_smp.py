@@ -59,7 +59,7 @@ class TestSegmentation:
         found = seg.mask("scalp", "thinning")
         iou = float((truth & found).sum() / (truth | found).sum())
         assert truth.sum() > 300
-        assert iou > 0.65, iou  # 0.71 measured against the proposed hairline before
+        assert iou > 0.75, iou  # 0.82 measured (0.71 against the proposed hairline before)
         assert shaved_analysis.skin_measured_on == "forehead and cheeks"  # never the scalp
         assert not seg.mask("scalp", "thinning")[yy > 95].any()  # never on the face
 
