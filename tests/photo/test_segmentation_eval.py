@@ -123,3 +123,33 @@ def test_ears_clothing_and_long_hair_are_their_own_regions() -> None:
     assert long_hair[200, 25] == HAIR  # her hair on the shoulder, below the head
     again = analyze_photo(ingest_photo(EVAL / "obama-2012.jpg")).segmentation.labels
     assert np.array_equal(labels, again)
+
+
+def test_the_forehead_ends_at_a_dome_below_the_smp_line() -> None:
+    """On a bald head the line between forehead and scalp is the natural hairline: a dome
+    (highest in the middle), below the SMP hairline proposal, whose temporal points rise
+    into an M; a hairline drawn by hand is used as it is."""
+    from benchmarks.photo_segmentation import labelled_hairline
+
+    from smpstudio.photo import PhotoEdits
+
+    photo = ingest_photo(EVAL / "congress-b000382.jpg")
+    analysis = analyze_photo(photo)
+    marks, line, edge = analysis.landmarks, analysis.hairline, analysis.segmentation.boundary
+    assert marks is not None
+    assert line is not None
+    assert edge is not None
+    assert edge.rule == "forehead"
+    g, up, across = marks["glabella"], marks.up, marks.across
+
+    def height_at(points: np.ndarray, s: float) -> float:
+        order = np.argsort((points - g) @ across)
+        return float(np.interp(s, ((points - g) @ across)[order], ((points - g) @ up)[order]))
+
+    canthus = float((marks["left_canthus"] - g) @ across)
+    mid, side = height_at(edge.polyline, 0.0), height_at(edge.polyline, canthus)
+    assert side < mid - 3  # a dome (pixels: 5.8 mm lower above the canthus)
+    assert height_at(line.polyline, canthus) > height_at(line.polyline, 0.0)  # an M
+    assert mid < height_at(line.polyline, 0.0) - 5  # below the proposal
+    drawn = analyze_photo(photo, edits=PhotoEdits(hairline=labelled_hairline("congress-b000382")))
+    assert drawn.segmentation.boundary is drawn.hairline
