@@ -536,6 +536,22 @@ class Settings:
         help="Seconds to wait for the mail server before the attempt counts as failed.",
     )
 
+    # --- client portal ---
+    portal_link_minutes: float = _setting(
+        30.0,
+        unit="min",
+        minimum=5.0,
+        maximum=1440.0,
+        help="How long an e-mailed client-portal sign-in link works (it works once).",
+    )
+    portal_session_hours: float = _setting(
+        2.0,
+        unit="h",
+        minimum=0.25,
+        maximum=72.0,
+        help="How long a client stays signed in to the portal after opening a link.",
+    )
+
     # --- stock ---
     stock_expiry_warning_days: float = _setting(
         30.0,

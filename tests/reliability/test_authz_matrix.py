@@ -20,19 +20,22 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from smpstudio.clinic import REPORTS, ClinicConfig
+from smpstudio.clinic import REPORTS, ClinicConfig, portal_actor
+from smpstudio.web._portal import _render_consent
 from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
 
 PUBLIC, STAFF, CLINICAL, OWNER = "public", "staff", "clinical", "owner"
+PORTAL = "portal"  # a client's portal session only: no staff role opens it
 ROLES = {
     PUBLIC: {"anonymous", "owner", "practitioner", "front-desk"},
     STAFF: {"owner", "practitioner", "front-desk"},
     CLINICAL: {"owner", "practitioner"},
     OWNER: {"owner"},
+    PORTAL: set(),
 }
 P = "/studio/patients/{patient_id:int}"
 # (method, path template) → (who may use it, status for an allowed caller of clinic A).
@@ -111,6 +114,22 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/studio/recall"): (CLINICAL, 200),
     ("POST", "/studio/recall"): (CLINICAL, 422),
     ("POST", P + "/messages/opt-out"): (STAFF, 422),
+    ("GET", "/portal"): (PUBLIC, 200),
+    ("POST", "/portal"): (PUBLIC, 422),
+    ("GET", "/portal/sign-in"): (PUBLIC, 200),
+    ("POST", "/portal/sign-in"): (PUBLIC, 403),
+    ("POST", "/portal/sign-out"): (PORTAL, 401),
+    ("GET", "/portal/home"): (PORTAL, 303),
+    ("GET", "/portal/consent/{kind:str}"): (PORTAL, 303),
+    ("POST", "/portal/consent/{kind:str}"): (PORTAL, 401),
+    ("GET", "/portal/documents/consent-{document_id:int}.pdf"): (PORTAL, 303),
+    ("GET", "/portal/documents/plan-{plan_id:int}.pdf"): (PORTAL, 303),
+    ("POST", "/portal/photos"): (PORTAL, 401),
+    ("GET", "/portal/photos/{photo_id:int}"): (PORTAL, 303),
+    ("GET", "/portal/book"): (PORTAL, 303),
+    ("POST", "/portal/book"): (PORTAL, 401),
+    ("POST", P + "/portal-invite"): (STAFF, 303),
+    ("GET", P + "/consent-documents/{document_id:int}.pdf"): (CLINICAL, 200),
     ("GET", P + "/payments"): (STAFF, 200),
     ("POST", P + "/payments"): (STAFF, 422),
     ("GET", P + "/payments.json"): (STAFF, 200),
@@ -201,6 +220,12 @@ class Matrix:
         plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
         ink = a.records.add_stock_item("pigment", "Matrix Ink", low_stock_at=1)
         lot = a.records.receive_stock(ink.id, lot="M-1", expires_on=date(2099, 1, 1), quantity=5)
+        signer = world.db.clinic(a.id, actor=portal_actor(pid))
+        signer.sign_consent_in_portal(
+            pid, "marketing", for_patient_id=pid, signed_name="Matrix Client",
+            signature_png=_signature(), render_pdf=_render_consent,
+        )  # fmt: skip
+        (document,) = signer.consent_documents(pid)
         world.db.update_clinic(
             a.id,
             actor="test",
@@ -222,6 +247,8 @@ class Matrix:
             "patch_test_id": a.records.patch_tests(pid)[0].id,
             "view": "front",
             "state": "healed",
+            "kind": "treatment",
+            "document_id": document.id,
         }
         desk_b = f"front-desk-{secrets.token_hex(3)}@leeds.example"
         world.accounts.add_user(
@@ -283,6 +310,8 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
 
 
 def expected(access: str, ok: int, method: str, actor: tuple[str, str] | None) -> int:
+    if access == PORTAL:  # without a portal session, staff are visitors there
+        return ok
     if actor is None:
         if access == PUBLIC:
             return ok
@@ -342,7 +371,9 @@ def test_every_role_of_both_clinics_gets_the_expected_status(
         status = expected(access, ok, method, actor)
         if actor is not None and template == "/studio/sign-in" and method == "GET":
             status = 303  # signed in already: on to the studio
-        if actor is not None and actor[1] == "b" and has_object and status not in (403, 405):
+        portal = access == PORTAL  # the portal's objects are a client's, not a clinic's
+        b_staff = actor is not None and actor[1] == "b"
+        if b_staff and has_object and not portal and status not in (403, 405):
             status = 303 if template in FORM_FIRST else 404  # clinic A's object
         client = matrix.client(actor, fresh=template in OWN_SESSION)
         code, text = send(client, method, matrix.url(template), public=access == PUBLIC)
@@ -376,4 +407,12 @@ def _p(pid: int) -> str:
 def _jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "#a07e56").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _signature() -> bytes:
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(40, 150), (200, 40), (560, 120)], fill="black", width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
     return buffer.getvalue()

@@ -24,6 +24,8 @@ def _get_routes(world: World) -> list[str]:
         "plan_id": 1,
         "design_id": 1,
         "patch_test_id": 1,
+        "document_id": 1,
+        "kind": "treatment",
         "payment_id": 1,
         "invoice_id": 1,
         "booking_id": 1,

@@ -64,6 +64,13 @@ def _local_zone() -> str:
     "it to 'smpstudio messages send-due' run by cron or a timer.",
 )
 @click.option(
+    "--portal-url",
+    default="",
+    metavar="URL",
+    help="The studio's public address (https://clinic.example) for the client portal's "
+    "e-mailed sign-in links; without it a link uses the address the request came to.",
+)
+@click.option(
     "--set",
     "overrides",
     multiple=True,
@@ -85,6 +92,7 @@ def serve_command(
     insecure_http: bool,
     trusted_proxies: tuple[str, ...],
     message_every_minutes: float,
+    portal_url: str,
     overrides: tuple[str, ...],
 ) -> None:
     """Run the web studio (staff) and the clinic's site on HOST:PORT.
@@ -98,6 +106,8 @@ def serve_command(
     from smpstudio.web import WebConfig, create_app
 
     out = stdout_console()
+    if portal_url and not portal_url.startswith(("https://", "http://")):
+        raise click.BadParameter("give the address with https://", param_hint="--portal-url")
     proxies = _networks(trusted_proxies)
     settings = Settings.from_overrides(overrides)
     with _database(db_url, data_dir, create=True, settings=settings) as db:
@@ -112,6 +122,7 @@ def serve_command(
             trusted_proxies=proxies,
             secure_cookies=not insecure_http,
             message_every_minutes=message_every_minutes,
+            portal_url=portal_url,
         )
         app = create_app(db, accounts=accounts, config=config)
         if insecure_http:

@@ -49,7 +49,7 @@ from smpstudio.clinic._clinical import (
 )
 from smpstudio.clinic._config import ENV_DATA_DIR, ENV_DB, ClinicConfig
 from smpstudio.clinic._database import Database, open_database
-from smpstudio.clinic._delivery import DeliveryError, Mailer, SmsProvider, SmtpMailer
+from smpstudio.clinic._delivery import Attachment, DeliveryError, Mailer, SmsProvider, SmtpMailer
 from smpstudio.clinic._engine import SQLITE_PRAGMAS, database_unavailable
 from smpstudio.clinic._errors import (
     BookingConflictError,
@@ -77,6 +77,7 @@ from smpstudio.clinic._models import (
     Booking,
     Clinic,
     Consent,
+    ConsentDocument,
     ConsentForm,
     Consultation,
     DesignVersion,
@@ -95,6 +96,8 @@ from smpstudio.clinic._models import (
     Patient,
     Payment,
     Photo,
+    PortalLink,
+    PortalSession,
     Practitioner,
     Room,
     SessionNeedleLot,
@@ -110,6 +113,13 @@ from smpstudio.clinic._outbox import CHANNELS, MESSAGE_KINDS, MESSAGE_STATUSES
 from smpstudio.clinic._patch_tests import REACTIONS, PatchTestHit
 from smpstudio.clinic._people import MIN_CLIENT_AGE_YEARS
 from smpstudio.clinic._photos import PHOTO_KINDS, PHOTO_MAX_BYTES
+from smpstudio.clinic._portal import (
+    SIGNATURE_MAX_BYTES,
+    ConsentPaper,
+    HealedPhotoRequest,
+    check_signature,
+)
+from smpstudio.clinic._portal_access import LINK_REFUSED, PortalAccess, PortalClient, portal_actor
 from smpstudio.clinic._records import ClinicRecords
 from smpstudio.clinic._reports import REPORTS, Period, Report, ReportResult, report_by_slug
 from smpstudio.clinic._rules import ConsentStatus
@@ -137,6 +147,7 @@ __all__ = [
     "EXPORT_FORMAT",
     "FOLLOW_UP_KINDS",
     "LEAD_STATUSES",
+    "LINK_REFUSED",
     "MESSAGE_KINDS",
     "MESSAGE_STATUSES",
     "MIN_CLIENT_AGE_YEARS",
@@ -149,12 +160,14 @@ __all__ = [
     "REPORTS",
     "RETENTION_ZONES",
     "ROLES",
+    "SIGNATURE_MAX_BYTES",
     "SQLITE_PRAGMAS",
     "STAGES",
     "STOCK_KINDS",
     "STOCK_UNITS",
     "Account",
     "Accounts",
+    "Attachment",
     "AuditEntry",
     "AuditProblem",
     "AuditReport",
@@ -170,7 +183,9 @@ __all__ = [
     "ClinicConfig",
     "ClinicRecords",
     "Consent",
+    "ConsentDocument",
     "ConsentForm",
+    "ConsentPaper",
     "ConsentStatus",
     "Consultation",
     "Contraindication",
@@ -186,6 +201,7 @@ __all__ = [
     "Finding",
     "FollowUp",
     "FollowUpZone",
+    "HealedPhotoRequest",
     "HygieneAttestation",
     "Invoice",
     "Lead",
@@ -204,6 +220,10 @@ __all__ = [
     "Period",
     "Photo",
     "PigmentUse",
+    "PortalAccess",
+    "PortalClient",
+    "PortalLink",
+    "PortalSession",
     "Practitioner",
     "RecordNotFoundError",
     "Report",
@@ -227,10 +247,12 @@ __all__ = [
     "WebSession",
     "backup_database",
     "check_database",
+    "check_signature",
     "database_unavailable",
     "evaluate_candidacy",
     "finish_pending_erasures",
     "open_database",
+    "portal_actor",
     "report_by_slug",
     "restore_database",
     "send_due_everywhere",

@@ -15,7 +15,7 @@ import smtplib
 import socket
 import ssl
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -26,6 +26,7 @@ from smpstudio._settings import Settings
 __all__ = [
     "ENV_SMTP_PASSWORD",
     "ENV_SMTP_USER",
+    "Attachment",
     "DeliveryError",
     "Mailer",
     "SmsProvider",
@@ -34,6 +35,15 @@ __all__ = [
 
 ENV_SMTP_USER = "SMPSTUDIO_SMTP_USER"
 ENV_SMTP_PASSWORD = "SMPSTUDIO_SMTP_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail (the PDF copy of a consent signed in the portal)."""
+
+    name: str
+    media_type: str
+    data: bytes
 
 
 class DeliveryError(Exception):
@@ -49,8 +59,10 @@ class Mailer(ABC):
     """Sends one e-mail; raises :class:`DeliveryError` when it cannot."""
 
     @abstractmethod
-    def send_email(self, *, to: str, subject: str, body: str) -> str:
-        """Hand over one plain-text e-mail; returns its Message-ID."""
+    def send_email(
+        self, *, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> str:
+        """Hand over one plain-text e-mail (with files attached); returns its Message-ID."""
 
 
 class SmsProvider(ABC):
@@ -107,7 +119,9 @@ class SmtpMailer(Mailer):
             password=env.get(ENV_SMTP_PASSWORD, ""),
         )
 
-    def send_email(self, *, to: str, subject: str, body: str) -> str:
+    def send_email(
+        self, *, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> str:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
@@ -116,6 +130,11 @@ class SmtpMailer(Mailer):
         domain = parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
         message["Message-ID"] = make_msgid(domain=domain)
         message.set_content(body)
+        for attachment in attachments:
+            main, _, sub = attachment.media_type.partition("/")
+            message.add_attachment(
+                attachment.data, maintype=main, subtype=sub, filename=attachment.name
+            )
         try:
             with self._connect() as server:
                 if self.user:

@@ -21,6 +21,7 @@ while a row still needs it, and never kept once its row is gone.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -100,6 +101,9 @@ CLIENT_TABLE_NAMES = (
     "message_opt_outs",
     "leads",
     "no_shows",
+    "portal_links",
+    "portal_sessions",
+    "consent_documents",
 )
 """The tables whose rows of a client are theirs: exported, and emptied by an erasure. A new
 table that points at a client must be added here or to :data:`DETACHED` (a test fails
@@ -210,6 +214,8 @@ class ErasureSummary:
 def _value(column: str, value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes):  # a signature, a signed consent's PDF copy
+        return {"base64": base64.b64encode(value).decode("ascii")}
     if column in _JSON_TEXT and isinstance(value, str):
         try:
             return json.loads(value)

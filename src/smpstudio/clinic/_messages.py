@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smpstudio.clinic._audit import AuditEvent
-from smpstudio.clinic._delivery import DeliveryError, Mailer, SmsProvider
+from smpstudio.clinic._delivery import Attachment, DeliveryError, Mailer, SmsProvider
 from smpstudio.clinic._models import Message, MessageOptOut, Patient
 from smpstudio.clinic._outbox import CHANNELS
 from smpstudio.clinic._scope import Scope
@@ -59,6 +59,7 @@ class _Claim:
     subject: str
     body: str
     attempt: int
+    attachments: tuple[Attachment, ...] = ()
 
 
 class MessageService(Scope):
@@ -138,7 +139,12 @@ class MessageService(Scope):
             try:
                 if claim.channel == "email":
                     assert mailer is not None
-                    mailer.send_email(to=claim.to, subject=claim.subject, body=claim.body)
+                    mailer.send_email(
+                        to=claim.to,
+                        subject=claim.subject,
+                        body=claim.body,
+                        attachments=claim.attachments,
+                    )
                 else:
                     assert sms is not None
                     sms.send_sms(to=claim.to, text=claim.body)
@@ -191,9 +197,14 @@ class MessageService(Scope):
                 row.recipient = address
                 row.next_attempt_at = now + self._retry_after()
                 row.updated_at = now
+                attached = (
+                    (Attachment(row.attachment_name, "application/pdf", row.attachment),)
+                    if row.attachment is not None and row.attachment_name
+                    else ()
+                )
                 claims.append(
                     _Claim(row.id, row.patient_id, row.kind, row.channel, address,
-                           row.subject, row.body, row.attempts)
+                           row.subject, row.body, row.attempts, attached)
                 )  # fmt: skip
             self._log(s, *events)
             return claims

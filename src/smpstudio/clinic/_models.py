@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -41,6 +42,7 @@ __all__ = [
     "Booking",
     "Clinic",
     "Consent",
+    "ConsentDocument",
     "ConsentForm",
     "Consultation",
     "DesignVersion",
@@ -678,6 +680,8 @@ class Message(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     recipient: Mapped[str] = mapped_column(String(254), default="")
     sent_at: Mapped[datetime | None]
+    attachment_name: Mapped[str | None] = mapped_column(String(100))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -1008,3 +1012,73 @@ class Invoice(Base):
     paid: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+# --- the client portal (``_portal_access``, ``_portal``) ---
+
+
+class PortalLink(Base):
+    """A one-time, expiring sign-in link e-mailed to a client (only its token's hash)."""
+
+    __tablename__ = "portal_links"
+    __table_args__ = (
+        _fk("patient", "patients"),
+        UniqueConstraint("token_hash"),
+        CheckConstraint("origin IN ('client', 'studio')", name="origin"),
+        Index("ix_portal_links_clinic_patient", "clinic_id", "patient_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    token_hash: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(10))
+    message_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class PortalSession(Base):
+    """A client signed in to the portal: the SHA-256 of the cookie's token, its form token,
+    its lifetime. Scoped to one client of one clinic."""
+
+    __tablename__ = "portal_sessions"
+    __table_args__ = (
+        _fk("patient", "patients"),
+        UniqueConstraint("token_hash"),
+        Index("ix_portal_sessions_clinic_patient", "clinic_id", "patient_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    token_hash: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    client_address: Mapped[str] = mapped_column(String(64))
+
+
+class ConsentDocument(Base):
+    """A consent signed in the portal: the drawn signature (PNG) and the PDF copy."""
+
+    __tablename__ = "consent_documents"
+    __table_args__ = (
+        _fk("patient", "patients"),
+        UniqueConstraint("consent_id"),
+        Index("ix_consent_documents_clinic_patient", "clinic_id", "patient_id"),
+    )
+
+    id: Mapped[int] = _id()
+    clinic_id: Mapped[int] = _clinic()
+    patient_id: Mapped[int] = _ref()
+    consent_id: Mapped[int] = mapped_column(IdType, ForeignKey("consents.id"), nullable=False)
+    signature_png: Mapped[bytes] = mapped_column(LargeBinary)
+    signature_sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

@@ -53,6 +53,8 @@ MESSAGE_KINDS: tuple[str, ...] = (
     "aftercare_shave",
     "aftercare_moisturise",
     "touch_up_recall",
+    "portal_link",
+    "consent_copy",
 )
 """Every kind of message the outbox holds (aftercare: one message per day with a rule)."""
 

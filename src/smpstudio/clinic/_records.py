@@ -10,6 +10,7 @@ that imports no other service (the rules they share are in ``_rules``)::
     _photos       PhotoService        clinical photos (the photo store)
     _messages     MessageService      the message outbox, opt-outs, sending what is due
     _stock        StockService        pigment and needle stock by lot, expiry, warnings
+    _portal       PortalService       the client portal: own bookings, consent signed at home
     _billing      BillingService      deposits, payments, refunds, no-show fees, invoices
     _scheduling   SchedulingService   bookings and the next free slot
     _reports      ReportService       reports (the declared list REPORTS), aggregated in SQL
@@ -30,6 +31,7 @@ from smpstudio.clinic._messages import MessageService
 from smpstudio.clinic._patch_tests import PatchTestService
 from smpstudio.clinic._people import PeopleService
 from smpstudio.clinic._photos import PhotoService
+from smpstudio.clinic._portal import PortalService
 from smpstudio.clinic._reports import ReportService
 from smpstudio.clinic._scheduling import SchedulingService
 from smpstudio.clinic._sessions import SessionService
@@ -47,6 +49,7 @@ class ClinicRecords(
     SchedulingService,
     MessageService,
     StockService,
+    PortalService,
     BillingService,
     ReportService,
     ExportService,

@@ -508,6 +508,130 @@ class SchedulingService(Scope):
         )
         return row
 
+    def schedule_course(
+        self,
+        patient_id: int,
+        plan_id: int,
+        starts: dict[int, datetime],
+        *,
+        durations: dict[int, timedelta],
+        practitioner_id: int,
+    ) -> list[Booking]:
+        """Book or move the sessions of a plan (``starts``: session number → start) in one
+        transaction: a session already booked is moved, the others are booked, each in the
+        first room free at that time. Every rule of :meth:`book` holds for every session;
+        one conflict refuses the whole course (:class:`BookingConflictError`, nothing
+        written). What the client portal's self-booking uses."""
+        try:
+            with self._unit("update", "booking", patient_id=patient_id) as s:
+                return self._schedule_course(
+                    s, patient_id, plan_id, starts, durations, practitioner_id
+                )
+        except IntegrityError:
+            raise BookingConflictError(
+                "a concurrent booking took one of these times", None, BOOKING_SEARCH_DAYS
+            ) from None
+
+    def _schedule_course(
+        self,
+        s: Session,
+        patient_id: int,
+        plan_id: int,
+        starts: dict[int, datetime],
+        durations: dict[int, timedelta],
+        practitioner_id: int,
+    ) -> list[Booking]:
+        self._lock_patient(s, patient_id)
+        plan = self._get_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
+        if plan.status in ("completed", "cancelled"):
+            raise ClinicError(f"plan {plan_id} is {plan.status}")
+        if not starts:
+            raise ClinicError("choose a date for at least one session")
+        _rules.require_not_blocked(s, self.clinic_id, patient_id)
+        practitioner = self._get(s, Practitioner, practitioner_id, "practitioner")
+        existing = {
+            b.session_number: b
+            for b in s.scalars(
+                select(Booking).where(
+                    Booking.clinic_id == self.clinic_id,
+                    Booking.plan_id == plan_id,
+                    Booking.status == "booked",
+                )
+            )
+        }
+        for number, start in starts.items():
+            check_int(number, "session number", low=1, high=max(plan.sessions_planned, 1))
+            check_aware(start, "starts_at")
+            self._check_duration(durations[number])
+            if start <= self._now():
+                raise ClinicError(f"session {number}: choose a time in the future")
+        moving = [existing[n] for n in starts if n in existing]
+        for row in moving:  # their own times are no conflict for themselves
+            row.status = "cancelled"
+        s.flush()
+        rooms = list(
+            s.scalars(
+                select(Room).where(Room.clinic_id == self.clinic_id, Room.active.is_(True))
+                .order_by(Room.id)
+            )
+        )  # fmt: skip
+        if not rooms:
+            raise ClinicError("the clinic has no room in use")
+        done: list[Booking] = []
+        events: list[AuditEvent] = []
+        for number, start in sorted(starts.items(), key=lambda item: item[1]):
+            day = start.astimezone(self.timezone).date()
+            self._check_practitioner(s, practitioner, day)
+            duration = durations[number]
+            room, reason, planner = None, None, None
+            for candidate in rooms:
+                planner = self._planner(
+                    s, patient_id, practitioner.id, candidate.id, start, duration
+                )
+                found = planner.conflict(start)
+                if found is None:
+                    room = candidate
+                    break
+                reason = reason or found
+            if room is None:
+                assert planner is not None
+                assert reason is not None
+                raise BookingConflictError(
+                    f"session {number}: {reason}",
+                    planner.next_free(start, BOOKING_SEARCH_DAYS),
+                    BOOKING_SEARCH_DAYS,
+                )
+            found_row = existing.get(number)
+            if found_row is None:
+                row = Booking(
+                    clinic_id=self.clinic_id, patient_id=patient_id,
+                    practitioner_id=practitioner.id, room_id=room.id, plan_id=plan_id,
+                    session_number=number, starts_at=start, ends_at=start + duration,
+                    local_day=day, status="booked", created_at=self._now(),
+                    created_by=self.actor,
+                )  # fmt: skip
+                s.add(row)
+                s.flush()
+                detail = f"session {number} on {day}"
+                events.append(AuditEvent("create", "booking", row.id, patient_id, detail=detail))
+            else:
+                row = found_row
+                old_day = row.local_day
+                row.status, row.practitioner_id, row.room_id = "booked", practitioner.id, room.id
+                row.starts_at, row.ends_at, row.local_day = start, start + duration, day
+                s.flush()
+                withdrawn = _outbox.withdraw_booking_messages(s, self, row.id, "booking moved")
+                detail = (
+                    f"session {number} moved from {old_day} to {day}; "
+                    f"{withdrawn} unsent messages replaced"
+                )
+                events.append(AuditEvent("update", "booking", row.id, patient_id, detail=detail))
+            queued = _outbox.queue_booking_reminders(s, self, row)
+            events.extend(_queued_event(queued, patient_id))
+            done.append(row)
+        self._log(s, *events)
+        return sorted(done, key=lambda b: b.starts_at)
+
     def booked_sessions(self, plan_id: int) -> set[int]:
         """Numbers of the plan's sessions that have a live booking (booked or done), audited;
         what the calendar file marks CONFIRMED rather than TENTATIVE."""

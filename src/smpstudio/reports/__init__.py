@@ -13,15 +13,18 @@ The documents sit below both the command line and the web studio: they import th
 """
 
 from smpstudio.reports._billing import billing_pdf
+from smpstudio.reports._consent import CONSENT_PDF_TITLE, consent_pdf
 from smpstudio.reports._files import plan_files
 from smpstudio.reports._ics import ICS_PRODID, event_uid, plan_ics
 from smpstudio.reports._json import plan_json
 from smpstudio.reports._pdf import PDF_TITLE, plan_pdf
 
 __all__ = [
+    "CONSENT_PDF_TITLE",
     "ICS_PRODID",
     "PDF_TITLE",
     "billing_pdf",
+    "consent_pdf",
     "event_uid",
     "plan_files",
     "plan_ics",

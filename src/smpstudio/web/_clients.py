@@ -238,6 +238,7 @@ def _record(records: ClinicRecords, pid: int, clinical: bool) -> dict[str, Any]:
             patch_test_hours=records.settings.patch_test_min_hours,
             photos=records.photos(pid),
             photo_kinds=PHOTO_KINDS,
+            consent_documents=records.consent_documents(pid),
         )
     return context
 

@@ -53,6 +53,10 @@ class WebConfig:
         first clinic when None.
     clinic_address, clinic_phone, clinic_email
         What the public contact page shows when the clinic has not set its own.
+    portal_url
+        The studio's public address (``https://clinic.example``) put in the client portal's
+        e-mailed sign-in links. Set it in production: when empty, links use the address the
+        request came to, which a visitor controls (the ``Host`` header).
     message_every_minutes
         Send the clinic's due messages (reminders, aftercare, recalls) this often from the
         studio itself; 0 leaves it to ``smpstudio messages send-due`` (cron, a timer).
@@ -77,6 +81,7 @@ class WebConfig:
     clinic_phone: str = ""
     clinic_email: str = ""
     message_every_minutes: float = 0.0
+    portal_url: str = ""
 
     @property
     def session_cookie(self) -> str:

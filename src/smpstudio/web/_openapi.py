@@ -60,6 +60,7 @@ Schema = dict[str, Any]
 
 SESSION_COOKIE = "__Host-smp_session"
 FORM_COOKIE = "__Host-smp_form"
+PORTAL_COOKIE = "__Host-smp_portal"
 
 # Values the public site offers (its handlers check against the same list).
 SITE_PATTERNS = tuple(key for key, _ in PATTERN_CHOICES)
@@ -1133,6 +1134,192 @@ def _paths() -> dict[str, Schema]:
     }
 
 
+# --- the client portal (smpstudio.web._portal) ----------------------------------------------
+
+_PORTAL_SECURITY: Security = [{"portalSession": []}]
+_PORTAL_GET = {"303": _redirect("No portal session (back to /portal to ask for a link).")}
+_PORTAL_POST = {
+    "303": _redirect("Done (or refused, with the message on the page it leads to)."),
+    "400": _html("The form could not be read (malformed, or more than 200 fields)."),
+    "401": _html("No portal session (it ended or expired): ask for a new link."),
+    "403": _html("A missing or wrong form token, or a request from another site."),
+    "413": _html("The body is larger than the studio accepts (26 MiB)."),
+}
+_CLINIC_QUERY = _query(
+    "clinic",
+    {"type": "string", "maxLength": 20},
+    "The clinic whose portal (default: the public one).",
+)
+
+
+def _portal_page(summary: str, responses: dict[str, Schema], **kw: Any) -> Schema:
+    return _op(summary, "portal", {**_PORTAL_GET, **responses}, security=_PORTAL_SECURITY, **kw)
+
+
+def _portal_form(
+    summary: str, properties: dict[str, Schema], responses: dict[str, Schema], **kw: Any
+) -> Schema:
+    body = _form({"csrf_token": _CSRF_FIELD, **properties}, required=("csrf_token",), **kw)
+    return _op(
+        summary, "portal", {**_PORTAL_POST, **responses}, body=body, security=_PORTAL_SECURITY
+    )
+
+
+def _portal_paths() -> dict[str, Schema]:
+    kind = {"name": "kind", "in": "path", "required": True, "schema": _enum(CONSENT_KINDS)}
+    link_fields = {"token": _string(200), "clinic": _string(20)}
+    sessions = {f"date_{n}": DATE for n in range(1, 5)} | {f"time_{n}": TIME for n in range(1, 5)}
+    return {
+        "/portal": {
+            "get": _op(
+                "The client portal: ask for a sign-in link by e-mail.",
+                "portal",
+                {"200": _html("The form."), "303": _redirect("Signed in already."), **_NOT_FOUND},
+                parameters=[_CLINIC_QUERY],
+            ),
+            "post": _op(
+                "E-mail a one-time sign-in link to the client with this address (the same "
+                "answer for an unknown address).",
+                "portal",
+                {
+                    **_PUBLIC_POST,
+                    "200": _html("Check your e-mail (whether or not the address is known)."),
+                    "422": _html("Not an e-mail address."),
+                    "429": _html("Too many links asked for within a minute."),
+                    **_NOT_FOUND,
+                },
+                body=_form(
+                    {"csrf_token": _CSRF_FIELD, "email": _string(254), "clinic": _string(20)},
+                    required=("csrf_token",),
+                ),
+                security=_VISITOR_SECURITY,
+            ),
+        },
+        "/portal/sign-in": {
+            "get": _op(
+                "Where the e-mailed link lands: a button that signs in.",
+                "portal",
+                {"200": _html("The page.")},
+                parameters=[
+                    _query("token", _string(200), "The link's one-time token."),
+                    _CLINIC_QUERY,
+                ],
+            ),
+            "post": _op(
+                "Sign in with the link (once; expired, used or another clinic's: refused).",
+                "portal",
+                {
+                    **_PUBLIC_POST,
+                    "303": _redirect("Signed in: the client's page."),
+                    "403": _html("The link does not work (expired, used, another clinic's)."),
+                    **_NOT_FOUND,
+                },
+                body=_form({"csrf_token": _CSRF_FIELD, **link_fields}, required=("csrf_token",)),
+                security=_VISITOR_SECURITY,
+            ),
+        },
+        "/portal/sign-out": {"post": _portal_form("Sign out of the portal.", {}, {})},
+        "/portal/home": {
+            "get": _portal_page(
+                "The client's plan, bookings, aftercare, consent, documents and photos.",
+                {"200": _html("The page.")},
+            )
+        },
+        "/portal/consent/{kind}": {
+            "get": _portal_page(
+                "A consent text to sign (or withdraw).",
+                {"200": _html("The page."), "404": _html("No such consent.")},
+                parameters=[kind],
+            ),
+            "post": _op(
+                "Sign with a drawn signature (PNG data URL), or withdraw (action=withdraw).",
+                "portal",
+                {
+                    **_PORTAL_POST,
+                    "404": _html("No such consent."),
+                    "422": _html("Refused: the page again with what is wrong."),
+                },
+                parameters=[kind],
+                body=_form(
+                    {
+                        "csrf_token": _CSRF_FIELD,
+                        "for": DIGITS,
+                        "signed_name": _string(200),
+                        "signature": _string(420_000, description="data:image/png;base64,…"),
+                        "action": _enum(("", "withdraw")),
+                    },
+                    required=("csrf_token",),
+                ),
+                security=_PORTAL_SECURITY,
+            ),
+        },
+        "/portal/documents/consent-{document_id}.pdf": {
+            "get": _portal_page(
+                "The PDF copy of a consent the client signed in the portal.",
+                {"200": _binary("The PDF.", "application/pdf"), "404": _html("Not yours.")},
+                parameters=[_id("document_id", "signed consent")],
+            )
+        },
+        "/portal/documents/plan-{plan_id}.pdf": {
+            "get": _portal_page(
+                "The client's treatment plan as PDF.",
+                {
+                    "200": _binary("The PDF.", "application/pdf"),
+                    "404": _html("Not yours."),
+                    **_REFUSED,
+                },
+                parameters=[_id("plan_id", "plan")],
+            )
+        },
+        "/portal/photos": {
+            "post": _portal_form(
+                "A healed photo the plan asks for (cleaned: no EXIF or GPS).",
+                {"session": DIGITS, "photo": _string(format="binary")},
+                {},
+                media_types=("multipart/form-data",),
+            )
+        },
+        "/portal/photos/{photo_id}": {
+            "get": _portal_page(
+                "One of the client's photos.",
+                {
+                    "200": _binary("The photo.", "image/jpeg", "image/png", "image/webp"),
+                    "404": _html("Not yours."),
+                    **_REFUSED,
+                },
+                parameters=[_id("photo_id", "photo")],
+            )
+        },
+        "/portal/book": {
+            "get": _portal_page(
+                "Book or move the sessions of the plan.", {"200": _html("The form.")}
+            ),
+            "post": _portal_form(
+                "Book or move the whole course at once (all or nothing, under the clinic's rules).",
+                sessions,
+                {"409": _html("Refused by a rule: the form again with the reason.")},
+            ),
+        },
+        "/studio/patients/{patient_id}/consent-documents/{document_id}.pdf": {
+            "get": _staff_page(
+                "The PDF copy of a consent the client signed in the portal.",
+                "clients",
+                ids=(_id("patient_id", "client"), _id("document_id", "signed consent")),
+                ok=_binary("The PDF.", "application/pdf"),
+            )
+        },
+        "/studio/patients/{patient_id}/portal-invite": {
+            "post": _staff_form(
+                "E-mail the client a portal sign-in link.",
+                "clients",
+                {},
+                {},
+                ids=(_id("patient_id", "client"),),
+            )
+        },
+    }
+
+
 def _billing_paths() -> dict[str, Schema]:
     """Payments (web/_billing.py)."""
     p = "/studio/patients/{patient_id}"
@@ -1248,9 +1435,10 @@ def _document_bytes() -> bytes:
                 "payments",
                 "reports",
                 "team",
+                "portal",
             )
         ],
-        "paths": {**_paths(), **_billing_paths()},
+        "paths": {**_paths(), **_billing_paths(), **_portal_paths()},
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
@@ -1260,6 +1448,7 @@ def _document_bytes() -> bytes:
                     "name": "X-CSRF-Token",
                     "description": "The session's CSRF token (or the form field csrf_token).",
                 },
+                "portalSession": {"type": "apiKey", "in": "cookie", "name": PORTAL_COOKIE},
                 "formCookie": {
                     "type": "apiKey",
                     "in": "cookie",
