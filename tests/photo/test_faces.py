@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,6 +13,8 @@ from smpstudio import PhotoError
 from smpstudio.photo import Photo, PhotoEdits, analyze_photo, detect_landmarks
 
 from .test_face import ASTRONAUT_TRUTH, GRACE_HOPPER
+
+EVAL = Path(__file__).resolve().parents[1] / "data" / "photos" / "eval"
 
 # The astronaut's face and Grace Hopper's, each as a head-and-shoulders crop.
 _SIZES = (0.6, 0.4, 1.0, 0.45, 0.7, 0.35)
@@ -105,6 +109,27 @@ class TestNotAPhotoOfAPerson:
         drawn = _posterised(data.astronaut(), colours)
         with pytest.raises(PhotoError, match="the face looks drawn, not photographed"):
             detect_landmarks(Photo.from_array(drawn))
+
+    @pytest.mark.parametrize("levels", [6, 8, 24])
+    def test_a_face_in_flat_greys_is_refused(self, levels):
+        grey = np.repeat(data.astronaut().mean(axis=2, keepdims=True), 3, axis=2)
+        drawn = _posterised(grey.astype(np.uint8), levels)
+        with pytest.raises(PhotoError, match="the face looks drawn, not photographed"):
+            detect_landmarks(Photo.from_array(drawn))
+
+    def test_a_low_contrast_greyscale_portrait_is_a_photograph(self):
+        """congress-a000022: a real greyscale portrait whose face spans few grey levels
+        (the colour cells called it drawn: 0.77 of its pixels in six of them)."""
+        from smpstudio.photo import ingest_photo
+        from smpstudio.photo._landmarks import _looks_drawn
+
+        photo = ingest_photo(EVAL / "congress-a000022.jpg")
+        marks = detect_landmarks(photo)
+        assert marks.faces_found == 1
+        assert 100 < marks.points["glabella"][0] < 130
+        assert 60 < marks.points["glabella"][1] < 85
+        assert not _looks_drawn(photo.pixels, marks.mesh)
+        assert analyze_photo(photo).hairline is not None
 
     def test_a_cat_has_no_human_face(self):
         with pytest.raises(PhotoError, match=r"no human face found .*animals are not accepted"):

@@ -41,14 +41,14 @@ def _pooled(scores: list, method: str) -> dict[str, float]:  # type: ignore[type
 def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
     """With the labelled hairline: the hair/skin/background split itself."""
     model = _pooled(scores, "model, labelled hairline")
-    assert model["iou"] >= 0.65  # measured 0.69
-    assert model["mean_iou"] >= 0.60  # measured 0.64
+    assert model["iou"] >= 0.68  # measured 0.71
+    assert model["mean_iou"] >= 0.68  # measured 0.72
     assert model["bg_fp"] <= 0.001  # measured 0.08 %
     assert model["face_fp"] <= 0.0005  # measured 0.00 %
     old = _pooled(scores, "heuristic, labelled hairline")
     assert model["iou"] > old["iou"] + 0.2  # heuristics: 0.33
     by = {s.name: s for s in scores if s.method == "model, labelled hairline"}
-    floors = {  # measured: 0.81, 0.80, 0.74, 0.68, 0.77, 0.82, 0.86, 0.86
+    floors = {  # measured: 0.81, 0.80, 0.74, 0.68, 0.77, 0.82, 0.86, 0.86, 0.90
         "astronaut-shaved": 0.78,
         "astronaut-shaved-side-light": 0.77,
         "biden-2013": 0.70,
@@ -57,6 +57,7 @@ def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
         "congress-b000382": 0.78,
         "congress-a000055": 0.82,
         "congress-b000755": 0.82,
+        "congress-a000022": 0.86,  # greyscale, once refused as drawn
     }
     for name, floor in floors.items():
         assert (by[name].iou or 0.0) >= floor, name
@@ -64,13 +65,34 @@ def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
 
 
 def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
-    """With the proposed hairline, as `smpstudio analyze` runs."""
+    """With the proposed hairline, as `smpstudio analyze` runs: the line between forehead
+    and scalp is the client's natural hairline estimated from the face mesh (a dome), not
+    the SMP hairline proposal (half the glabella–menton height up, temporal points 15 mm
+    higher: it made the end-to-end IoU 0.09)."""
     model = _pooled(scores, "model")
-    assert model["iou"] >= 0.08  # measured 0.09: the proposed line sits above the labelled one
-    assert model["bg_fp"] <= 0.001  # measured 0.08 %
-    assert model["face_fp"] <= 0.005  # measured 0.39 %
+    assert model["iou"] >= 0.58  # measured 0.61 (parsing, the ceiling: 0.71)
+    assert model["mean_iou"] >= 0.57  # measured 0.60
+    assert model["bg_fp"] <= 0.001  # measured 0.09 %
+    assert model["face_fp"] <= 0.005  # measured 0.35 %
+    by = {s.name: s for s in scores if s.method == "model"}
+    floors = {  # measured: 0.66, 0.65, 0.60, 0.63, 0.69, 0.66, 0.69, 0.71, 0.76
+        "astronaut-shaved": 0.63,
+        "astronaut-shaved-side-light": 0.62,
+        "biden-2013": 0.57,
+        "biden-2013-dark": 0.60,
+        "biden-2013-side-light": 0.66,
+        "congress-a000022": 0.63,
+        "congress-a000055": 0.66,
+        "congress-b000382": 0.68,
+        "congress-b000755": 0.73,
+    }
+    for name, floor in floors.items():
+        assert (by[name].iou or 0.0) >= floor, name
+    # a full hairline in colour: the forehead runs up to the hair (measured 0.00–0.86 %)
+    for name in ("chris", "luciano", "luciano-dim-cool", "obama-2012", "obama-2012-dim-warm"):
+        assert by[name].face_rate <= 0.012, name
     analysed = [s for s in scores if s.method == "model" and not s.hair_source.startswith("ref")]
-    assert len(analysed) >= 19
+    assert len(analysed) == len(photos())  # none refused (congress-a000022 once was)
     assert all(s.hair_source == HAIR_MODEL for s in analysed)
 
 
@@ -101,3 +123,33 @@ def test_ears_clothing_and_long_hair_are_their_own_regions() -> None:
     assert long_hair[200, 25] == HAIR  # her hair on the shoulder, below the head
     again = analyze_photo(ingest_photo(EVAL / "obama-2012.jpg")).segmentation.labels
     assert np.array_equal(labels, again)
+
+
+def test_the_forehead_ends_at_a_dome_below_the_smp_line() -> None:
+    """On a bald head the line between forehead and scalp is the natural hairline: a dome
+    (highest in the middle), below the SMP hairline proposal, whose temporal points rise
+    into an M; a hairline drawn by hand is used as it is."""
+    from benchmarks.photo_segmentation import labelled_hairline
+
+    from smpstudio.photo import PhotoEdits
+
+    photo = ingest_photo(EVAL / "congress-b000382.jpg")
+    analysis = analyze_photo(photo)
+    marks, line, edge = analysis.landmarks, analysis.hairline, analysis.segmentation.boundary
+    assert marks is not None
+    assert line is not None
+    assert edge is not None
+    assert edge.rule == "forehead"
+    g, up, across = marks["glabella"], marks.up, marks.across
+
+    def height_at(points: np.ndarray, s: float) -> float:
+        order = np.argsort((points - g) @ across)
+        return float(np.interp(s, ((points - g) @ across)[order], ((points - g) @ up)[order]))
+
+    canthus = float((marks["left_canthus"] - g) @ across)
+    mid, side = height_at(edge.polyline, 0.0), height_at(edge.polyline, canthus)
+    assert side < mid - 3  # a dome (pixels: 5.8 mm lower above the canthus)
+    assert height_at(line.polyline, canthus) > height_at(line.polyline, 0.0)  # an M
+    assert mid < height_at(line.polyline, 0.0) - 5  # below the proposal
+    drawn = analyze_photo(photo, edits=PhotoEdits(hairline=labelled_hairline("congress-b000382")))
+    assert drawn.segmentation.boundary is drawn.hairline

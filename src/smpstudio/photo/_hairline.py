@@ -26,9 +26,17 @@ from smpstudio._types import Float32Array, FloatArray
 from smpstudio.photo._cv import opencv
 from smpstudio.photo._landmarks import FaceLandmarks
 
+FOREHEAD_TOP_SHARE = 0.6
+"""How far the client's natural hairline lies above the top of the face mesh's outline, as
+a share of that top's height above the glabella (along the face's up direction, as the
+photo sees it); see :func:`forehead_top`."""
+UPPER_OVAL: tuple[int, ...] = (162, 21, 54, 103, 67, 109, 10, 338, 297, 332, 284, 251, 389)
+"""Face-mesh vertices of the upper half of the face outline, client's right to left."""
+
 __all__ = [
     "PHOTO_HAIRLINE_SHAPES",
     "HairlineProposal",
+    "forehead_top",
     "hairline_from_points",
     "parse_points",
     "propose_hairline",
@@ -288,6 +296,43 @@ def _face_curve(key: dict[str, tuple[float, float]], peak: float) -> tuple[Float
         parts_t.append(half_t)
     right_s, right_t = parts_s[0][::-1], parts_t[0][::-1]
     return np.concatenate([right_s, parts_s[1][1:]]), np.concatenate([right_t, parts_t[1][1:]])
+
+
+def forehead_top(marks: FaceLandmarks, *, mm_per_px: float | None) -> HairlineProposal | None:
+    """Where the client's forehead ends: the natural (original) hairline, the line between
+    face and scalp, on a frontal photo with a face mesh (None without one).
+
+    This is not the hairline the SMP will draw (:func:`propose_hairline`, which a design
+    puts at its own height, with the temporal points raised 15 mm into an M): it is the
+    edge of the client's own forehead, which on a bald head still shows where the hair once
+    grew. The face mesh's upper outline follows the forehead's curve — a dome on a frontal
+    photo, highest in the middle and falling toward the temples — and stops short of the
+    hairline; the line is that outline raised by :data:`FOREHEAD_TOP_SHARE` of its top's
+    height above the glabella (no scale needed). Beyond the outline's ends (beside the
+    eyes) the line runs straight outward.
+    """
+    if marks.mesh is None or not marks.has("right_canthus", "left_canthus"):
+        return None
+    up = marks.up
+    oval = marks.mesh[list(UPPER_OVAL)]
+    g = marks["glabella"] if marks.has("glabella") else marks.mesh[9]
+    rise = max(0.0, float(np.max((oval - g) @ up)))
+    line = oval + up * (FOREHEAD_TOP_SHARE * rise)
+    across = marks.across
+    if float(np.dot(line[-1] - line[0], across)) < 0:
+        line = line[::-1]
+    top = int(np.argmax(line @ up))
+    height = float(np.dot(line[top] - g, up)) * mm_per_px if mm_per_px else math.nan
+    return HairlineProposal(
+        polyline=_resampled(np.asarray(line, dtype=np.float64), _STEP_PX),
+        mid_frontal=np.asarray(line[top], dtype=np.float64),
+        temporal_right=None,
+        temporal_left=None,
+        rule="forehead",
+        height_mm=height,
+        across=across,
+        up=np.asarray(up, dtype=np.float64),
+    )
 
 
 def hairline_from_points(

@@ -415,9 +415,18 @@ _NO_FACE = (
 )
 _DRAWN_PEAK_SHARE = 0.7
 """A face whose six most common colours (CIELAB cells 8 units wide) cover more than this
-share of its pixels is drawn in flat colours. Measured: photographs 0.21–0.31 (JPEG
-quality 15, 128 px, blurred, stylised), greyscale 0.53, an 8-colour picture 0.79 (as JPEG)
-to 0.99."""
+share of its pixels is drawn in flat colours (cells of OpenCV's 8-bit CIELAB, 3 L* and 8 a*,
+b* wide). Measured: colour photographs 0.21–0.66 (JPEG
+quality 15, 128 px, blurred, 12 % exposure, lit from one side; 0.25–0.37 in normal light),
+6- to 24-colour pictures 0.88–1.0."""
+_DRAWN_GREY_PEAK_SHARE = 0.45
+"""The same for a face without colour (mean chroma under :data:`_NO_COLOUR_CHROMA`), whose
+pixels lie on one axis, lightness, instead of three: six cells a quarter as wide (2 units of
+8-bit lightness, 0.8 L*). Measured: eleven greyscale portraits 0.12–0.30 (a low-contrast one
+0.30, which the colour cells put at 0.77, as drawn), greyscale pictures of 6–24 grey levels
+0.48–1.0, of 6 and 8 levels as JPEG (quality 90) 0.48–0.59 and scaled up 3× 0.52–0.61."""
+_NO_COLOUR_CHROMA = 4.0
+"""Mean CIELAB chroma of the face under which it has no colour (greyscale, faint sepia)."""
 _NMS_IOU = 0.3
 
 
@@ -572,10 +581,15 @@ def _looks_drawn(pixels: UInt8Array, mesh: FloatArray) -> bool:
     lab = cv2.cvtColor(cv2.medianBlur(crop, 3), cv2.COLOR_RGB2LAB)[mask.astype(bool)]
     if len(lab) < 64:
         return False
-    cells = lab.astype(np.int64) // 8
-    codes = (cells[:, 0] * 32 + cells[:, 1]) * 32 + cells[:, 2]
+    lab = lab.astype(np.int64)
+    chroma = float(np.hypot(lab[:, 1] - 128, lab[:, 2] - 128).mean())  # 8-bit a*, b* + 128
+    if chroma < _NO_COLOUR_CHROMA:  # one axis: lightness, in finer cells
+        codes, limit = lab[:, 0] // 2, _DRAWN_GREY_PEAK_SHARE
+    else:
+        cells = lab // 8
+        codes, limit = (cells[:, 0] * 32 + cells[:, 1]) * 32 + cells[:, 2], _DRAWN_PEAK_SHARE
     counts = np.sort(np.bincount(codes))[::-1]
-    return bool(counts[:6].sum() > _DRAWN_PEAK_SHARE * counts.sum())
+    return bool(counts[:6].sum() > limit * counts.sum())
 
 
 def _outside(mesh: FloatArray, size: tuple[int, int]) -> list[str]:
