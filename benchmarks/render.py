@@ -333,6 +333,7 @@ def stages(size: int, repeat: int = 3) -> dict[str, float]:
     import time
 
     from smpstudio.render import _photo, draw_splats, impression_splats
+    from smpstudio.render._brows import draw_brows
     from smpstudio.render._hair import stubble
     from smpstudio.render._raster import visibility
 
@@ -352,9 +353,11 @@ def stages(size: int, repeat: int = 3) -> dict[str, float]:
         frame = _photo.frame_for(shape, "top", size)
         seen = visibility(shape, frame)
         mark("geometry (z-buffer)")
-        skin = _photo._shade(seen, frame, look, seed)
-        del seen
+        skin = _photo._shade(seen, frame, shape, look, seed)
         mark("skin shading and texture")
+        draw_brows(skin, frame, shape, look.hair_linear, seed, seen=seen)
+        del seen
+        mark("brows")
         _photo._draw_buried_hair(skin, frame, shape, hair, look)
         mark("shadow of the buried hair")
         layer = _photo._cover_cut_hair(skin, frame, shape, hair, look)

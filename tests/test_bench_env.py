@@ -23,6 +23,7 @@ BENCHMARKED = (
     "smpstudio.dots",
     "smpstudio.dots._metrics",
     "smpstudio.render",
+    "smpstudio.render._brows",
     "smpstudio.render._hair",
     "smpstudio.render._raster",
 )
@@ -64,3 +65,13 @@ def test_the_bench_requirements_pin_every_package_those_modules_import() -> None
     lines = (ROOT / "requirements" / "bench.txt").read_text().splitlines()
     pinned = {_name(line.split("==")[0]) for line in lines if "==" in line}
     assert not needed - pinned, f"add to requirements/bench.txt: {sorted(needed - pinned)}"
+
+
+def test_the_renderer_stages_the_benchmark_times_still_run() -> None:
+    """``benchmarks.render.stages`` calls the renderer's internals one by one; it broke
+    silently when the head gained brows (``make bench`` stopped there)."""
+    from benchmarks import render
+
+    timings = render.stages(96, repeat=1)
+    assert {"skin shading and texture", "brows", "cut stubble"} <= set(timings)
+    assert all(t >= 0 for t in timings.values())
