@@ -51,6 +51,8 @@ BOOKING_DAYS = {
     "security-404": date(2030, 11, 4),
     "authz-matrix": date(2031, 4, 7),  # and the Mondays after it
     "api-contract": date(2031, 5, 5),  # and the Mondays after it
+    "plan-booking": date(2033, 1, 3),  # a plan's sessions, every 14 days from it
+    "move-booking": date(2030, 12, 2),  # and two Mondays after (the record lists a year)
 }
 HASHER = PasswordHasher.from_parameters(CHEAPEST)
 

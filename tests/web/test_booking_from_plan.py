@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import BOOKING_DAYS, World, csrf_of
 
 
 def _plan(world: World, pid: int, start: str) -> int:
@@ -38,14 +39,15 @@ def _plan(world: World, pid: int, start: str) -> int:
 def test_a_session_is_booked_from_its_plan_and_the_plan_says_so(world: World) -> None:
     c = world.as_role("practitioner")
     pid = world.new_patient()
-    plan_id = _plan(world, pid, "2031-03-03")  # a Monday
+    start = BOOKING_DAYS["plan-booking"].isoformat()  # a Monday of this test's own
+    plan_id = _plan(world, pid, start)
     plan_page = c.get(f"/studio/patients/{pid}/plans/{plan_id}").text
     link = f"/studio/patients/{pid}/book?plan={plan_id}&amp;session=1"
     assert f'href="{link}">Book session 1</a>' in plan_page
     form = c.get(link.replace("&amp;", "&"))
     assert form.status_code == 200
     assert "Filled in from session 1 of the plan" in form.text
-    assert 'name="date" type="date" required value="2031-03-03"' in form.text
+    assert f'name="date" type="date" required value="{start}"' in form.text
     assert 'name="time" type="time" required value="11:30"' in form.text
     hours = re.search(r'name="hours"[^>]*value="([^"]+)"', form.text)
     assert hours is not None
@@ -58,7 +60,7 @@ def test_a_session_is_booked_from_its_plan_and_the_plan_says_so(world: World) ->
             "csrf_token": csrf_of(form.text),
             "practitioner_id": str(world.a.practitioner_id),
             "room_id": str(world.a.room_ids[0]),
-            "date": "2031-03-03",
+            "date": start,
             "time": "11:30",
             "hours": hours[1],
             "plan_id": str(plan_id),
@@ -77,7 +79,7 @@ def test_a_session_is_booked_from_its_plan_and_the_plan_says_so(world: World) ->
 def test_a_session_the_plan_does_not_have_is_refused(world: World) -> None:
     c = world.as_role("practitioner")
     pid = world.new_patient()
-    plan_id = _plan(world, pid, "2031-04-07")
+    plan_id = _plan(world, pid, BOOKING_DAYS["plan-booking"].isoformat())
     r = c.get(f"/studio/patients/{pid}/book?plan={plan_id}&session=9")
     assert r.status_code == 422
     assert f"Plan {plan_id} has no session &#39;9&#39;" in r.text
@@ -103,13 +105,15 @@ def _book(world: World, pid: int, day: str, at: str = "10:00") -> int:
 def test_a_booked_session_is_moved_under_the_booking_rules(world: World) -> None:
     c = world.as_role("front-desk")
     pid, other = world.new_patient(), world.new_patient()
-    booking = _book(world, pid, "2031-05-05")
-    _book(world, other, "2031-05-12")  # the practitioner's SMP client of that day
+    first = BOOKING_DAYS["move-booking"]
+    week, fortnight = first + timedelta(weeks=1), first + timedelta(weeks=2)
+    booking = _book(world, pid, first.isoformat())
+    _book(world, other, week.isoformat())  # the practitioner's SMP client of that day
     record = c.get(f"/studio/patients/{pid}").text
     assert f'href="/studio/bookings/{booking}/move">Move' in record
     form = c.get(f"/studio/bookings/{booking}/move")
     assert form.status_code == 200
-    assert 'name="date" type="date" required value="2031-05-05"' in form.text
+    assert f'name="date" type="date" required value="{first}"' in form.text
     fields = {
         "csrf_token": csrf_of(form.text),
         "practitioner_id": str(world.a.practitioner_id),
@@ -117,23 +121,23 @@ def test_a_booked_session_is_moved_under_the_booking_rules(world: World) -> None
         "time": "10:00",
         "hours": "3",
     }
-    taken = c.post(f"/studio/bookings/{booking}/move", data=fields | {"date": "2031-05-12"})
+    taken = c.post(f"/studio/bookings/{booking}/move", data=fields | {"date": week.isoformat()})
     assert taken.status_code == 409
     assert "That time is not free" in taken.text
     assert "Next free slot" in taken.text
     row = world.a.records.booking(booking)
-    assert row.local_day.isoformat() == "2031-05-05"  # nothing moved
+    assert row.local_day == first  # nothing moved
     bad = c.post(f"/studio/bookings/{booking}/move", data=fields | {"date": "next week"})
     assert bad.status_code == 422
     moved = c.post(
         f"/studio/bookings/{booking}/move",
-        data=fields | {"date": "2031-05-19", "time": "11:00"},
+        data=fields | {"date": fortnight.isoformat(), "time": "11:00"},
         follow_redirects=False,
     )
     assert moved.status_code == 303, moved.text
-    assert "Moved to Mon 19 May 2031, 11:00." in c.get(moved.headers["location"]).text
+    assert f"Moved to {fortnight:%a %d %b %Y}, 11:00." in c.get(moved.headers["location"]).text
     row = world.a.records.booking(booking)
-    assert row.local_day.isoformat() == "2031-05-19"
+    assert row.local_day == fortnight
     assert row.starts_at.astimezone(world.a.records.timezone).strftime("%H:%M") == "11:00"
     world.a.records.cancel_booking(booking)
     gone = c.get(f"/studio/bookings/{booking}/move")
