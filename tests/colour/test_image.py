@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -152,12 +151,12 @@ def test_corrupt_png_data_is_refused(tmp_path: Path) -> None:
 def test_header_bombs_are_refused_before_decoding(
     tmp_path: Path, width: int, height: int, message: str
 ) -> None:
+    # A header and no pixel data: decoding would fail as truncated, so the message itself
+    # shows the refusal came from the header (no wall-clock bound: it failed once under load).
     path = png_header_only(tmp_path / "bomb.png", width, height)
     assert path.stat().st_size < 200
-    start = time.perf_counter()
     with pytest.raises(ColourError, match=message):
         skin_tone_from_image(path)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_pixel_cap_is_documented_and_adjustable(tmp_path: Path) -> None:

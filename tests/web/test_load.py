@@ -116,7 +116,8 @@ def test_a_lane_admits_its_slots_and_refuses_the_next_at_once() -> None:
         started = time.perf_counter()
         with pytest.raises(Overloaded) as refused:
             await lane.run(release.wait, 10)
-        assert time.perf_counter() - started < 1  # refused at once, not queued
+        # refused at once, not queued until the 10 s budget ran out (a wide bound: a loaded CI)
+        assert time.perf_counter() - started < 5
         assert refused.value.retry_after >= 1
         assert lane.busy == 2
         release.set()
