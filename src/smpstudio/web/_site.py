@@ -195,11 +195,13 @@ async def cost(request: Request) -> Response:
     values = form.values()
     context["values"] = values
     if studio.visitor_renders.blocked(client_address(request)):
-        return page(
-            request,
-            "site_cost.html",
-            {**context, "error": "Too many requests: wait a minute."},
-            status=429,
+        return _wait_a_minute(
+            page(
+                request,
+                "site_cost.html",
+                {**context, "error": "Too many requests: wait a minute."},
+                status=429,
+            )
         )
     studio.visitor_renders.fail(client_address(request))
     pattern, style, scar = (
@@ -286,7 +288,7 @@ async def _look(request: Request) -> Response:
     context["values"] = values
     if studio.visitor_renders.blocked(address):
         context["error"] = "Too many previews in a minute: wait a moment and try again."
-        return page(request, "site_preview.html", context, status=429)
+        return _wait_a_minute(page(request, "site_preview.html", context, status=429))
     studio.visitor_renders.fail(address)
     try:
         if values.get("pattern") not in _PATTERN_NAMES:
@@ -328,7 +330,7 @@ async def consultation(request: Request) -> Response:
     address = client_address(request)
     if studio.visitor_leads.blocked(address):
         context["error"] = "Several requests came from here just now: wait a minute."
-        return page(request, "site_consultation.html", context, status=429)
+        return _wait_a_minute(page(request, "site_consultation.html", context, status=429))
     records = studio.db.clinic(clinic_id, actor=f"web:{address}")
     try:
         stage = values.get("stage") or None
@@ -362,3 +364,9 @@ routes = [
     Route("/consultation", consultation, methods=["GET", "POST"]),
     Route("/contact", contact, methods=["GET"]),
 ]
+
+
+def _wait_a_minute(response: Response) -> Response:
+    """A visitor's 429 says when to come back: the limits count a minute per address."""
+    response.headers["Retry-After"] = "60"
+    return response
