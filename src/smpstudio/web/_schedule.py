@@ -140,16 +140,23 @@ async def book(request: Request) -> Response:
         return redirect(f"/studio/patients/{pid}")
     context = await blocking(_book_context, records, pid, _clinical(request))
     context.update(values=form.values(), error=error, conflict=conflict, zone=records.timezone)
-    if conflict is not None and conflict.next_free is not None:
-        local = conflict.next_free.starts_at.astimezone(records.timezone)
-        context["offer"] = {
-            "date": local.date().isoformat(),
-            "time": local.strftime("%H:%M"),
-            "practitioner_id": str(conflict.next_free.practitioner_id),
-            "room_id": str(conflict.next_free.room_id),
-            "label": str(conflict.next_free),
-        }
+    context["offer"] = _offer(conflict, records.timezone)
     return page(request, "book.html", context, status=409 if conflict else 422)
+
+
+def _offer(conflict: BookingConflictError | None, zone: ZoneInfo) -> dict[str, str] | None:
+    """The next free slot of a refused time, as the form's hidden fields and its label."""
+    if conflict is None or conflict.next_free is None:
+        return None
+    slot = conflict.next_free
+    local = slot.starts_at.astimezone(zone)
+    return {
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "practitioner_id": str(slot.practitioner_id),
+        "room_id": str(slot.room_id),
+        "label": str(slot),
+    }
 
 
 def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
@@ -237,15 +244,7 @@ async def move(request: Request) -> Response:
         studio_of(request).flash(request.state.signed.session.token_hash, f"Moved to {moved}.")
         return redirect(f"/studio/patients/{row.patient_id}")
     context.update(values=form.values(), error=error, conflict=conflict)
-    if conflict is not None and conflict.next_free is not None:
-        local = conflict.next_free.starts_at.astimezone(records.timezone)
-        context["offer"] = {
-            "date": local.date().isoformat(),
-            "time": local.strftime("%H:%M"),
-            "practitioner_id": str(conflict.next_free.practitioner_id),
-            "room_id": str(conflict.next_free.room_id),
-            "label": str(conflict.next_free),
-        }
+    context["offer"] = _offer(conflict, records.timezone)
     return page(request, "move.html", context, status=409 if conflict else 422)
 
 
