@@ -22,6 +22,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from smpstudio._errors import InputError
+from smpstudio._memory import tune_allocator
 from smpstudio.clinic import (
     Accounts,
     Database,
@@ -49,7 +50,7 @@ from smpstudio.web import (
 )
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
-from smpstudio.web._load import Overloaded, return_large_buffers
+from smpstudio.web._load import Overloaded
 from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware
 from smpstudio.web._sender import send_messages_periodically
@@ -98,8 +99,8 @@ def create_app(
         idle=_minutes(config.session_idle_minutes),
         lifetime=_minutes(60 * config.session_max_hours),
     )
+    tune_allocator()  # before the studio's threads: smpstudio._memory
     studio = Studio(db, accounts, config)
-    return_large_buffers()
     warm_templates()
     static = Path(str(files("smpstudio.web") / "static"))
 

@@ -250,7 +250,7 @@ def _look_images(
     images = []
     for state, label in (("before", "Today"), ("healed", "After SMP, healed")):
         params = PreviewParams.parse({**base, "state": state})
-        found = studio.preview.render(params, here=True)
+        found = studio.preview.render(params)
         assert found is not None
         images.append((label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode()))
         checkpoint()

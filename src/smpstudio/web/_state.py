@@ -88,6 +88,7 @@ class Studio:
             cpu_budget_s=config.public_cpu_budget_s,
             nice=10,
             workers_sharing_cores=usable_cores(),
+            release_memory=True,
         )
         self.proxies = TrustedProxies(config.trusted_proxies)
         self._public_clinic: int | None = config.public_clinic_id
