@@ -105,7 +105,7 @@ def _design_of(records: ClinicRecords, pid: int) -> tuple[Design, str, str]:
         return (
             smpstudio.design(pattern="norwood-5", hairline="soft", seed=7),
             "dark-brown",
-            ("no saved design: the default soft hairline (Norwood 5)"),
+            ("the default soft hairline, Norwood 5 (no saved design yet)"),
         )
     latest = designs[-1]
     data = json.loads(latest.content)
