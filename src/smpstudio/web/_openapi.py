@@ -774,6 +774,22 @@ def _paths() -> dict[str, Schema]:
                 extra=_REFUSED,
             )
         },
+        p + "/photos/series": {
+            "get": _staff_page(
+                "The client's latest design on every photo of a visit: before and after of "
+                "each, one skin reading, one pigment and one hairline height for all.",
+                "clinical",
+                ids=(patient,),
+                query=(
+                    _query(
+                        "photos",
+                        {"type": "string", "pattern": "^[0-9]{1,18}(,[0-9]{1,18}){0,5}$|^$"},
+                        "The photos, comma-separated, at most 6 (default: the latest visit's).",
+                    ),
+                ),
+                extra=_REFUSED,
+            )
+        },
         "/studio/photos/{photo_id}/view": {
             "post": _staff_form(
                 "Say which view of the head a stored photo shows.",
