@@ -17,6 +17,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -27,9 +28,9 @@ from smpstudio.photo._analysis import PhotoAnalysis, analyze_with_base, simulate
 from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import hairline_from_points
 from smpstudio.photo._ingest import Photo
-from smpstudio.photo._landmarks import face_landmarks
+from smpstudio.photo._landmarks import FaceLandmarks, face_landmarks
 from smpstudio.photo._render import PhotoTreatment
-from smpstudio.photo._segment import Correction, SegmentationBase
+from smpstudio.photo._segment import COVERAGE_WINDOW_MM, Correction, SegmentationBase
 from smpstudio.photo._work import downscaled
 
 __all__ = [
@@ -75,6 +76,8 @@ class LivePhoto:
     origin: FloatArray
     factor: float
     handles: FloatArray
+    scalp_box: tuple[int, int, int, int]
+    """Where bald scalp can be found (x0, y0, x1, y1): the head above the brows."""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -116,7 +119,16 @@ def prepare_live(
     if analysis.scale is None:
         raise PhotoError("the photo's scale could not be found (no pupils visible)")
     factor = size[0] / width
-    return LivePhoto(analysis, base, origin, factor, _handles(analysis))
+    return LivePhoto(analysis, base, origin, factor, _handles(analysis), _scalp_box(base))
+
+
+def _scalp_box(base: SegmentationBase) -> tuple[int, int, int, int]:
+    zone = base.head_zone if base.above_brows is None else base.head_zone & base.above_brows
+    rows = np.flatnonzero(zone.any(axis=1))
+    cols = np.flatnonzero(zone.any(axis=0))
+    if len(rows) == 0:
+        return 0, 0, *base.photo_size
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 def _head_crop(photo: Photo) -> tuple[FloatArray, tuple[int, int, int, int]]:
@@ -221,21 +233,106 @@ def redraw(
     years: float = 0.0,
 ) -> UInt8Array:
     """The working image with the SMP of a hairline through ``points`` (working pixels)
-    and the painted ``corrections``: the same bytes for the same inputs."""
+    and the painted ``corrections``: the same bytes for the same inputs.
+
+    Only the window that can carry impressions is worked on: the head above the brows, the
+    line and the painted strokes, with a margin wider than the coverage window, the
+    transition zone and the sentinels; the rest of the image is the photo's own pixels.
+    """
     analysis = live.analysis
     pts = check_points(points, live.size)
     mm = analysis.mm_per_px
+    assert mm is not None
+    assert live.base.zoom == 1.0  # the working image is ≤ WORK_SIDE
     line = hairline_from_points(
         smooth_hairline(pts), marks=analysis.landmarks, mm_per_px=mm, size=live.size
     )
-    seg = live.base.regions(
-        hairline=line,
-        corrections=corrections,
+    x0, y0, x1, y1 = _window(live, line.polyline, corrections, mm, treatment)
+    off = np.array([float(x0), float(y0)])
+    shifted = [_shift(c, off) for c in corrections]
+    seg = _cut(live.base, x0, y0, x1, y1).regions(
+        hairline=replace(line, polyline=line.polyline - off, mid_frontal=line.mid_frontal - off),
+        corrections=shifted,
         coverage_bald_below=treatment.coverage_bald_below,
         coverage_hair_from=treatment.coverage_hair_from,
     )
-    drawn = replace(analysis, hairline=line, segmentation=seg)
-    sim = simulate_photo(
-        drawn, treatment=treatment, dilution=dilution, seed=seed, state=state, years=years
+    marks = analysis.landmarks
+    cut = replace(
+        analysis,
+        photo=Photo.from_array(analysis.photo.pixels[y0:y1, x0:x1], view=analysis.photo.view),
+        landmarks=None if marks is None else _shifted(marks, off),
+        hairline=seg.boundary,
+        segmentation=seg,
     )
-    return sim.after
+    sim = simulate_photo(
+        cut, treatment=treatment, dilution=dilution, seed=seed, state=state, years=years
+    )
+    out = np.array(analysis.photo.pixels, dtype=np.uint8, copy=True)
+    out[y0:y1, x0:x1] = sim.after
+    return out
+
+
+def _window(
+    live: LivePhoto,
+    line: FloatArray,
+    corrections: Sequence[Correction],
+    mm_per_px: float,
+    treatment: PhotoTreatment,
+) -> tuple[int, int, int, int]:
+    """The part of the working image a redraw can change (x0, y0, x1, y1)."""
+    reach_mm = max(treatment.sentinel_mm, treatment.scatter_mm) + treatment.macro_mm
+    margin = (max(reach_mm, COVERAGE_WINDOW_MM) + treatment.micro_mm + 4.0) / mm_per_px + 4.0
+    boxes = [np.asarray(live.scalp_box, dtype=np.float64)]
+    boxes.append(np.concatenate([line.min(axis=0) - margin, line.max(axis=0) + margin]))
+    for c in corrections:
+        if c.stroke is not None:
+            r = c.radius_px + margin
+            boxes.append(np.concatenate([c.stroke.min(axis=0) - r, c.stroke.max(axis=0) + r]))
+        elif c.polygon is not None:
+            boxes.append(np.concatenate([c.polygon.min(axis=0), c.polygon.max(axis=0)]))
+        else:
+            boxes.append(np.array([0.0, 0.0, *live.size]))
+    box = np.vstack(boxes)
+    width, height = live.size
+    x0 = max(0, math.floor(box[:, 0].min()))
+    y0 = max(0, math.floor(box[:, 1].min()))
+    x1 = min(width, math.ceil(box[:, 2].max()))
+    y1 = min(height, math.ceil(box[:, 3].max()))
+    return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
+
+
+def _shifted(marks: FaceLandmarks, off: FloatArray) -> FaceLandmarks:
+    points = {k: (v[0] - float(off[0]), v[1] - float(off[1])) for k, v in marks.points.items()}
+    mesh = None if marks.mesh is None else marks.mesh - off
+    return replace(marks, points=points, mesh=mesh)
+
+
+def _shift(c: Correction, off: FloatArray) -> Correction:
+    if c.stroke is not None:
+        return replace(c, stroke=c.stroke - off)
+    if c.polygon is not None:
+        return replace(c, polygon=c.polygon - off)
+    return c  # a whole-image mask is not offered by the designer
+
+
+_ARRAYS = (
+    "person",
+    "skin",
+    "head_zone",
+    "hair",
+    "hair_p",
+    "raw_p",
+    "hair_share",
+    "face_mask",
+    "above_brows",
+    "ears_band",
+)
+
+
+def _cut(base: SegmentationBase, x0: int, y0: int, x1: int, y1: int) -> SegmentationBase:
+    """The segmentation base of a window of the working image."""
+    parts: dict[str, Any] = {}
+    for name in _ARRAYS:
+        value = getattr(base, name)
+        parts[name] = None if value is None else value[y0:y1, x0:x1]
+    return replace(base, photo_size=(x1 - x0, y1 - y0), landmarks=None, **parts)
