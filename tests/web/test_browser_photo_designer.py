@@ -59,7 +59,8 @@ def _after_pixels(page: Page) -> list[int]:
           const bands = new Array(32).fill(0);
           const row = 4 * canvas.width;
           for (let i = 0; i < data.length; i += 4) {
-            bands[Math.floor((i / row) * 32 / canvas.height)] += data[i] + data[i + 1] + data[i + 2];
+            const band = Math.floor((i / row) * 32 / canvas.height);
+            bands[band] += data[i] + data[i + 1] + data[i + 2];
           }
           return bands;
         }"""

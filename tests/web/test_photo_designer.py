@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smpstudio.web._photo_service import DENSITY_RANGE, MAX_STROKE_POINTS, MAX_STROKES
 from smpstudio.photo._live import MAX_HAIRLINE_POINTS
+from smpstudio.web._photo_service import DENSITY_RANGE, MAX_STROKE_POINTS, MAX_STROKES
 from tests.web.conftest import World, csrf_of
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "photos" / "eval"
@@ -56,17 +56,21 @@ def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None
     gallery = c.get(f"/studio/patients/{pid}/gallery").text
     assert f"/studio/patients/{pid}/photos/{photo}/designer" in gallery
 
-    text, initial, token = _open(c, pid, photo)
+    _text, initial, token = _open(c, pid, photo)
     assert len(initial["points"]) == 9
     assert initial["skin"].startswith("#")
     before = c.get(f"/studio/photos/{photo}/designer/before.jpg")
-    assert before.status_code == 200 and before.headers["content-type"] == "image/jpeg"
+    assert before.status_code == 200
+    assert before.headers["content-type"] == "image/jpeg"
 
     first = _preview(c, photo, token, {**initial, "client": "t1"})
-    assert first.status_code == 200 and first.headers["content-type"] == "image/jpeg"
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "image/jpeg"
     assert _pixels(first.content).shape == _pixels(before.content).shape
     # Deterministic: the same inputs give the same bytes (also when not from the cache).
-    world.app.state.studio.photo_designs.images = type(world.app.state.studio.photo_designs.images)(4)
+    world.app.state.studio.photo_designs.images = type(world.app.state.studio.photo_designs.images)(
+        4
+    )
     again = _preview(c, photo, token, {**initial, "client": "t1"})
     assert again.content == first.content
     # Lowering the middle of the line changes the after image.
@@ -76,7 +80,10 @@ def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None
     assert lower.status_code == 200
     assert np.abs(_pixels(lower.content).astype(int) - _pixels(first.content)).sum() > 0
 
-    painted = {**moved, "strokes": [{"mode": "remove", "radius": 30, "points": [[370, 200], [420, 200]]}]}
+    painted = {
+        **moved,
+        "strokes": [{"mode": "remove", "radius": 30, "points": [[370, 200], [420, 200]]}],
+    }
     r = c.post(
         f"/studio/patients/{pid}/photos/{photo}/designs",
         data={"csrf_token": token, "params": json.dumps(painted)},
@@ -86,15 +93,18 @@ def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None
     design = world.a.records.designs(pid)[-1]
     assert r.headers["location"].endswith(f"/photos/{photo}/designer?version={design.version}")
     saved = json.loads(design.content)["photo"]
-    assert saved["photo_id"] == photo and len(saved["sha256"]) == 64
-    assert len(saved["hairline_px"]) == 9 and saved["strokes"][0]["mode"] == "remove"
+    assert saved["photo_id"] == photo
+    assert len(saved["sha256"]) == 64
+    assert len(saved["hairline_px"]) == 9
+    assert saved["strokes"][0]["mode"] == "remove"
     # Photo pixels: the astronaut is 512 px wide, the working image larger (enlarged).
     assert all(0 <= x <= 512 and 0 <= y <= 512 for x, y in saved["hairline_px"])
 
     _, reopened, _ = _open(c, pid, photo)
     assert reopened["strokes"][0]["mode"] == "remove"
     for a, b in zip(reopened["points"], moved["points"], strict=True):
-        assert abs(a[0] - b[0]) <= 0.11 and abs(a[1] - b[1]) <= 0.11
+        assert abs(a[0] - b[0]) <= 0.11
+        assert abs(a[1] - b[1]) <= 0.11
 
 
 def test_bad_input_is_one_clear_400(world: World) -> None:
@@ -118,7 +128,15 @@ def test_bad_input_is_one_clear_400(world: World) -> None:
     refused({**initial, "points": [[w + 0.5, 10.0], [10.0, 10.0]]}, "outside")
     refused({**initial, "points": [[10.0, -0.5], [10.0, 10.0]]}, "outside")
     refused({**initial, "points": [[10.0, 10.0]] * (MAX_HAIRLINE_POINTS + 1)}, "at most")
-    assert _preview(c, photo, token, {**initial, "points": [[10.0, 10.0 + k] for k in range(MAX_HAIRLINE_POINTS)]}).status_code == 200
+    assert (
+        _preview(
+            c,
+            photo,
+            token,
+            {**initial, "points": [[10.0, 10.0 + k] for k in range(MAX_HAIRLINE_POINTS)]},
+        ).status_code
+        == 200
+    )
     refused({**initial, "points": [[10.0, 10.0]]}, "at least two")
     refused({**initial, "points": [["a", 1]] * 2}, "number")
     refused({**initial, "density": DENSITY_RANGE[1] + 1}, "density")
@@ -142,10 +160,12 @@ def test_a_photo_without_a_face_says_so(world: World, tmp_path: Path) -> None:
     photo = world.a.records.add_photo(pid, buffer.getvalue(), kind="before", view="front").id
     page = c.get(f"/studio/patients/{pid}/photos/{photo}/designer")
     assert page.status_code == 200
-    assert 'id="refused"' in page.text and "face" in page.text
+    assert 'id="refused"' in page.text
+    assert "face" in page.text
     token = csrf_of(page.text)
     r = _preview(c, photo, token, {"points": [[1, 1], [2, 2]], "skin": "#a57257"})
-    assert r.status_code == 400 and "face" in r.json()["error"]
+    assert r.status_code == 400
+    assert "face" in r.json()["error"]
 
 
 def test_another_clinics_photo_is_not_found(world: World) -> None:
