@@ -136,7 +136,24 @@
       handles[i].setAttribute("aria-valuenow", String(Math.round(p[1])));
       handles[i].setAttribute("aria-valuetext", `x ${Math.round(p[0])}, y ${Math.round(p[1])} px`);
     });
-    guidePath.setAttribute("d", "M" + params.points.map((p) => `${p[0]},${p[1]}`).join("L"));
+    guidePath.setAttribute("d", smoothPath(params.points));
+  }
+
+  // The curve the studio draws through the points (Catmull-Rom, as photo/_live.py), as
+  // cubic Bézier segments.
+  function smoothPath(pts) {
+    const n = pts.length;
+    if (n < 3) return "M" + pts.map((p) => `${p[0]},${p[1]}`).join("L");
+    const at = (i) => (i < 0 ? [2 * pts[0][0] - pts[1][0], 2 * pts[0][1] - pts[1][1]]
+      : i >= n ? [2 * pts[n - 1][0] - pts[n - 2][0], 2 * pts[n - 1][1] - pts[n - 2][1]] : pts[i]);
+    let d = `M${pts[0][0]},${pts[0][1]}`;
+    for (let i = 0; i < n - 1; i += 1) {
+      const p0 = at(i - 1), p1 = at(i), p2 = at(i + 1), p3 = at(i + 2);
+      const c1 = [p1[0] + (p2[0] - p0[0]) / 6, p1[1] + (p2[1] - p0[1]) / 6];
+      const c2 = [p2[0] - (p3[0] - p1[0]) / 6, p2[1] - (p3[1] - p1[1]) / 6];
+      d += `C${c1[0].toFixed(1)},${c1[1].toFixed(1)} ${c2[0].toFixed(1)},${c2[1].toFixed(1)} ${p2[0]},${p2[1]}`;
+    }
+    return d;
   }
 
   function svgPoint(event) {
