@@ -104,8 +104,8 @@ async def preview(request: Request) -> Response:
     studio = studio_of(request)
     photo_id: int = request.path_params["photo_id"]
     try:
+        key, live = await _live(request, photo_id)  # another clinic's photo: 404 first
         data = await _read_json(request)
-        key, live = await _live(request, photo_id)
         params = PhotoDesignParams.parse(data, size=live.size)
     except RecordNotFoundError:
         raise
