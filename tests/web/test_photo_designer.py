@@ -177,3 +177,23 @@ def test_another_clinics_photo_is_not_found(world: World) -> None:
     assert r.status_code == 404
     pid = world.new_patient()
     assert c.get(f"/studio/patients/{pid}/photos/{photo}/designer").status_code == 404
+
+
+def test_a_full_studio_lane_answers_503_with_retry_after(world: World) -> None:
+    c = world.as_role("practitioner")
+    pid = world.new_patient()
+    photo = _upload(world, pid, BALD)
+    _, initial, token = _open(c, pid, photo)
+    lane = world.app.state.studio.studio_lane
+    for _ in range(lane.slots):  # every heavy request the studio admits is taken
+        lane._enter()
+    try:
+        moved = json.loads(json.dumps(initial))
+        moved["points"][4][1] += 17
+        r = _preview(c, photo, token, moved)
+        assert r.status_code == 503
+        assert int(r.headers["retry-after"]) >= 1
+    finally:
+        for _ in range(lane.slots):
+            lane._leave()
+    assert _preview(c, photo, token, moved).status_code == 200
