@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 from smpstudio.clinic import Accounts, Clinic, ClinicRecords, Database, RecordNotFoundError
 from smpstudio.web._config import WebConfig
 from smpstudio.web._load import Lane, TrustedProxies
+from smpstudio.web._photo_service import PhotoDesignService
 from smpstudio.web._preview import PreviewService, usable_cores
 
 __all__ = ["RateLimiter", "Studio", "blocking", "compute", "public_compute"]
@@ -93,6 +94,7 @@ class Studio:
         self.proxies = TrustedProxies(config.trusted_proxies)
         self._public_clinic: int | None = config.public_clinic_id
         self.preview = PreviewService(processes=_preview_processes(config))
+        self.photo_designs = PhotoDesignService()  # the designer on a client's photo
 
     def public_clinic_id(self) -> int | None:
         """The clinic the public site speaks for (the first one unless configured)."""
