@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from smpstudio._lru import Lru
+from smpstudio.web import _photo_series
 from tests.web.conftest import World
 
 PHOTOS = Path(__file__).parents[1] / "data" / "photos"
@@ -18,8 +23,11 @@ def _store(world: World, pid: int, name: str, view: str, day: int) -> int:
     return world.a.records.add_photo(pid, data, kind="before", view=view, taken_at=taken).id
 
 
-def test_results_on_all_photos_share_one_reading(world_on: World) -> None:
+def test_results_on_all_photos_share_one_reading(
+    world_on: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = world_on
+    monkeypatch.setattr(_photo_series, "_RESULTS", Lru(8))  # this backend's pages, made here
     pid = world.new_patient()
     old = _store(world, pid, "eval/obama-2012-dim-warm.jpg", "front", 1)
     front = _store(world, pid, "virtual-head/yaw0-pitch0.jpg", "front", 10)
@@ -41,10 +49,23 @@ def test_results_on_all_photos_share_one_reading(world_on: World) -> None:
     assert "the face is turned" in text
     assert "disagree" not in text
 
+    # opened again: the same page from the results kept, nothing simulated again
+    calls: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    real = _photo_series.series_results
+    monkeypatch.setattr(_photo_series, "series_results", counted)
+    assert c.get(f"/studio/patients/{pid}/photos/series").text == text
+    assert calls == []
+
     # chosen photos: a dim warm photo of someone else disagrees, and the page says so
     mixed = c.get(f"/studio/patients/{pid}/photos/series?photos={old},{front}").text
     assert "skin readings disagree — different light, or a different person?" in mixed
     assert "Its reading was left out." in mixed
+    assert calls == [1]  # a new choice of photos is simulated
 
 
 def test_bad_choices_are_refused_in_one_line(world: World) -> None:

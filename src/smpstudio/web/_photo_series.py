@@ -13,6 +13,7 @@ to the clinic and audited.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from starlette.routing import Route
 import smpstudio
 from smpstudio._design import Design, design_from_inputs
 from smpstudio._errors import InputError
+from smpstudio._lru import Lru
 from smpstudio.clinic import ClinicRecords, Photo
 from smpstudio.photo import (
     PhotoTreatment,
@@ -192,6 +194,22 @@ def series_results(shots: list[dict[str, Any]], design: Design, hair: str) -> di
     }
 
 
+_RESULTS: Lru[str, dict[str, Any]] = Lru(8)
+"""Series pages made lately, by the photos' contents, the design and the hair colour: the page
+opened again (a reload, back from the record) is not simulated again (5–10 s of CPU for two
+photos; an entry holds its images as JPEG, about 100 kB a photo)."""
+
+
+def _results_key(shots: list[dict[str, Any]], design: Design, hair: str) -> str:
+    digest = hashlib.sha256()
+    for shot in shots:
+        digest.update(hashlib.sha256(shot["data"]).digest())
+        digest.update(json.dumps([shot["view"], shot["label"]]).encode())
+    digest.update(json.dumps(design.inputs, sort_keys=True, default=str).encode())
+    digest.update(hair.encode())
+    return digest.hexdigest()
+
+
 @staff(*CLINICAL)
 async def series_page(request: Request) -> Response:
     pid = patient_id(request)
@@ -199,13 +217,12 @@ async def series_page(request: Request) -> Response:
     gathered = await blocking(_gather, records_for(request), pid, raw)
     results = None
     if gathered["shots"]:
-        results = await compute(
-            studio_of(request),
-            series_results,
-            gathered["shots"],
-            gathered["design"],
-            gathered["hair"],
-        )
+        shots, design, hair = gathered["shots"], gathered["design"], gathered["hair"]
+        key = _results_key(shots, design, hair)
+        results = _RESULTS.get(key)
+        if results is None:
+            made = await compute(studio_of(request), series_results, shots, design, hair)
+            results = _RESULTS.put(key, made)
     context = {
         "title": "Results on all photos",
         **{k: v for k, v in gathered.items() if k not in ("shots", "design")},
