@@ -12,7 +12,15 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from threadpoolctl import threadpool_limits
 
-from smpstudio.clinic import Accounts, Clinic, ClinicRecords, Database, RecordNotFoundError
+from smpstudio.clinic import (
+    Accounts,
+    Clinic,
+    ClinicRecords,
+    Database,
+    RecordNotFoundError,
+    billing_settings,
+)
+from smpstudio.plan import PriceTable
 from smpstudio.web._config import WebConfig
 from smpstudio.web._load import Lane, TrustedProxies
 from smpstudio.web._photo_service import PhotoDesignService
@@ -135,6 +143,14 @@ class Studio:
         self._clinics.pop(clinic_id, None)
         self._site_name = None
         return clinic
+
+    def public_prices(self) -> PriceTable | None:
+        """The public clinic's own prices (its Clinic page), or None when it has set none."""
+        clinic_id = self.public_clinic_id()
+        if clinic_id is None:
+            return None
+        billing = billing_settings(self.clinic_row(clinic_id))
+        return billing.price_table() if billing.ready else None
 
     def contact(self) -> dict[str, str]:
         """What the public site shows of the public clinic: its details, each falling back
