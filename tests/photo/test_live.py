@@ -95,14 +95,15 @@ def test_points_are_checked_one_unit_over_each_limit(live) -> None:  # type: ign
     assert check_points(np.zeros((MAX_HAIRLINE_POINTS, 2)) + 5.0, live.size).shape[0] == 40
 
 
-def _placed(live, points, density=80.0):  # type: ignore[no-untyped-def]
+def _placed(live, points, density=80.0, seed=7):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     from smpstudio.photo._live import _placed as placed
 
     treatment = replace(PhotoTreatment.from_settings(), density_full_per_cm2=density)
     rule = dilution_rule(live.analysis.skin, "dark-brown")
-    return placed(live, points, (), treatment=treatment, dilution=rule, seed=7), treatment, rule
+    made = placed(live, points, (), treatment=treatment, dilution=rule, seed=seed)
+    return made, treatment, rule
 
 
 def test_the_pool_gives_the_target_density_as_the_exact_sampler_does(live) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +115,8 @@ def test_the_pool_gives_the_target_density_as_the_exact_sampler_does(live) -> No
     points[2:7, 1] += 50.0
     placed, treatment, rule = _placed(live, points)
     fast = placed.dots
-    assert fast is not None and len(fast) > 2000
+    assert fast is not None
+    assert len(fast) > 2000
     x0, y0 = placed.box[:2]
     glabella = live.analysis.landmarks["glabella"] - np.array([x0, y0])
     exact = place_on_photo(
@@ -136,7 +138,8 @@ def test_the_pool_gives_the_target_density_as_the_exact_sampler_does(live) -> No
     assert np.isin(labels, allowed).all()
     # Double the density: about twice the dots.
     dense = _placed(live, points, density=160.0)[0].dots
-    assert dense is not None and 1.9 < len(dense) / len(fast) < 2.1
+    assert dense is not None
+    assert 1.9 < len(dense) / len(fast) < 2.1
 
 
 def test_a_drag_moves_only_the_dots_near_the_line(live) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +151,8 @@ def test_a_drag_moves_only_the_dots_near_the_line(live) -> None:  # type: ignore
     moved[4, 1] += 6.0
     a = _placed(live, points)[0].dots
     b = _placed(live, moved)[0].dots
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     far = a.xy[:, 1] < points[:, 1].min() - 60.0
     kept = {tuple(p) for p in np.round(b.xy, 6).tolist()}
     assert far.sum() > 500
@@ -160,8 +164,13 @@ def test_the_caches_are_bounded_and_shared(live) -> None:  # type: ignore[no-unt
 
     points = live.handles.copy()
     points[2:7, 1] += 50.0
-    for density in (40.0, 60.0, 80.0, 100.0, 120.0):
+    _placed(live, points, density=40.0)
+    laid = len(live.caches.pools)
+    for density in (80.0, 150.0):  # the designer's densities share one pool
         _placed(live, points, density=density)
+    assert len(live.caches.pools) == laid
+    for seed in range(1, 2 * POOLS_PER_PHOTO):
+        _placed(live, points, seed=seed)
     assert len(live.caches.pools) == POOLS_PER_PHOTO
     _draw(live, points)
     layers, _ = live.caches.layers(lambda: pytest.fail("the layers are made once per photo"))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smpstudio._types import BoolArray, FloatArray, IntArray
+from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray
 from smpstudio.dots import DilutionRule
 from smpstudio.dots._engine import _unit_hash
 from smpstudio.dots._placement import RankLimits, candidates_in, layout_for
@@ -70,19 +70,23 @@ class LivePool:
     (candidates per pixel at rank fraction 1).
     """
 
-    xy: FloatArray
-    rank_fraction: FloatArray
+    xy: Float32Array
+    rank_fraction: Float32Array
     ident: IntArray
-    cos: FloatArray
-    tilt: FloatArray
+    cos: Float32Array
+    tilt: Float32Array
+    bound: FloatArray
+    """Ascending: the least ratio of a design's peak density to :attr:`peak_per_cm2` at
+    which the candidate can be kept (so a design uses a prefix of the pool)."""
     per_px: float
+    peak_per_cm2: float
 
     def __len__(self) -> int:
         return int(self.xy.shape[0])
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.xy, self.rank_fraction, self.ident, self.cos, self.tilt)
+        arrays = (self.xy, self.rank_fraction, self.ident, self.cos, self.tilt, self.bound)
         return sum(a.nbytes for a in arrays)
 
 
@@ -129,13 +133,20 @@ def lay_pool(
     inside = reach[r, c]
     xy = np.ascontiguousarray(cand.xy[inside])
     cos, tilt = dome.cos_and_tilt(xy)
-    return LivePool(
-        xy=xy,
-        rank_fraction=cand.rank[inside] / float(layout.size),
-        ident=np.ascontiguousarray(cand.ident[inside]),
-        cos=cos,
-        tilt=np.ascontiguousarray(tilt),
+    rank = (cand.rank[inside] / float(layout.size)).astype(np.float32)
+    cos32 = cos.astype(np.float32)
+    # Kept only where rank < ρ (mm/px)² / (100 cos B) ≤ (ρ_peak / peak) × cos_min / cos.
+    bound = rank.astype(np.float64) * cos32.astype(np.float64) / _MIN_COS
+    order = np.argsort(bound, kind="stable")
+    return LivePool(  # single precision: a pool per photo stays a few MB
+        xy=np.ascontiguousarray(xy[order], dtype=np.float32),
+        rank_fraction=rank[order],
+        ident=np.ascontiguousarray(cand.ident[inside][order]),
+        cos=cos32[order],
+        tilt=np.ascontiguousarray(tilt[order], dtype=np.float32),
+        bound=bound[order],
         per_px=per_px,
+        peak_per_cm2=peak_per_cm2(treatment),
     )
 
 
@@ -173,34 +184,37 @@ def place_from_pool(
     Positions are in pixels of the working image."""
     x0, y0 = origin
     rows, cols = seg.labels.shape
-    x, y = pool.xy[:, 0] - x0, pool.xy[:, 1] - y0
+    share = peak_per_cm2(treatment) / pool.peak_per_cm2
+    usable = int(np.searchsorted(pool.bound, share * (1.0 + 1e-9), side="right"))
+    x = pool.xy[:usable, 0] - np.float32(x0)
+    y = pool.xy[:usable, 1] - np.float32(y0)
     at = np.flatnonzero((x >= 0) & (y >= 0) & (x < cols) & (y < rows))
     if len(at) == 0:
         return _empty(treatment)
     r, c = y[at].astype(np.int64), x[at].astype(np.int64)
     on_skin = _MAY_CARRY[seg.labels[r, c]]
     at, r, c = at[on_skin], r[on_skin], c[on_skin]
-    cos = pool.cos[at]
-    per_cm2, zone, tone = _target_at(
-        seg, r, c, pool.xy[at], cos, hairline, mm_per_px, treatment, seed
-    )
+    cos = pool.cos[at].astype(np.float64)
+    xy = pool.xy[at].astype(np.float64)
+    per_cm2, zone, tone = _target_at(seg, r, c, xy, cos, hairline, mm_per_px, treatment, seed)
     need = per_cm2 / 100.0 * mm_per_px**2 / cos / pool.per_px  # fraction of the tile
-    rank = pool.rank_fraction[at]
+    rank = pool.rank_fraction[at].astype(np.float64)
     shares = np.asarray(treatment.session_fractions, dtype=np.float64)
     session = _sessions(rank, need, shares)
     keep = (session > 0) & (zone > 0)
     idx = at[keep]
+    kept = np.flatnonzero(keep)
     z, t, s = zone[keep], tone[keep], session[keep]
     wobble = _unit_hash(pool.ident[idx]) * 2.0 - 1.0
     return PhotoImpressions(
-        xy=np.ascontiguousarray(pool.xy[idx]),
+        xy=np.ascontiguousarray(xy[kept]),
         session=s,
         zone=z,
         tone=t,
         diameter_mm=_diameters(z, t, treatment, seed, wobble=wobble),
         dilution=np.asarray(dilution(z, s, t), dtype=np.float64),
-        cos=pool.cos[idx],
-        tilt=np.ascontiguousarray(pool.tilt[idx]),
+        cos=cos[kept],
+        tilt=np.ascontiguousarray(pool.tilt[idx], dtype=np.float64),
         target_per_cm2=treatment.density_full_per_cm2,
     )
 
