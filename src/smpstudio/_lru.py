@@ -39,3 +39,12 @@ class Lru(Generic[K, V]):
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         found = self.get(key)
         return found if found is not None else self.put(key, make())
+
+    def values(self) -> list[V]:
+        """The cached values, least recently used first."""
+        with self._lock:
+            return list(self._items.values())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)

@@ -15,22 +15,41 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from smpstudio._errors import PhotoError
-from smpstudio._types import FloatArray, UInt8Array
+from smpstudio._lru import Lru
+from smpstudio._types import BoolArray, FloatArray, UInt8Array
 from smpstudio.dots import DilutionRule
-from smpstudio.photo._analysis import PhotoAnalysis, analyze_with_base, simulate_photo
+from smpstudio.photo._analysis import (
+    PhotoAnalysis,
+    _chromaticity_skin,
+    analyze_with_base,
+    simulate_photo,
+)
 from smpstudio.photo._cv import opencv
-from smpstudio.photo._hairline import hairline_from_points
+from smpstudio.photo._hairline import HairlineProposal, hairline_from_points
 from smpstudio.photo._ingest import Photo
 from smpstudio.photo._landmarks import FaceLandmarks, face_landmarks
-from smpstudio.photo._render import PhotoTreatment
-from smpstudio.photo._segment import COVERAGE_WINDOW_MM, Correction, SegmentationBase
+from smpstudio.photo._live_dots import LivePool, dome_of, lay_pool, place_from_pool, reach_mask
+from smpstudio.photo._render import (
+    PhotoImpressions,
+    PhotoLayers,
+    PhotoTreatment,
+    photo_layers,
+    render_on_photo,
+)
+from smpstudio.photo._segment import (
+    COVERAGE_WINDOW_MM,
+    Correction,
+    Segmentation,
+    SegmentationBase,
+)
 from smpstudio.photo._work import downscaled
 
 __all__ = [
@@ -51,6 +70,42 @@ _HANDLES = 9
 _CROP = (1.15, 1.3, 0.35)
 """The head's box around the face, in glabella–menton heights: half its width, how far it
 reaches above the glabella and below the menton."""
+POOLS_PER_PHOTO = 3
+"""Candidate pools kept per photo (one per seed, sentinel fractions and dome; densities up
+to :data:`POOL_DENSITY_PER_CM2` share one)."""
+POOL_DENSITY_PER_CM2 = 150.0
+"""Full density (impressions/cm²) the candidates are laid for, at least: the designer's
+densest."""
+_LAYER_MARGIN_PX = 24
+"""The photo's render layers reach this far beyond the pixels that may carry dots (a
+splat's reach, a fresh dot's halo) …"""
+_LAYER_REACH_MM = 14.0
+"""… and this far beyond the scalp's zone (sentinels, scatter and the line's irregularity
+ahead of a line at the brows); a render that needs more makes its layers itself."""
+
+
+class LiveCaches:
+    """What a photo's drags share: its candidate pools (:func:`lay_pool`, at most
+    :data:`POOLS_PER_PHOTO`) and its render layers (:func:`photo_layers`), made on first
+    use."""
+
+    def __init__(self) -> None:
+        self.pools: Lru[tuple[object, ...], LivePool] = Lru(POOLS_PER_PHOTO)
+        self._layers: PhotoLayers | None = None
+        self._skin: FloatArray | None = None
+        self._lock = threading.Lock()
+
+    def layers(self, make: Any) -> tuple[PhotoLayers, FloatArray]:
+        with self._lock:
+            if self._layers is None or self._skin is None:
+                self._layers, self._skin = make()
+            return self._layers, self._skin
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the pools and layers made so far."""
+        pools = sum(p.nbytes for p in self.pools.values())
+        return pools + (0 if self._layers is None else self._layers.nbytes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +133,8 @@ class LivePhoto:
     handles: FloatArray
     scalp_box: tuple[int, int, int, int]
     """Where bald scalp can be found (x0, y0, x1, y1): the head above the brows."""
+    caches: LiveCaches = field(default_factory=LiveCaches, repr=False)
+    """Candidate pools and render layers shared by the drags."""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -122,8 +179,13 @@ def prepare_live(
     return LivePhoto(analysis, base, origin, factor, _handles(analysis), _scalp_box(base))
 
 
+def _scalp_zone(base: SegmentationBase) -> BoolArray:
+    """Where bald scalp can be found: the head above the brows."""
+    return base.head_zone if base.above_brows is None else base.head_zone & base.above_brows
+
+
 def _scalp_box(base: SegmentationBase) -> tuple[int, int, int, int]:
-    zone = base.head_zone if base.above_brows is None else base.head_zone & base.above_brows
+    zone = _scalp_zone(base)
     rows = np.flatnonzero(zone.any(axis=1))
     cols = np.flatnonzero(zone.any(axis=0))
     if len(rows) == 0:
@@ -240,7 +302,61 @@ def redraw(
     transition zone and the sentinels; the rest of the image is the photo's own pixels.
     """
     analysis = live.analysis
-    pts = check_points(points, live.size)
+    placed = _placed(
+        live,
+        check_points(points, live.size),
+        corrections,
+        treatment=treatment,
+        dilution=dilution,
+        seed=seed,
+    )
+    if placed.dots is None:
+        return _redraw_whole(
+            live,
+            analysis,
+            placed.seg,
+            placed.box,
+            treatment,
+            dilution,
+            seed=seed,
+            state=state,
+            years=years,
+        )
+    layers, skin = live.caches.layers(lambda: _layers(live))
+    return render_on_photo(
+        analysis.photo.pixels,
+        placed.dots,
+        mm_per_px=placed.mm_per_px,
+        skin_linear=skin,
+        state=state,
+        years=years,
+        layers=layers,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Placed:
+    """A drag's window (x0, y0, x1, y1), its segmentation, its irregular hairline (window
+    pixels) and its impressions (working pixels; None without a glabella for the dome)."""
+
+    box: tuple[int, int, int, int]
+    seg: Segmentation
+    line: HairlineProposal | None
+    dots: PhotoImpressions | None
+    mm_per_px: float
+
+
+def _placed(
+    live: LivePhoto,
+    pts: FloatArray,
+    corrections: Sequence[Correction],
+    *,
+    treatment: PhotoTreatment,
+    dilution: DilutionRule,
+    seed: int,
+) -> _Placed:
+    """The segmentation of the drag's window and its impressions from the photo's pool."""
+    analysis = live.analysis
     mm = analysis.mm_per_px
     assert mm is not None
     assert live.base.zoom == 1.0  # the working image is ≤ WORK_SIDE
@@ -256,6 +372,119 @@ def redraw(
         coverage_bald_below=treatment.coverage_bald_below,
         coverage_hair_from=treatment.coverage_hair_from,
     )
+    box = (x0, y0, x1, y1)
+    marks = analysis.landmarks
+    if marks is None or not marks.has("glabella") or seg.boundary is None:
+        return _Placed(box, seg, None, None, mm)
+    line_here = seg.boundary.irregular(
+        mm_per_px=mm,
+        macro_mm=treatment.macro_mm,
+        macro_wavelength_mm=treatment.macro_wavelength_mm,
+        micro_mm=treatment.micro_mm,
+        micro_wavelength_mm=treatment.micro_wavelength_mm,
+        seed=seed,
+    )
+    pool = _pool(live, marks["glabella"], line.across, treatment, seed)
+    dots = place_from_pool(
+        pool,
+        seg,
+        origin=(x0, y0),
+        hairline=line_here,
+        mm_per_px=mm,
+        treatment=treatment,
+        dilution=dilution,
+        seed=seed,
+    )
+    return _Placed(box, seg, line_here, dots, mm)
+
+
+def _reach_px(live: LivePhoto, treatment: PhotoTreatment) -> int:
+    """How far beyond the head's outline a dot may go (pixels): the sentinels ahead of the
+    line and the line's irregularity."""
+    mm = live.analysis.mm_per_px
+    assert mm is not None
+    reach_mm = max(treatment.sentinel_mm, treatment.scatter_mm) + treatment.macro_mm
+    return math.ceil((reach_mm + treatment.micro_mm + 4.0) / mm) + 4
+
+
+def _pool(
+    live: LivePhoto, glabella: FloatArray, across: FloatArray, treatment: PhotoTreatment, seed: int
+) -> LivePool:
+    """The photo's candidates for this design density, seed and dome (laid on first use)."""
+    mm = live.analysis.mm_per_px
+    assert mm is not None
+    g = np.asarray(glabella, dtype=np.float64)
+    a = np.asarray(across, dtype=np.float64)
+    margin = _reach_px(live, treatment)
+    # Laid for the densest design the designer offers, so the density slider thresholds
+    # the same candidates (laying takes ~0.1 s; a drag ~1 ms of it).
+    laid = replace(
+        treatment,
+        density_full_per_cm2=max(treatment.density_full_per_cm2, POOL_DENSITY_PER_CM2),
+    )
+    key = (
+        laid.density_full_per_cm2,
+        treatment.sentinel_fraction,
+        treatment.scatter_fraction,
+        treatment.head_breadth_mm,
+        treatment.vertex_above_glabella_mm,
+        seed,
+        margin,
+        g.tobytes(),
+        a.tobytes(),
+    )
+    return live.caches.pools.get_or_make(
+        key,
+        lambda: lay_pool(
+            reach_mask(_scalp_zone(live.base), margin),
+            dome=dome_of(g, a, mm, laid),
+            mm_per_px=mm,
+            treatment=laid,
+            seed=seed,
+        ),
+    )
+
+
+def _layers(live: LivePhoto) -> tuple[PhotoLayers, FloatArray]:
+    """The photo's render layers over the head's outline with a margin, and the skin colour
+    (linear sRGB) that tells sheen from skin."""
+    mm = live.analysis.mm_per_px
+    assert mm is not None
+    zone = _scalp_zone(live.base)
+    rows = np.flatnonzero(zone.any(axis=1))
+    cols = np.flatnonzero(zone.any(axis=0))
+    width, height = live.size
+    if len(rows) == 0:
+        box = (0, 0, width, height)
+    else:
+        grow = _LAYER_MARGIN_PX + math.ceil(_LAYER_REACH_MM / mm)
+        box = (
+            max(0, int(cols[0]) - grow),
+            max(0, int(rows[0]) - grow),
+            min(width, int(cols[-1]) + 1 + grow),
+            min(height, int(rows[-1]) + 1 + grow),
+        )
+    skin = _chromaticity_skin(live.analysis, None)
+    layers = photo_layers(live.analysis.photo.pixels, box=box, mm_per_px=mm, skin_linear=skin)
+    return layers, skin
+
+
+def _redraw_whole(
+    live: LivePhoto,
+    analysis: PhotoAnalysis,
+    seg: Segmentation,
+    box: tuple[int, int, int, int],
+    treatment: PhotoTreatment,
+    dilution: DilutionRule,
+    *,
+    seed: int,
+    state: str,
+    years: float,
+) -> UInt8Array:
+    """The window simulated as a photo of its own (no glabella for the dome: it is fitted
+    to the head, so no pool can be laid before the line is known)."""
+    x0, y0, x1, y1 = box
+    off = np.array([float(x0), float(y0)])
     marks = analysis.landmarks
     cut = replace(
         analysis,

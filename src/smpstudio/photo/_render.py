@@ -429,7 +429,16 @@ def _patchiness(
     return out
 
 
-def _diameters(zone: IntArray, tone: FloatArray, t: PhotoTreatment, seed: int) -> FloatArray:
+def _diameters(
+    zone: IntArray,
+    tone: FloatArray,
+    t: PhotoTreatment,
+    seed: int,
+    *,
+    wobble: FloatArray | None = None,
+) -> FloatArray:
+    """Healed diameters; ``wobble`` (in [-1, 1] per dot) is drawn from the seed unless given
+    (the designer's drag gives one per candidate, so a dot keeps its size)."""
     fine = np.isin(zone, (_ZONE_TRANSITION, _ZONE_SENTINEL))
     depth = np.clip((tone - 0.6) / 0.4, 0.0, 1.0)
     base = np.where(
@@ -439,7 +448,8 @@ def _diameters(zone: IntArray, tone: FloatArray, t: PhotoTreatment, seed: int) -
     )
     from smpstudio._rng import rng_for
 
-    wobble = rng_for(seed, "photo-dot-size").uniform(-1.0, 1.0, size=len(zone))
+    if wobble is None:
+        wobble = rng_for(seed, "photo-dot-size").uniform(-1.0, 1.0, size=len(zone))
     return np.asarray(np.clip(base + t.dot_diameter_jitter_mm * wobble, 0.06, 0.25), np.float64)
 
 
@@ -454,6 +464,7 @@ def render_on_photo(
     model: PigmentModel | None = None,
     conditions: FadeConditions | None = None,
     hair_occludes: bool = True,
+    layers: PhotoLayers | None = None,
 ) -> UInt8Array:
     """The photo with the impressions rendered into it (see the module notes).
 
@@ -471,8 +482,17 @@ def render_on_photo(
     state
         ``healed``, ``fresh`` (day 0: darker, twice the size, red halos) or ``year``
         (``years`` after healing, faded).
+    layers
+        The photo's own layers made before (:func:`photo_layers`), used where they cover
+        the dots' box (the designer's drag): only the splats and the composite are made.
     """
-    from smpstudio.render._kernels import encode_srgb, splat_absorb, splat_tint
+    from smpstudio.render._kernels import (
+        SRGB_TABLE,
+        composite_absorbed,
+        encode_srgb,
+        splat_absorb,
+        splat_tint,
+    )
 
     out = np.array(pixels, dtype=np.uint8, copy=True)
     if len(dots) == 0:
@@ -506,12 +526,15 @@ def render_on_photo(
     x1 = min(int(dots.xy[:, 0].max() + reach) + 1, width)
     y1 = min(int(dots.xy[:, 1].max() + reach) + 1, height)
     crop = out[y0:y1, x0:x1]
-    linear = _LUT[crop]
+    linear, sheen, visible = _own_layers(
+        crop, (x0, y0, x1, y1), layers, skin_linear, mm_per_px, hair_occludes=hair_occludes
+    )
     transmit = np.ones_like(linear)
     centres = np.ascontiguousarray(dots.xy - np.array([x0, y0]))
     splat_absorb(transmit, centres, np.ascontiguousarray(cov), np.ascontiguousarray(area), strength)
-    sheen = _specular(linear, skin_linear)
-    visible = 1.0 - _hair(linear, mm_per_px) if hair_occludes else np.ones(crop.shape[:2])
+    if state != "fresh":  # only the pixels a dot darkens, in one pass
+        composite_absorbed(crop, linear, sheen, visible, transmit, SRGB_TABLE)
+        return out
     diffuse = np.maximum(linear - sheen[..., None], 0.0)
     result = linear - (visible[..., None] * diffuse * (1.0 - transmit))
     if state == "fresh":
@@ -525,6 +548,29 @@ def render_on_photo(
     encoded = encode_srgb(np.ascontiguousarray(result, dtype=np.float32))
     crop[changed] = encoded[changed]
     return out
+
+
+def _own_layers(
+    crop: UInt8Array,
+    box: tuple[int, int, int, int],
+    layers: PhotoLayers | None,
+    skin_linear: FloatArray,
+    mm_per_px: float,
+    *,
+    hair_occludes: bool,
+) -> tuple[Float32Array, Float32Array, Float32Array]:
+    """The crop in linear light, its sheen and how visible each pixel is (float32): from
+    ``layers`` where they cover ``box``, made here otherwise."""
+    if layers is not None and hair_occludes and layers.covers(box):
+        linear, sheen, visible = layers.crop(box)
+        return linear, sheen, visible
+    linear = _LUT[crop]
+    sheen = _specular(linear, skin_linear)
+    if hair_occludes:
+        visible = np.asarray(1.0 - _hair(linear, mm_per_px), dtype=np.float32)
+    else:
+        visible = np.ones(crop.shape[:2], dtype=np.float32)
+    return linear, sheen, visible
 
 
 def _specular(linear: Float32Array, skin: FloatArray) -> Float32Array:
@@ -556,6 +602,50 @@ def _hair(linear: Float32Array, mm_per_px: float) -> Float32Array:
     darker = 1.0 - luma / np.maximum(local, 1e-4)
     lo, hi = _HAIR_DARKER
     return np.asarray(np.clip((darker - lo) / (hi - lo), 0.0, 1.0), dtype=np.float32)
+
+
+@dataclass(frozen=True, eq=False)
+class PhotoLayers:
+    """What the render of a photo owes to the photo alone, on a box of it (x0, y0, x1, y1):
+    the pixels in linear light, the specular sheen and how much of each pixel is visible
+    (not hidden by hair)."""
+
+    box: tuple[int, int, int, int]
+    linear: Float32Array
+    sheen: Float32Array
+    visible: Float32Array
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.linear.nbytes + self.sheen.nbytes + self.visible.nbytes)
+
+    def covers(self, box: tuple[int, int, int, int]) -> bool:
+        x0, y0, x1, y1 = self.box
+        return box[0] >= x0 and box[1] >= y0 and box[2] <= x1 and box[3] <= y1
+
+    def crop(
+        self, box: tuple[int, int, int, int]
+    ) -> tuple[Float32Array, Float32Array, Float32Array]:
+        """The layers on ``box`` (image pixels; :meth:`covers` it)."""
+        x0, y0 = self.box[:2]
+        rows = slice(box[1] - y0, box[3] - y0)
+        cols = slice(box[0] - x0, box[2] - x0)
+        return self.linear[rows, cols], self.sheen[rows, cols], self.visible[rows, cols]
+
+
+def photo_layers(
+    pixels: UInt8Array,
+    *,
+    box: tuple[int, int, int, int],
+    mm_per_px: float,
+    skin_linear: FloatArray,
+) -> PhotoLayers:
+    """The layers of ``pixels`` (8-bit sRGB) on ``box`` (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
+    linear = np.ascontiguousarray(_LUT[pixels[y0:y1, x0:x1]])
+    sheen = np.ascontiguousarray(_specular(linear, skin_linear))
+    visible = np.asarray(1.0 - _hair(linear, mm_per_px), dtype=np.float32)
+    return PhotoLayers(box, linear, sheen, visible)
 
 
 SIDE_BY_SIDE_MAX_SIDE = 4096

@@ -126,6 +126,36 @@ def splat_absorb(
 
 
 @njit(cache=True, nogil=True)
+def composite_absorbed(
+    out: UInt8Array,
+    linear: Float32Array,
+    sheen: Float32Array,
+    visible: Float32Array,
+    transmit: Float32Array,
+    table: UInt8Array,
+) -> None:
+    """Write into ``out`` (8-bit sRGB) the pixels a splat darkened: the diffuse light
+    (``linear`` less the ``sheen``), where ``visible``, times the splats' absorption
+    ``1 − transmit``, taken from the linear pixel; encoded with ``table``
+    (:data:`SRGB_TABLE`). Pixels no splat reached keep their bytes."""
+    height, width = out.shape[0], out.shape[1]
+    for r in range(height):
+        for c in range(width):
+            if (
+                transmit[r, c, 0] >= 1.0 - 1e-6
+                and transmit[r, c, 1] >= 1.0 - 1e-6
+                and transmit[r, c, 2] >= 1.0 - 1e-6
+            ):
+                continue
+            for k in range(3):
+                lin = linear[r, c, k]
+                diffuse = max(lin - sheen[r, c], 0.0)
+                v = lin - visible[r, c] * diffuse * (1.0 - transmit[r, c, k])
+                v = min(max(v, 0.0), 1.0)
+                out[r, c, k] = table[int(v * 65535.0 + 0.5)]
+
+
+@njit(cache=True, nogil=True)
 def splat_tint(
     image: Float32Array,
     centres: FloatArray,
