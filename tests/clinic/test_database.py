@@ -241,6 +241,7 @@ def test_0003_adds_the_patch_test_tables_over_live_data_and_goes_back_cleanly(
 NEW_TABLES = {
     "0004": {"messages", "message_opt_outs"},
     "0005": {"stock_items", "stock_lots", "stock_movements"},
+    "0011": {"instance_secrets"},
 }
 
 

@@ -60,7 +60,7 @@ from starlette.applications import Starlette
 
 from smpstudio.clinic import ClinicConfig
 from smpstudio.web._openapi import openapi_document
-from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world, rid
 
 FULL = os.environ.get("SMPSTUDIO_RELIABILITY_FULL") == "1"
 MAX_EXAMPLES = 20 if FULL else 6
@@ -260,20 +260,20 @@ def _seed(world: World) -> dict[str, list[int]]:
     photo = a.records.add_photo(pid, _jpeg(), kind="before")
     lead = a.records.add_lead("Robin Request", email="robin@example.com", contact_consent=True)
     c = world.as_role("practitioner")
-    token = csrf_of(c.get(f"/studio/patients/{pid}/designer").text)
+    token = csrf_of(c.get(f"/studio/patients/{rid(world, pid)}/designer").text)
     params = '{"pattern": "norwood-4", "hairline": "soft", "height_cm": 7.5}'
     r = c.post(
-        f"/studio/patients/{pid}/designs",
+        f"/studio/patients/{rid(world, pid)}/designs",
         data={"csrf_token": token, "params": params},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
     design = a.records.designs(pid)[-1]
     r = c.post(
-        f"/studio/patients/{pid}/plans/new",
+        f"/studio/patients/{rid(world, pid)}/plans/new",
         data={
             "csrf_token": token,
-            "design_version": str(design.id),
+            "design_version": rid(world, design.id),
             "start": "2031-03-03",
             "time": "10:00",
             "sessions": "3",

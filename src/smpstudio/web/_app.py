@@ -49,6 +49,7 @@ from smpstudio.web import (
 )
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
+from smpstudio.web._ids import RecordIds, RecordIdsMiddleware
 from smpstudio.web._load import Overloaded, return_large_buffers
 from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware
@@ -99,6 +100,7 @@ def create_app(
         lifetime=_minutes(60 * config.session_max_hours),
     )
     studio = Studio(db, accounts, config)
+    ids = RecordIds(db.record_id_key())  # read once: URLs stay the same across restarts
     return_large_buffers()
     warm_templates()
     static = Path(str(files("smpstudio.web") / "static"))
@@ -141,7 +143,10 @@ def create_app(
             *_openapi.routes,
             Mount("/static", app=_Static(directory=static), name="static"),
         ],
-        middleware=[Middleware(SecurityMiddleware, max_body_bytes=config.max_body_bytes)],
+        middleware=[
+            Middleware(SecurityMiddleware, max_body_bytes=config.max_body_bytes),
+            Middleware(RecordIdsMiddleware, ids=ids),
+        ],
         exception_handlers={
             RecordNotFoundError: _not_found,
             InputError: _refused,
@@ -155,6 +160,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.studio = studio
+    app.state.record_ids = ids
     return app
 
 

@@ -20,7 +20,8 @@ from smpstudio.clinic import (
     RecordNotFoundError,
 )
 from smpstudio.web._clients import parse_date
-from smpstudio.web._http import form_id, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._state import Studio, blocking
 
 __all__ = ["routes"]
@@ -87,7 +88,7 @@ async def team_action(request: Request) -> Response:
                 full_name=form.get("full_name"),
                 email=form.get("email"),
                 role=form.get("role"),
-                practitioner_id=form_id(practitioner),
+                practitioner_id=form_rid(practitioner),
             )
             return await _team_page(request, issued={"email": user.email, "password": temporary})
         if action == "update-user":
@@ -134,7 +135,7 @@ async def team_action(request: Request) -> Response:
 
 
 def _int_field(text: str) -> int:
-    value = form_id(text)
+    value = form_rid(text)
     if value is None:
         raise RecordNotFoundError("no such account")
     return value
@@ -212,7 +213,7 @@ async def lead_action(request: Request) -> Response:
             )
             await blocking(records.update_lead, lead_id, status="converted", patient_id=patient.id)
             studio.flash(key, "Client created from the request.")
-            return redirect(f"/studio/patients/{patient.id}")
+            return redirect(f"/studio/patients/{rid(patient.id)}")
         await blocking(records.update_lead, lead_id, status=form.get("status"))
         studio.flash(key, "Request updated.")
     except InputError as exc:
@@ -280,6 +281,6 @@ routes = [
     Route("/studio/team", team, methods=["GET"]),
     Route("/studio/team", team_action, methods=["POST"]),
     Route("/studio/leads", leads, methods=["GET"]),
-    Route("/studio/leads/{lead_id:int}", lead_action, methods=["POST"]),
+    Route("/studio/leads/{lead_id:rid}", lead_action, methods=["POST"]),
     Route("/studio/audit", audit, methods=["GET"]),
 ]
