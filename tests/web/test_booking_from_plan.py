@@ -42,7 +42,7 @@ def test_a_session_is_booked_from_its_plan_and_the_plan_says_so(world: World) ->
     start = BOOKING_DAYS["plan-booking"].isoformat()  # a Monday of this test's own
     plan_id = _plan(world, pid, start)
     plan_page = c.get(f"/studio/patients/{rid(world, pid)}/plans/{rid(world, plan_id)}").text
-    link = f"/studio/patients/{rid(world, pid)}/book?plan={plan_id}&amp;session=1"
+    link = f"/studio/patients/{rid(world, pid)}/book?plan={rid(world, plan_id)}&amp;session=1"
     assert f'href="{link}">Book session 1</a>' in plan_page
     form = c.get(link.replace("&amp;", "&"))
     assert form.status_code == 200
@@ -52,7 +52,7 @@ def test_a_session_is_booked_from_its_plan_and_the_plan_says_so(world: World) ->
     hours = re.search(r'name="hours"[^>]*value="([^"]+)"', form.text)
     assert hours is not None
     assert float(hours[1]) >= 2.0
-    assert f'<option value="{plan_id}" selected>' in form.text
+    assert f'<option value="{rid(world, plan_id)}" selected>' in form.text
     assert 'name="session_number" type="number" min="1" max="12" value="1"' in form.text
     r = c.post(
         f"/studio/patients/{rid(world, pid)}/book",
@@ -80,12 +80,14 @@ def test_a_session_the_plan_does_not_have_is_refused(world: World) -> None:
     c = world.as_role("practitioner")
     pid = world.new_patient()
     plan_id = _plan(world, pid, BOOKING_DAYS["plan-booking"].isoformat())
-    r = c.get(f"/studio/patients/{rid(world, pid)}/book?plan={plan_id}&session=9")
+    r = c.get(f"/studio/patients/{rid(world, pid)}/book?plan={rid(world, plan_id)}&session=9")
     assert r.status_code == 422
     assert f"Plan {plan_id} has no session &#39;9&#39;" in r.text
     other = world.new_patient()
     assert (
-        c.get(f"/studio/patients/{rid(world, other)}/book?plan={plan_id}&session=1").status_code
+        c.get(
+            f"/studio/patients/{rid(world, other)}/book?plan={rid(world, plan_id)}&session=1"
+        ).status_code
         == 404
     )
 

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from smpstudio.clinic import Consultation, Lead, Patient, SessionRecord
-from tests.web.conftest import BOOKING_DAYS, World, csrf_of, rid
+from tests.web.conftest import BOOKING_DAYS, World, csrf_of, rid, unrid
 
 
 def _count(world: World, model: type) -> int:
@@ -301,7 +301,7 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
     assert b"Sam" not in ics.content
     assert b"BEGIN:VEVENT" in ics.content
     assert _appointment_statuses(ics.text) == ["TENTATIVE"] * 3  # nothing booked yet
-    plan_id = int(plan_url.rstrip("/").rsplit("/", 1)[1])
+    plan_id = unrid(world, plan_url.rstrip("/").rsplit("/", 1)[1])
     world.a.records.book(
         pid,
         practitioner_id=world.a.practitioner_id,

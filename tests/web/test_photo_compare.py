@@ -61,8 +61,9 @@ def test_photos_of_one_view_are_compared_with_a_divider(world: World) -> None:
     assert "Photos without a view" not in top
 
     # The two photos are chosen; the same one on both sides is allowed.
+    token = rid(world, second.id)
     chosen = c.get(
-        f"/studio/patients/{rid(world, pid)}/photos/compare?view=front&a={second.id}&b={second.id}"
+        f"/studio/patients/{rid(world, pid)}/photos/compare?view=front&a={token}&b={token}"
     ).text
     assert (
         f'id="compare-earlier" class="earlier" src="/studio/photos/{rid(world, second.id)}"'
@@ -79,7 +80,9 @@ def test_bad_comparisons_and_views_are_refused_in_one_line(world: World) -> None
     r = c.get(f"/studio/patients/{rid(world, pid)}/photos/compare?view=sideways")
     assert r.status_code == 422
     assert "View must be one of front, three-quarter" in r.text
-    r = c.get(f"/studio/patients/{rid(world, pid)}/photos/compare?view=top&a={photo.id}")
+    r = c.get(
+        f"/studio/patients/{rid(world, pid)}/photos/compare?view=top&a={rid(world, photo.id)}"
+    )
     assert r.status_code == 422
     assert "is not among the photos of this view of this client" in r.text
     r = c.post(
