@@ -59,7 +59,7 @@ def _now_values(records: ClinicRecords, request: Request) -> dict[str, str]:
     return {
         "day": now.date().isoformat(),
         "time": now.strftime("%H:%M"),
-        "practitioner_id": str(linked or ""),
+        "practitioner_id": rid(linked) if linked else "",
     }
 
 

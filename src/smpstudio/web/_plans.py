@@ -329,7 +329,7 @@ async def session_form(request: Request) -> Response:
     context["values"] = {
         "performed_on": records.today().isoformat(),
         "duration_minutes": "180",
-        "practitioner_id": str(linked or ""),
+        "practitioner_id": rid(linked) if linked else "",
         "pigment_ml_1": "1",
     }
     body = context["chart"].get("body")

@@ -112,12 +112,12 @@ def _from_plan(records: ClinicRecords, pid: int, plan_id: int, number: str) -> d
     _, content = find_plan(records, pid, plan_id)
     session = next((s for s in content["sessions"] if str(s["index"]) == number), None)
     if session is None:
-        raise InputError(f"plan {plan_id} has no session {number[:12]!r}")
+        raise InputError(f"the plan has no session {number[:12]!r}")
     return {
         "date": str(session["date"]),
         "time": str(content.get("appointment_time") or "10:00"),
         "hours": f"{float(session['booked_h']):g}",
-        "plan_id": str(plan_id),
+        "plan_id": rid(plan_id),
         "session_number": str(session["index"]),
     }
 
@@ -190,7 +190,7 @@ def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
 def _move_context(records: ClinicRecords, booking_id: int) -> dict[str, Any]:
     row = records.booking(booking_id)
     if row.status != "booked":
-        raise InputError(f"booking {booking_id} is {row.status}: only a booked session moves")
+        raise InputError(f"the booking is {row.status}: only a booked session moves")
     zone = records.timezone
     start = row.starts_at.astimezone(zone)
     hours = (row.ends_at - row.starts_at).total_seconds() / 3600
@@ -205,8 +205,8 @@ def _move_context(records: ClinicRecords, booking_id: int) -> dict[str, Any]:
             "date": start.date().isoformat(),
             "time": start.strftime("%H:%M"),
             "hours": f"{hours:g}",
-            "practitioner_id": str(row.practitioner_id),
-            "room_id": str(row.room_id),
+            "practitioner_id": rid(row.practitioner_id),
+            "room_id": rid(row.room_id),
         },
     }
 
