@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from smpstudio.clinic import ClinicRecords, RecordNotFoundError, SignedIn
-from smpstudio.web._ids import rid, rid_text
+from smpstudio.web._ids import actor_text, rid, rid_text
 from smpstudio.web._state import Studio, blocking
 
 __all__ = [
@@ -83,6 +83,7 @@ def _environment() -> Environment:
     env.filters["thousands"] = lambda v: f"{v:,}"
     env.filters["rid"] = rid
     env.filters["rid_text"] = rid_text
+    env.filters["actor_text"] = actor_text
     return env
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "TOKEN_REGEX",
     "RecordIds",
     "RecordIdsMiddleware",
+    "actor_text",
     "form_rid",
     "rid",
     "rid_text",
@@ -114,6 +115,14 @@ def rid_text(text: str) -> str:
     if text.isascii() and text.isdigit() and len(text) < 20 and int(text) < 2**64:
         return rid(int(text))
     return text
+
+
+_ACTOR_ID = re.compile(r"\b(user|client):([0-9]{1,19})\b")
+
+
+def actor_text(text: str) -> str:
+    """An audit actor or detail with the ids of ``user:N`` and ``client:N`` as tokens."""
+    return _ACTOR_ID.sub(lambda m: f"{m[1]}:{rid(int(m[2]))}" if int(m[2]) < 2**64 else m[0], text)
 
 
 def form_rid(text: str) -> int | None:

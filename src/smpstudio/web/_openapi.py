@@ -1169,7 +1169,7 @@ def _paths() -> dict[str, Schema]:
                     _query(
                         "who",
                         {"type": "string", "maxLength": 40},
-                        "Only entries by this account (user:ID, from the page's list).",
+                        "Only entries by this account (its token, from the page's list).",
                     ),
                 ),
                 extra=_REFUSED,

@@ -250,14 +250,16 @@ async def audit(request: Request) -> Response:
     clinic_id = request.state.signed.user.clinic_id
     users = await blocking(studio.accounts.users, clinic_id, actor=_actor(request))
     names = {f"user:{u.id}": f"{u.full_name} ({u.role})" for u in users}
-    if who and who not in names:
+    tokens = {f"user:{u.id}": rid(u.id) for u in users}  # the filter's values
+    chosen = next((actor for actor, token in tokens.items() if token == who), None)
+    if who and chosen is None:
         raise InputError("the audit log's filter names nobody of this clinic: open it again")
     rows = await blocking(
         records_for(request).audit_trail,
         limit=AUDIT_PAGE + 1,
         before_seq=int(before) if before else None,
         action=action or None,
-        actor=who or None,
+        actor=chosen,
     )
     more = len(rows) > AUDIT_PAGE
     rows = rows[:AUDIT_PAGE]
@@ -268,6 +270,7 @@ async def audit(request: Request) -> Response:
             "title": "Audit log",
             "rows": rows,
             "names": names,
+            "tokens": tokens,
             "actions": AUDIT_ACTIONS,
             "action": action,
             "who": who,
