@@ -216,7 +216,7 @@ def test_a_practitioner_designs_plans_downloads_and_books(
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("link", name="Download the PDF").click()
         page.get_by_role("status").get_by_text("Making the PDF").wait_for()
-    page.get_by_role("status").get_by_text(re.compile(r"Ready: plan-\d+\.pdf")).wait_for()
+    page.get_by_role("status").get_by_text(re.compile(r"Ready: plan-[a-z2-7]{26}\.pdf")).wait_for()
     pdf = tmp_path / "plan.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")

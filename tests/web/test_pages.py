@@ -324,7 +324,9 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
         line for line in text.splitlines() if "imulation" in line
     ]
     gallery = c.get(f"/studio/patients/{rid(world, pid)}/gallery").text
-    image = re.search(r'src="(/studio/patients/\d+/designs/\d+/front/healed\.jpg)"', gallery)[1]
+    image = re.search(
+        r'src="(/studio/patients/[a-z2-7]{26}/designs/[a-z2-7]{26}/front/healed\.jpg)"', gallery
+    )[1]
     assert c.get(image).headers["content-type"] == "image/jpeg"
 
 

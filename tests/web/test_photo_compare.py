@@ -17,7 +17,7 @@ def _jpeg(shade: int) -> bytes:
 
 def _upload(c, pid: int, token: str, *, kind: str, view: str, shade: int):  # type: ignore[no-untyped-def]
     return c.post(
-        f"/studio/patients/{pid}/photos",
+        f"/studio/patients/{rid(c, pid)}/photos",
         data={"csrf_token": token, "kind": kind, "view": view},
         files={"photo": ("p.jpg", _jpeg(shade), "image/jpeg")},
     )

@@ -164,7 +164,7 @@ def test_consent_is_signed_with_a_drawn_signature_and_withdrawn(w: World) -> Non
     assert w.a.records.consent_status(pid, "treatment").granted
     home = c.get("/portal/home")
     assert "Thank you: your consent is signed." in home.text
-    (href,) = re.findall(r'href="(/portal/documents/consent-\d+\.pdf)"', home.text)
+    (href,) = re.findall(r'href="(/portal/documents/consent-[a-z2-7]{26}\.pdf)"', home.text)
     pdf = c.get(href)
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
@@ -347,7 +347,7 @@ def test_the_client_downloads_the_plan_pdf_the_studio_made(world: World) -> None
     plan_url = made.headers["location"]
     c = signed_in(world, pid)
     home = c.get("/portal/home").text
-    (href,) = re.findall(r'href="(/portal/documents/plan-\d+\.pdf)"', home)
+    (href,) = re.findall(r'href="(/portal/documents/plan-[a-z2-7]{26}\.pdf)"', home)
     pdf = c.get(href)
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content == studio.get(plan_url + "/plan.pdf").content  # the studio's own PDF
@@ -368,13 +368,15 @@ def test_the_studio_reads_the_consent_signed_in_the_portal_on_the_record(w: Worl
     practitioner = w.as_role("practitioner")
     record = practitioner.get(f"/studio/patients/{rid(w, pid)}").text
     assert "Signed in the client portal" in record
-    (href,) = re.findall(r'href="(/studio/patients/\d+/consent-documents/\d+\.pdf)"', record)
+    (href,) = re.findall(
+        r'href="(/studio/patients/[a-z2-7]{26}/consent-documents/[a-z2-7]{26}\.pdf)"', record
+    )
     pdf = practitioner.get(href)
     assert pdf.headers["content-type"] == "application/pdf"
     (copy,) = [m for m in w.a.records.messages(pid) if m.kind == "consent_copy"]
     assert pdf.content == copy.attachment
     other = w.new_patient()
-    wrong = re.sub(r"/patients/\d+/", f"/patients/{rid(w, other)}/", href)
+    wrong = re.sub(r"/patients/[a-z2-7]{26}/", f"/patients/{rid(w, other)}/", href)
     assert practitioner.get(wrong).status_code == 404
     assert w.as_role("front-desk").get(href).status_code == 403
 

@@ -124,7 +124,7 @@ def test_the_owner_exports_then_erases_a_client_at_390_px(
     with page.expect_download() as waiting:
         page.get_by_role("link", name="Download the export").click()
     download = waiting.value
-    assert download.suggested_filename == f"client-{pid}-export.zip"
+    assert download.suggested_filename == f"client-{rid(world, pid)}-export.zip"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     with zipfile.ZipFile(target) as archive:

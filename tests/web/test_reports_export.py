@@ -24,7 +24,9 @@ def test_the_owner_exports_and_erases_a_client(world: World) -> None:
     download = owner.get(f"/studio/patients/{rid(world, pid)}/export.zip")
     assert download.status_code == 200
     assert download.headers["content-type"] == "application/zip"
-    assert f'filename="client-{pid}-export.zip"' in download.headers["content-disposition"]
+    assert (
+        f'filename="client-{rid(world, pid)}-export.zip"' in download.headers["content-disposition"]
+    )
     archive = zipfile.ZipFile(io.BytesIO(download.content))
     document = json.loads(archive.read("client.json"))
     assert document["client"]["id"] == pid
