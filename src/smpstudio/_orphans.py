@@ -13,6 +13,8 @@ import os
 import threading
 import time
 
+from smpstudio._memory import tune_allocator
+
 __all__ = ["leave_with", "start_worker", "worker_share"]
 
 _POLL_S = 0.2
@@ -22,6 +24,7 @@ _share: list[int] = []
 def start_worker(parent: int, workers: int) -> None:
     """Initializer of a worker process: leave with ``parent``; one of ``workers``."""
     leave_with(parent)
+    tune_allocator(mmap_threshold=False)  # renders reuse their blocks: keep them in the arenas
     _share[:] = [workers]
 
 

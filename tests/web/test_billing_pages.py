@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,24 @@ def test_a_plan_made_in_the_studio_is_priced_with_the_clinics_prices(fresh_world
     account = c.get(f"/studio/patients/{rid(world, pid)}/payments.json").json()
     assert account["due"] == 300_000
     assert [line["price"] for line in account["lines"]] == [80_000, 80_000, 80_000, 60_000]
+
+
+def test_the_public_cost_estimate_uses_the_clinics_prices_once_set(fresh_world: World) -> None:
+    world = fresh_world
+    visitor = world.client()
+
+    def estimate() -> str:
+        page = visitor.get("/cost").text
+        form = {"csrf_token": csrf_of(page), "pattern": "norwood-5", "hairline": "soft"}
+        r = visitor.post("/cost", data={**form, "scar": ""})
+        assert r.status_code == 200, r.text
+        return html.unescape(r.text)
+
+    typical = estimate()  # no prices set yet: the shipped table of typical US prices
+    assert "USD 2,000 – 3,500" in typical
+    assert "An estimate from typical prices for SMP" in typical
+    assert _set_prices(world, currency="eur", price_1="2,400").status_code == 303
+    own = estimate()  # the band a Norwood 5 falls in, in the clinic's currency
+    assert re.search(r'id="estimate">EUR 2,400</p>', own), own
+    assert "An estimate from our price list" in own
+    assert "a first hair-transplant session for the same loss: USD" in own  # US per-graft figure

@@ -35,6 +35,13 @@ from smpstudio.cli._dots import (
 from smpstudio.cli._group import cli
 from smpstudio.cli._photo import photo_correction_options, photo_simulation_files
 from smpstudio.cli._plan import issued_now, parse_day, plan_files, print_plan
+from smpstudio.cli._series import (
+    disagreement,
+    ingest_series,
+    photo_series_files,
+    series_lines,
+    series_views,
+)
 from smpstudio.colour import load_dilution_table
 from smpstudio.dots import Impressions
 from smpstudio.head import MEASURE_RANGES_MM
@@ -167,17 +174,22 @@ def _simulate(
     size: int,
     states: Sequence[RenderState],
     start: dt.date | None,
-    photo: Path | None = None,
-    photo_view: str = "frontal",
+    photos: Sequence[Path] = (),
+    photo_views: Sequence[str] = (),
     photo_skin: str | None = None,
     photo_edits: dict[str, Any] | None = None,
     zones: bool = False,
 ) -> None:
     issued = issued_now()
     look_for(skin, hair)  # a wrong colour is refused before any work
+    series_photos = []  # and a wrong photo of a series
+    if len(photos) > 1:
+        series_photos = ingest_series(photos, series_views(photo_views, len(photos)))
     renders = len(views) * (2 + len(states))  # the sheets reuse the before and after
-    with _progress(3 + renders + (1 if start else 0) + (1 if photo else 0)) as step:
+    with _progress(3 + renders + (1 if start else 0) + (1 if photos else 0)) as step:
         photo_notes: list[str] = []
+        series_report: list[str] = []
+        warning: str | None = None
         step("designing")
         d = build_design(params)
         step()
@@ -200,12 +212,12 @@ def _simulate(
             advance=lambda: step(),
         )
         files.update(images)
-        if photo is not None:
+        if len(photos) == 1:
             step("simulating on the photo")
             files.update(
                 photo_simulation_files(
-                    photo,
-                    view=photo_view,
+                    photos[0],
+                    view=series_views(photo_views, 1)[0],
                     design=d,
                     skin=photo_skin,
                     hair=hair,
@@ -214,6 +226,22 @@ def _simulate(
                     notes=photo_notes,
                 )
             )
+            step()
+        elif photos:
+            step("simulating on the photos")
+            series_files, series, pigment = photo_series_files(
+                photos,
+                photos=series_photos,
+                design=d,
+                skin=photo_skin,
+                hair=hair,
+                dilution_table=dilution_table,
+                edit_options=photo_edits,
+                notes=photo_notes,
+            )
+            files.update(series_files)
+            series_report += series_lines(series, pigment, skin_given=photo_skin is not None)
+            warning = disagreement(series)
             step()
         plan = None
         if start is not None:
@@ -234,6 +262,10 @@ def _simulate(
         step()
     for note in photo_notes:
         stderr_console().print(f"photo: {note}", highlight=False)
+    for line in series_report:
+        stdout_console().print(line, highlight=False)
+    if series_report and warning is not None:
+        stderr_console().print(f"[bold yellow]warning:[/] {warning}", highlight=False)
     print_summary(d, [])
     print_counts(impressions)
     print_blend(d, skin, hair, dilution_table)
@@ -291,19 +323,23 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
 )
 @click.option(
     "--photo",
+    "photos",
     type=PathType(dir_okay=False, path_type=Path),
-    default=None,
+    multiple=True,
     metavar="PATH",
     help="A client photo (JPEG, PNG, WebP, HEIC): also write before-photo.png, "
-    "after-photo.png and side-by-side.png. Without --skin the skin is measured on it.",
+    "after-photo.png and side-by-side.png. Without --skin the skin is measured on it. "
+    "Repeat it for several photos of one client: one skin reading, pigment and hairline "
+    "height for all, before-photo-N.png and after-photo-N.png each, contact-sheet.png and "
+    "photo-series.json.",
 )
 @click.option(
     "--view",
-    "photo_view",
-    default="frontal",
-    show_default=True,
+    "photo_views",
+    multiple=True,
     metavar="V",
-    help="What the photo shows: frontal, top, left, right or back.",
+    help="What the photo shows: frontal (default), top, left, right or back; one for "
+    "every --photo, or one per --photo in order.",
 )
 @photo_correction_options
 @click.option(
@@ -330,8 +366,8 @@ def simulate_command(
     size: int,
     states: tuple[str, ...],
     start: str | None,
-    photo: Path | None,
-    photo_view: str,
+    photos: tuple[Path, ...],
+    photo_views: tuple[str, ...],
     zones: bool,
     **params: Any,
 ) -> None:
@@ -342,14 +378,17 @@ def simulate_command(
     DIR/design.json, DIR/chart.png, DIR/dots.csv, the session stencils and, with --start,
     DIR/plan.json, DIR/plan.pdf and DIR/aftercare.ics; with --photo, DIR/before-photo.png,
     DIR/after-photo.png and DIR/side-by-side.png. The photo takes the same corrections as
-    ``smpstudio analyze`` (landmarks, face, scale, hairline, regions). With --zone-map,
+    ``smpstudio analyze`` (landmarks, face, scale, hairline, regions). With several --photo
+    of one client, DIR/before-photo-N.png and DIR/after-photo-N.png for each,
+    DIR/contact-sheet.png and DIR/photo-series.json: one skin reading, one pigment and one
+    hairline height for all of them (the corrections apply to the first). With --zone-map,
     DIR/zones-VIEW.png for each view.
     """
     context = click.get_current_context()
     measured = context.get_parameter_source("skin") is click.core.ParameterSource.DEFAULT
     photo_edits = {name: params.pop(name) for name in PHOTO_CORRECTIONS}
     given = [name for name in PHOTO_CORRECTIONS if not _is_default(context, name)]
-    if photo is None and given:
+    if not photos and given:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
         raise InputError(f"{flags} correct a client photo: give it with --photo PATH")
     _simulate(
@@ -362,8 +401,8 @@ def simulate_command(
         size=_check_size(size),
         states=_states(states),
         start=parse_day(start, "--start") if start else None,
-        photo=photo,
-        photo_view=photo_view,
+        photos=photos,
+        photo_views=photo_views,
         photo_skin=None if measured else skin,
         photo_edits=photo_edits,
         zones=zones,

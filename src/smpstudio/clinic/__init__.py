@@ -29,7 +29,7 @@ from smpstudio.clinic._billing import (
     DueLine,
     MonthRevenue,
 )
-from smpstudio.clinic._billing_settings import DEPOSIT_KINDS, BillingSettings
+from smpstudio.clinic._billing_settings import DEPOSIT_KINDS, BillingSettings, billing_settings
 from smpstudio.clinic._candidacy import (
     CONTRAINDICATION_KEYS,
     CONTRAINDICATIONS,
@@ -247,6 +247,7 @@ __all__ = [
     "User",
     "WebSession",
     "backup_database",
+    "billing_settings",
     "check_database",
     "check_signature",
     "database_unavailable",

@@ -232,7 +232,7 @@ class BillingService(Scope):
         balance; no-show fees; the payments ledger and the invoices (an audited read)."""
         with self._unit("read", "account", patient_id=patient_id) as s:
             self._get(s, Patient, patient_id, "patient")
-            account = self._account(s, patient_id)
+            account = self.account_in(s, patient_id)
             self._log(s, AuditEvent("read", "account", patient_id, patient_id))
             return account
 
@@ -306,7 +306,7 @@ class BillingService(Scope):
                 )
             if (session_number is None) == (no_show_id is None):
                 raise ClinicError("choose what the payment is for: a session or a no-show fee")
-            account = self._account(s, patient_id, clinic=clinic)
+            account = self.account_in(s, patient_id, clinic=clinic)
             key = f"session-{session_number}" if no_show_id is None else f"no-show-{no_show_id}"
             line = account.line(key)
             if line is None:
@@ -400,7 +400,7 @@ class BillingService(Scope):
         with self._unit("create", "invoice", patient_id=patient_id) as s:
             self._get(s, Patient, patient_id, "patient")
             clinic = self._locked_clinic(s)
-            account = self._account(s, patient_id, clinic=clinic)
+            account = self.account_in(s, patient_id, clinic=clinic)
             if account.problem:
                 raise ClinicError(account.problem)
             lines = [line for line in account.lines if line.price > 0]
@@ -513,7 +513,9 @@ class BillingService(Scope):
         latest = s.scalar(select(func.max(model.number)).where(model.clinic_id == self.clinic_id))
         return (latest or 0) + 1
 
-    def _account(self, s: Session, patient_id: int, *, clinic: Clinic | None = None) -> Account:
+    def account_in(self, s: Session, patient_id: int, *, clinic: Clinic | None = None) -> Account:
+        """The client's account read within the session ``s`` (the erasure checks it in its
+        own transaction)."""
         settings = billing_settings(clinic or self._clinic_row(s))
         payments = tuple(
             s.scalars(

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from sqlalchemy import ColumnElement, Table, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -247,8 +247,22 @@ def _same_name(typed: object, patient: Patient) -> bool:
     return " ".join(typed.split()).casefold() == " ".join(_full_name(patient).split()).casefold()
 
 
+class OpenAccount(Protocol):
+    """What erasure needs of the client's account (billing's ``Account``)."""
+
+    @property
+    def balance(self) -> int: ...
+
+    def money(self, minor: int) -> str: ...
+
+
 class ExportService(Scope):
     """A client's data exported (JSON, photos, PDF in a zip) and erased, on request."""
+
+    account_in: Callable[[Session, int], OpenAccount]
+    """The client's account, read in a session: billing's (``BillingService.account_in``;
+    :class:`ClinicRecords` holds both services). Declared, not defined, here: without
+    billing, erasure fails rather than skipping the check."""
 
     def export_client(self, patient_id: int, out: IO[bytes]) -> ExportSummary:
         """Write the zip of everything kept about the client to ``out`` (an audited read):
@@ -395,12 +409,8 @@ class ExportService(Scope):
 
     def _check_settled(self, s: Session, patient_id: int) -> None:
         """Refuse while the client's account is open: they owe the clinic (sessions done,
-        a no-show fee) or are owed a refund. The account is billing's (``_account`` of the
-        records, which hold every service)."""
-        account_of = getattr(self, "_account", None)
-        if account_of is None:
-            return
-        account = account_of(s, patient_id)
+        a no-show fee) or are owed a refund."""
+        account = self.account_in(s, patient_id)
         if account.balance:
             left = account.money(account.balance).strip()
             raise ClinicError(

@@ -301,7 +301,9 @@ def _pool_key(
         digest.hexdigest(),
         design.head.shape,
         design.settings,
-        id(layout.tiles),
+        # The tiles themselves (hashed by identity), not id() of their set: the key keeps
+        # them alive, so a later tile set cannot take a freed one's id() and get its pool.
+        layout.tiles.tiles,
         layout.size,
         layout.side,
         layout.offset,

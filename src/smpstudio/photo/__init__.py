@@ -5,8 +5,9 @@ pixels (no metadata survives); :func:`analyze_photo` finds the face landmarks (o
 MediaPipe's bundled face mesh, or by hand), the scale in mm/px, a hairline proposal, the
 regions (background, face, hair, thinning and bald scalp, with hand corrections) and the
 skin tone; :func:`simulate_photo` places the design's impressions in the treatment region at
-physical density and renders them into the photo with the pigment model. See
-``docs/photo.md``.
+physical density and renders them into the photo with the pigment model;
+:func:`analyze_series` and :func:`simulate_series` give several photos of one client one
+skin reading, one pigment and one hairline height. See ``docs/photo.md``.
 """
 
 from smpstudio.photo._analysis import (
@@ -74,6 +75,21 @@ from smpstudio.photo._segment import (
     parse_correction,
     segment_photo,
 )
+from smpstudio.photo._series import (
+    SKIN_TOLERANCE_DE,
+    SKIN_TOLERANCE_MONK,
+    PhotoSeries,
+    SeriesDesign,
+    SeriesPigment,
+    SeriesSimulation,
+    SeriesSkin,
+    SkinVote,
+    analyze_series,
+    contact_sheet,
+    photo_seed,
+    series_pigment,
+    simulate_series,
+)
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -90,6 +106,8 @@ __all__ = [
     "REGIONS",
     "REQUIRED_LANDMARKS",
     "SIDE_BY_SIDE_MAX_SIDE",
+    "SKIN_TOLERANCE_DE",
+    "SKIN_TOLERANCE_MONK",
     "WORK_SIDE",
     "Correction",
     "FaceLandmarks",
@@ -99,11 +117,19 @@ __all__ = [
     "PhotoAnalysis",
     "PhotoEdits",
     "PhotoImpressions",
+    "PhotoSeries",
     "PhotoSimulation",
     "PhotoTreatment",
     "Scale",
     "Segmentation",
+    "SeriesDesign",
+    "SeriesPigment",
+    "SeriesSimulation",
+    "SeriesSkin",
+    "SkinVote",
     "analyze_photo",
+    "analyze_series",
+    "contact_sheet",
     "detect_landmarks",
     "encode_png",
     "encode_pngs",
@@ -116,6 +142,7 @@ __all__ = [
     "parse_point",
     "parse_points",
     "parse_view",
+    "photo_seed",
     "place_on_photo",
     "propose_hairline",
     "render_on_photo",
@@ -124,7 +151,9 @@ __all__ = [
     "scale_from_landmarks",
     "scale_given",
     "segment_photo",
+    "series_pigment",
     "side_by_side",
     "simulate_photo",
+    "simulate_series",
     "sniff_format",
 ]

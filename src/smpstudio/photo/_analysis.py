@@ -49,7 +49,13 @@ from smpstudio.photo._scale import (
     scale_from_landmarks,
     scale_given,
 )
-from smpstudio.photo._segment import WORK_SIDE, Correction, Segmentation, segment_photo
+from smpstudio.photo._segment import (
+    WORK_SIDE,
+    Correction,
+    Segmentation,
+    SegmentationBase,
+    segment_base,
+)
 from smpstudio.photo._stages import stage
 from smpstudio.photo._work import downscaled
 
@@ -58,6 +64,7 @@ __all__ = [
     "PhotoEdits",
     "PhotoSimulation",
     "analyze_photo",
+    "analyze_with_base",
     "simulate_photo",
 ]
 
@@ -221,6 +228,18 @@ def analyze_photo(
     >>> analysis.hairline.rule, analysis.skin.ita_class
     ('thirds', 'very light')
     """
+    return analyze_with_base(photo, edits=edits, treatment=treatment, detect=detect)[0]
+
+
+def analyze_with_base(
+    photo: Photo,
+    *,
+    edits: PhotoEdits | None = None,
+    treatment: PhotoTreatment | None = None,
+    detect: bool = True,
+) -> tuple[PhotoAnalysis, SegmentationBase]:
+    """:func:`analyze_photo`, with the hairline-independent part of its segmentation (to
+    finish it again for another hairline: :meth:`SegmentationBase.regions`)."""
     edits = edits or PhotoEdits()
     treatment = treatment or PhotoTreatment()
     notes: list[str] = []
@@ -232,11 +251,11 @@ def analyze_photo(
     scale = _scale(marks, edits)
     hairline = _hairline(photo, marks, scale, edits, treatment)
     with stage("segmentation"):
-        seg = segment_photo(
-            photo,
-            landmarks=marks,
+        base = segment_base(
+            photo, landmarks=marks, mm_per_px=None if scale is None else scale.mm_per_px
+        )
+        seg = base.regions(
             hairline=hairline,
-            mm_per_px=None if scale is None else scale.mm_per_px,
             corrections=edits.corrections,
             coverage_bald_below=treatment.coverage_bald_below,
             coverage_hair_from=treatment.coverage_hair_from,
@@ -254,9 +273,10 @@ def analyze_photo(
     notes += light.notes
     if not seg.mask("scalp", "thinning").any():
         notes.append("no bald or thinning scalp found: correct the regions if there is some")
-    return PhotoAnalysis(
+    analysis = PhotoAnalysis(
         photo, marks, scale, hairline, seg, tone, where, tuple(notes), light, as_seen
     )
+    return analysis, base
 
 
 def _scale(marks: FaceLandmarks | None, edits: PhotoEdits) -> Scale | None:

@@ -54,7 +54,9 @@ __all__ = [
     "WORK_SIDE",
     "Correction",
     "Segmentation",
+    "SegmentationBase",
     "parse_correction",
+    "segment_base",
     "segment_photo",
 ]
 
@@ -271,6 +273,136 @@ def segment_photo(
         Use the hair model where there is a face (``False``: the colour fallback only, as
         the evaluation compares them).
     """
+    base = segment_base(
+        photo, landmarks=landmarks, mm_per_px=mm_per_px, skin_hint_lab=skin_hint_lab, model=model
+    )
+    return base.regions(
+        hairline=hairline,
+        corrections=corrections,
+        coverage_bald_below=coverage_bald_below,
+        coverage_hair_from=coverage_hair_from,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentationBase:
+    """What the segmentation of a photo does not owe to the hairline: the person, skin and
+    hair masks, the hair model's probabilities and the face's masks, at the working
+    resolution (:func:`segment_base`). :meth:`regions` finishes the segmentation for a
+    hairline and corrections in a few milliseconds, so a hairline can be dragged on the
+    photo without running the models again."""
+
+    photo_size: tuple[int, int]
+    view: str
+    zoom: float
+    landmarks: FaceLandmarks | None
+    mm_per_px: float | None
+    person: BoolArray
+    person_source: str
+    skin: BoolArray
+    """Skin after the hair model (every non-hair pixel of the head with the model)."""
+    skin_lab: FloatArray
+    head_zone: BoolArray
+    hair: BoolArray
+    hair_p: Float32Array | None
+    raw_p: Float32Array | None
+    hair_share: Float32Array
+    colourless: bool
+    face_mask: BoolArray | None
+    above_brows: BoolArray | None
+    ears_band: BoolArray | None
+    head_guess_mm_per_px: float
+
+    def regions(
+        self,
+        *,
+        hairline: HairlineProposal | None,
+        corrections: Sequence[Correction] = (),
+        coverage_bald_below: float = 0.2,
+        coverage_hair_from: float = 0.8,
+    ) -> Segmentation:
+        """The segmentation with ``hairline`` (see :func:`segment_photo`)."""
+        cv2 = opencv()
+
+        rows, cols = self.person.shape
+        zoom = self.zoom
+        head_zone, skin, hair = self.head_zone, self.skin, self.hair
+        mm_per_px = self.mm_per_px
+        boundary = _face_scalp_boundary(self.landmarks, hairline, mm_per_px)
+        if boundary is not None:
+            behind = boundary.signed_distance((rows, cols), zoom=zoom) > 0
+        else:
+            behind = _scalp_zone(head_zone, self.view)
+        model = self.hair_p is not None
+        if model:
+            if boundary is not None and boundary.rule == "forehead" and not self.colourless:
+                assert self.raw_p is not None
+                behind &= ~_forehead_below_full_hairline(
+                    behind, hair, self.raw_p, boundary, zoom, mm_per_px
+                )
+            hair_share = self.hair_share
+        else:
+            if self.face_mask is not None:
+                hair = hair & (~self.face_mask | behind)
+            hair_share = hair.astype(np.float32)
+        if self.above_brows is not None:
+            behind &= self.above_brows
+        px_mm = (mm_per_px or self.head_guess_mm_per_px) / zoom
+        window = max(3, round(COVERAGE_WINDOW_MM / px_mm) | 1)
+        zone = (behind & head_zone).astype(np.float32)
+        hair_count = cv2.boxFilter(hair_share * zone, -1, (window, window), normalize=True)
+        zone_count = cv2.boxFilter(zone, -1, (window, window), normalize=True)
+        coverage = np.where(zone > 0, hair_count / np.maximum(zone_count, 1e-6), 0.0).astype(
+            np.float32
+        )
+        labels = np.full((rows, cols), BACKGROUND, dtype=np.uint8)
+        labels[head_zone & hair] = HAIR
+        labels[skin & head_zone & ~behind] = FACE
+        if model:  # every non-hair pixel of the head before the line is face
+            labels[head_zone & ~hair & ~behind] = FACE
+        if self.face_mask is not None:
+            labels[self.face_mask & ~behind] = FACE
+        scalp_zone = head_zone & behind & (skin | hair)
+        labels[scalp_zone & (coverage < coverage_hair_from)] = THINNING
+        labels[scalp_zone & (coverage < coverage_bald_below)] = SCALP
+        labels[scalp_zone & (coverage >= coverage_hair_from)] = HAIR
+        outside = self.person & ~head_zone
+        if model:  # long hair below the head's ellipse
+            assert self.hair_p is not None
+            labels[outside & (self.hair_p > _HAIR_LEVEL)] = HAIR
+            outside &= self.hair_p <= _HAIR_LEVEL
+        if self.colourless:  # no colour to tell skin from cloth by
+            labels[outside] = CLOTHING
+        else:
+            labels[outside & ~skin] = CLOTHING
+            labels[outside & skin] = FACE  # neck and hands: skin, never treated
+        if self.ears_band is not None:
+            labels[self.ears_band & (labels == FACE)] = EARS
+        labels = _tidy(labels, window)
+        for correction in corrections:
+            labels[correction.raster((cols, rows), zoom=zoom)] = REGIONS.index(correction.region)
+        return Segmentation(
+            labels,
+            coverage,
+            self.skin_lab,
+            zoom,
+            self.photo_size,
+            skin,
+            self.person_source,
+            HAIR_MODEL if model else "colour",
+            boundary,
+        )
+
+
+def segment_base(
+    photo: Photo,
+    *,
+    landmarks: FaceLandmarks | None,
+    mm_per_px: float | None,
+    skin_hint_lab: FloatArray | None = None,
+    model: bool = True,
+) -> SegmentationBase:
+    """The hairline-independent part of :func:`segment_photo` (its models and masks)."""
     cv2 = opencv()
 
     small, zoom = downscaled(photo, WORK_SIDE)
@@ -286,72 +418,53 @@ def segment_photo(
     smooth = _smooth_enough(texture, near if near is not None and near.any() else skin)
     skin &= smooth
     head_zone = person & _ellipse_mask((rows, cols), head, grow=1.0)
-    boundary = _face_scalp_boundary(landmarks, hairline, mm_per_px)
-    if boundary is not None:
-        behind = boundary.signed_distance((rows, cols), zoom=zoom) > 0
-    else:
-        behind = _scalp_zone(head_zone, photo.view)
-    hair_source = "colour"
     colourless = float(np.hypot(lab[:, :, 1], lab[:, :, 2]).mean()) < _NO_COLOUR
     box = _head_box(landmarks, head) if model else None
+    face_mask = None if face_poly is None else _polygon_mask((rows, cols), face_poly)
+    hair_p: Float32Array | None = None
+    raw_p: Float32Array | None = None
     if box is not None:
-        hair_p = hair_probability(small, box)
-        raw_p = hair_p
+        raw_p = hair_probability(small, box)
         # smooth, skin-coloured pixels are hair only where the model is sure (never in a
         # photo without colour, where it is not trained)
-        doubt = skin if colourless else skin & (hair_p < _HAIR_SURE)
-        hair_p = np.where(doubt, np.float32(0.0), hair_p).astype(np.float32)
+        doubt = skin if colourless else skin & (raw_p < _HAIR_SURE)
+        hair_p = np.where(doubt, np.float32(0.0), raw_p).astype(np.float32)
         hair = head_zone & (hair_p > _HAIR_LEVEL)
-        if boundary is not None and boundary.rule == "forehead" and not colourless:
-            behind &= ~_forehead_below_full_hairline(behind, hair, raw_p, boundary, zoom, mm_per_px)
         skin = skin | (head_zone & ~hair)
         hair_share = np.where(head_zone, hair_p, np.float32(0.0)).astype(np.float32)
-        hair_source = HAIR_MODEL
     else:
         hair = head_zone & ~skin
-        if face_poly is not None:
-            hair &= ~_polygon_mask((rows, cols), face_poly) | behind
         hair_share = hair.astype(np.float32)
+    above = None
     if landmarks is not None and landmarks.has("glabella", "right_canthus", "left_canthus"):
-        behind &= _above_brows(landmarks, (rows, cols), zoom)
-    px_mm = (mm_per_px or _guess_mm_per_px(head, zoom)) / zoom
-    window = max(3, round(COVERAGE_WINDOW_MM / px_mm) | 1)
-    zone = (behind & head_zone).astype(np.float32)
-    hair_count = cv2.boxFilter(hair_share * zone, -1, (window, window), normalize=True)
-    zone_count = cv2.boxFilter(zone, -1, (window, window), normalize=True)
-    coverage = np.where(zone > 0, hair_count / np.maximum(zone_count, 1e-6), 0.0).astype(np.float32)
-    labels = np.full((rows, cols), BACKGROUND, dtype=np.uint8)
-    labels[head_zone & hair] = HAIR
-    labels[skin & head_zone & ~behind] = FACE
-    if box is not None:  # the model: every non-hair pixel of the head before the line is face
-        labels[head_zone & ~hair & ~behind] = FACE
-    if face_poly is not None:
-        labels[_polygon_mask((rows, cols), face_poly) & ~behind] = FACE
-    scalp_zone = head_zone & behind & (skin | hair)
-    labels[scalp_zone & (coverage < coverage_hair_from)] = THINNING
-    labels[scalp_zone & (coverage < coverage_bald_below)] = SCALP
-    labels[scalp_zone & (coverage >= coverage_hair_from)] = HAIR
-    outside = person & ~head_zone
-    if box is not None:  # long hair below the head's ellipse
-        labels[outside & (hair_p > _HAIR_LEVEL)] = HAIR
-        outside &= hair_p <= _HAIR_LEVEL
-    if colourless:  # no colour to tell skin from cloth by
-        labels[outside] = CLOTHING
-    else:
-        labels[outside & ~skin] = CLOTHING
-        labels[outside & skin] = FACE  # neck and hands: skin, never treated
-    if face_poly is not None and landmarks is not None and landmarks.has("subnasale"):
+        above = _above_brows(landmarks, (rows, cols), zoom)
+    ears = None
+    if face_mask is not None and landmarks is not None and landmarks.has("subnasale"):
         rise = _rise(landmarks, (rows, cols), zoom)
         top = float(np.dot(landmarks["glabella"], landmarks.up))
         bottom = float(np.dot(landmarks["subnasale"], landmarks.up))
         band = (rise <= top + 0.15 * (top - bottom)) & (rise >= bottom - 0.15 * (top - bottom))
-        beside = band & ~_polygon_mask((rows, cols), face_poly)
-        labels[beside & (labels == FACE)] = EARS
-    labels = _tidy(labels, window)
-    for correction in corrections:
-        labels[correction.raster((cols, rows), zoom=zoom)] = REGIONS.index(correction.region)
-    return Segmentation(
-        labels, coverage, skin_lab, zoom, photo.size, skin, person_source, hair_source, boundary
+        ears = band & ~face_mask
+    return SegmentationBase(
+        photo_size=photo.size,
+        view=photo.view,
+        zoom=zoom,
+        landmarks=landmarks,
+        mm_per_px=mm_per_px,
+        person=person,
+        person_source=person_source,
+        skin=skin,
+        skin_lab=skin_lab,
+        head_zone=head_zone,
+        hair=hair,
+        hair_p=hair_p,
+        raw_p=raw_p,
+        hair_share=hair_share,
+        colourless=colourless,
+        face_mask=face_mask,
+        above_brows=above,
+        ears_band=ears,
+        head_guess_mm_per_px=_guess_mm_per_px(head, zoom),
     )
 
 

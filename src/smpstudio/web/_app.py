@@ -22,6 +22,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from smpstudio._errors import InputError
+from smpstudio._memory import tune_allocator
 from smpstudio.clinic import (
     Accounts,
     Database,
@@ -39,6 +40,8 @@ from smpstudio.web import (
     _openapi,
     _patch_tests,
     _photo_compare,
+    _photo_designer,
+    _photo_series,
     _plans,
     _portal,
     _reports,
@@ -50,7 +53,7 @@ from smpstudio.web import (
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
 from smpstudio.web._ids import RecordIds, RecordIdsMiddleware
-from smpstudio.web._load import Overloaded, return_large_buffers
+from smpstudio.web._load import Overloaded
 from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware
 from smpstudio.web._sender import send_messages_periodically
@@ -99,9 +102,9 @@ def create_app(
         idle=_minutes(config.session_idle_minutes),
         lifetime=_minutes(60 * config.session_max_hours),
     )
+    tune_allocator()  # before the studio's threads: smpstudio._memory
     studio = Studio(db, accounts, config)
     ids = RecordIds(db.record_id_key())  # read once: URLs stay the same across restarts
-    return_large_buffers()
     warm_templates()
     static = Path(str(files("smpstudio.web") / "static"))
 
@@ -129,7 +132,9 @@ def create_app(
             *_auth.routes,
             *_clients.routes,
             *_photo_compare.routes,
+            *_photo_series.routes,
             *_designer.routes,
+            *_photo_designer.routes,
             *_plans.routes,
             *_patch_tests.routes,
             *_schedule.routes,

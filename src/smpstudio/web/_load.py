@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import ipaddress
 import os
 import threading
@@ -36,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
+from smpstudio._memory import release_free_memory
 from smpstudio.web._preview import share_cores
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "Overloaded",
     "TrustedProxies",
     "checkpoint",
-    "return_large_buffers",
 ]
 
 T = TypeVar("T")
@@ -88,7 +87,7 @@ def uncharged() -> Iterator[None]:
             _BUDGET.deadline = deadline + (time.thread_time() - start)
 
 
-def _run_budgeted(seconds: float, func: Callable[[], T]) -> T:
+def _run_budgeted(seconds: float, func: Callable[[], T], *, release_memory: bool = False) -> T:
     _BUDGET.deadline = time.thread_time() + seconds
     try:
         result = func()
@@ -96,6 +95,8 @@ def _run_budgeted(seconds: float, func: Callable[[], T]) -> T:
         return result
     finally:
         _BUDGET.deadline = None
+        if release_memory:
+            release_free_memory()
 
 
 def _lower_priority(nice: int, workers: int) -> None:
@@ -124,6 +125,9 @@ class Lane:
         How much lower the threads' CPU priority is (0: the studio's own).
     workers_sharing_cores
         How many threads or processes share the cores for parallel kernels (1: all cores).
+    release_memory
+        Give the allocator's free pages back to the system after each request (for rare,
+        memory-heavy work such as a visitor's upload: :mod:`smpstudio._memory`).
     """
 
     def __init__(
@@ -135,8 +139,10 @@ class Lane:
         cpu_budget_s: float,
         nice: int = 0,
         workers_sharing_cores: int | None = None,
+        release_memory: bool = False,
     ) -> None:
         self.name = name
+        self.release_memory = release_memory
         self.slots = max(1, slots)
         self.cpu_budget_s = cpu_budget_s
         self._in = 0
@@ -170,7 +176,12 @@ class Lane:
         self._enter()
         try:
             loop = asyncio.get_running_loop()
-            work = partial(_run_budgeted, self.cpu_budget_s, partial(func, *args, **kwargs))
+            work = partial(
+                _run_budgeted,
+                self.cpu_budget_s,
+                partial(func, *args, **kwargs),
+                release_memory=self.release_memory,
+            )
             return await loop.run_in_executor(self.pool, work)
         finally:
             self._leave()
@@ -224,25 +235,6 @@ class TrustedProxies:
             if last in ("http", "https"):
                 return last
         return scheme
-
-
-_MMAP_THRESHOLD = -3  # glibc's mallopt parameter M_MMAP_THRESHOLD
-
-
-def return_large_buffers(threshold: int = 1 << 20) -> bool:
-    """Give large buffers (a decoded 49-megapixel upload: 147 MB) back to the system as soon
-    as they are freed (glibc, Linux; elsewhere nothing changes).
-
-    glibc raises its mmap threshold after the first large free, so later large buffers come
-    from the heap and stay with the process when freed: each hostile upload would leave the
-    studio bigger. A fixed threshold keeps every buffer of ``threshold`` bytes or more in a
-    mapping of its own, unmapped when freed.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return bool(libc.mallopt(_MMAP_THRESHOLD, threshold))
-    except (OSError, AttributeError):
-        return False
 
 
 def _address(text: str) -> _Address | None:

@@ -47,9 +47,17 @@ from smpstudio.colour import DilutionTable
 from smpstudio.hairline import HAIRLINE_SHAPES, HAIRLINE_STYLES
 from smpstudio.head import AGE_RANGE_YEARS, SEXES
 from smpstudio.loss import PATTERN_NAMES
+from smpstudio.photo._live import MAX_HAIRLINE_POINTS
 from smpstudio.render import PHOTO_VIEWS
 from smpstudio.web._http import MAX_RECORD_ID
 from smpstudio.web._ids import TOKEN_PATTERN, TOKEN_REGEX
+from smpstudio.web._photo_service import (
+    DENSITY_RANGE,
+    MAX_STROKE_POINTS,
+    MAX_STROKES,
+    PHOTO_STATES,
+    RADIUS_RANGE,
+)
 from smpstudio.web._preview import HEADS, HEIGHT_RANGE_CM, PROFILE_RANGE, RISE_RANGE_MM, SIZES
 from smpstudio.web._site import PATTERN_CHOICES
 
@@ -263,6 +271,69 @@ def _staff_form(
 
 
 # --- the document --------------------------------------------------------------------------
+
+
+def _json_error(description: str) -> Schema:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {"type": "string"}},
+                }
+            }
+        },
+    }
+
+
+def _photo_preview_request() -> Schema:
+    point = {
+        "type": "array",
+        "items": {"type": "number", "minimum": 0},
+        "minItems": 2,
+        "maxItems": 2,
+        "description": "[x, y] in pixels of the working image (the before image's).",
+    }
+    low, high = DENSITY_RANGE
+    return {
+        "type": "object",
+        "required": ["points", "skin"],
+        "properties": {
+            "client": _string(description="A key per browser tab (first 40 characters used)."),
+            "points": {
+                "type": "array",
+                "items": point,
+                "minItems": 2,
+                "maxItems": MAX_HAIRLINE_POINTS,
+                "description": "The hairline, from the client's right to the left.",
+            },
+            "skin": HEX,
+            "style": _enum(tuple(HAIRLINE_STYLES), description="[soft]"),
+            "density": {"type": "number", "minimum": low, "maximum": high},
+            "hair": HAIR,
+            "state": _enum(PHOTO_STATES, description="[healed]"),
+            "strokes": {
+                "type": "array",
+                "maxItems": MAX_STROKES,
+                "description": f"Painted areas; at most {MAX_STROKE_POINTS} points in all.",
+                "items": {
+                    "type": "object",
+                    "required": ["mode", "radius", "points"],
+                    "properties": {
+                        "mode": _enum(("add", "remove")),
+                        "radius": {
+                            "type": "number",
+                            "minimum": RADIUS_RANGE[0],
+                            "maximum": RADIUS_RANGE[1],
+                        },
+                        "points": {"type": "array", "items": point, "minItems": 1},
+                    },
+                },
+            },
+        },
+    }
 
 
 def _preview_request() -> Schema:
@@ -779,6 +850,23 @@ def _paths() -> dict[str, Schema]:
                 extra=_REFUSED,
             )
         },
+        p + "/photos/series": {
+            "get": _staff_page(
+                "The client's latest design on every photo of a visit: before and after of "
+                "each, one skin reading, one pigment and one hairline height for all.",
+                "clinical",
+                ids=(patient,),
+                query=(
+                    _query(
+                        "photos",
+                        {"type": "string", "pattern": f"^{TOKEN_REGEX}(,{TOKEN_REGEX}){{0,5}}$|^$"},
+                        "The photos' tokens, comma-separated, at most 6 (default: the latest "
+                        "visit's).",
+                    ),
+                ),
+                extra=_REFUSED,
+            )
+        },
         "/studio/photos/{photo_id}/view": {
             "post": _staff_form(
                 "Say which view of the head a stored photo shows.",
@@ -833,6 +921,59 @@ def _paths() -> dict[str, Schema]:
                     "content": {"application/json": {"schema": _preview_request()}},
                 },
                 security=_CHANGE_SECURITY,
+            )
+        },
+        # --- the designer on the client's photo ---
+        "/studio/photos/{photo_id}/preview": {
+            "post": _op(
+                "The designer on a client's photo: the after image of a hairline drawn "
+                "through points and painted areas (JSON, never in the URL).",
+                "designer",
+                {
+                    "200": image,
+                    "204": {"description": "A newer request of the same tab made this stale."},
+                    "400": _json_error(
+                        "Refused with one sentence: not JSON, a point outside the image, too "
+                        "many points or strokes, a photo without a face or scale."
+                    ),
+                    "401": _html("Not signed in."),
+                    "403": _html("Wrong role, a missing or wrong X-CSRF-Token, another site."),
+                    "413": _html("The body is larger than the studio accepts (26 MiB)."),
+                    **_NOT_FOUND,
+                },
+                parameters=[_id("photo_id", "photo")],
+                body={
+                    "required": True,
+                    "content": {"application/json": {"schema": _photo_preview_request()}},
+                },
+                security=_CHANGE_SECURITY,
+            )
+        },
+        "/studio/photos/{photo_id}/designer/before.jpg": {
+            "get": _staff_page(
+                "The photo as the designer on it shows it (cropped to the head, preview size).",
+                "designer",
+                ids=(_id("photo_id", "photo"),),
+                ok=image,
+                extra={"400": _json_error("The photo cannot be designed on, and why.")},
+            )
+        },
+        p + "/photos/{photo_id}/designer": {
+            "get": _staff_page(
+                "The hairline designer on one of the client's photos.",
+                "designer",
+                ids=(patient, _id("photo_id", "photo")),
+                query=(_query("version", _string(20), "A saved design version to open."),),
+                extra=_REFUSED,
+            )
+        },
+        p + "/photos/{photo_id}/designs": {
+            "post": _staff_form(
+                "Save the design drawn on the photo as a new design version.",
+                "designer",
+                {"params": _string(65_536, description="The preview request, as JSON text.")},
+                {},
+                ids=(patient, _id("photo_id", "photo")),
             )
         },
         p + "/designer": {

@@ -22,6 +22,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+import weakref
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -72,7 +73,9 @@ log = logging.getLogger("smpstudio.web")
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _SIGNATURE_FIELD_MAX = 420_000
 """Longest ``data:image/png;base64,…`` accepted (a 300 kB PNG in base64)."""
-_LIMITERS: dict[int, tuple[RateLimiter, RateLimiter]] = {}
+_LIMITERS: weakref.WeakKeyDictionary[Studio, tuple[RateLimiter, RateLimiter]] = (
+    weakref.WeakKeyDictionary()
+)  # per studio, gone with it (an id() could pass to a later studio with its counts)
 
 
 def portal_cookie(secure: bool) -> str:
@@ -87,7 +90,7 @@ def _limiters(studio: Studio) -> tuple[RateLimiter, RateLimiter]:
     """Link requests a minute: 5 per e-mail address (no mail bombing), and per client
     address as many as the staff sign-in allows failures (``5 × sign_in_failures_per_minute``)."""
     per_address = 5 * studio.config.sign_in_failures_per_minute
-    return _LIMITERS.setdefault(id(studio), (RateLimiter(5), RateLimiter(per_address)))
+    return _LIMITERS.setdefault(studio, (RateLimiter(5), RateLimiter(per_address)))
 
 
 def _sentence(exc: Exception) -> str:

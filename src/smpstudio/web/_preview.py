@@ -259,11 +259,14 @@ class PreviewRenderer:
     in the studio's process and one in each preview process."""
 
     def __init__(self) -> None:
-        self.designs: Lru[str, Design] = Lru(48)
-        self.impressions: Lru[tuple[str, str, str], Impressions] = Lru(24)
+        # Two designs per designer of eight (a design is about 0.6 MB, its impressions 1 MB):
+        # a drag makes a new design at every position, so larger caches only hold memory
+        # (48 designs held 22 MB more per preview process: docs/performance.md, "Memory").
+        self.designs: Lru[str, Design] = Lru(16)
+        self.impressions: Lru[tuple[str, str, str], Impressions] = Lru(8)
         self.looks: Lru[tuple[str, str], Look] = Lru(32)
         self.rules: Lru[tuple[object, ...], tuple[DilutionRule, dict[str, Any]]] = Lru(32)
-        self.geometry: Lru[tuple[str, int], dict[str, Any]] = Lru(96)
+        self.geometry: Lru[tuple[str, int], dict[str, Any]] = Lru(32)
 
     def design(self, params: PreviewParams) -> Design:
         return self.designs.get_or_make(
@@ -444,13 +447,12 @@ class PreviewService:
             for _ in range(self.processes):
                 pool.submit(render_here, PreviewParams())
 
-    def render(
-        self, params: PreviewParams, *, client: str = "", ticket: int = 0, here: bool = False
-    ) -> Preview | None:
+    def render(self, params: PreviewParams, *, client: str = "", ticket: int = 0) -> Preview | None:
         """Render (on a compute thread); None when a newer request of the client came in.
 
-        ``here`` renders on the calling thread, never in a preview process (the public
-        site's renders: they run at a lower priority and leave the processes to designers).
+        The public site's renders go to the preview processes too: the studio's own process
+        then never holds a renderer's caches (about 90 MB), and the public lane admits one
+        render at a time, at most two per visitor's preview, most of them found cached.
         """
         if client and self.is_stale(client, ticket):
             self.stale += 1
@@ -459,10 +461,10 @@ class PreviewService:
         found = self.images.get(key)
         if found is not None:
             return found
-        return self.images.put(key, self._render(params, here=here))
+        return self.images.put(key, self._render(params))
 
-    def _render(self, params: PreviewParams, *, here: bool = False) -> Preview:
-        if here or not self.processes:
+    def _render(self, params: PreviewParams) -> Preview:
+        if not self.processes:
             return self.renderer.render(params)
         pool = _process_pool(self.processes)
         try:

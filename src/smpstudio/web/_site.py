@@ -161,7 +161,8 @@ def _estimate(studio: Studio, pattern: str, style: str, scar: str) -> dict[str, 
     )
     design = studio.preview.design(params)
     summary = design.summary
-    prices = PriceTable.default()
+    own = studio.public_prices()  # the clinic's prices, as its plans use; else typical ones
+    prices = own or PriceTable.default()
     extra = 1 if scar else 0
     cost = smp_cost(
         treated_area_cm2=summary.treatment_cm2,
@@ -170,8 +171,9 @@ def _estimate(studio: Studio, pattern: str, style: str, scar: str) -> dict[str, 
         extra_sessions=extra,
         prices=prices,
     )
+    # The cost per graft is a US figure (Settings.plan_cost_per_graft_*): it stays in USD.
     transplant = transplant_cost(
-        pattern, settings=Settings(), grafts=GraftTable.default(), currency=prices.currency
+        pattern, settings=Settings(), grafts=GraftTable.default(), currency="USD"
     )
     return {
         "cost": cost,
@@ -179,6 +181,7 @@ def _estimate(studio: Studio, pattern: str, style: str, scar: str) -> dict[str, 
         "area": summary.treatment_cm2,
         "impressions": summary.impressions[-1],
         "sessions": len(summary.impressions) + extra,
+        "own_prices": own is not None,
     }
 
 
@@ -250,7 +253,7 @@ def _look_images(
     images = []
     for state, label in (("before", "Today"), ("healed", "After SMP, healed")):
         params = PreviewParams.parse({**base, "state": state})
-        found = studio.preview.render(params, here=True)
+        found = studio.preview.render(params)
         assert found is not None
         images.append((label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode()))
         checkpoint()

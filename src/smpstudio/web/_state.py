@@ -12,9 +12,18 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from threadpoolctl import threadpool_limits
 
-from smpstudio.clinic import Accounts, Clinic, ClinicRecords, Database, RecordNotFoundError
+from smpstudio.clinic import (
+    Accounts,
+    Clinic,
+    ClinicRecords,
+    Database,
+    RecordNotFoundError,
+    billing_settings,
+)
+from smpstudio.plan import PriceTable
 from smpstudio.web._config import WebConfig
 from smpstudio.web._load import Lane, TrustedProxies
+from smpstudio.web._photo_service import PhotoDesignService
 from smpstudio.web._preview import PreviewService, usable_cores
 
 __all__ = ["RateLimiter", "Studio", "blocking", "compute", "public_compute"]
@@ -88,10 +97,12 @@ class Studio:
             cpu_budget_s=config.public_cpu_budget_s,
             nice=10,
             workers_sharing_cores=usable_cores(),
+            release_memory=True,
         )
         self.proxies = TrustedProxies(config.trusted_proxies)
         self._public_clinic: int | None = config.public_clinic_id
         self.preview = PreviewService(processes=_preview_processes(config))
+        self.photo_designs = PhotoDesignService()  # the designer on a client's photo
 
     def public_clinic_id(self) -> int | None:
         """The clinic the public site speaks for (the first one unless configured)."""
@@ -132,6 +143,14 @@ class Studio:
         self._clinics.pop(clinic_id, None)
         self._site_name = None
         return clinic
+
+    def public_prices(self) -> PriceTable | None:
+        """The public clinic's own prices (its Clinic page), or None when it has set none."""
+        clinic_id = self.public_clinic_id()
+        if clinic_id is None:
+            return None
+        billing = billing_settings(self.clinic_row(clinic_id))
+        return billing.price_table() if billing.ready else None
 
     def contact(self) -> dict[str, str]:
         """What the public site shows of the public clinic: its details, each falling back
