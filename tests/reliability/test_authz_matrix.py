@@ -79,11 +79,11 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", P + "/gallery"): (CLINICAL, 200),
     ("GET", "/studio/photos/{photo_id:rid}"): (CLINICAL, 200),
     ("GET", P + "/photos/compare"): (CLINICAL, 200),
-    ("POST", "/studio/photos/{photo_id:int}/view"): (CLINICAL, 303),
-    ("GET", P + "/photos/{photo_id:int}/designer"): (CLINICAL, 200),
-    ("POST", P + "/photos/{photo_id:int}/designs"): (CLINICAL, 303),
-    ("POST", "/studio/photos/{photo_id:int}/preview"): (CLINICAL, 400),  # no face on it
-    ("GET", "/studio/photos/{photo_id:int}/designer/before.jpg"): (CLINICAL, 400),
+    ("POST", "/studio/photos/{photo_id:rid}/view"): (CLINICAL, 303),
+    ("GET", P + "/photos/{photo_id:rid}/designer"): (CLINICAL, 200),
+    ("POST", P + "/photos/{photo_id:rid}/designs"): (CLINICAL, 303),
+    ("POST", "/studio/photos/{photo_id:rid}/preview"): (CLINICAL, 400),  # no face on it
+    ("GET", "/studio/photos/{photo_id:rid}/designer/before.jpg"): (CLINICAL, 400),
     ("POST", "/studio/preview"): (CLINICAL, 422),
     ("GET", P + "/designer"): (CLINICAL, 200),
     ("POST", P + "/designs"): (CLINICAL, 303),

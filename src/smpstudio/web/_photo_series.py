@@ -89,11 +89,11 @@ def _chosen(raw: str, photos: list[Photo], visits: list[Visit]) -> list[Photo]:
     if not raw.strip():
         return [by_id[i] for i in visits[-1].photo_ids][-MAX_PHOTOS:] if visits else []
     parts = [form_rid(part) for part in raw.split(",") if part.strip()]
+    if len(parts) > MAX_PHOTOS:
+        raise InputError(f"choose at most {MAX_PHOTOS} photos for one series")
     if not all(part is not None for part in parts):
         raise InputError("photos must be the page's photo tokens separated by commas")
     ids = list(dict.fromkeys(part for part in parts if part is not None))
-    if len(ids) > MAX_PHOTOS:
-        raise InputError(f"choose at most {MAX_PHOTOS} photos for one series")
     unknown = [i for i in ids if i not in by_id]
     if unknown:
         raise InputError("a photo chosen is not among this client's photos")
