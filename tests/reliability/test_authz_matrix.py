@@ -79,6 +79,7 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", P + "/gallery"): (CLINICAL, 200),
     ("GET", "/studio/photos/{photo_id:rid}"): (CLINICAL, 200),
     ("GET", P + "/photos/compare"): (CLINICAL, 200),
+    ("GET", P + "/photos/series"): (CLINICAL, 422),  # its 64×48 photo cannot be read
     ("POST", "/studio/photos/{photo_id:rid}/view"): (CLINICAL, 303),
     ("GET", P + "/photos/{photo_id:rid}/designer"): (CLINICAL, 200),
     ("POST", P + "/photos/{photo_id:rid}/designs"): (CLINICAL, 303),
