@@ -35,7 +35,7 @@ from locust import FastHttpUser, between, events, task
 
 _CONFIG: dict[str, Any] = json.loads(Path(os.environ["SMP_LOAD_CONFIG"]).read_text())
 _SESSIONS = itertools.cycle(_CONFIG["sessions"])
-_PATIENTS: list[int] = _CONFIG["patients"]
+_PATIENTS: list[str] = _CONFIG["patients"]  # URL tokens of the clients
 _SAMPLES = Path(_CONFIG["samples"]).open("a", buffering=1)  # noqa: SIM115  (open for the run)
 _THINK = float(os.environ.get("SMP_LOAD_THINK_S", "0.5"))
 

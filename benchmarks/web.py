@@ -65,8 +65,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _prepare(folder: Path) -> int:
-    """A clinic with an owner, ``CLIENTS`` practitioners and a client; returns its id."""
+def _prepare(folder: Path) -> str:
+    """A clinic with an owner, ``CLIENTS`` practitioners and a client; returns its URL token."""
     from smpstudio.clinic import Accounts, open_database
     from smpstudio.web._defaults import publish_default_consent_forms
 
@@ -93,7 +93,10 @@ def _prepare(folder: Path) -> int:
             )
         from datetime import date
 
-        return records.add_patient("Sam", "Bench", date_of_birth=date(1980, 5, 1)).id
+        patient = records.add_patient("Sam", "Bench", date_of_birth=date(1980, 5, 1)).id
+        from smpstudio.web._ids import RecordIds
+
+        return RecordIds(db.record_id_key()).encode(patient)  # its URL token
 
 
 class Serve:
@@ -232,7 +235,7 @@ window.addEventListener('DOMContentLoaded', () => {
 """
 
 
-async def _designer(browser: Any, base: str, patient: int, i: int) -> list[float]:
+async def _designer(browser: Any, base: str, patient: str, i: int) -> list[float]:
     context = await browser.new_context(viewport={"width": 1280, "height": 1000})
     await context.add_init_script(_PAGE_CLOCK)
     page = await context.new_page()
@@ -268,7 +271,7 @@ async def _designer(browser: Any, base: str, patient: int, i: int) -> list[float
     return latencies
 
 
-async def _browsers(base: str, patient: int) -> dict[str, Any]:
+async def _browsers(base: str, patient: str) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -283,7 +286,7 @@ async def _browsers(base: str, patient: int) -> dict[str, Any]:
     return {**_summary(values), "clients": CLIENTS, "drags_per_client": DRAGS, "wall_s": wall}
 
 
-def _first_paint(base: str, patient: int) -> dict[str, float]:
+def _first_paint(base: str, patient: str) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, list[float]] = {"fcp_ms": [], "preview_ms": []}

@@ -337,11 +337,11 @@ def test_a_no_show_within_the_notice_window_charges_the_fee(world: World) -> Non
     fee = account.line(f"no-show-{ns.id}")
     assert fee is not None
     assert (fee.price, fee.balance, fee.status) == (5_000, 5_000, "fee")
-    with pytest.raises(ClinicError, match=r"booking \d+ is cancelled"):
+    with pytest.raises(ClinicError, match=r"the booking is cancelled"):
         r.mark_no_show(near)
     with pytest.raises(ClinicError, match="larger than the balance"):
         r.record_payment(pid, amount=5_001, method="card", no_show_id=ns.id)
-    with pytest.raises(ClinicError, match=f"the client has no no-show fee {ns.id}"):
+    with pytest.raises(ClinicError, match="the client has no such no-show fee"):
         r.record_payment(other.id, amount=1, method="card", no_show_id=ns.id)
     r.record_payment(pid, amount=5_000, method="card", no_show_id=ns.id)
     assert r.account(pid).balance == 0

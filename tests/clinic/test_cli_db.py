@@ -44,6 +44,7 @@ def test_upgrade_backup_restore_check(
     with open_database(source) as db:
         w = make_world(db, "CLI clinic")
         w.records.add_photo(w.patient.id, JPEG, kind="before")
+        key = db.record_id_key()
     code, out, _ = _run(["db", "check", *_where(source)], capsys)
     assert code == 0
     assert "audit " in out
@@ -59,6 +60,8 @@ def test_upgrade_backup_restore_check(
     code, out, _ = _run(["db", "restore", str(tmp_path / "bk"), *_where(target)], capsys)
     assert code == 0, out
     assert out.rstrip().endswith("check: ok")
+    with open_database(target) as restored:  # the URLs' record tokens survive a restore
+        assert restored.record_id_key() == key
     code, _, err = _run(["db", "restore", str(tmp_path / "bk"), *_where(target)], capsys)
     assert code == 2
     assert "--replace" in err

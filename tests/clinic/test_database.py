@@ -241,6 +241,7 @@ def test_0003_adds_the_patch_test_tables_over_live_data_and_goes_back_cleanly(
 NEW_TABLES = {
     "0004": {"messages", "message_opt_outs"},
     "0005": {"stock_items", "stock_lots", "stock_movements"},
+    "0011": {"instance_secrets"},
 }
 
 
@@ -307,3 +308,25 @@ def test_a_revision_adds_its_tables_over_live_data_and_goes_back_cleanly(
         _assert_no_drift(db)
         report = check_database(db)
         assert not [p for p in report.problems if "append-only" in p], report.problems
+
+
+def test_0011_makes_one_record_id_key_per_database(
+    backend: str, make_config: Callable[[str], ClinicConfig]
+) -> None:
+    with open_database(make_config(backend)) as db, open_database(make_config(backend)) as other:
+        db.upgrade()
+        other.upgrade()
+        key = db.record_id_key()
+        assert len(key) == 16
+        assert db.record_id_key() == key  # read, not made again
+        assert other.record_id_key() != key  # each deployment its own
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM instance_secrets"))
+        made = db.record_id_key()  # a missing key is made again (new tokens)
+        assert len(made) == 16
+        assert made != key
+        assert db.record_id_key() == made
+        db.downgrade("0010")
+        assert "instance_secrets" not in inspect(db.engine).get_table_names()
+        db.upgrade()
+        _assert_no_drift(db)

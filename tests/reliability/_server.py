@@ -20,10 +20,13 @@ from typing import IO
 
 import httpx2 as httpx
 
+from smpstudio.clinic import open_database
+from smpstudio.web._ids import RecordIds
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 OWNER = "owner@faults.example"
 NEW_PASSWORD = "faults under test " + "x" * 8
-NEW_CLIENT = re.compile(r"^/studio/patients/(\d+)$")
+NEW_CLIENT = re.compile(r"^/studio/patients/([a-z2-7]{26})$")
 
 
 def free_port() -> int:
@@ -56,6 +59,11 @@ class Server:
     lines: list[str] = field(default_factory=list)
     extra_args: list[str] = field(default_factory=list)
     _drain: threading.Thread | None = None
+
+    def ids(self) -> RecordIds:
+        """The record-id tokens of the server's database (``smpstudio.web._ids``)."""
+        with open_database(self.db, data_dir=self.data_dir, create=False) as db:
+            return RecordIds(db.record_id_key())
 
     @property
     def base(self) -> str:
@@ -180,8 +188,9 @@ class Creator:
     ``acked`` maps its id to the family name sent.
     """
 
-    def __init__(self, base: str, session: str) -> None:
+    def __init__(self, base: str, session: str, *, ids: RecordIds) -> None:
         self.client = httpx.Client(base_url=base, timeout=30, headers={"cookie": session})
+        self.ids = ids
         self.acked: dict[int, str] = {}
         self.failures: list[str] = []
         self.tag = secrets.token_hex(3)
@@ -210,7 +219,8 @@ class Creator:
         if r.status_code != 303 or match is None:
             self.failures.append(f"{r.status_code} {r.headers.get('location')} {r.text[:200]}")
             raise AssertionError(self.failures[-1])
-        pid = int(match.group(1))
+        pid = self.ids.decode(match.group(1))
+        assert pid is not None
         self.acked[pid] = family
         return pid
 

@@ -60,7 +60,7 @@ from starlette.applications import Starlette
 
 from smpstudio.clinic import ClinicConfig
 from smpstudio.web._openapi import openapi_document
-from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world, rid, unrid
 
 FULL = os.environ.get("SMPSTUDIO_RELIABILITY_FULL") == "1"
 MAX_EXAMPLES = 20 if FULL else 6
@@ -212,7 +212,7 @@ def prepare(case: schemathesis.Case, run: Contract) -> None:
     small ids in the path become records that exist, and the credentials go on — the owner's
     session and CSRF token on studio operations, a visitor's form cookie and its token on
     public forms."""
-    _map_ids(case, run.ids)
+    _map_ids(case, run.ids, run.world)
     security = case.operation.definition.raw.get("security") or []
     names = {name for requirement in security for name in requirement}
     cookies = dict(case.cookies or {})
@@ -232,18 +232,16 @@ def prepare(case: schemathesis.Case, run: Contract) -> None:
         case.body = {**case.body, "csrf_token": token}
 
 
-def _map_ids(case: schemathesis.Case, ids: dict[str, list[int]]) -> None:
-    """Ids below 1,000 become records that exist (clinic A's, and clinic B's client); larger
-    ones stay as drawn (not found)."""
+def _map_ids(case: schemathesis.Case, ids: dict[str, list[int]], world: World) -> None:
+    """Tokens drawn starting with a letter a–x (three in four) become records that exist
+    (clinic A's, and clinic B's client); the others stay as drawn (not found: forged)."""
     if not case.path_parameters:
         return
     mapped = dict(case.path_parameters)
     for name, value in case.path_parameters.items():
         known = ids.get(name)
-        number = int(value) if isinstance(value, str) and value.isdecimal() else value
-        small = isinstance(number, int) and not isinstance(number, bool) and 0 < number < 1000
-        if known and small:
-            mapped[name] = known[number % len(known)]
+        if known and isinstance(value, str) and value[:1] in "abcdefghijklmnopqrstuvwx":
+            mapped[name] = rid(world, known[sum(map(ord, value)) % len(known)])
     case.path_parameters = mapped
 
 
@@ -260,20 +258,20 @@ def _seed(world: World) -> dict[str, list[int]]:
     photo = a.records.add_photo(pid, _jpeg(), kind="before")
     lead = a.records.add_lead("Robin Request", email="robin@example.com", contact_consent=True)
     c = world.as_role("practitioner")
-    token = csrf_of(c.get(f"/studio/patients/{pid}/designer").text)
+    token = csrf_of(c.get(f"/studio/patients/{rid(world, pid)}/designer").text)
     params = '{"pattern": "norwood-4", "hairline": "soft", "height_cm": 7.5}'
     r = c.post(
-        f"/studio/patients/{pid}/designs",
+        f"/studio/patients/{rid(world, pid)}/designs",
         data={"csrf_token": token, "params": params},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
     design = a.records.designs(pid)[-1]
     r = c.post(
-        f"/studio/patients/{pid}/plans/new",
+        f"/studio/patients/{rid(world, pid)}/plans/new",
         data={
             "csrf_token": token,
-            "design_version": str(design.id),
+            "design_version": rid(world, design.id),
             "start": "2031-03-03",
             "time": "10:00",
             "sessions": "3",
@@ -282,7 +280,7 @@ def _seed(world: World) -> dict[str, list[int]]:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
-    plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
+    plan_id = unrid(world, r.headers["location"].rstrip("/").rsplit("/", 1)[1])
     bookings = []
     for week in (1, 2, 3):
         day = BOOKING_DAYS["api-contract"] + timedelta(weeks=week)

@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 
 from smpstudio.clinic import REPORTS, ClinicConfig, portal_actor
 from smpstudio.web._portal import _render_consent
-from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, csrf_of, make_world, rid, unrid
 
 PUBLIC, STAFF, CLINICAL, OWNER = "public", "staff", "clinical", "owner"
 PORTAL = "portal"  # a client's portal session only: no staff role opens it
@@ -37,7 +37,7 @@ ROLES = {
     OWNER: {"owner"},
     PORTAL: set(),
 }
-P = "/studio/patients/{patient_id:int}"
+P = "/studio/patients/{patient_id:rid}"
 # (method, path template) → (who may use it, status for an allowed caller of clinic A).
 # The status is that of the empty form for changes (422: refused as incomplete, nothing saved;
 # 303: refused with a flash message on the page it redirects to).
@@ -77,46 +77,47 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("POST", P + "/consultation"): (CLINICAL, 422),
     ("POST", P + "/photos"): (CLINICAL, 303),
     ("GET", P + "/gallery"): (CLINICAL, 200),
-    ("GET", "/studio/photos/{photo_id:int}"): (CLINICAL, 200),
+    ("GET", "/studio/photos/{photo_id:rid}"): (CLINICAL, 200),
     ("GET", P + "/photos/compare"): (CLINICAL, 200),
-    ("POST", "/studio/photos/{photo_id:int}/view"): (CLINICAL, 303),
-    ("GET", P + "/photos/{photo_id:int}/designer"): (CLINICAL, 200),
-    ("POST", P + "/photos/{photo_id:int}/designs"): (CLINICAL, 303),
-    ("POST", "/studio/photos/{photo_id:int}/preview"): (CLINICAL, 400),  # no face on it
-    ("GET", "/studio/photos/{photo_id:int}/designer/before.jpg"): (CLINICAL, 400),
+    ("GET", P + "/photos/series"): (CLINICAL, 422),  # its 64×48 photo cannot be read
+    ("POST", "/studio/photos/{photo_id:rid}/view"): (CLINICAL, 303),
+    ("GET", P + "/photos/{photo_id:rid}/designer"): (CLINICAL, 200),
+    ("POST", P + "/photos/{photo_id:rid}/designs"): (CLINICAL, 303),
+    ("POST", "/studio/photos/{photo_id:rid}/preview"): (CLINICAL, 400),  # no face on it
+    ("GET", "/studio/photos/{photo_id:rid}/designer/before.jpg"): (CLINICAL, 400),
     ("POST", "/studio/preview"): (CLINICAL, 422),
     ("GET", P + "/designer"): (CLINICAL, 200),
     ("POST", P + "/designs"): (CLINICAL, 303),
-    ("GET", P + "/designs/{design_id:int}/{view}/{state}.jpg"): (CLINICAL, 200),
+    ("GET", P + "/designs/{design_id:rid}/{view}/{state}.jpg"): (CLINICAL, 200),
     ("GET", P + "/plans/new"): (CLINICAL, 200),
     ("POST", P + "/plans/new"): (CLINICAL, 422),
-    ("GET", P + "/plans/{plan_id:int}"): (CLINICAL, 200),
-    ("POST", P + "/plans/{plan_id:int}/status"): (CLINICAL, 422),
-    ("GET", P + "/plans/{plan_id:int}/plan.pdf"): (CLINICAL, 200),
-    ("GET", P + "/plans/{plan_id:int}/aftercare.ics"): (CLINICAL, 200),
+    ("GET", P + "/plans/{plan_id:rid}"): (CLINICAL, 200),
+    ("POST", P + "/plans/{plan_id:rid}/status"): (CLINICAL, 422),
+    ("GET", P + "/plans/{plan_id:rid}/plan.pdf"): (CLINICAL, 200),
+    ("GET", P + "/plans/{plan_id:rid}/aftercare.ics"): (CLINICAL, 200),
     ("GET", P + "/sessions/new"): (CLINICAL, 200),
     ("POST", P + "/sessions/new"): (CLINICAL, 422),
     ("GET", P + "/patch-tests/new"): (CLINICAL, 200),
     ("POST", P + "/patch-tests/new"): (CLINICAL, 422),
-    ("GET", P + "/patch-tests/{patch_test_id:int}/reading"): (CLINICAL, 200),
-    ("POST", P + "/patch-tests/{patch_test_id:int}/reading"): (CLINICAL, 422),
+    ("GET", P + "/patch-tests/{patch_test_id:rid}/reading"): (CLINICAL, 200),
+    ("POST", P + "/patch-tests/{patch_test_id:rid}/reading"): (CLINICAL, 422),
     ("GET", "/studio/schedule"): (STAFF, 200),
     ("GET", P + "/book"): (STAFF, 200),
     ("POST", P + "/book"): (STAFF, 422),
-    ("POST", "/studio/bookings/{booking_id:int}/cancel"): (STAFF, 303),
-    ("GET", "/studio/bookings/{booking_id:int}/move"): (STAFF, 200),
-    ("POST", "/studio/bookings/{booking_id:int}/move"): (STAFF, 422),
+    ("POST", "/studio/bookings/{booking_id:rid}/cancel"): (STAFF, 303),
+    ("GET", "/studio/bookings/{booking_id:rid}/move"): (STAFF, 200),
+    ("POST", "/studio/bookings/{booking_id:rid}/move"): (STAFF, 422),
     ("GET", "/studio/team"): (OWNER, 200),
     ("POST", "/studio/team"): (OWNER, 422),
     ("GET", "/studio/leads"): (STAFF, 200),
-    ("POST", "/studio/leads/{lead_id:int}"): (STAFF, 303),
+    ("POST", "/studio/leads/{lead_id:rid}"): (STAFF, 303),
     ("GET", "/studio/audit"): (OWNER, 200),
     ("GET", "/studio/clinic"): (OWNER, 200),
     ("POST", "/studio/clinic"): (OWNER, 422),
     ("GET", "/studio/stock"): (STAFF, 200),
     ("POST", "/studio/stock/items"): (STAFF, 422),
     ("POST", "/studio/stock/receive"): (STAFF, 422),
-    ("POST", "/studio/stock/lots/{lot_id:int}/count"): (STAFF, 422),
+    ("POST", "/studio/stock/lots/{lot_id:rid}/count"): (STAFF, 422),
     ("GET", "/studio/recall"): (CLINICAL, 200),
     ("POST", "/studio/recall"): (CLINICAL, 422),
     ("POST", P + "/messages/opt-out"): (STAFF, 422),
@@ -128,21 +129,21 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/portal/home"): (PORTAL, 303),
     ("GET", "/portal/consent/{kind:str}"): (PORTAL, 303),
     ("POST", "/portal/consent/{kind:str}"): (PORTAL, 401),
-    ("GET", "/portal/documents/consent-{document_id:int}.pdf"): (PORTAL, 303),
-    ("GET", "/portal/documents/plan-{plan_id:int}.pdf"): (PORTAL, 303),
+    ("GET", "/portal/documents/consent-{document_id:rid}.pdf"): (PORTAL, 303),
+    ("GET", "/portal/documents/plan-{plan_id:rid}.pdf"): (PORTAL, 303),
     ("POST", "/portal/photos"): (PORTAL, 401),
-    ("GET", "/portal/photos/{photo_id:int}"): (PORTAL, 303),
+    ("GET", "/portal/photos/{photo_id:rid}"): (PORTAL, 303),
     ("GET", "/portal/book"): (PORTAL, 303),
     ("POST", "/portal/book"): (PORTAL, 401),
     ("POST", P + "/portal-invite"): (STAFF, 303),
-    ("GET", P + "/consent-documents/{document_id:int}.pdf"): (CLINICAL, 200),
+    ("GET", P + "/consent-documents/{document_id:rid}.pdf"): (CLINICAL, 200),
     ("GET", P + "/payments"): (STAFF, 200),
     ("POST", P + "/payments"): (STAFF, 422),
     ("GET", P + "/payments.json"): (STAFF, 200),
-    ("GET", P + "/payments/{payment_id:int}/receipt.pdf"): (STAFF, 200),
+    ("GET", P + "/payments/{payment_id:rid}/receipt.pdf"): (STAFF, 200),
     ("POST", P + "/invoices"): (STAFF, 303),
-    ("GET", P + "/invoices/{invoice_id:int}/invoice.pdf"): (STAFF, 200),
-    ("POST", "/studio/bookings/{booking_id:int}/no-show"): (STAFF, 422),  # weeks ahead
+    ("GET", P + "/invoices/{invoice_id:rid}/invoice.pdf"): (STAFF, 200),
+    ("POST", "/studio/bookings/{booking_id:rid}/no-show"): (STAFF, 422),  # weeks ahead
     ("GET", "/studio/reports"): (CLINICAL, 200),
     **{
         ("GET", f"/studio/reports/{r.slug}{csv}"): (CLINICAL, 200)
@@ -157,7 +158,7 @@ ACCESS: dict[tuple[str, str], tuple[str, int]] = {
 OWN_SESSION = {"/studio/sign-out"}
 # Changes that check the form before looking the record up: clinic B's empty form is refused
 # with a flash and a redirect (303) before A's record is read; nothing of A changes.
-FORM_FIRST = {P + "/designs", P + "/photos", "/studio/leads/{lead_id:int}"}
+FORM_FIRST = {P + "/designs", P + "/photos", "/studio/leads/{lead_id:rid}"}
 ACTORS = [
     (role, clinic) for clinic in ("b", "a") for role in ("practitioner", "front-desk", "owner")
 ]
@@ -201,20 +202,20 @@ class Matrix:
         self.lead_name = lead.name
         c = world.as_role("practitioner")
         pid = a.patient_id
-        token = csrf_of(c.get(f"{_p(pid)}/designer").text)
+        token = csrf_of(c.get(f"{_p(world, pid)}/designer").text)
         params = '{"pattern": "norwood-4", "hairline": "soft", "height_cm": 7.5}'
         r = c.post(
-            f"{_p(pid)}/designs",
+            f"{_p(world, pid)}/designs",
             data={"csrf_token": token, "params": params},
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text
         design = a.records.designs(pid)[-1]
         r = c.post(
-            f"{_p(pid)}/plans/new",
+            f"{_p(world, pid)}/plans/new",
             data={
                 "csrf_token": token,
-                "design_version": str(design.id),
+                "design_version": rid(world, design.id),
                 "start": "2031-03-03",
                 "time": "10:00",
                 "sessions": "3",
@@ -223,7 +224,7 @@ class Matrix:
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text
-        plan_id = int(r.headers["location"].rstrip("/").rsplit("/", 1)[1])
+        plan_id = unrid(world, r.headers["location"].rstrip("/").rsplit("/", 1)[1])
         ink = a.records.add_stock_item("pigment", "Matrix Ink", low_stock_at=1)
         lot = a.records.receive_stock(ink.id, lot="M-1", expires_on=date(2099, 1, 1), quantity=5)
         signer = world.db.clinic(a.id, actor=portal_actor(pid))
@@ -289,7 +290,11 @@ class Matrix:
         values = dict(self.values)
         if "{booking_id" in template:
             values["booking_id"] = self.new_booking()
-        return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values[m.group(1)]), template)
+        return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: self._value(values, m.group(1)), template)
+
+    def _value(self, values: dict[str, object], name: str) -> str:
+        value = values[name]
+        return rid(self.world, value) if isinstance(value, int) else str(value)
 
     def client(self, actor: tuple[str, str] | None, *, fresh: bool = False) -> TestClient:
         if actor is None:
@@ -406,8 +411,8 @@ def template_key(method: str, template: str) -> tuple[str, str]:
     return (method, template)
 
 
-def _p(pid: int) -> str:
-    return f"/studio/patients/{pid}"
+def _p(world: World, pid: int) -> str:
+    return f"/studio/patients/{rid(world, pid)}"
 
 
 def _jpeg() -> bytes:

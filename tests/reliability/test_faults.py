@@ -111,7 +111,7 @@ def test_sigkilled_server_loses_no_acknowledged_client(
     acked: dict[int, str] = {}
     started = time.monotonic()
     for _ in range(KILLS):
-        creator = Creator(server.base, session)
+        creator = Creator(server.base, session, ids=server.ids())
         thread = threading.Thread(target=creator.run_until_gone, daemon=True)
         thread.start()
         target = rng.randint(5, 40)
@@ -145,7 +145,7 @@ def test_backup_under_load_restores_and_checks(
     servers.append(server)
     server.start()
     session = sign_in_owner(server)
-    creators = [Creator(server.base, session) for _ in range(BACKUP_WRITERS)]
+    creators = [Creator(server.base, session, ids=server.ids()) for _ in range(BACKUP_WRITERS)]
     tokens = [c.csrf() for c in creators]
     stop = threading.Event()
 

@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 from smpstudio import InputError
 from smpstudio.clinic import CONTRAINDICATIONS, ClinicConfig
 from smpstudio.web._preview import PreviewParams
-from tests.web.conftest import World, csrf_of, make_world
+from tests.web.conftest import World, csrf_of, make_world, rid
 
 from ._fuzz import HOSTILE_TEXT, assert_one_line, attempt, budget
 
@@ -205,7 +205,11 @@ def test_studio_client_form_never_5xx(
 ) -> None:
     client, token = practitioner
     sent = {"given_name": "Sam", "family_name": "Lee", **values, "date_of_birth": dob}
-    path = f"/studio/patients/{world.a.patient_id}/edit" if edit else "/studio/patients/new"
+    path = (
+        f"/studio/patients/{rid(world, world.a.patient_id)}/edit"
+        if edit
+        else "/studio/patients/new"
+    )
     response = client.post(path, data={**sent, "csrf_token": token}, follow_redirects=False)
     _check(response.status_code, response.text, sent)
     if response.status_code == 303:
@@ -256,7 +260,7 @@ def test_designer_json_nested_too_deeply(
     )
     assert response.status_code in (413, 422), response.text[:300]
     response = client.post(
-        f"/studio/patients/{world.a.patient_id}/designs",
+        f"/studio/patients/{rid(world, world.a.patient_id)}/designs",
         data={"csrf_token": token, "params": body},
         follow_redirects=False,
     )

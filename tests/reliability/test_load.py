@@ -100,7 +100,7 @@ def sign_in(server: Server, email: str, password: str) -> dict[str, str]:
 def _prepare(server: Server, tmp_path: Path) -> dict[str, object]:
     """Clients and signed-in practitioners for the scenario (its JSON configuration)."""
     owner = sign_in_owner(server)
-    patients: list[int] = []
+    patients: list[str] = []  # their URL tokens
     with httpx.Client(base_url=server.base, timeout=30, headers={"cookie": owner}) as c:
         token = CSRF.search(c.get("/studio/patients/new").text)
         assert token
@@ -118,7 +118,7 @@ def _prepare(server: Server, tmp_path: Path) -> dict[str, object]:
             match = NEW_CLIENT.match(r.headers.get("location", ""))
             assert r.status_code == 303, r.status_code
             assert match
-            patients.append(int(match.group(1)))
+            patients.append(match.group(1))
     emails = [f"practitioner{n}@load.example" for n in range(PRACTITIONERS)]
     with open_database(server.db, data_dir=server.data_dir, create=False) as db:
         accounts = Accounts(db)

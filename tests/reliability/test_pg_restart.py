@@ -42,6 +42,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from smpstudio.clinic import Patient, database_unavailable, open_database
+from smpstudio.web._ids import RecordIds
 from tests.clinic.conftest import ADMIN_URL, PostgresServer, reachable_postgres
 
 from ._proxy import TcpProxy
@@ -80,6 +81,7 @@ class Load:
 
     base: str
     session: str
+    ids: RecordIds
     attempts: list[Attempt] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -138,7 +140,7 @@ class Load:
                     self._record(Attempt("write", started, time.monotonic(), type(exc).__name__))
                     continue
                 match = NEW_CLIENT.match(r.headers.get("location", ""))
-                pid = int(match.group(1)) if r.status_code == 303 and match else None
+                pid = self.ids.decode(match.group(1)) if r.status_code == 303 and match else None
                 self._record(
                     Attempt(
                         "write",
@@ -158,7 +160,7 @@ class Load:
             while not self.stop.is_set():
                 started = time.monotonic()
                 try:
-                    r = client.get(f"/studio/patients/{pid}")
+                    r = client.get(f"/studio/patients/{self.ids.encode(pid)}")
                 except httpx.TransportError as exc:
                     self._record(Attempt("read", started, time.monotonic(), type(exc).__name__))
                     continue
@@ -260,7 +262,9 @@ def _first_patient(server: Server, session: str) -> int:
         match = NEW_CLIENT.match(r.headers.get("location", ""))
         assert r.status_code == 303, r.status_code
         assert match
-        return int(match.group(1))
+        pid = server.ids().decode(match.group(1))
+        assert pid is not None
+        return pid
 
 
 def _wait_for_postgres(timeout: float) -> float:
@@ -289,7 +293,7 @@ def _run_outage(
     server.start()
     try:
         session = sign_in_owner(server)
-        load = Load(server.base, session)
+        load = Load(server.base, session, server.ids())
         load.start(_first_patient(server, session))
         try:
             load.wait_for("acknowledged write", lambda a: a.pid is not None, timeout=60)

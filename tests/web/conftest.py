@@ -37,6 +37,7 @@ from smpstudio.clinic import (
 )
 from smpstudio.web import WebConfig, create_app
 from smpstudio.web._defaults import publish_default_consent_forms
+from smpstudio.web._ids import RecordIds
 
 ADMIN_URL = os.environ.get("SMPSTUDIO_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery staple"
@@ -150,6 +151,25 @@ class World:
     def close(self) -> None:
         for c in self._clients:
             c.__exit__(None, None, None)
+
+
+def _ids(owner: World | TestClient | Starlette) -> RecordIds:
+    app = owner.app if isinstance(owner, (World, TestClient)) else owner
+    ids: RecordIds = app.state.record_ids  # type: ignore[union-attr]
+    return ids
+
+
+def rid(owner: World | TestClient | Starlette, record_id: int) -> str:
+    """The token of ``record_id`` in the URLs of ``owner``'s deployment (its database's key,
+    ``smpstudio.web._ids``): every test that builds a URL from a record id goes through this."""
+    return _ids(owner).encode(record_id)
+
+
+def unrid(owner: World | TestClient | Starlette, token: str) -> int:
+    """The record id of a token read from a page or a redirect (``rid``'s inverse)."""
+    record_id = _ids(owner).decode(token)
+    assert record_id is not None, f"{token!r} is not a record token of this deployment"
+    return record_id
 
 
 def csrf_of(html: str) -> str:

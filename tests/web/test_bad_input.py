@@ -8,9 +8,9 @@ import asyncio
 import pytest
 from starlette.testclient import TestClient
 
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import World, csrf_of, rid
 
-TOO_BIG = str(2**63)  # one more than the largest 64-bit id
+TOO_BIG = 2**63  # one more than the largest 64-bit id: its token is well formed
 HUGE = "9" * 20
 
 
@@ -22,14 +22,14 @@ def owner(world: World) -> TestClient:
 
 
 def _p(world: World) -> str:
-    return f"/studio/patients/{world.a.patient_id}"
+    return f"/studio/patients/{rid(world, world.a.patient_id)}"
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
     [
         ("GET", "/studio/patients/{big}"),
-        ("GET", "/studio/patients/{big}/plans/1/plan.pdf"),
+        ("GET", "/studio/patients/{big}/plans/{big}/plan.pdf"),
         ("GET", "/studio/photos/{big}"),
         ("POST", "/studio/patients/{big}/edit"),
         ("POST", "/studio/bookings/{big}/cancel"),
@@ -37,7 +37,7 @@ def _p(world: World) -> str:
     ],
 )
 def test_an_id_beyond_64_bits_is_not_found(owner: TestClient, method: str, path: str) -> None:
-    r = owner.request(method, path.format(big=TOO_BIG), data={}, follow_redirects=False)
+    r = owner.request(method, path.format(big=rid(owner, TOO_BIG)), data={}, follow_redirects=False)
     assert r.status_code == 404, r.text[:300]
     assert "There is nothing here" in r.text
 
@@ -148,8 +148,8 @@ def test_bookings_with_odd_numbers_or_dates_are_refused(
         "date": "2031-03-03",
         "time": "10:00",
         "hours": "2",
-        "practitioner_id": str(world.a.practitioner_id),
-        "room_id": str(world.a.room_ids[0]),
+        "practitioner_id": rid(world, world.a.practitioner_id),
+        "room_id": rid(world, world.a.room_ids[0]),
         **change,
     }
     r = owner.post(_p(world) + "/book", data=form, follow_redirects=False)
@@ -163,8 +163,8 @@ def test_a_booking_with_a_plan_id_beyond_64_bits_is_booked_without_a_plan(
         "date": "2031-06-02",
         "time": "10:00",
         "hours": "2",
-        "practitioner_id": str(world.a.practitioner_id),
-        "room_id": str(world.a.room_ids[1]),
+        "practitioner_id": rid(world, world.a.practitioner_id),
+        "room_id": rid(world, world.a.room_ids[1]),
         "plan_id": HUGE,
     }
     r = owner.post(_p(world) + "/book", data=form, follow_redirects=False)
@@ -188,7 +188,7 @@ def test_a_session_with_an_id_beyond_64_bits_is_refused(
     owner: TestClient, world: World, field: str
 ) -> None:
     form = {
-        "practitioner_id": str(world.a.practitioner_id),
+        "practitioner_id": rid(world, world.a.practitioner_id),
         "performed_on": "2030-01-01",
         "duration_minutes": "60",
         field: HUGE,
@@ -202,7 +202,9 @@ def test_a_consultation_with_a_practitioner_id_beyond_64_bits_is_saved_without_o
 ) -> None:
     pid = world.new_patient()
     form = {"step": "3", "held_on": "2030-01-01", "reasons": "scar", "practitioner_id": HUGE}
-    r = owner.post(f"/studio/patients/{pid}/consultation", data=form, follow_redirects=False)
+    r = owner.post(
+        f"/studio/patients/{rid(world, pid)}/consultation", data=form, follow_redirects=False
+    )
     assert r.status_code == 303, r.text[:300]
     assert world.a.records.consultations(pid)[-1].practitioner_id is None
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from pypdf import PdfReader
 from starlette.testclient import TestClient
 
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import World, csrf_of, rid
 
 DATA = Path(__file__).parent.parent / "data" / "billing"
 PRICES = {
@@ -87,28 +87,28 @@ def test_the_desk_takes_a_deposit_refunds_and_prints(fresh_world: World) -> None
     r, pid = world.a.records, world.a.patient_id
     c = world.as_role("front-desk")
     assert "Set the clinic's currency and prices" in html.unescape(
-        c.get(f"/studio/patients/{pid}").text
+        c.get(f"/studio/patients/{rid(world, pid)}").text
     )
     _set_prices(world)
     r.save_plan(pid, (DATA / "plan-3.json").read_text())
-    record = html.unescape(c.get(f"/studio/patients/{pid}").text)
+    record = html.unescape(c.get(f"/studio/patients/{rid(world, pid)}").text)
     assert 'id="payments"' in record
     for shown in ("session 1 (stage 1 of 3)", "USD 833.34", "USD 250.00", "USD 2,500.00"):
         assert shown in record, shown
     paid = _post(
         c,
-        f"/studio/patients/{pid}/payments",
+        f"/studio/patients/{rid(world, pid)}/payments",
         {"line": "session-1", "kind": "payment", "method": "card", "amount": "250",
          "reference": "TERM 0042"},
         follow_redirects=False,
     )  # fmt: skip
     assert paid.status_code == 303
-    assert paid.headers["location"] == f"/studio/patients/{pid}#payments"
-    shown = html.unescape(c.get(f"/studio/patients/{pid}").text)
+    assert paid.headers["location"] == f"/studio/patients/{rid(world, pid)}#payments"
+    shown = html.unescape(c.get(f"/studio/patients/{rid(world, pid)}").text)
     assert "Payment of USD 250.00 recorded: receipt R-000001." in shown
     refused = _post(
         c,
-        f"/studio/patients/{pid}/payments",
+        f"/studio/patients/{rid(world, pid)}/payments",
         {"line": "session-1", "kind": "payment", "method": "cash", "amount": "900"},
     )
     assert refused.status_code == 422
@@ -125,46 +125,50 @@ def test_the_desk_takes_a_deposit_refunds_and_prints(fresh_world: World) -> None
         ({"line": "x", "method": "cash", "amount": "1"}, "Choose what the payment is for"),
         ({"line": "session-2", "kind": "refund", "method": "cash", "amount": "1"}, "refund"),
     ):
-        answer = _post(c, f"/studio/patients/{pid}/payments", data)
+        answer = _post(c, f"/studio/patients/{rid(world, pid)}/payments", data)
         assert answer.status_code == 422
         assert message in html.unescape(answer.text), message
-    account = c.get(f"/studio/patients/{pid}/payments.json").json()
+    account = c.get(f"/studio/patients/{rid(world, pid)}/payments.json").json()
     assert (account["currency"], account["paid"], account["balance"]) == ("USD", 25_000, 225_000)
     assert [p["receipt_number"] for p in account["payments"]] == [1]  # nothing else saved
     refund = _post(
         c,
-        f"/studio/patients/{pid}/payments",
+        f"/studio/patients/{rid(world, pid)}/payments",
         {"line": "session-1", "kind": "refund", "method": "card", "amount": "50"},
         follow_redirects=False,
     )
     assert refund.status_code == 303
     payment_id = account["payments"][0]["id"]
-    receipt = c.get(f"/studio/patients/{pid}/payments/{payment_id}/receipt.pdf")
+    receipt = c.get(f"/studio/patients/{rid(world, pid)}/payments/{payment_id}/receipt.pdf")
     assert receipt.headers["content-type"] == "application/pdf"
     text = _pdf_text(receipt.content)
     for expected in ("Receipt R-000001", "12 Frith Street", "Payment for session 1, by card",
                      "USD 250.00", "Reference: TERM 0042"):  # fmt: skip
         assert expected in text, expected
-    issued = _post(c, f"/studio/patients/{pid}/invoices", {}, follow_redirects=False)
+    issued = _post(c, f"/studio/patients/{rid(world, pid)}/invoices", {}, follow_redirects=False)
     assert issued.status_code == 303
-    invoice_id = c.get(f"/studio/patients/{pid}/payments.json").json()["invoices"][0]["id"]
-    page = html.unescape(c.get(f"/studio/patients/{pid}/payments").text)
+    invoice_id = c.get(f"/studio/patients/{rid(world, pid)}/payments.json").json()["invoices"][0][
+        "id"
+    ]
+    page = html.unescape(c.get(f"/studio/patients/{rid(world, pid)}/payments").text)
     assert f"/invoices/{invoice_id}/invoice.pdf" in page
     assert "Invoice 000001" in page
-    invoice = _pdf_text(c.get(f"/studio/patients/{pid}/invoices/{invoice_id}/invoice.pdf").content)
+    invoice = _pdf_text(
+        c.get(f"/studio/patients/{rid(world, pid)}/invoices/{invoice_id}/invoice.pdf").content
+    )
     for expected in ("Invoice 000001", "VAT 20 %", "USD 416.67", "USD 2,500.00", "USD 200.00",
                      "USD 2,300.00", "VAT number GB123456789"):  # fmt: skip
         assert expected in invoice, expected
     b = world.as_role("owner", clinic="b")
     for path in (
-        f"/studio/patients/{pid}/payments",
-        f"/studio/patients/{pid}/payments.json",
-        f"/studio/patients/{pid}/payments/{payment_id}/receipt.pdf",
-        f"/studio/patients/{pid}/invoices/{invoice_id}/invoice.pdf",
-        f"/studio/patients/{world.b.patient_id}/payments/{payment_id}/receipt.pdf",
+        f"/studio/patients/{rid(world, pid)}/payments",
+        f"/studio/patients/{rid(world, pid)}/payments.json",
+        f"/studio/patients/{rid(world, pid)}/payments/{payment_id}/receipt.pdf",
+        f"/studio/patients/{rid(world, pid)}/invoices/{invoice_id}/invoice.pdf",
+        f"/studio/patients/{rid(world, world.b.patient_id)}/payments/{payment_id}/receipt.pdf",
     ):
         assert b.get(path).status_code == 404, path
-    other = _post(c, f"/studio/patients/{world.b.patient_id}/payments", {"amount": "1"})
+    other = _post(c, f"/studio/patients/{rid(world, world.b.patient_id)}/payments", {"amount": "1"})
     assert other.status_code == 404
 
 
@@ -182,16 +186,18 @@ def test_a_no_show_in_the_window_charges_the_fee(fresh_world: World) -> None:
         duration=timedelta(hours=3),
     )
     c = world.as_role("front-desk")
-    assert "Mark as a no-show" in c.get(f"/studio/patients/{pid}").text
-    done = _post(c, f"/studio/bookings/{booking.id}/no-show", {}, follow_redirects=False)
+    assert "Mark as a no-show" in c.get(f"/studio/patients/{rid(world, pid)}").text
+    done = _post(
+        c, f"/studio/bookings/{rid(world, booking.id)}/no-show", {}, follow_redirects=False
+    )
     assert done.status_code == 303
-    page = html.unescape(c.get(f"/studio/patients/{pid}").text)
+    page = html.unescape(c.get(f"/studio/patients/{rid(world, pid)}").text)
     assert "Marked as a no-show (22 h notice): USD 50.00." in page
     assert "no-show fee, session of 2030-06-13" in page
-    again = _post(c, f"/studio/bookings/{booking.id}/no-show", {})
+    again = _post(c, f"/studio/bookings/{rid(world, booking.id)}/no-show", {})
     assert again.status_code == 422
-    assert f"Booking {booking.id} is cancelled" in html.unescape(again.text)
-    account = json.loads(c.get(f"/studio/patients/{pid}/payments.json").text)
+    assert "The booking is cancelled" in html.unescape(again.text)
+    account = json.loads(c.get(f"/studio/patients/{rid(world, pid)}/payments.json").text)
     assert account["balance"] == 5_000
 
 
@@ -200,19 +206,19 @@ def test_a_plan_made_in_the_studio_is_priced_with_the_clinics_prices(fresh_world
     _set_prices(world, price_1="2,400")
     pid = world.a.patient_id
     c = world.as_role("practitioner")
-    token = csrf_of(c.get(f"/studio/patients/{pid}/designer").text)
+    token = csrf_of(c.get(f"/studio/patients/{rid(world, pid)}/designer").text)
     params = '{"pattern": "norwood-5", "hairline": "soft", "seed": 7}'
     saved = c.post(
-        f"/studio/patients/{pid}/designs",
+        f"/studio/patients/{rid(world, pid)}/designs",
         data={"csrf_token": token, "params": params},
         follow_redirects=False,
     )
     assert saved.status_code == 303, saved.text
     design = world.a.records.designs(pid)[-1]
     made = c.post(
-        f"/studio/patients/{pid}/plans/new",
-        data={"csrf_token": token, "design_version": str(design.id), "start": "2030-07-01",
-              "time": "10:00", "sessions": "4", "spacing_days": "14"},
+        f"/studio/patients/{rid(world, pid)}/plans/new",
+        data={"csrf_token": token, "design_version": rid(world, design.id),
+              "start": "2030-07-01", "time": "10:00", "sessions": "4", "spacing_days": "14"},
         follow_redirects=False,
     )  # fmt: skip
     assert made.status_code == 303, made.text
@@ -230,7 +236,7 @@ def test_a_plan_made_in_the_studio_is_priced_with_the_clinics_prices(fresh_world
     )
     shown = html.unescape(c.get(made.headers["location"]).text)
     assert "USD 3,000</strong>" in shown  # one price, not a range
-    account = c.get(f"/studio/patients/{pid}/payments.json").json()
+    account = c.get(f"/studio/patients/{rid(world, pid)}/payments.json").json()
     assert account["due"] == 300_000
     assert [line["price"] for line in account["lines"]] == [80_000, 80_000, 80_000, 60_000]
 

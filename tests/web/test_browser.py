@@ -29,7 +29,7 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from smpstudio.web import WebConfig, create_app
-from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, make_world
+from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, make_world, rid, unrid
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
@@ -145,7 +145,7 @@ def test_a_practitioner_designs_plans_downloads_and_books(
     page.get_by_label("E-mail").fill("casey@example.com")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Client added.").wait_for()
-    pid = int(re.search(r"/studio/patients/(\d+)$", page.url)[1])
+    pid = unrid(world, re.search(r"/studio/patients/([a-z2-7]{26})$", page.url)[1])
     world.a.records.record_consultation(
         pid,
         held_on=world.a.records.today(),
@@ -207,7 +207,7 @@ def test_a_practitioner_designs_plans_downloads_and_books(
     page.get_by_role("button", name=re.compile("Save as version 1")).click()
     page.get_by_text("Design version 1 saved.").wait_for()
 
-    page.goto(f"{server.url}/studio/patients/{pid}/plans/new")
+    page.goto(f"{server.url}/studio/patients/{rid(world, pid)}/plans/new")
     start = BOOKING_DAYS["browser"]
     page.get_by_label("First session").fill(start.isoformat())
     page.get_by_role("button", name="Make the plan").click()
@@ -216,14 +216,14 @@ def test_a_practitioner_designs_plans_downloads_and_books(
     with page.expect_download(timeout=120_000) as download:
         page.get_by_role("link", name="Download the PDF").click()
         page.get_by_role("status").get_by_text("Making the PDF").wait_for()
-    page.get_by_role("status").get_by_text(re.compile(r"Ready: plan-\d+\.pdf")).wait_for()
+    page.get_by_role("status").get_by_text(re.compile(r"Ready: plan-[a-z2-7]{26}\.pdf")).wait_for()
     pdf = tmp_path / "plan.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    page.goto(f"{server.url}/studio/patients/{pid}/book")
-    page.get_by_label("Practitioner").select_option(str(world.a.practitioner_id))
-    page.get_by_label("Room").select_option(str(world.a.room_ids[0]))
+    page.goto(f"{server.url}/studio/patients/{rid(world, pid)}/book")
+    page.get_by_label("Practitioner").select_option(rid(world, world.a.practitioner_id))
+    page.get_by_label("Room").select_option(rid(world, world.a.room_ids[0]))
     page.get_by_label("Date").fill(start.isoformat())
     page.get_by_label("Start").fill("10:00")
     page.get_by_role("button", name="Book", exact=True).click()
@@ -271,17 +271,17 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
         ("today", "/studio", "owner"),
         ("clients", "/studio/patients", "owner"),
         ("client-new", "/studio/patients/new", "owner"),
-        ("client-record", f"/studio/patients/{pid}", "owner"),
-        ("client-edit", f"/studio/patients/{pid}/edit", "owner"),
-        ("consultation", f"/studio/patients/{pid}/consultation", "practitioner"),
-        ("designer", f"/studio/patients/{pid}/designer", "practitioner"),
-        ("plan-new", f"/studio/patients/{pid}/plans/new", "practitioner"),
-        ("session-log", f"/studio/patients/{pid}/sessions/new", "practitioner"),
-        ("patch-test", f"/studio/patients/{pid}/patch-tests/new", "practitioner"),
+        ("client-record", f"/studio/patients/{rid(world, pid)}", "owner"),
+        ("client-edit", f"/studio/patients/{rid(world, pid)}/edit", "owner"),
+        ("consultation", f"/studio/patients/{rid(world, pid)}/consultation", "practitioner"),
+        ("designer", f"/studio/patients/{rid(world, pid)}/designer", "practitioner"),
+        ("plan-new", f"/studio/patients/{rid(world, pid)}/plans/new", "practitioner"),
+        ("session-log", f"/studio/patients/{rid(world, pid)}/sessions/new", "practitioner"),
+        ("patch-test", f"/studio/patients/{rid(world, pid)}/patch-tests/new", "practitioner"),
         ("patch-test-reading", _unread_patch_test(world, pid), "practitioner"),
-        ("book", f"/studio/patients/{pid}/book", "front-desk"),
-        ("gallery", f"/studio/patients/{pid}/gallery", "practitioner"),
-        ("photo-compare", f"/studio/patients/{pid}/photos/compare", "practitioner"),
+        ("book", f"/studio/patients/{rid(world, pid)}/book", "front-desk"),
+        ("gallery", f"/studio/patients/{rid(world, pid)}/gallery", "practitioner"),
+        ("photo-compare", f"/studio/patients/{rid(world, pid)}/photos/compare", "practitioner"),
         ("schedule", "/studio/schedule", "front-desk"),
         ("requests", "/studio/leads", "front-desk"),
         ("stock", "/studio/stock", "front-desk"),
@@ -294,7 +294,13 @@ def _pages(world: World, pid: int, plan_id: int | None) -> list[tuple[str, str, 
         ("password", "/studio/account/password", "owner"),
     ]
     if plan_id is not None:
-        pages.append(("plan", f"/studio/patients/{pid}/plans/{plan_id}", "practitioner"))
+        pages.append(
+            (
+                "plan",
+                f"/studio/patients/{rid(world, pid)}/plans/{rid(world, plan_id)}",
+                "practitioner",
+            )
+        )
     return pages
 
 
@@ -309,7 +315,7 @@ def _unread_patch_test(world: World, pid: int) -> str:
         batch="LC-9",
         expires_on=date(2099, 1, 1),
     )
-    return f"/studio/patients/{pid}/patch-tests/{test.id}/reading"
+    return f"/studio/patients/{rid(world, pid)}/patch-tests/{rid(world, test.id)}/reading"
 
 
 def _axe(page: Page) -> list[dict]:  # type: ignore[type-arg]
@@ -430,7 +436,7 @@ def test_the_strict_csp_holds_on_the_designer(
         page,
         server.url,
         world.a.staff["practitioner"],
-        f"/studio/patients/{world.a.patient_id}/designer",
+        f"/studio/patients/{rid(world, world.a.patient_id)}/designer",
     )
     page.wait_for_function(
         "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
@@ -455,7 +461,7 @@ def test_the_designer_shows_before_and_after_on_one_image(
         page,
         server.url,
         world.a.staff["practitioner"],
-        f"/studio/patients/{world.a.patient_id}/designer",
+        f"/studio/patients/{rid(world, world.a.patient_id)}/designer",
     )
     page.wait_for_function(
         "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
@@ -520,7 +526,7 @@ def test_photos_of_one_view_are_compared_with_a_slider_at_390_px(
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     refused = _watch_csp(page)
-    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{rid(world, pid)}")
     page.get_by_role("link", name="Compare photos of one view, session by session").click()
     page.wait_for_load_state("networkidle")
     earlier = page.locator("#compare-earlier")
@@ -543,8 +549,8 @@ def test_photos_of_one_view_are_compared_with_a_slider_at_390_px(
     context.close()
     scan = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
     page = scan.new_page()
-    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
-    page.goto(f"{server.url}/studio/patients/{pid}/photos/compare?view=front")
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{rid(world, pid)}")
+    page.goto(f"{server.url}/studio/patients/{rid(world, pid)}/photos/compare?view=front")
     page.wait_for_load_state("networkidle")
     assert _axe(page) == []
     scan.close()
@@ -568,7 +574,7 @@ def _client_without_patch_test(world: World, given: str) -> int:
 
 
 def _log_session(page: Page, world: World) -> None:
-    page.get_by_label("Practitioner").select_option(str(world.a.practitioner_id))
+    page.get_by_label("Practitioner").select_option(rid(world, world.a.practitioner_id))
     page.get_by_label("Brand and product").first.fill("Lumen Carbon")
     page.get_by_label("Batch / lot (label)").first.fill("LC-21")
     page.get_by_label("Expiry date").first.fill("2099-01-01")
@@ -587,10 +593,10 @@ def test_a_patch_test_is_recorded_and_read_and_clears_the_first_session(
     context = _context(browser)
     page = context.new_page()
     refused = _watch_csp(page)
-    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{rid(world, pid)}")
     page.get_by_role("link", name="Record a patch test").click()
     three_days_ago = records.now().astimezone(records.timezone).date() - timedelta(days=3)
-    page.get_by_label("Applied by").select_option(str(world.a.practitioner_id))
+    page.get_by_label("Applied by").select_option(rid(world, world.a.practitioner_id))
     page.get_by_label("Applied on").fill(three_days_ago.isoformat())
     page.get_by_label("At", exact=True).fill("09:30")
     page.get_by_label("Brand and product").fill("Lumen Carbon")
@@ -599,7 +605,7 @@ def test_a_patch_test_is_recorded_and_read_and_clears_the_first_session(
     page.get_by_role("button", name="Record the patch test").click()
     page.get_by_text("Patch test recorded.").wait_for()
     page.get_by_role("link", name="Record the reading").click()
-    page.get_by_label("Read by").select_option(str(world.a.practitioner_id))
+    page.get_by_label("Read by").select_option(rid(world, world.a.practitioner_id))
     page.get_by_label("At", exact=True).fill("08:00")
     page.get_by_label("none", exact=True).check()
     page.get_by_role("button", name="Record the reading").click()
@@ -620,7 +626,10 @@ def test_the_session_log_refuses_a_first_session_and_takes_an_override(
     context = _context(browser, bypass_csp=True)  # to inject axe into the refused form
     page = context.new_page()
     _sign_in(
-        page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}/sessions/new"
+        page,
+        server.url,
+        world.a.staff["practitioner"],
+        f"/studio/patients/{rid(world, pid)}/sessions/new",
     )
     _log_session(page, world)
     alert = page.get_by_role("alert")
@@ -669,8 +678,8 @@ def test_stock_is_received_taken_by_a_session_counted_and_recalled_at_390_px(
     page.get_by_text("Received: lot IC-31 now has 15 in stock.").wait_for()
     _no_sideways_scroll(page)
 
-    page.goto(f"{server.url}/studio/patients/{pid}/sessions/new")
-    page.get_by_label("Practitioner").select_option(str(world.a.practitioner_id))
+    page.goto(f"{server.url}/studio/patients/{rid(world, pid)}/sessions/new")
+    page.get_by_label("Practitioner").select_option(rid(world, world.a.practitioner_id))
     page.get_by_label("Brand and product").first.fill("Ink Co Carbon")
     page.get_by_label("Batch / lot (label)").first.fill("IC-31")
     page.get_by_label("Expiry date").first.fill("2099-01-01")
@@ -722,7 +731,7 @@ def test_stock_is_received_taken_by_a_session_counted_and_recalled_at_390_px(
     page.get_by_role("heading", name="1 client received lot IC-31").wait_for()
     assert _axe(page) == []
     page.screenshot(path=str(shots / "recall-390.png"), full_page=True)
-    page.goto(f"{server.url}/studio/patients/{pid}")
+    page.goto(f"{server.url}/studio/patients/{rid(world, pid)}")
     _no_sideways_scroll(page)
     assert _axe(page) == []
     page.screenshot(path=str(shots / "client-messages-390.png"), full_page=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Browser
 from pypdf import PdfReader
 
-from tests.web.conftest import World
+from tests.web.conftest import World, rid
 from tests.web.test_browser import (
     LiveServer,
     _axe,
@@ -56,7 +56,7 @@ def test_a_deposit_is_recorded_and_its_receipt_downloaded_at_390_px(
     _no_sideways_scroll(page)
     context.clear_cookies()
 
-    _sign_in(page, server.url, world.a.staff["front-desk"], f"/studio/patients/{pid}")
+    _sign_in(page, server.url, world.a.staff["front-desk"], f"/studio/patients/{rid(world, pid)}")
     panel = page.locator("#payments")
     assert "USD 2,500.00" in panel.inner_text()
     page.get_by_label("For", exact=True).select_option("session-1")
@@ -93,11 +93,11 @@ def test_a_deposit_is_recorded_and_its_receipt_downloaded_at_390_px(
     # axe at 390 px on the filled pages (its own context: injecting axe needs the CSP off)
     scan = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = scan.new_page()
-    _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{pid}")
+    _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{rid(world, pid)}")
     assert _axe(page) == []
     page.locator("#payments").screenshot(path=str(shots / "payments-390.png"))
     for path, shot in (
-        (f"/studio/patients/{pid}/payments", "payments-page-390.png"),
+        (f"/studio/patients/{rid(world, pid)}/payments", "payments-page-390.png"),
         ("/studio/clinic", "clinic-prices-390.png"),
     ):
         page.goto(f"{server.url}{path}")

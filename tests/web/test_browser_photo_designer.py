@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
-from tests.web.conftest import World
+from tests.web.conftest import World, rid
 from tests.web.test_browser import (
     LiveServer,
     _axe,
@@ -29,7 +29,7 @@ def _designer_url(world: World, name: str) -> str:
     photo = world.a.records.add_photo(
         pid, (PHOTOS / name).read_bytes(), kind="before", view="front"
     ).id
-    return f"/studio/patients/{pid}/photos/{photo}/designer"
+    return f"/studio/patients/{rid(world, pid)}/photos/{rid(world, photo)}/designer"
 
 
 def _renders(page: Page) -> int:

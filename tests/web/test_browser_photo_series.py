@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
-from tests.web.conftest import World
+from tests.web.conftest import World, rid
 from tests.web.test_browser import (
     LiveServer,
     _axe,
@@ -42,7 +42,7 @@ def test_results_on_all_photos_at_390_px(
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     refused = _watch_csp(page)
-    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{rid(world, pid)}")
     page.get_by_role("link", name="Results on all photos").click()
     page.get_by_role("heading", name="One reading for all 2 photos").wait_for(timeout=120_000)
     page.wait_for_load_state("networkidle")
@@ -53,8 +53,8 @@ def test_results_on_all_photos_at_390_px(
     context.close()
     scan = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = scan.new_page()
-    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{pid}")
-    page.goto(f"{server.url}/studio/patients/{pid}/photos/series", timeout=120_000)
+    _sign_in(page, server.url, world.a.staff["practitioner"], f"/studio/patients/{rid(world, pid)}")
+    page.goto(f"{server.url}/studio/patients/{rid(world, pid)}/photos/series", timeout=120_000)
     page.wait_for_load_state("networkidle")
     assert _axe(page) == []
     scan.close()

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from smpstudio.clinic import Consultation, Lead, Patient, SessionRecord
-from tests.web.conftest import BOOKING_DAYS, World, csrf_of
+from tests.web.conftest import BOOKING_DAYS, World, csrf_of, rid, unrid
 
 
 def _count(world: World, model: type) -> int:
@@ -70,7 +70,7 @@ def test_a_client_is_added_and_bad_input_is_shown_again_as_typed(world: World) -
 def test_the_consultation_wizard_evaluates_candidacy_and_records_consent(world: World) -> None:
     c = world.as_role("practitioner")
     pid = world.a.records.add_patient("Wiz", "Ard", date_of_birth=date(1979, 3, 4)).id
-    path = f"/studio/patients/{pid}/consultation"
+    path = f"/studio/patients/{rid(world, pid)}/consultation"
     token = csrf_of(c.get(path).text)
     r = c.post(path, data={"csrf_token": token, "step": "1", "held_on": "2026-11-30"})
     assert r.status_code == 422
@@ -110,7 +110,7 @@ def test_the_consultation_wizard_evaluates_candidacy_and_records_consent(world: 
     assert records.consultations(pid)[-1].outcome == "refer"
     assert records.consent_status(pid, "treatment").granted
     assert records.consent_status(pid, "marketing").decision == "refused"
-    record = c.get(f"/studio/patients/{pid}").text
+    record = c.get(f"/studio/patients/{rid(world, pid)}").text
     assert "refer" in record
     assert "Pattern hair loss" in record
 
@@ -128,9 +128,9 @@ def _photo_with_gps() -> bytes:
 def test_photos_are_cleaned_stored_with_consent_and_served_safely(world: World) -> None:
     c = world.as_role("practitioner")
     pid = world.a.patient_id
-    token = csrf_of(c.get(f"/studio/patients/{pid}").text)
+    token = csrf_of(c.get(f"/studio/patients/{rid(world, pid)}").text)
     r = c.post(
-        f"/studio/patients/{pid}/photos",
+        f"/studio/patients/{rid(world, pid)}/photos",
         data={"csrf_token": token, "kind": "before"},
         files={"photo": ("../../../etc/passwd.jpg", _photo_with_gps(), "image/jpeg")},
     )
@@ -138,7 +138,7 @@ def test_photos_are_cleaned_stored_with_consent_and_served_safely(world: World) 
     photo = world.a.records.photos(pid)[-1]
     assert ".." not in photo.path
     assert "passwd" not in photo.path
-    served = c.get(f"/studio/photos/{photo.id}")
+    served = c.get(f"/studio/photos/{rid(world, photo.id)}")
     assert served.headers["content-type"] == "image/jpeg"
     assert served.headers["x-content-type-options"] == "nosniff"
     assert served.headers["cache-control"] == "no-store"
@@ -153,14 +153,14 @@ def test_photos_are_cleaned_stored_with_consent_and_served_safely(world: World) 
     assert b"<script" not in data
     assert not Image.open(io.BytesIO(data)).getexif()
     r = c.post(
-        f"/studio/patients/{pid}/photos",
+        f"/studio/patients/{rid(world, pid)}/photos",
         data={"csrf_token": token, "kind": "before"},
         files={"photo": ("notes.jpg", b"just some text", "image/jpeg")},
     )
     assert "not a jpeg, png, webp or heic image" in r.text.lower()
     no_consent = world.new_patient(consents=False)
     r = c.post(
-        f"/studio/patients/{no_consent}/photos",
+        f"/studio/patients/{rid(world, no_consent)}/photos",
         data={"csrf_token": token, "kind": "before"},
         files={"photo": ("a.jpg", _photo_with_gps(), "image/jpeg")},
     )
@@ -173,15 +173,15 @@ def test_booking_shows_a_conflict_with_the_next_free_slot_and_books_it(world: Wo
     pid, other = world.new_patient(), world.new_patient()
     day = BOOKING_DAYS["pages-conflict"]
     form = {
-        "practitioner_id": str(world.a.practitioner_id),
-        "room_id": str(world.a.room_ids[0]),
+        "practitioner_id": rid(world, world.a.practitioner_id),
+        "room_id": rid(world, world.a.room_ids[0]),
         "date": day.isoformat(),
         "time": "10:00",
         "hours": "3",
     }
-    r = _post(c, f"/studio/patients/{pid}/book", form, follow_redirects=False)
+    r = _post(c, f"/studio/patients/{rid(world, pid)}/book", form, follow_redirects=False)
     assert r.status_code == 303
-    r = _post(c, f"/studio/patients/{other}/book", form)
+    r = _post(c, f"/studio/patients/{rid(world, other)}/book", form)
     assert r.status_code == 409
     assert "already has an SMP client on" in r.text
     offer = re.search(r"Next free slot: <strong>([^<]+)</strong>", r.text)[1]
@@ -193,11 +193,11 @@ def test_booking_shows_a_conflict_with_the_next_free_slot_and_books_it(world: Wo
             r.text.split("conflict")[1].split("</form>")[0],
         )
     )
-    r = c.post(f"/studio/patients/{other}/book", data=hidden, follow_redirects=False)
+    r = c.post(f"/studio/patients/{rid(world, other)}/book", data=hidden, follow_redirects=False)
     assert r.status_code == 303
     week = c.get(f"/studio/schedule?week={day.isoformat()}").text
     assert week.count('class="slot"') >= 2
-    r = _post(c, f"/studio/patients/{other}/book", {**form, "hours": "4.25"})
+    r = _post(c, f"/studio/patients/{rid(world, other)}/book", {**form, "hours": "4.25"})
     assert r.status_code == 422
     assert "split a longer session" in r.text
     assert 'value="4.25"' in r.text
@@ -208,7 +208,7 @@ def test_a_session_is_logged_with_its_lots_and_bad_lots_write_nothing(world: Wor
     pid = world.new_patient()
     today = world.a.records.today().isoformat()
     form = {
-        "practitioner_id": str(world.a.practitioner_id),
+        "practitioner_id": rid(world, world.a.practitioner_id),
         "performed_on": today,
         "duration_minutes": "180",
         "brand_1": "Ink Co Carbon",
@@ -221,15 +221,15 @@ def test_a_session_is_logged_with_its_lots_and_bad_lots_write_nothing(world: Wor
         "pain_score": "3",
     }
     before = _count(world, SessionRecord)
-    r = _post(c, f"/studio/patients/{pid}/sessions/new", form)
+    r = _post(c, f"/studio/patients/{rid(world, pid)}/sessions/new", form)
     assert r.status_code == 422
     assert "expired" in r.text
     assert 'value="B-2291"' in r.text
     assert _count(world, SessionRecord) == before
     form["expires_1"] = "2099-01-01"
-    r = _post(c, f"/studio/patients/{pid}/sessions/new", form, follow_redirects=False)
+    r = _post(c, f"/studio/patients/{rid(world, pid)}/sessions/new", form, follow_redirects=False)
     assert r.status_code == 303
-    record = c.get(f"/studio/patients/{pid}").text
+    record = c.get(f"/studio/patients/{rid(world, pid)}").text
     assert "B-2291" in record
     assert "N-77" in record
     assert "N-78" in record
@@ -248,14 +248,14 @@ def _appointment_statuses(ics: str) -> list[str]:
 def test_design_plan_pdf_and_calendar(world: World) -> None:
     c = world.as_role("practitioner")
     pid = world.new_patient()
-    page = c.get(f"/studio/patients/{pid}/designer").text
+    page = c.get(f"/studio/patients/{rid(world, pid)}/designer").text
     token = csrf_of(page)
     params = (
         '{"pattern": "norwood-4", "hairline": "soft", "height_cm": 7.5, '
         '"skin": "#a07e56", "hair": "black"}'
     )
     r = c.post(
-        f"/studio/patients/{pid}/designs",
+        f"/studio/patients/{rid(world, pid)}/designs",
         data={"csrf_token": token, "params": params},
         follow_redirects=False,
     )
@@ -263,12 +263,12 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
     assert r.headers["location"].endswith("?version=1")
     design = world.a.records.designs(pid)[-1]
     assert '"height_cm": 7.5' in design.content or '"hairline_height_cm": 7.5' in design.content
-    form = c.get(f"/studio/patients/{pid}/plans/new").text
+    form = c.get(f"/studio/patients/{rid(world, pid)}/plans/new").text
     r = c.post(
-        f"/studio/patients/{pid}/plans/new",
+        f"/studio/patients/{rid(world, pid)}/plans/new",
         data={
             "csrf_token": csrf_of(form),
-            "design_version": str(design.id),
+            "design_version": rid(world, design.id),
             "start": "2031-03-03",
             "time": "10:00",
             "sessions": "3",
@@ -278,10 +278,10 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
     assert r.status_code == 422
     assert "7" in r.text
     r = c.post(
-        f"/studio/patients/{pid}/plans/new",
+        f"/studio/patients/{rid(world, pid)}/plans/new",
         data={
             "csrf_token": csrf_of(form),
-            "design_version": str(design.id),
+            "design_version": rid(world, design.id),
             "start": "2031-03-03",
             "time": "10:00",
             "sessions": "3",
@@ -301,7 +301,7 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
     assert b"Sam" not in ics.content
     assert b"BEGIN:VEVENT" in ics.content
     assert _appointment_statuses(ics.text) == ["TENTATIVE"] * 3  # nothing booked yet
-    plan_id = int(plan_url.rstrip("/").rsplit("/", 1)[1])
+    plan_id = unrid(world, plan_url.rstrip("/").rsplit("/", 1)[1])
     world.a.records.book(
         pid,
         practitioner_id=world.a.practitioner_id,
@@ -323,8 +323,10 @@ def test_design_plan_pdf_and_calendar(world: World) -> None:
     assert "Today and healed, from above, and the scalp close up" in text, [
         line for line in text.splitlines() if "imulation" in line
     ]
-    gallery = c.get(f"/studio/patients/{pid}/gallery").text
-    image = re.search(r'src="(/studio/patients/\d+/designs/\d+/front/healed\.jpg)"', gallery)[1]
+    gallery = c.get(f"/studio/patients/{rid(world, pid)}/gallery").text
+    image = re.search(
+        r'src="(/studio/patients/[a-z2-7]{26}/designs/[a-z2-7]{26}/front/healed\.jpg)"', gallery
+    )[1]
     assert c.get(image).headers["content-type"] == "image/jpeg"
 
 
@@ -360,9 +362,9 @@ def test_a_visitor_request_becomes_a_lead_and_then_a_client(world: World) -> Non
     assert _count(world, Lead) == before + 1
     desk = world.as_role("front-desk")
     leads = desk.get("/studio/leads").text
-    lead_id = re.findall(r'action="/studio/leads/(\d+)"', leads)[0]
+    lead_token = re.findall(r'action="/studio/leads/([a-z2-7]{26})"', leads)[0]
     r = desk.post(
-        f"/studio/leads/{lead_id}",
+        f"/studio/leads/{lead_token}",
         data={"csrf_token": csrf_of(leads), "action": "convert", "date_of_birth": "1990-06-01"},
         follow_redirects=False,
     )
@@ -569,16 +571,19 @@ def test_the_designer_reads_the_skin_on_the_clients_stored_photo(world: World) -
 
     c = world.as_role("practitioner")
     pid = world.new_patient()
-    assert "Read on the client's photo" not in c.get(f"/studio/patients/{pid}/designer").text
+    assert (
+        "Read on the client's photo"
+        not in c.get(f"/studio/patients/{rid(world, pid)}/designer").text
+    )
     shaved = Path(__file__).parents[1] / "data" / "photos" / "astronaut-shaved.jpg"
-    token = csrf_of(c.get(f"/studio/patients/{pid}").text)
+    token = csrf_of(c.get(f"/studio/patients/{rid(world, pid)}").text)
     r = c.post(
-        f"/studio/patients/{pid}/photos",
+        f"/studio/patients/{rid(world, pid)}/photos",
         data={"csrf_token": token, "kind": "before"},
         files={"photo": ("front.jpg", shaved.read_bytes(), "image/jpeg")},
     )
     assert "Photo stored." in r.text
-    page = c.get(f"/studio/patients/{pid}/designer").text
+    page = c.get(f"/studio/patients/{rid(world, pid)}/designer").text
     tone = analyze_photo(ingest_photo(shaved)).skin
     assert tone is not None
     pattern = (

@@ -18,7 +18,7 @@ from smpstudio.clinic import (
     SessionRecord,
 )
 from smpstudio.colour import recommend_dilution, skin_tone
-from tests.web.conftest import World, csrf_of, no_contraindications
+from tests.web.conftest import World, csrf_of, no_contraindications, rid
 
 
 def _count(world: World, model: type[Any]) -> int:
@@ -48,7 +48,7 @@ def _client_without_patch_test(world: World) -> int:
 
 def _session_form(world: World, **changes: str) -> dict[str, str]:
     form = {
-        "practitioner_id": str(world.a.practitioner_id),
+        "practitioner_id": rid(world, world.a.practitioner_id),
         "performed_on": world.a.records.today().isoformat(),
         "duration_minutes": "150",
         "brand_1": "Lumen Carbon",
@@ -66,14 +66,14 @@ def _session_form(world: World, **changes: str) -> dict[str, str]:
 def test_a_patch_test_is_recorded_and_read_on_the_clients_record(world: World) -> None:
     c = world.as_role("practitioner")
     pid = _client_without_patch_test(world)
-    new = f"/studio/patients/{pid}/patch-tests/new"
+    new = f"/studio/patients/{rid(world, pid)}/patch-tests/new"
     page = c.get(new)
     assert page.status_code == 200
     assert 'name="batch"' in page.text
     records = world.a.records
     now = records.now().astimezone(records.timezone)
     form = {
-        "practitioner_id": str(world.a.practitioner_id),
+        "practitioner_id": rid(world, world.a.practitioner_id),
         "day": (now.date() + timedelta(days=1)).isoformat(),
         "time": "09:30",
         "site": "behind the left ear",
@@ -90,13 +90,17 @@ def test_a_patch_test_is_recorded_and_read_on_the_clients_record(world: World) -
     form["day"] = (now.date() - timedelta(days=3)).isoformat()
     r = _post(c, new, new, form, follow_redirects=False)
     assert r.status_code == 303
-    record = c.get(f"/studio/patients/{pid}").text
+    record = c.get(f"/studio/patients/{rid(world, pid)}").text
     assert "LC-77" in record
     assert "not read yet" in record
     [test] = records.patch_tests(pid)
-    reading = f"/studio/patients/{pid}/patch-tests/{test.id}/reading"
+    reading = f"/studio/patients/{rid(world, pid)}/patch-tests/{rid(world, test.id)}/reading"
     assert reading in record
-    bad = {"practitioner_id": str(world.a.practitioner_id), "day": form["day"], "time": "10:00"}
+    bad = {
+        "practitioner_id": rid(world, world.a.practitioner_id),
+        "day": form["day"],
+        "time": "10:00",
+    }
     readings = _count(world, PatchTestReading)
     r = _post(c, reading, reading, {**bad, "reaction": "mild"})
     assert r.status_code == 422
@@ -105,7 +109,7 @@ def test_a_patch_test_is_recorded_and_read_on_the_clients_record(world: World) -
     ok = {**bad, "day": now.date().isoformat(), "time": "08:00", "reaction": "none"}
     r = _post(c, reading, reading, ok, follow_redirects=False)
     assert r.status_code == 303
-    record = c.get(f"/studio/patients/{pid}").text
+    record = c.get(f"/studio/patients/{rid(world, pid)}").text
     assert "reaction-none" in record
     assert "not read yet" not in record
 
@@ -113,7 +117,7 @@ def test_a_patch_test_is_recorded_and_read_on_the_clients_record(world: World) -
 def test_the_session_log_refuses_a_first_session_and_offers_the_override(world: World) -> None:
     c = world.as_role("practitioner")
     pid = _client_without_patch_test(world)
-    path = f"/studio/patients/{pid}/sessions/new"
+    path = f"/studio/patients/{rid(world, pid)}/sessions/new"
     assert 'name="patch_test_override"' not in c.get(path).text
     before = _count(world, SessionRecord)
     r = _post(c, path, path, _session_form(world))
@@ -121,7 +125,7 @@ def test_the_session_log_refuses_a_first_session_and_offers_the_override(world: 
     text = html.unescape(r.text)
     assert "The first session needs a clean patch test: the client has no patch test" in text
     assert 'name="patch_test_override"' in r.text
-    assert f"/studio/patients/{pid}/patch-tests/new" in r.text
+    assert f"/studio/patients/{rid(world, pid)}/patch-tests/new" in r.text
     assert 'value="LC-77"' in r.text
     assert _count(world, SessionRecord) == before
     reason = "patch-tested with Lumen Carbon at our Leeds clinic, clear; letter scanned"
@@ -129,7 +133,7 @@ def test_the_session_log_refuses_a_first_session_and_offers_the_override(world: 
     r = _post(c, path, path, form, follow_redirects=False)
     assert r.status_code == 303
     assert _count(world, SessionRecord) == before + 1
-    record = html.unescape(c.get(f"/studio/patients/{pid}").text)
+    record = html.unescape(c.get(f"/studio/patients/{rid(world, pid)}").text)
     assert f"Without a clean patch test (the client has no patch test on record): {reason}" in (
         record
     )
@@ -148,7 +152,7 @@ def test_a_dilution_against_the_chart_needs_its_reason_and_shows_on_the_record(
     }
     world.a.records.save_design(pid, design)
     chart = recommend_dilution(skin_tone(look["skin"]), look["hair"], session=1).ml_water
-    path = f"/studio/patients/{pid}/sessions/new"
+    path = f"/studio/patients/{rid(world, pid)}/sessions/new"
     page = c.get(path).text
     assert 'id="dilution-chart"' in page
     assert f'name="water_ml_1" type="number" min="0" max="60" step="0.5" value="{chart:g}"' in page
@@ -166,7 +170,7 @@ def test_a_dilution_against_the_chart_needs_its_reason_and_shows_on_the_record(
     form["dilution_reason_1"] = reason
     r = _post(c, path, path, form, follow_redirects=False)
     assert r.status_code == 303
-    record = html.unescape(c.get(f"/studio/patients/{pid}").text)
+    record = html.unescape(c.get(f"/studio/patients/{rid(world, pid)}").text)
     assert f"{chosen:g} mL water per mL, chart {chart:g} — {reason}" in record
 
 
@@ -175,11 +179,11 @@ def test_clinic_b_cannot_reach_clinic_as_patch_tests(world: World) -> None:
     [test] = world.a.records.patch_tests(pid)
     b = world.as_role("owner", clinic="b")
     for path in (
-        f"/studio/patients/{pid}/patch-tests/new",
-        f"/studio/patients/{pid}/patch-tests/{test.id}/reading",
+        f"/studio/patients/{rid(world, pid)}/patch-tests/new",
+        f"/studio/patients/{rid(world, pid)}/patch-tests/{rid(world, test.id)}/reading",
     ):
         r = b.get(path)
         assert r.status_code == 404
         assert test.batch not in r.text
     desk = world.as_role("front-desk")
-    assert desk.get(f"/studio/patients/{pid}/patch-tests/new").status_code == 403
+    assert desk.get(f"/studio/patients/{rid(world, pid)}/patch-tests/new").status_code == 403

@@ -13,7 +13,7 @@ from PIL import Image
 
 from smpstudio.photo._live import MAX_HAIRLINE_POINTS
 from smpstudio.web._photo_service import DENSITY_RANGE, MAX_STROKE_POINTS, MAX_STROKES
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import World, csrf_of, rid
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "photos" / "eval"
 BALD = EVAL / "astronaut-shaved.jpg"
@@ -24,7 +24,7 @@ def _upload(world: World, pid: int, path: Path, *, view: str | None = "front") -
 
 
 def _open(c: Any, pid: int, photo: int) -> tuple[str, dict[str, Any], str]:
-    page = c.get(f"/studio/patients/{pid}/photos/{photo}/designer")
+    page = c.get(f"/studio/patients/{rid(c, pid)}/photos/{rid(c, photo)}/designer")
     assert page.status_code == 200, page.text
     text = page.text
     raw = text.split('data-initial="', 1)[1].split('"', 1)[0]
@@ -35,7 +35,7 @@ def _open(c: Any, pid: int, photo: int) -> tuple[str, dict[str, Any], str]:
 def _preview(c: Any, photo: int, token: str, body: Any) -> Any:
     data = body if isinstance(body, bytes | str) else json.dumps(body)
     return c.post(
-        f"/studio/photos/{photo}/preview",
+        f"/studio/photos/{rid(c, photo)}/preview",
         content=data,
         headers={"content-type": "application/json", "x-csrf-token": token},
     )
@@ -51,15 +51,17 @@ def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None
     c = world.as_role("practitioner")
     pid = world.new_patient()
     photo = _upload(world, pid, BALD)
-    record = c.get(f"/studio/patients/{pid}").text
-    assert f"/studio/patients/{pid}/photos/{photo}/designer" in record
-    gallery = c.get(f"/studio/patients/{pid}/gallery").text
-    assert f"/studio/patients/{pid}/photos/{photo}/designer" in gallery
+    record = c.get(f"/studio/patients/{rid(world_on, pid)}").text
+    assert f"/studio/patients/{rid(world_on, pid)}/photos/{rid(world_on, photo)}/designer" in record
+    gallery = c.get(f"/studio/patients/{rid(world_on, pid)}/gallery").text
+    assert (
+        f"/studio/patients/{rid(world_on, pid)}/photos/{rid(world_on, photo)}/designer" in gallery
+    )
 
     _text, initial, token = _open(c, pid, photo)
     assert len(initial["points"]) == 9
     assert initial["skin"].startswith("#")
-    before = c.get(f"/studio/photos/{photo}/designer/before.jpg")
+    before = c.get(f"/studio/photos/{rid(world_on, photo)}/designer/before.jpg")
     assert before.status_code == 200
     assert before.headers["content-type"] == "image/jpeg"
 
@@ -85,13 +87,15 @@ def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None
         "strokes": [{"mode": "remove", "radius": 30, "points": [[370, 200], [420, 200]]}],
     }
     r = c.post(
-        f"/studio/patients/{pid}/photos/{photo}/designs",
+        f"/studio/patients/{rid(world_on, pid)}/photos/{rid(world_on, photo)}/designs",
         data={"csrf_token": token, "params": json.dumps(painted)},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
     design = world.a.records.designs(pid)[-1]
-    assert r.headers["location"].endswith(f"/photos/{photo}/designer?version={design.version}")
+    assert r.headers["location"].endswith(
+        f"/photos/{rid(world_on, photo)}/designer?version={design.version}"
+    )
     saved = json.loads(design.content)["photo"]
     assert saved["photo_id"] == photo
     assert len(saved["sha256"]) == 64
@@ -114,7 +118,7 @@ def test_bad_input_is_one_clear_400(world: World) -> None:
     _, initial, token = _open(c, pid, photo)
     width = initial and max(p[0] for p in initial["points"])
     assert width
-    page = c.get(f"/studio/patients/{pid}/photos/{photo}/designer").text
+    page = c.get(f"/studio/patients/{rid(world, pid)}/photos/{rid(world, photo)}/designer").text
     w = int(page.split('data-width="', 1)[1].split('"', 1)[0])
     h = int(page.split('data-height="', 1)[1].split('"', 1)[0])
 
@@ -158,7 +162,7 @@ def test_a_photo_without_a_face_says_so(world: World, tmp_path: Path) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (300, 400), (120, 130, 140)).save(buffer, "JPEG")
     photo = world.a.records.add_photo(pid, buffer.getvalue(), kind="before", view="front").id
-    page = c.get(f"/studio/patients/{pid}/photos/{photo}/designer")
+    page = c.get(f"/studio/patients/{rid(world, pid)}/photos/{rid(world, photo)}/designer")
     assert page.status_code == 200
     assert 'id="refused"' in page.text
     assert "face" in page.text
@@ -176,7 +180,10 @@ def test_another_clinics_photo_is_not_found(world: World) -> None:
     r = _preview(c, photo, token, {"points": [[1, 1], [2, 2]], "skin": "#a57257"})
     assert r.status_code == 404
     pid = world.new_patient()
-    assert c.get(f"/studio/patients/{pid}/photos/{photo}/designer").status_code == 404
+    assert (
+        c.get(f"/studio/patients/{rid(world, pid)}/photos/{rid(world, photo)}/designer").status_code
+        == 404
+    )
 
 
 def test_a_full_studio_lane_answers_503_with_retry_after(world: World) -> None:

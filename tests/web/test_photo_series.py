@@ -12,7 +12,7 @@ import pytest
 
 from smpstudio._lru import Lru
 from smpstudio.web import _photo_series
-from tests.web.conftest import World
+from tests.web.conftest import World, rid
 
 PHOTOS = Path(__file__).parents[1] / "data" / "photos"
 
@@ -33,15 +33,19 @@ def test_results_on_all_photos_share_one_reading(
     front = _store(world, pid, "virtual-head/yaw0-pitch0.jpg", "front", 10)
     turned = _store(world, pid, "virtual-head/yaw35-pitch0.jpg", "three-quarter", 10)
     c = world.as_role("practitioner")
-    record = c.get(f"/studio/patients/{pid}").text
-    assert f'href="/studio/patients/{pid}/photos/series">Results on all photos' in record
+    record = c.get(f"/studio/patients/{rid(world_on, pid)}").text
+    assert (
+        f'href="/studio/patients/{rid(world_on, pid)}/photos/series">Results on all photos'
+        in record
+    )
 
-    page = c.get(f"/studio/patients/{pid}/photos/series")
+    page = c.get(f"/studio/patients/{rid(world_on, pid)}/photos/series")
     assert page.status_code == 200, page.text
     text = page.text
     # the latest visit (10 June): its two photos, one reading, before and after of each
-    assert f'href="?photos={front},{turned}" aria-current="page"' in text
-    assert f'href="?photos={old}"' in text
+    front_t, turned_t, old_t = (rid(world, photo) for photo in (front, turned, old))
+    assert f'href="?photos={front_t},{turned_t}" aria-current="page"' in text
+    assert f'href="?photos={old_t}"' in text
     assert "One reading for all 2 photos" in text
     assert "from photo 1, 2" in text
     assert "mm above the glabella (design, as photo 1 sees it)" in text
@@ -58,11 +62,13 @@ def test_results_on_all_photos_share_one_reading(
 
     real = _photo_series.series_results
     monkeypatch.setattr(_photo_series, "series_results", counted)
-    assert c.get(f"/studio/patients/{pid}/photos/series").text == text
+    assert c.get(f"/studio/patients/{rid(world_on, pid)}/photos/series").text == text
     assert calls == []
 
     # chosen photos: a dim warm photo of someone else disagrees, and the page says so
-    mixed = c.get(f"/studio/patients/{pid}/photos/series?photos={old},{front}").text
+    mixed = c.get(
+        f"/studio/patients/{rid(world_on, pid)}/photos/series?photos={old_t},{front_t}"
+    ).text
     assert "skin readings disagree — different light, or a different person?" in mixed
     assert "Its reading was left out." in mixed
     assert calls == [1]  # a new choice of photos is simulated
@@ -71,24 +77,26 @@ def test_results_on_all_photos_share_one_reading(
 def test_bad_choices_are_refused_in_one_line(world: World) -> None:
     pid = world.new_patient()
     c = world.as_role("practitioner")
-    empty = c.get(f"/studio/patients/{pid}/photos/series")
+    empty = c.get(f"/studio/patients/{rid(world, pid)}/photos/series")
     assert empty.status_code == 200
     assert "No photos yet" in empty.text
-    r = c.get(f"/studio/patients/{pid}/photos/series?photos=1;2")
+    r = c.get(f"/studio/patients/{rid(world, pid)}/photos/series?photos=1;2")
     assert r.status_code == 422
-    assert "Photos must be photo numbers separated by commas" in r.text
+    assert "Photos must be the page&#39;s photo tokens separated by commas" in r.text
     other = world.new_patient()
     theirs = _store(world, other, "virtual-head/yaw0-pitch0.jpg", "front", 3)
-    r = c.get(f"/studio/patients/{pid}/photos/series?photos={theirs}")
+    r = c.get(f"/studio/patients/{rid(world, pid)}/photos/series?photos={rid(world, theirs)}")
     assert r.status_code == 422
-    assert f"Photo {theirs} is not among this client" in r.text
-    r = c.get(f"/studio/patients/{pid}/photos/series?photos=1,2,3,4,5,6,7")
+    assert "A photo chosen is not among this client" in r.text
+    r = c.get(f"/studio/patients/{rid(world, pid)}/photos/series?photos=1,2,3,4,5,6,7")
     assert r.status_code == 422
     assert "at most 6 photos" in r.text
     assert world.as_role("practitioner", clinic="b").get(
-        f"/studio/patients/{pid}/photos/series"
+        f"/studio/patients/{rid(world, pid)}/photos/series"
     ).status_code in (403, 404)
-    assert world.as_role("front-desk").get(f"/studio/patients/{pid}/photos/series").status_code in (
+    assert world.as_role("front-desk").get(
+        f"/studio/patients/{rid(world, pid)}/photos/series"
+    ).status_code in (
         403,
         404,
     )

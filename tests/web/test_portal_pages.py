@@ -17,9 +17,9 @@ from PIL import Image, ImageDraw
 from starlette.testclient import TestClient
 
 from smpstudio.clinic import LINK_REFUSED, PigmentUse, portal_actor
-from tests.web.conftest import PATCH_TESTED_PIGMENT, Clinic, World, csrf_of
+from tests.web.conftest import PATCH_TESTED_PIGMENT, Clinic, World, csrf_of, rid
 
-TOKEN = re.compile(r"/portal/sign-in\?clinic=(\d+)&token=([A-Za-z0-9_-]+)")
+TOKEN = re.compile(r"/portal/sign-in\?clinic=([a-z2-7]{26})&token=([A-Za-z0-9_-]+)")
 MONDAY = date(2032, 3, 1)  # the portal's own Mondays (no other web test books in 2032)
 
 
@@ -34,10 +34,11 @@ def _signature(stroke: bool = True) -> str:
 
 def _ask(world: World, c: TestClient, email: str, clinic: Clinic | None = None) -> Any:
     target = clinic or world.a
-    page = c.get(f"/portal?clinic={target.id}")
+    page = c.get(f"/portal?clinic={rid(world, target.id)}")
     assert page.status_code == 200
     return c.post(
-        "/portal", data={"csrf_token": csrf_of(page.text), "email": email, "clinic": target.id}
+        "/portal",
+        data={"csrf_token": csrf_of(page.text), "email": email, "clinic": rid(world, target.id)},
     )
 
 
@@ -141,12 +142,13 @@ def test_consent_is_signed_with_a_drawn_signature_and_withdrawn(w: World) -> Non
     assert "Consent to scalp micropigmentation" in form.text
     assert 'id="signature-pad"' in form.text
     token = csrf_of(form.text)
-    fields = {"csrf_token": token, "for": str(pid), "signed_name": "Sam Lee"}
+    fields = {"csrf_token": token, "for": rid(w, pid), "signed_name": "Sam Lee"}
     blank = c.post("/portal/consent/treatment", data={**fields, "signature": _signature(False)})
     assert blank.status_code == 422
     assert "The signature box is empty or holds only a dot" in blank.text
     foreign = c.post(
-        "/portal/consent/treatment", data={**fields, "for": str(other), "signature": _signature()}
+        "/portal/consent/treatment",
+        data={**fields, "for": rid(w, other), "signature": _signature()},
     )
     assert foreign.status_code == 422
     assert "This page was opened for another client: nothing was signed" in foreign.text
@@ -162,7 +164,7 @@ def test_consent_is_signed_with_a_drawn_signature_and_withdrawn(w: World) -> Non
     assert w.a.records.consent_status(pid, "treatment").granted
     home = c.get("/portal/home")
     assert "Thank you: your consent is signed." in home.text
-    (href,) = re.findall(r'href="(/portal/documents/consent-\d+\.pdf)"', home.text)
+    (href,) = re.findall(r'href="(/portal/documents/consent-[a-z2-7]{26}\.pdf)"', home.text)
     pdf = c.get(href)
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
@@ -173,7 +175,7 @@ def test_consent_is_signed_with_a_drawn_signature_and_withdrawn(w: World) -> Non
     assert signed_in(w, other).get(href).status_code == 404
     withdrawn = c.post(
         "/portal/consent/treatment",
-        data={"csrf_token": token, "for": str(pid), "action": "withdraw"},
+        data={"csrf_token": token, "for": rid(w, pid), "action": "withdraw"},
         follow_redirects=False,
     )
     assert withdrawn.status_code == 303
@@ -259,14 +261,14 @@ def test_the_plan_asks_for_a_healed_photo_and_the_client_sends_it(w: World) -> N
     assert "Your plan asks for no healed photo of that session now" in not_asked.text
     hostile = c.post(
         "/portal/photos",
-        data={"csrf_token": token, "session": str(record.id)},
+        data={"csrf_token": token, "session": rid(w, record.id)},
         files={"photo": ("scalp.jpg", b"<svg onload=alert(1)>", "image/jpeg")},
     )
     assert "Photo refused:" in hostile.text
     assert r.photos(pid) == []
     sent = c.post(
         "/portal/photos",
-        data={"csrf_token": token, "session": str(record.id)},
+        data={"csrf_token": token, "session": rid(w, record.id)},
         files={"photo": ("scalp.jpg", jpeg.getvalue(), "image/jpeg")},
     )
     assert "Thank you: your healed photo is with the clinic." in sent.text
@@ -274,13 +276,13 @@ def test_the_plan_asks_for_a_healed_photo_and_the_client_sends_it(w: World) -> N
     assert (photo.kind, photo.session_id, photo.created_by) == (
         "follow-up", record.id, portal_actor(pid),
     )  # fmt: skip
-    image = c.get(f"/portal/photos/{photo.id}")
+    image = c.get(f"/portal/photos/{rid(w, photo.id)}")
     assert image.headers["content-type"] == "image/jpeg"
     assert b"PhoneMaker" not in image.content
     with Image.open(io.BytesIO(image.content)) as stored:
         assert not stored.getexif()
     other = w.new_patient()
-    assert signed_in(w, other).get(f"/portal/photos/{photo.id}").status_code == 404
+    assert signed_in(w, other).get(f"/portal/photos/{rid(w, photo.id)}").status_code == 404
 
 
 def test_the_studio_sends_a_portal_link_and_staff_and_portal_sessions_stay_apart(
@@ -288,15 +290,15 @@ def test_the_studio_sends_a_portal_link_and_staff_and_portal_sessions_stay_apart
 ) -> None:
     pid = w.new_patient()
     desk = w.as_role("front-desk")
-    record = desk.get(f"/studio/patients/{pid}")
+    record = desk.get(f"/studio/patients/{rid(w, pid)}")
     assert "E-mail a client-portal link" in record.text
     sent = desk.post(
-        f"/studio/patients/{pid}/portal-invite",
+        f"/studio/patients/{rid(w, pid)}/portal-invite",
         data={"csrf_token": csrf_of(record.text)},
         follow_redirects=False,
     )
     assert sent.status_code == 303
-    assert "Portal sign-in link sent by e-mail." in desk.get(f"/studio/patients/{pid}").text
+    assert "Portal sign-in link sent by e-mail." in desk.get(f"/studio/patients/{rid(w, pid)}").text
     clinic_id, token = _link(w.a, pid)
     c = w.client()
     assert _open(c, clinic_id, token).status_code == 303
@@ -307,7 +309,7 @@ def test_the_studio_sends_a_portal_link_and_staff_and_portal_sessions_stay_apart
     leeds = w.as_role("owner", "b")
     page = leeds.get("/studio")
     refused = leeds.post(
-        f"/studio/patients/{pid}/portal-invite", data={"csrf_token": csrf_of(page.text)}
+        f"/studio/patients/{rid(w, pid)}/portal-invite", data={"csrf_token": csrf_of(page.text)}
     )
     assert refused.status_code == 404
 
@@ -326,24 +328,26 @@ def test_links_asked_for_one_address_are_limited(fresh_world: World) -> None:
 def test_the_client_downloads_the_plan_pdf_the_studio_made(world: World) -> None:
     studio = world.as_role("practitioner")
     pid = world.new_patient()
-    token = csrf_of(studio.get(f"/studio/patients/{pid}/designer").text)
+    token = csrf_of(studio.get(f"/studio/patients/{rid(world, pid)}/designer").text)
     params = (
         '{"pattern": "norwood-4", "hairline": "soft", "height_cm": 7.5, '
         '"skin": "#a07e56", "hair": "black"}'
     )
-    studio.post(f"/studio/patients/{pid}/designs", data={"csrf_token": token, "params": params})
+    studio.post(
+        f"/studio/patients/{rid(world, pid)}/designs", data={"csrf_token": token, "params": params}
+    )
     design = world.a.records.designs(pid)[-1]
-    form = studio.get(f"/studio/patients/{pid}/plans/new").text
+    form = studio.get(f"/studio/patients/{rid(world, pid)}/plans/new").text
     made = studio.post(
-        f"/studio/patients/{pid}/plans/new",
-        data={"csrf_token": csrf_of(form), "design_version": str(design.id),
+        f"/studio/patients/{rid(world, pid)}/plans/new",
+        data={"csrf_token": csrf_of(form), "design_version": rid(world, design.id),
               "start": "2032-06-07", "time": "10:00", "sessions": "3", "spacing_days": "14"},
         follow_redirects=False,
     )  # fmt: skip
     plan_url = made.headers["location"]
     c = signed_in(world, pid)
     home = c.get("/portal/home").text
-    (href,) = re.findall(r'href="(/portal/documents/plan-\d+\.pdf)"', home)
+    (href,) = re.findall(r'href="(/portal/documents/plan-[a-z2-7]{26}\.pdf)"', home)
     pdf = c.get(href)
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content == studio.get(plan_url + "/plan.pdf").content  # the studio's own PDF
@@ -358,19 +362,21 @@ def test_the_studio_reads_the_consent_signed_in_the_portal_on_the_record(w: Worl
     token = csrf_of(c.get("/portal/consent/photo").text)
     c.post(
         "/portal/consent/photo",
-        data={"csrf_token": token, "for": str(pid), "signed_name": "Sam Lee",
+        data={"csrf_token": token, "for": rid(w, pid), "signed_name": "Sam Lee",
               "signature": _signature()},
     )  # fmt: skip
     practitioner = w.as_role("practitioner")
-    record = practitioner.get(f"/studio/patients/{pid}").text
+    record = practitioner.get(f"/studio/patients/{rid(w, pid)}").text
     assert "Signed in the client portal" in record
-    (href,) = re.findall(r'href="(/studio/patients/\d+/consent-documents/\d+\.pdf)"', record)
+    (href,) = re.findall(
+        r'href="(/studio/patients/[a-z2-7]{26}/consent-documents/[a-z2-7]{26}\.pdf)"', record
+    )
     pdf = practitioner.get(href)
     assert pdf.headers["content-type"] == "application/pdf"
     (copy,) = [m for m in w.a.records.messages(pid) if m.kind == "consent_copy"]
     assert pdf.content == copy.attachment
     other = w.new_patient()
-    wrong = re.sub(r"/patients/\d+/", f"/patients/{other}/", href)
+    wrong = re.sub(r"/patients/[a-z2-7]{26}/", f"/patients/{rid(w, other)}/", href)
     assert practitioner.get(wrong).status_code == 404
     assert w.as_role("front-desk").get(href).status_code == 403
 
@@ -397,5 +403,8 @@ def test_links_use_the_configured_public_address_whatever_the_host_header(
             headers={"host": "evil.example"},
         )
     (link,) = [m for m in fresh_world.a.records.messages(pid) if m.kind == "portal_link"]
-    assert f"https://smp.example/portal/sign-in?clinic={fresh_world.a.id}&token=" in link.body
+    assert (
+        f"https://smp.example/portal/sign-in?clinic={rid(fresh_world, fresh_world.a.id)}&token="
+        in link.body
+    )
     assert "evil.example" not in link.body

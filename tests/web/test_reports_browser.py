@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from smpstudio.clinic import ClinicConfig
-from tests.web.conftest import World, make_world
+from tests.web.conftest import World, make_world, rid
 from tests.web.test_browser import ARGS, CHROMIUM, LiveServer, _axe, _sign_in, _watch_csp
 
 pytestmark = pytest.mark.skipif(
@@ -116,7 +116,7 @@ def test_the_owner_exports_then_erases_a_client_at_390_px(
     context = browser.new_context(viewport=PHONE, accept_downloads=True, bypass_csp=False)
     page = context.new_page()
     refused = _watch_csp(page)
-    _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{pid}")
+    _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{rid(world, pid)}")
     _no_sideways_scroll(page)
     page.get_by_role("link", name="Export or erase").click()
     page.get_by_role("heading", name=f"Export or erase: {given} Lee").wait_for()
@@ -124,7 +124,7 @@ def test_the_owner_exports_then_erases_a_client_at_390_px(
     with page.expect_download() as waiting:
         page.get_by_role("link", name="Download the export").click()
     download = waiting.value
-    assert download.suggested_filename == f"client-{pid}-export.zip"
+    assert download.suggested_filename == f"client-{rid(world, pid)}-export.zip"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     with zipfile.ZipFile(target) as archive:
@@ -141,14 +141,16 @@ def test_the_owner_exports_then_erases_a_client_at_390_px(
     page.get_by_role("button", name="Erase this client").click()
     page.wait_for_url(f"{server.url}/studio/patients")
     page.get_by_text(f"records and 0 photos of client {pid}", exact=False).wait_for()
-    assert page.goto(f"{server.url}/studio/patients/{pid}").status == 404  # type: ignore[union-attr]
+    assert page.goto(f"{server.url}/studio/patients/{rid(world, pid)}").status == 404  # type: ignore[union-attr]
     assert refused == [], refused
     context.close()
 
     scan = browser.new_context(viewport=PHONE, bypass_csp=True)
     page = scan.new_page()
     other = world.new_patient()
-    _sign_in(page, server.url, world.a.staff["owner"], f"/studio/patients/{other}/export")
+    _sign_in(
+        page, server.url, world.a.staff["owner"], f"/studio/patients/{rid(world, other)}/export"
+    )
     assert _axe(page) == []
     _no_sideways_scroll(page)
     page.screenshot(path=str(shots / "export-390.png"), full_page=True)

@@ -9,19 +9,24 @@ import io
 import json
 import zipfile
 
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import World, csrf_of, rid
 
 
 def test_the_owner_exports_and_erases_a_client(world: World) -> None:
     pid = world.new_patient()
     owner = world.as_role("owner")
-    assert f'href="/studio/patients/{pid}/export"' in owner.get(f"/studio/patients/{pid}").text
-    page = owner.get(f"/studio/patients/{pid}/export")
+    assert (
+        f'href="/studio/patients/{rid(world, pid)}/export"'
+        in owner.get(f"/studio/patients/{rid(world, pid)}").text
+    )
+    page = owner.get(f"/studio/patients/{rid(world, pid)}/export")
     assert page.status_code == 200
-    download = owner.get(f"/studio/patients/{pid}/export.zip")
+    download = owner.get(f"/studio/patients/{rid(world, pid)}/export.zip")
     assert download.status_code == 200
     assert download.headers["content-type"] == "application/zip"
-    assert f'filename="client-{pid}-export.zip"' in download.headers["content-disposition"]
+    assert (
+        f'filename="client-{rid(world, pid)}-export.zip"' in download.headers["content-disposition"]
+    )
     archive = zipfile.ZipFile(io.BytesIO(download.content))
     document = json.loads(archive.read("client.json"))
     assert document["client"]["id"] == pid
@@ -30,14 +35,15 @@ def test_the_owner_exports_and_erases_a_client(world: World) -> None:
 
     token = csrf_of(page.text)
     wrong = owner.post(
-        f"/studio/patients/{pid}/erase", data={"csrf_token": token, "confirm": "Someone Else"}
+        f"/studio/patients/{rid(world, pid)}/erase",
+        data={"csrf_token": token, "confirm": "Someone Else"},
     )
     assert wrong.status_code == 422
     assert "The name typed does not match the client&#39;s record" in wrong.text
     assert world.a.records.patient(pid).id == pid
     name = f"{world.a.records.patient(pid).given_name} Lee"
     done = owner.post(
-        f"/studio/patients/{pid}/erase",
+        f"/studio/patients/{rid(world, pid)}/erase",
         data={"csrf_token": token, "confirm": name},
         follow_redirects=False,
     )
@@ -45,25 +51,27 @@ def test_the_owner_exports_and_erases_a_client(world: World) -> None:
     assert done.headers["location"] == "/studio/patients"
     listing = owner.get("/studio/patients")
     assert f"records and 0 photos of client {pid}" in html.unescape(listing.text)
-    assert owner.get(f"/studio/patients/{pid}").status_code == 404
-    assert owner.get(f"/studio/patients/{pid}/export.zip").status_code == 404
+    assert owner.get(f"/studio/patients/{rid(world, pid)}").status_code == 404
+    assert owner.get(f"/studio/patients/{rid(world, pid)}/export.zip").status_code == 404
 
 
 def test_only_the_owner_of_the_clients_clinic(world: World) -> None:
     pid = world.new_patient()
     practitioner = world.as_role("practitioner")
-    assert "/export" not in practitioner.get(f"/studio/patients/{pid}").text
-    assert practitioner.get(f"/studio/patients/{pid}/export").status_code == 403
-    assert practitioner.get(f"/studio/patients/{pid}/export.zip").status_code == 403
+    assert "/export" not in practitioner.get(f"/studio/patients/{rid(world, pid)}").text
+    assert practitioner.get(f"/studio/patients/{rid(world, pid)}/export").status_code == 403
+    assert practitioner.get(f"/studio/patients/{rid(world, pid)}/export.zip").status_code == 403
     token = csrf_of(practitioner.get("/studio").text)
     refused = practitioner.post(
-        f"/studio/patients/{pid}/erase", data={"csrf_token": token, "confirm": "x"}
+        f"/studio/patients/{rid(world, pid)}/erase", data={"csrf_token": token, "confirm": "x"}
     )
     assert refused.status_code == 403
     other = world.as_role("owner", clinic="b")
-    assert other.get(f"/studio/patients/{pid}/export").status_code == 404
-    assert other.get(f"/studio/patients/{pid}/export.zip").status_code == 404
+    assert other.get(f"/studio/patients/{rid(world, pid)}/export").status_code == 404
+    assert other.get(f"/studio/patients/{rid(world, pid)}/export.zip").status_code == 404
     token = csrf_of(other.get("/studio").text)
-    answer = other.post(f"/studio/patients/{pid}/erase", data={"csrf_token": token, "confirm": "x"})
+    answer = other.post(
+        f"/studio/patients/{rid(world, pid)}/erase", data={"csrf_token": token, "confirm": "x"}
+    )
     assert answer.status_code == 404
     assert world.a.records.patient(pid).id == pid

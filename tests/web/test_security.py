@@ -13,7 +13,7 @@ from starlette.routing import Route
 from smpstudio.clinic import Patient
 from smpstudio.web import WebConfig, create_app
 from smpstudio.web._auth import safe_next
-from tests.web.conftest import BOOKING_DAYS, HASHER, PASSWORD, World, csrf_of
+from tests.web.conftest import BOOKING_DAYS, HASHER, PASSWORD, World, csrf_of, rid
 
 
 def _get_routes(world: World) -> list[str]:
@@ -266,11 +266,13 @@ ROLE_PAGES = [
 @pytest.mark.parametrize(("role", "path", "status"), ROLE_PAGES)
 def test_roles_open_only_their_pages(world: World, role: str, path: str, status: int) -> None:
     c = world.as_role(role)
-    assert c.get(path.format(pid=world.a.patient_id)).status_code == status
+    assert c.get(path.format(pid=rid(world, world.a.patient_id))).status_code == status
 
 
 def test_front_desk_sees_no_clinical_record(world: World) -> None:
-    html = world.as_role("front-desk").get(f"/studio/patients/{world.a.patient_id}").text
+    html = (
+        world.as_role("front-desk").get(f"/studio/patients/{rid(world, world.a.patient_id)}").text
+    )
     assert "Candidacy" not in html
     assert "Photos" not in html
     assert "Sessions done" not in html
@@ -278,7 +280,7 @@ def test_front_desk_sees_no_clinical_record(world: World) -> None:
 
 def test_signed_out_visitors_are_sent_to_sign_in(world: World) -> None:
     c = world.client()
-    r = c.get(f"/studio/patients/{world.a.patient_id}", follow_redirects=False)
+    r = c.get(f"/studio/patients/{rid(world, world.a.patient_id)}", follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == "/studio/sign-in"
     assert c.post("/studio/preview", json={}).status_code == 401
@@ -299,7 +301,7 @@ OTHER_CLINIC = [
 @pytest.mark.parametrize("path", OTHER_CLINIC)
 def test_clinic_b_gets_404_for_clinic_a_pages(world: World, path: str) -> None:
     c = world.as_role("owner", clinic="b")
-    r = c.get(path.format(pid=world.a.patient_id))
+    r = c.get(path.format(pid=rid(world, world.a.patient_id)))
     assert r.status_code == 404
     assert "Sam" not in r.text
 
@@ -317,19 +319,23 @@ def test_clinic_b_gets_404_for_clinic_a_objects(world: World) -> None:
         starts_at=_slot(world, BOOKING_DAYS["security-404"]),
         duration=timedelta(hours=3),
     )
-    assert a.get(f"/studio/photos/{photo.id}").status_code == 200
+    assert a.get(f"/studio/photos/{rid(world, photo.id)}").status_code == 200
     b = world.as_role("owner", clinic="b")
     token = csrf_of(b.get("/studio").text)
-    assert b.get(f"/studio/photos/{photo.id}").status_code == 404
+    assert b.get(f"/studio/photos/{rid(world, photo.id)}").status_code == 404
     for suffix in ("", "/plan.pdf", "/aftercare.ics"):
-        assert b.get(f"/studio/patients/{pid}/plans/1{suffix}").status_code == 404
-    assert b.get(f"/studio/patients/{pid}/designs/1/front/healed.jpg").status_code == 404
+        assert b.get(f"/studio/patients/{rid(world, pid)}/plans/1{suffix}").status_code == 404
     assert (
-        b.post(f"/studio/bookings/{booking.id}/cancel", data={"csrf_token": token}).status_code
+        b.get(f"/studio/patients/{rid(world, pid)}/designs/1/front/healed.jpg").status_code == 404
+    )
+    assert (
+        b.post(
+            f"/studio/bookings/{rid(world, booking.id)}/cancel", data={"csrf_token": token}
+        ).status_code
         == 404
     )
     r = b.post(
-        f"/studio/patients/{pid}/edit",
+        f"/studio/patients/{rid(world, pid)}/edit",
         data={
             "csrf_token": token,
             "given_name": "Hacked",
@@ -341,7 +347,7 @@ def test_clinic_b_gets_404_for_clinic_a_objects(world: World) -> None:
     assert records.patient(pid).given_name != "Hacked"
     photos_before = len(records.photos(pid))  # the world is shared: other tests add photos
     r = b.post(
-        f"/studio/patients/{pid}/photos",
+        f"/studio/patients/{rid(world, pid)}/photos",
         data={"csrf_token": token, "kind": "before"},
         files={"photo": ("x.jpg", _jpeg(), "image/jpeg")},
     )
@@ -382,7 +388,7 @@ def test_patient_pages_are_no_store_and_names_never_reach_a_url(world: World) ->
     )
     assert r.status_code == 303
     location = r.headers["location"]
-    assert re.fullmatch(r"/studio/patients/\d+", location)
+    assert re.fullmatch(r"/studio/patients/[a-z2-7]{26}", location)
     page = c.get(location)
     assert "ZZTESTPATIENT" in page.text
     assert page.headers["cache-control"] == "no-store"

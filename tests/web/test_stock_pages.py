@@ -10,7 +10,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from smpstudio.clinic import PigmentUse
-from tests.web.conftest import PATCH_TESTED_PIGMENT, World, csrf_of
+from tests.web.conftest import PATCH_TESTED_PIGMENT, World, csrf_of, rid
 
 
 def _post(c: TestClient, path: str, data: dict[str, str], **kw: Any) -> Any:
@@ -34,11 +34,18 @@ def test_the_front_desk_receives_stock_and_a_negative_count_is_refused(world: Wo
     done = _post(
         c,
         "/studio/stock/receive",
-        {"item_id": str(item_id), "lot": "W-NEW", "expires_on": "2099-02-01", "quantity": "3"},
+        {
+            "item_id": rid(world, item_id),
+            "lot": "W-NEW",
+            "expires_on": "2099-02-01",
+            "quantity": "3",
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303
-    refused = _post(c, f"/studio/stock/lots/{lot_id}/count", {"counted": "-2", "reason": "count"})
+    refused = _post(
+        c, f"/studio/stock/lots/{rid(world, lot_id)}/count", {"counted": "-2", "reason": "count"}
+    )
     assert refused.status_code == 422
     assert "A stock count cannot be negative (got -2 mL" in html.unescape(refused.text)
     lots = {lot.id: lot for item in world.a.records.stock_items() for lot in item.lots}
@@ -49,7 +56,9 @@ def test_the_front_desk_receives_stock_and_a_negative_count_is_refused(world: Wo
 def test_another_clinics_lot_is_not_found(world: World) -> None:
     _, lot_id = _stocked(world)
     c = world.as_role("owner", clinic="b")
-    answer = _post(c, f"/studio/stock/lots/{lot_id}/count", {"counted": "0", "reason": "count"})
+    answer = _post(
+        c, f"/studio/stock/lots/{rid(world, lot_id)}/count", {"counted": "0", "reason": "count"}
+    )
     assert answer.status_code == 404
 
 
@@ -72,7 +81,7 @@ def test_recall_finds_the_clients_of_a_lot(world: World) -> None:
     found = c.post("/studio/recall", data={"csrf_token": token, "lot": "RC-1"})
     assert found.status_code == 200
     assert "1 client received lot RC-1" in found.text
-    assert f"/studio/patients/{pid}" in found.text
+    assert f"/studio/patients/{rid(world, pid)}" in found.text
     empty = c.post("/studio/recall", data={"csrf_token": token, "lot": "NOBODY"})
     assert "0 clients received lot NOBODY" in empty.text
     blank = c.post("/studio/recall", data={"csrf_token": token, "lot": " "})
@@ -100,20 +109,20 @@ def test_the_clients_page_shows_the_delivery_log_and_takes_an_opt_out(world: Wor
         duration=timedelta(hours=3),
     )
     c = world.as_role("front-desk")
-    page = c.get(f"/studio/patients/{pid}")
+    page = c.get(f"/studio/patients/{rid(world, pid)}")
     assert "reminder 48h" in page.text
     assert page.text.count('class="badge queued"') == 2
     token = csrf_of(page.text)
     done = c.post(
-        f"/studio/patients/{pid}/messages/opt-out",
+        f"/studio/patients/{rid(world, pid)}/messages/opt-out",
         data={"csrf_token": token, "channel": "email", "opted_out": "yes"},
         follow_redirects=False,
     )
     assert done.status_code == 303
     assert r.message_opt_outs(pid) == {"email": True, "sms": False}
-    assert "E-mail: <strong>opted out</strong>" in c.get(f"/studio/patients/{pid}").text
+    assert "E-mail: <strong>opted out</strong>" in c.get(f"/studio/patients/{rid(world, pid)}").text
     bad = c.post(
-        f"/studio/patients/{pid}/messages/opt-out",
+        f"/studio/patients/{rid(world, pid)}/messages/opt-out",
         data={"csrf_token": token, "channel": "fax", "opted_out": "yes"},
     )
     assert bad.status_code == 422

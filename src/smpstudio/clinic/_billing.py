@@ -311,7 +311,7 @@ class BillingService(Scope):
             line = account.line(key)
             if line is None:
                 if no_show_id is not None:
-                    raise ClinicError(f"the client has no no-show fee {no_show_id}")
+                    raise ClinicError("the client has no such no-show fee")
                 raise ClinicError(
                     f"the client's plan has no session {session_number}: choose one of its lines"
                 )
@@ -358,7 +358,7 @@ class BillingService(Scope):
             clinic = self._locked_clinic(s)
             booking = self._get(s, Booking, booking_id, "booking")
             if booking.status != "booked":
-                raise ClinicError(f"booking {booking_id} is {booking.status}")
+                raise ClinicError(f"the booking is {booking.status}")
             settings = billing_settings(clinic)
             now = self._now()
             notice = max(0, int((booking.starts_at - now) / timedelta(hours=1)))

@@ -425,7 +425,7 @@ class ClinicalService(Scope):
         with self._unit("update", "follow-up") as s:
             row = self._get(s, FollowUp, follow_up_id, "follow-up")
             if row.done_on is not None:
-                raise ClinicError(f"follow-up {follow_up_id} was completed on {row.done_on}")
+                raise ClinicError(f"the follow-up was completed on {row.done_on}")
             row.done_on = check_date(done_on, "done_on")
             if notes:
                 row.notes = check_text(notes, "notes", max_len=10_000)

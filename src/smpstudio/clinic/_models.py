@@ -50,6 +50,7 @@ __all__ = [
     "FollowUp",
     "FollowUpZone",
     "HygieneAttestation",
+    "InstanceSecret",
     "Invoice",
     "Lead",
     "Message",
@@ -1083,3 +1084,14 @@ class ConsentDocument(Base):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class InstanceSecret(Base):
+    """A secret of the installation itself, made once at ``smpstudio db upgrade`` (e.g. the
+    key that turns record ids into the opaque tokens of the web studio's URLs). Carried by
+    ``smpstudio db backup`` and ``restore`` with everything else, so URLs keep working."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)

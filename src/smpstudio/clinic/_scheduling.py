@@ -230,7 +230,7 @@ class SchedulingService(Scope):
         if plan_id is not None:
             plan = self._get_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
             if plan.status in ("completed", "cancelled"):
-                raise ClinicError(f"plan {plan_id} is {plan.status}")
+                raise ClinicError(f"the plan is {plan.status}")
         if session_number is not None:
             check_int(session_number, "session number", low=1, high=12)
         planner = self._planner(s, patient_id, practitioner_id, room_id, starts_at, duration)
@@ -431,7 +431,7 @@ class SchedulingService(Scope):
         with self._unit("update", "booking") as s:
             row = self._get(s, Booking, booking_id, "booking")
             if row.status != "booked":
-                raise ClinicError(f"booking {booking_id} is {row.status}")
+                raise ClinicError(f"the booking is {row.status}")
             row.status = "cancelled"
             row.cancelled_at = self._now()
             withdrawn = _outbox.withdraw_booking_messages(s, self, row.id, "booking cancelled")
@@ -477,7 +477,7 @@ class SchedulingService(Scope):
     ) -> Booking:
         row = self._get(s, Booking, booking_id, "booking")
         if row.status != "booked":
-            raise ClinicError(f"booking {booking_id} is {row.status}: only a booked one moves")
+            raise ClinicError(f"the booking is {row.status}: only a booked one moves")
         self._lock_patient(s, row.patient_id)
         check_aware(starts_at, "starts_at")
         length = row.ends_at - row.starts_at if duration is None else duration
@@ -544,7 +544,7 @@ class SchedulingService(Scope):
         self._lock_patient(s, patient_id)
         plan = self._get_owned(s, TreatmentPlan, plan_id, patient_id, "plan")
         if plan.status in ("completed", "cancelled"):
-            raise ClinicError(f"plan {plan_id} is {plan.status}")
+            raise ClinicError(f"the plan is {plan.status}")
         if not starts:
             raise ClinicError("choose a date for at least one session")
         _rules.require_not_blocked(s, self.clinic_id, patient_id)

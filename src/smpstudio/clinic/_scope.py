@@ -96,7 +96,7 @@ class Scope:
         """The record ``object_id`` of this clinic, which must belong to client ``patient_id``."""
         row = self._get(session, model, object_id, what)
         if row.patient_id != patient_id:
-            raise ClinicError(f"{what} {object_id} belongs to another client")
+            raise ClinicError(f"the {what} belongs to another client")
         return row
 
     def now(self) -> datetime:

@@ -490,11 +490,11 @@ class SessionService(Scope):
     ) -> Booking:
         booking = self._get(s, Booking, booking_id, "booking")
         if booking.patient_id != patient_id or booking.practitioner_id != practitioner_id:
-            raise ClinicError(f"booking {booking_id} is for another client or practitioner")
+            raise ClinicError("the booking is for another client or practitioner")
         if booking.status != "booked":
-            raise ClinicError(f"booking {booking_id} is {booking.status}")
+            raise ClinicError(f"the booking is {booking.status}")
         if booking.local_day != day:
-            raise ClinicError(f"booking {booking_id} is on {booking.local_day}, not {day}")
+            raise ClinicError(f"the booking is on {booking.local_day}, not {day}")
         booking.status = "done"
         return booking
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -21,12 +22,14 @@ from smpstudio.clinic._audit import AuditEvent, AuditReport, append_events, veri
 from smpstudio.clinic._billing_settings import billing_values, check_currency_change
 from smpstudio.clinic._config import ClinicConfig
 from smpstudio.clinic._engine import READONLY, create_clinic_engine
-from smpstudio.clinic._models import AuditHead, Booking, Clinic
+from smpstudio.clinic._models import AuditHead, Booking, Clinic, InstanceSecret
 from smpstudio.clinic._validate import check_email, check_phone, check_text
 
-__all__ = ["SYSTEM_CHAIN", "Store", "check_actor", "check_timezone"]
+__all__ = ["RECORD_ID_KEY", "SYSTEM_CHAIN", "Store", "check_actor", "check_timezone"]
 
 SYSTEM_CHAIN = 0
+RECORD_ID_KEY = "record-ids"
+"""The name of the secret that keys the record-id tokens of URLs (migration 0011)."""
 """The audit chain of the installation itself (clinics created, schema upgraded …)."""
 
 
@@ -241,6 +244,26 @@ class Store:
         self.require_current_schema()
         with self.transaction(readonly=True) as session:
             return list(session.scalars(select(Clinic).order_by(Clinic.name)))
+
+    # --- secrets of the installation ---
+
+    def record_id_key(self) -> bytes:
+        """The 16-byte key of the installation's record-id tokens (``smpstudio.web._ids``):
+        made by migration 0011, and made here if it is missing (a concurrent maker wins)."""
+        self.require_current_schema()
+        with self.transaction(readonly=True) as session:
+            row = session.get(InstanceSecret, RECORD_ID_KEY)
+        if row is not None:
+            return bytes(row.value)
+        try:
+            with self.transaction() as session:
+                session.add(InstanceSecret(name=RECORD_ID_KEY, value=os.urandom(16)))
+        except IntegrityError:  # another process made it first: use theirs
+            pass
+        with self.transaction(readonly=True) as session:
+            made = session.get(InstanceSecret, RECORD_ID_KEY)
+        assert made is not None
+        return bytes(made.value)
 
     # --- audit ---
 

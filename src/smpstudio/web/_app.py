@@ -52,6 +52,7 @@ from smpstudio.web import (
 )
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
+from smpstudio.web._ids import RecordIds, RecordIdsMiddleware
 from smpstudio.web._load import Overloaded
 from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware
@@ -103,6 +104,7 @@ def create_app(
     )
     tune_allocator()  # before the studio's threads: smpstudio._memory
     studio = Studio(db, accounts, config)
+    ids = RecordIds(db.record_id_key())  # read once: URLs stay the same across restarts
     warm_templates()
     static = Path(str(files("smpstudio.web") / "static"))
 
@@ -146,7 +148,10 @@ def create_app(
             *_openapi.routes,
             Mount("/static", app=_Static(directory=static), name="static"),
         ],
-        middleware=[Middleware(SecurityMiddleware, max_body_bytes=config.max_body_bytes)],
+        middleware=[
+            Middleware(SecurityMiddleware, max_body_bytes=config.max_body_bytes),
+            Middleware(RecordIdsMiddleware, ids=ids),
+        ],
         exception_handlers={
             RecordNotFoundError: _not_found,
             InputError: _refused,
@@ -160,6 +165,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.studio = studio
+    app.state.record_ids = ids
     return app
 
 

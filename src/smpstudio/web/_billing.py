@@ -38,6 +38,7 @@ from smpstudio.clinic import (
 from smpstudio.plan import PriceTable
 from smpstudio.reports import billing_pdf
 from smpstudio.web._http import FormInput, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._state import blocking, compute
 
 __all__ = [
@@ -213,18 +214,34 @@ async def account_page(request: Request) -> Response:
 @staff(*BILLING_STAFF)
 async def account_json(request: Request) -> Response:
     account: Account = await blocking(records_for(request).account, patient_of(request))
-    return JSONResponse(account.to_dict())
+    return JSONResponse(_with_tokens(account.to_dict()))
+
+
+def _with_tokens(data: dict[str, Any]) -> dict[str, Any]:
+    """The account's JSON with every record id as its token (``smpstudio.web._ids``)."""
+
+    def token(value: int | None) -> str | None:
+        return None if value is None else rid(value)
+
+    data["patient_id"], data["plan_id"] = token(data["patient_id"]), token(data["plan_id"])
+    for row in (*data["lines"], *data["payments"]):
+        row["no_show_id"] = token(row["no_show_id"])
+    for row in data["lines"]:
+        if row["no_show_id"] is not None:
+            row["key"] = f"no-show-{row['no_show_id']}"
+    for row in (*data["payments"], *data["invoices"]):
+        row["id"] = token(row["id"])
+    return data
 
 
 def _line(text: str) -> dict[str, int]:
+    """The line a payment is for: ``session-<number>`` or ``no-show-<token>``."""
     kind, _, number = text.rpartition("-")
-    if (
-        kind in ("session", "no-show")
-        and number.isascii()
-        and number.isdigit()
-        and len(number) < 10
-    ):
-        return {"session_number" if kind == "session" else "no_show_id": int(number)}
+    if kind == "session" and number.isascii() and number.isdigit() and len(number) < 10:
+        return {"session_number": int(number)}
+    no_show_id = form_rid(number) if kind == "no-show" else None
+    if no_show_id is not None:
+        return {"no_show_id": no_show_id}
     raise InputError("choose what the payment is for")
 
 
@@ -263,7 +280,7 @@ async def record_payment(request: Request) -> Response:
         request.state.signed.session.token_hash,
         f"{what} of {format_money(row.amount, row.currency)} recorded: receipt R-{row.number:06d}.",
     )
-    return redirect(f"/studio/patients/{pid}#payments")
+    return redirect(f"/studio/patients/{rid(pid)}#payments")
 
 
 @staff(*BILLING_STAFF)
@@ -284,7 +301,7 @@ async def issue_invoice(request: Request) -> Response:
         request.state.signed.session.token_hash,
         f"Invoice {row.number:06d} issued: {format_money(row.total, row.currency)}.",
     )
-    return redirect(f"/studio/patients/{pid}#payments")
+    return redirect(f"/studio/patients/{rid(pid)}#payments")
 
 
 def _document_pdf(records: ClinicRecords, pid: int, kind: str, object_id: int) -> dict[str, Any]:
@@ -337,16 +354,16 @@ async def no_show(request: Request) -> Response:
         request.state.signed.session.token_hash,
         f"Marked as a no-show ({row.notice_hours} h notice): {fee}.",
     )
-    return redirect(f"/studio/patients/{row.patient_id}#payments")
+    return redirect(f"/studio/patients/{rid(row.patient_id)}#payments")
 
 
-_P = "/studio/patients/{patient_id:int}"
+_P = "/studio/patients/{patient_id:rid}"
 routes = [
     Route(_P + "/payments", account_page, methods=["GET"]),
     Route(_P + "/payments", record_payment, methods=["POST"]),
     Route(_P + "/payments.json", account_json, methods=["GET"]),
-    Route(_P + "/payments/{payment_id:int}/receipt.pdf", receipt_pdf, methods=["GET"]),
+    Route(_P + "/payments/{payment_id:rid}/receipt.pdf", receipt_pdf, methods=["GET"]),
     Route(_P + "/invoices", issue_invoice, methods=["POST"]),
-    Route(_P + "/invoices/{invoice_id:int}/invoice.pdf", invoice_pdf, methods=["GET"]),
-    Route("/studio/bookings/{booking_id:int}/no-show", no_show, methods=["POST"]),
+    Route(_P + "/invoices/{invoice_id:rid}/invoice.pdf", invoice_pdf, methods=["GET"]),
+    Route("/studio/bookings/{booking_id:rid}/no-show", no_show, methods=["POST"]),
 ]

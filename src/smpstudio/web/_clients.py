@@ -35,7 +35,6 @@ from smpstudio.web._billing import account_context
 from smpstudio.web._http import (
     FormInput,
     error_page,
-    form_id,
     form_input,
     page,
     records_for,
@@ -43,6 +42,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._state import blocking, compute
 from smpstudio.web._uploads import UploadRejectedError, ingest_photo
 
@@ -150,7 +150,7 @@ async def new_patient(request: Request) -> Response:
             status=422,
         )
     studio_of(request).flash(request.state.signed.session.token_hash, "Client added.")
-    return redirect(f"/studio/patients/{row.id}")
+    return redirect(f"/studio/patients/{rid(row.id)}")
 
 
 def _patient_fields(form: FormInput) -> dict[str, Any]:
@@ -201,7 +201,7 @@ async def edit_patient(request: Request) -> Response:
         }
         return page(request, "patient_form.html", context, status=422)
     studio_of(request).flash(request.state.signed.session.token_hash, "Details saved.")
-    return redirect(f"/studio/patients/{pid}")
+    return redirect(f"/studio/patients/{rid(pid)}")
 
 
 @staff()
@@ -303,7 +303,7 @@ async def consultation(request: Request) -> Response:
         else:
             message = "Consultation saved."
             studio_of(request).flash(request.state.signed.session.token_hash, message)
-            return redirect(f"/studio/patients/{pid}")
+            return redirect(f"/studio/patients/{rid(pid)}")
     extra: dict[str, Any] = {}
     if wizard.step == 3:
         extra = await blocking(_outcome_context, records, pid, wizard.values)
@@ -391,7 +391,7 @@ def _save_consultation(records: ClinicRecords, pid: int, values: dict[str, Any])
         reasons=values["reasons"],
         answers=_answers(values),
         stage=stage,
-        practitioner_id=form_id(practitioner) if practitioner else None,
+        practitioner_id=form_rid(practitioner) if practitioner else None,
         notes=values.get("notes", ""),
     )
     for consent_form_id, decision, signed in decisions:
@@ -423,9 +423,9 @@ async def upload_photo(request: Request) -> Response:
         return error_page(request, exc.status, "Photo refused", _sentence(exc))
     except InputError as exc:
         studio_of(request).flash(request.state.signed.session.token_hash, _sentence(exc), "warn")
-        return redirect(f"/studio/patients/{pid}#photos")
+        return redirect(f"/studio/patients/{rid(pid)}#photos")
     studio_of(request).flash(request.state.signed.session.token_hash, "Photo stored.")
-    return redirect(f"/studio/patients/{pid}#photos")
+    return redirect(f"/studio/patients/{rid(pid)}#photos")
 
 
 @staff(*CLINICAL)
@@ -439,7 +439,7 @@ async def photo(request: Request) -> Response:
         data,
         media_type=kind,
         headers={
-            "content-disposition": f'inline; filename="photo-{photo_id}{_suffix(kind)}"',
+            "content-disposition": f'inline; filename="photo-{rid(photo_id)}{_suffix(kind)}"',
             "content-security-policy": "sandbox; default-src 'none'",
         },
     )
@@ -473,11 +473,11 @@ routes = [
     Route("/studio/patients", patients, methods=["GET", "POST"]),
     Route("/studio/patients/new", new_patient_form, methods=["GET"]),
     Route("/studio/patients/new", new_patient, methods=["POST"]),
-    Route("/studio/patients/{patient_id:int}", patient, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/edit", edit_patient_form, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/edit", edit_patient, methods=["POST"]),
-    Route("/studio/patients/{patient_id:int}/consultation", consultation, methods=["GET", "POST"]),
-    Route("/studio/patients/{patient_id:int}/photos", upload_photo, methods=["POST"]),
-    Route("/studio/patients/{patient_id:int}/gallery", gallery, methods=["GET"]),
-    Route("/studio/photos/{photo_id:int}", photo, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}", patient, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/edit", edit_patient_form, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/edit", edit_patient, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/consultation", consultation, methods=["GET", "POST"]),
+    Route("/studio/patients/{patient_id:rid}/photos", upload_photo, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/gallery", gallery, methods=["GET"]),
+    Route("/studio/photos/{photo_id:rid}", photo, methods=["GET"]),
 ]

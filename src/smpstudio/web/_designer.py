@@ -26,6 +26,7 @@ from smpstudio.loss import PATTERN_NAMES
 from smpstudio.render import PHOTO_VIEWS
 from smpstudio.web._clients import CLINICAL, patient_id
 from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import rid
 from smpstudio.web._preview import Preview, PreviewParams
 from smpstudio.web._state import Studio, blocking, compute
 from smpstudio.web._uploads import SKIN_SIDE_PX, ingest_photo, read_skin
@@ -202,10 +203,10 @@ async def save_design(request: Request) -> Response:
         saved = await blocking(records.save_design, pid, content)
     except (InputError, ValueError, RecursionError) as exc:
         studio.flash(request.state.signed.session.token_hash, f"Not saved: {exc}", "warn")
-        return redirect(f"/studio/patients/{pid}/designer")
+        return redirect(f"/studio/patients/{rid(pid)}/designer")
     message = f"Design version {saved.version} saved."
     studio.flash(request.state.signed.session.token_hash, message)
-    return redirect(f"/studio/patients/{pid}/designer?version={saved.version}")
+    return redirect(f"/studio/patients/{rid(pid)}/designer?version={saved.version}")
 
 
 @staff(*CLINICAL)
@@ -229,10 +230,10 @@ async def design_image(request: Request) -> Response:
 
 routes = [
     Route("/studio/preview", preview, methods=["POST"]),
-    Route("/studio/patients/{patient_id:int}/designer", designer, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/designs", save_design, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/designer", designer, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/designs", save_design, methods=["POST"]),
     Route(
-        "/studio/patients/{patient_id:int}/designs/{design_id:int}/{view}/{state}.jpg",
+        "/studio/patients/{patient_id:rid}/designs/{design_id:rid}/{view}/{state}.jpg",
         design_image,
         methods=["GET"],
     ),

@@ -21,6 +21,7 @@ from smpstudio._errors import InputError
 from smpstudio.clinic import ClinicRecords, RecordNotFoundError
 from smpstudio.web._clients import patient_id
 from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import rid
 from smpstudio.web._state import blocking
 
 __all__ = ["routes"]
@@ -57,7 +58,7 @@ async def export_zip(request: Request) -> Response:
     return Response(
         data,
         media_type="application/zip",
-        headers={"content-disposition": f'attachment; filename="client-{pid}-export.zip"'},
+        headers={"content-disposition": f'attachment; filename="client-{rid(pid)}-export.zip"'},
     )
 
 
@@ -85,7 +86,7 @@ async def erase(request: Request) -> Response:
 
 
 routes = [
-    Route("/studio/patients/{patient_id:int}/export", export_page, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/export.zip", export_zip, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/erase", erase, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/export", export_page, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/export.zip", export_zip, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/erase", erase, methods=["POST"]),
 ]

@@ -18,12 +18,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from smpstudio.clinic import ClinicRecords, RecordNotFoundError, SignedIn
+from smpstudio.web._ids import actor_text, rid, rid_text
 from smpstudio.web._state import Studio, blocking
 
 __all__ = [
     "Endpoint",
     "FormInput",
     "anon_csrf",
+    "check_path_ids",
     "client_address",
     "client_scheme",
     "error_page",
@@ -79,6 +81,9 @@ def _environment() -> Environment:
     env.filters["day"] = _day
     env.filters["when"] = _when
     env.filters["thousands"] = lambda v: f"{v:,}"
+    env.filters["rid"] = rid
+    env.filters["rid_text"] = rid_text
+    env.filters["actor_text"] = actor_text
     return env
 
 
@@ -307,11 +312,7 @@ def staff(*roles: str) -> Callable[[Endpoint], Endpoint]:
                     request, 403, "Form expired", "Reload the page and submit the form again."
                 )
             try:
-                if any(
-                    isinstance(v, int) and v > MAX_RECORD_ID for v in request.path_params.values()
-                ):
-                    # No record has such an id (64-bit keys); the database would refuse it.
-                    raise RecordNotFoundError("no such record")
+                check_path_ids(request)
                 return await endpoint(request)
             finally:
                 await close_form(request)
@@ -319,6 +320,13 @@ def staff(*roles: str) -> Callable[[Endpoint], Endpoint]:
         return guarded
 
     return decorate
+
+
+def check_path_ids(request: Request) -> None:
+    """404 for a record id no record can have: beyond the 64-bit keys (the database would
+    refuse it), which includes a refused token (``smpstudio.web._ids.NOT_A_RECORD``)."""
+    if any(isinstance(v, int) and v > MAX_RECORD_ID for v in request.path_params.values()):
+        raise RecordNotFoundError("no such record")
 
 
 _PASSWORD_PATHS = ("/studio/account/password", "/studio/sign-out")

@@ -50,6 +50,7 @@ from smpstudio.loss import PATTERN_NAMES
 from smpstudio.photo._live import MAX_HAIRLINE_POINTS
 from smpstudio.render import PHOTO_VIEWS
 from smpstudio.web._http import MAX_RECORD_ID
+from smpstudio.web._ids import TOKEN_PATTERN, TOKEN_REGEX
 from smpstudio.web._photo_service import (
     DENSITY_RANGE,
     MAX_STROKE_POINTS,
@@ -90,7 +91,8 @@ def _enum(values: tuple[str, ...] | list[str], **extra: Any) -> Schema:
 
 DATE = _string(format="date", description="A date like 2027-03-02.")
 TIME = _string(pattern="^([01][0-9]|2[0-3]):[0-5][0-9]$", description="A time like 10:00.")
-DIGITS = _string(pattern="^[0-9]+$", description="A record's id.")
+DIGITS = _string(pattern="^[0-9]+$", description="A whole number.")
+RECORD = _string(pattern=TOKEN_PATTERN, description="A record's token (``smpstudio.web._ids``).")
 NUMBER = _string(pattern="^-?[0-9]{1,6}([.,][0-9]{1,2})?$", description="An amount like 15 or 2.5.")
 CHECKBOX = _enum(("on",), description="Sent (as `on`) when the box is ticked.")
 HEX = _string(pattern="^#[0-9a-fA-F]{6}$", description="A colour like #d7bd96.")
@@ -139,8 +141,11 @@ def _id(name: str, what: str) -> Schema:
         "name": name,
         "in": "path",
         "required": True,
-        "description": f"The {what}'s id (another clinic's, or none: 404).",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "description": (
+            f"The {what}'s token: its id as 26 opaque characters, which tell nothing of how "
+            "many records there are (another clinic's, a forged one, or none: 404)."
+        ),
+        "schema": RECORD,
     }
 
 
@@ -459,7 +464,7 @@ def _paths() -> dict[str, Schema]:
         "back": _string(10),
         "held_on": DATE,
         "reasons": {"type": "array", "items": _enum(CONSULTATION_REASONS)},
-        "practitioner_id": DIGITS,
+        "practitioner_id": RECORD,
         "stage": _enum(("", *STAGES)),
         "notes": _string(10_000),
         **questions,
@@ -468,7 +473,7 @@ def _paths() -> dict[str, Schema]:
         consultation_fields[f"consent_{kind}"] = _enum(("", "granted", "refused"))
         consultation_fields[f"signed_{kind}"] = _string(200)
     session_fields: dict[str, Schema] = {
-        "practitioner_id": DIGITS,
+        "practitioner_id": RECORD,
         "performed_on": DATE,
         "duration_minutes": _string(pattern="^[0-9]{1,4}$"),
         "needle_lots": _string(1000, description="One lot a line (or comma-separated)."),
@@ -478,8 +483,8 @@ def _paths() -> dict[str, Schema]:
         "anaesthetic_product": _string(100),
         "pain_score": _string(pattern="^([0-9]|10)?$"),
         "notes": _string(10_000),
-        "booking_id": DIGITS,
-        "plan_id": DIGITS,
+        "booking_id": RECORD,
+        "plan_id": RECORD,
         "session_number": DIGITS,
         "start_time": TIME,
         "patch_test_override": _string(
@@ -504,7 +509,7 @@ def _paths() -> dict[str, Schema]:
             ),
         }
     patch_test_fields = {
-        "practitioner_id": DIGITS,
+        "practitioner_id": RECORD,
         "day": DATE,
         "time": TIME,
         "site": _string(100),
@@ -514,7 +519,7 @@ def _paths() -> dict[str, Schema]:
         "notes": _string(10_000),
     }
     reading_fields = {
-        "practitioner_id": DIGITS,
+        "practitioner_id": RECORD,
         "day": DATE,
         "time": TIME,
         "reaction": _enum(REACTIONS),
@@ -535,8 +540,8 @@ def _paths() -> dict[str, Schema]:
         "full_name": _string(200),
         "email": _string(254, format="email"),
         "role": _enum(ROLES),
-        "practitioner_id": DIGITS,
-        "user_id": DIGITS,
+        "practitioner_id": RECORD,
+        "user_id": RECORD,
         "active": _enum(("yes", "no")),
         "certification_body": _string(200),
         "certification_number": _string(100),
@@ -833,12 +838,12 @@ def _paths() -> dict[str, Schema]:
                     ),
                     _query(
                         "a",
-                        {"type": "string", "pattern": "^[0-9]{0,18}$"},
+                        {"type": "string", "pattern": f"^({TOKEN_REGEX})?$"},
                         "The left photo (default: the earliest of the view).",
                     ),
                     _query(
                         "b",
-                        {"type": "string", "pattern": "^[0-9]{0,18}$"},
+                        {"type": "string", "pattern": f"^({TOKEN_REGEX})?$"},
                         "The right photo (default: the latest of the view).",
                     ),
                 ),
@@ -854,8 +859,9 @@ def _paths() -> dict[str, Schema]:
                 query=(
                     _query(
                         "photos",
-                        {"type": "string", "pattern": "^[0-9]{1,18}(,[0-9]{1,18}){0,5}$|^$"},
-                        "The photos, comma-separated, at most 6 (default: the latest visit's).",
+                        {"type": "string", "pattern": f"^{TOKEN_REGEX}(,{TOKEN_REGEX}){{0,5}}$|^$"},
+                        "The photos' tokens, comma-separated, at most 6 (default: the latest "
+                        "visit's).",
                     ),
                 ),
                 extra=_REFUSED,
@@ -1012,7 +1018,7 @@ def _paths() -> dict[str, Schema]:
                 "Build and save a treatment plan from a saved design.",
                 "plans",
                 {
-                    "design_version": DIGITS,
+                    "design_version": RECORD,
                     "start": DATE,
                     "time": TIME,
                     "sessions": _enum(("3", "4")),
@@ -1097,7 +1103,7 @@ def _paths() -> dict[str, Schema]:
                 "schedule",
                 ids=(patient,),
                 query=(
-                    _query("plan", DIGITS, "A plan of the client to fill the form from."),
+                    _query("plan", RECORD, "A plan of the client to fill the form from."),
                     _query("session", DIGITS, "The plan's session to book."),
                 ),
                 extra=_REFUSED,
@@ -1109,9 +1115,9 @@ def _paths() -> dict[str, Schema]:
                     "date": DATE,
                     "time": TIME,
                     "hours": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
-                    "practitioner_id": DIGITS,
-                    "room_id": DIGITS,
-                    "plan_id": DIGITS,
+                    "practitioner_id": RECORD,
+                    "room_id": RECORD,
+                    "plan_id": RECORD,
                     "session_number": DIGITS,
                 },
                 {
@@ -1135,8 +1141,8 @@ def _paths() -> dict[str, Schema]:
                     "date": DATE,
                     "time": TIME,
                     "hours": _string(pattern="^[0-9]{1,2}([.,][0-9]{1,2})?$"),
-                    "practitioner_id": DIGITS,
-                    "room_id": DIGITS,
+                    "practitioner_id": RECORD,
+                    "room_id": RECORD,
                 },
                 {
                     "409": _html("The time is taken: why, and the next free slot."),
@@ -1170,7 +1176,7 @@ def _paths() -> dict[str, Schema]:
             "post": _staff_form(
                 "Receive a delivery: a lot with its expiry and quantity.",
                 "stock",
-                {"item_id": DIGITS, "lot": _string(64), "expires_on": DATE, "quantity": NUMBER},
+                {"item_id": RECORD, "lot": _string(64), "expires_on": DATE, "quantity": NUMBER},
                 {**_REFUSED, **_NOT_FOUND},
             )
         },
@@ -1304,7 +1310,7 @@ def _paths() -> dict[str, Schema]:
                     _query(
                         "who",
                         {"type": "string", "maxLength": 40},
-                        "Only entries by this account (user:ID, from the page's list).",
+                        "Only entries by this account (its token, from the page's list).",
                     ),
                 ),
                 extra=_REFUSED,
@@ -1326,7 +1332,7 @@ _PORTAL_POST = {
 }
 _CLINIC_QUERY = _query(
     "clinic",
-    {"type": "string", "maxLength": 20},
+    {"type": "string", "maxLength": 26},
     "The clinic whose portal (default: the public one).",
 )
 
@@ -1346,7 +1352,7 @@ def _portal_form(
 
 def _portal_paths() -> dict[str, Schema]:
     kind = {"name": "kind", "in": "path", "required": True, "schema": _enum(CONSENT_KINDS)}
-    link_fields = {"token": _string(200), "clinic": _string(20)}
+    link_fields = {"token": _string(200), "clinic": _string(26)}
     sessions = {f"date_{n}": DATE for n in range(1, 5)} | {f"time_{n}": TIME for n in range(1, 5)}
     return {
         "/portal": {
@@ -1368,7 +1374,7 @@ def _portal_paths() -> dict[str, Schema]:
                     **_NOT_FOUND,
                 },
                 body=_form(
-                    {"csrf_token": _CSRF_FIELD, "email": _string(254), "clinic": _string(20)},
+                    {"csrf_token": _CSRF_FIELD, "email": _string(254), "clinic": _string(26)},
                     required=("csrf_token",),
                 ),
                 security=_VISITOR_SECURITY,
@@ -1422,7 +1428,7 @@ def _portal_paths() -> dict[str, Schema]:
                 body=_form(
                     {
                         "csrf_token": _CSRF_FIELD,
-                        "for": DIGITS,
+                        "for": RECORD,
                         "signed_name": _string(200),
                         "signature": _string(420_000, description="data:image/png;base64,…"),
                         "action": _enum(("", "withdraw")),
@@ -1453,7 +1459,7 @@ def _portal_paths() -> dict[str, Schema]:
         "/portal/photos": {
             "post": _portal_form(
                 "A healed photo the plan asks for (cleaned: no EXIF or GPS).",
-                {"session": DIGITS, "photo": _string(format="binary")},
+                {"session": RECORD, "photo": _string(format="binary")},
                 {},
                 media_types=("multipart/form-data",),
             )
@@ -1510,9 +1516,9 @@ def _billing_paths() -> dict[str, Schema]:
     )
     pdf = _binary("The PDF.", "application/pdf")
     line = _string(
-        24,
-        pattern="^(session|no-show)-[0-9]{1,9}$",
-        description="What it is for: session-N (the plan's session N) or no-show-N.",
+        34,
+        pattern=f"^(session-[0-9]{{1,9}}|no-show-{TOKEN_REGEX})$",
+        description="What it is for: session-N (the plan's session N) or no-show-<token>.",
     )
     account = {
         "description": "The account: lines due per plan session and no-show fee, payments, "

@@ -18,7 +18,6 @@ from smpstudio.clinic import REACTIONS, ClinicRecords, PatchTest, RecordNotFound
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
 from smpstudio.web._http import (
     FormInput,
-    form_id,
     form_input,
     page,
     records_for,
@@ -26,6 +25,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._state import blocking
 
 __all__ = ["local_time", "routes"]
@@ -47,7 +47,7 @@ def local_time(records: ClinicRecords, day: str, clock: str, what: str) -> dt.da
 
 
 def _practitioner(form: FormInput) -> int:
-    value = form_id(form.get("practitioner_id"))
+    value = form_rid(form.get("practitioner_id"))
     if value is None:
         raise InputError("choose the practitioner")
     return value
@@ -59,7 +59,7 @@ def _now_values(records: ClinicRecords, request: Request) -> dict[str, str]:
     return {
         "day": now.date().isoformat(),
         "time": now.strftime("%H:%M"),
-        "practitioner_id": str(linked or ""),
+        "practitioner_id": rid(linked) if linked else "",
     }
 
 
@@ -106,7 +106,7 @@ async def new_patch_test(request: Request) -> Response:
         request.state.signed.session.token_hash,
         "Patch test recorded. Record its reading when you check the skin.",
     )
-    return redirect(f"/studio/patients/{pid}#patch-tests")
+    return redirect(f"/studio/patients/{rid(pid)}#patch-tests")
 
 
 # --- its reading ---
@@ -158,13 +158,13 @@ async def read_patch_test(request: Request) -> Response:
         context.update(values=form.values(), error=_sentence(exc))
         return page(request, "patch_test_reading.html", context, status=422)
     studio_of(request).flash(request.state.signed.session.token_hash, "Reading recorded.")
-    return redirect(f"/studio/patients/{pid}#patch-tests")
+    return redirect(f"/studio/patients/{rid(pid)}#patch-tests")
 
 
-_PATCH = "/studio/patients/{patient_id:int}/patch-tests"
+_PATCH = "/studio/patients/{patient_id:rid}/patch-tests"
 routes = [
     Route(f"{_PATCH}/new", patch_test_form, methods=["GET"]),
     Route(f"{_PATCH}/new", new_patch_test, methods=["POST"]),
-    Route(_PATCH + "/{patch_test_id:int}/reading", reading_form, methods=["GET"]),
-    Route(_PATCH + "/{patch_test_id:int}/reading", read_patch_test, methods=["POST"]),
+    Route(_PATCH + "/{patch_test_id:rid}/reading", reading_form, methods=["GET"]),
+    Route(_PATCH + "/{patch_test_id:rid}/reading", read_patch_test, methods=["POST"]),
 ]

@@ -20,6 +20,7 @@ from smpstudio._errors import ClinicError, InputError
 from smpstudio.clinic import PHOTO_VIEWS, ClinicRecords, Photo, RecordNotFoundError
 from smpstudio.web._clients import CLINICAL, patient_id
 from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._state import blocking
 
 __all__ = ["routes"]
@@ -85,9 +86,10 @@ def _comparison(records: ClinicRecords, pid: int, query: dict[str, str]) -> dict
 def _pick(raw: str | None, chosen: dict[int, Shot], key: str) -> Shot | None:
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) not in chosen:
+    photo_id = form_rid(raw)
+    if photo_id is None or photo_id not in chosen:
         raise InputError(f"photo {key} is not among the photos of this view of this client")
-    return chosen[int(raw)]
+    return chosen[photo_id]
 
 
 @staff(*CLINICAL)
@@ -114,11 +116,11 @@ async def set_view(request: Request) -> Response:
         raise InputError(str(exc)) from None
     said = VIEW_LABELS[view].lower() if view else "not said"
     studio_of(request).flash(request.state.signed.session.token_hash, f"Photo view: {said}.")
-    target = f"/studio/patients/{row.patient_id}/photos/compare"
+    target = f"/studio/patients/{rid(row.patient_id)}/photos/compare"
     return redirect(f"{target}?view={view}" if view else target)
 
 
 routes = [
-    Route("/studio/patients/{patient_id:int}/photos/compare", compare, methods=["GET"]),
-    Route("/studio/photos/{photo_id:int}/view", set_view, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/photos/compare", compare, methods=["GET"]),
+    Route("/studio/photos/{photo_id:rid}/view", set_view, methods=["POST"]),
 ]

@@ -31,6 +31,7 @@ from smpstudio.hairline import HAIRLINE_STYLES
 from smpstudio.photo._live import LivePhoto
 from smpstudio.web._clients import CLINICAL, patient_id
 from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import rid
 from smpstudio.web._photo_service import (
     DENSITY_RANGE,
     MAX_STROKE_POINTS,
@@ -284,7 +285,7 @@ async def save(request: Request) -> Response:
     pid = patient_id(request)
     photo_id: int = request.path_params["photo_id"]
     records = records_for(request)
-    target = f"/studio/patients/{pid}/photos/{photo_id}/designer"
+    target = f"/studio/patients/{rid(pid)}/photos/{rid(photo_id)}/designer"
     await blocking(_context, records, pid, photo_id, "")  # the photo is this client's
     form = await form_input(request)
     try:
@@ -307,13 +308,13 @@ async def save(request: Request) -> Response:
 
 routes = [
     Route(
-        "/studio/patients/{patient_id:int}/photos/{photo_id:int}/designer",
+        "/studio/patients/{patient_id:rid}/photos/{photo_id:rid}/designer",
         designer,
         methods=["GET"],
     ),
     Route(
-        "/studio/patients/{patient_id:int}/photos/{photo_id:int}/designs", save, methods=["POST"]
+        "/studio/patients/{patient_id:rid}/photos/{photo_id:rid}/designs", save, methods=["POST"]
     ),
-    Route("/studio/photos/{photo_id:int}/preview", preview, methods=["POST"]),
-    Route("/studio/photos/{photo_id:int}/designer/before.jpg", before_image, methods=["GET"]),
+    Route("/studio/photos/{photo_id:rid}/preview", preview, methods=["POST"]),
+    Route("/studio/photos/{photo_id:rid}/designer/before.jpg", before_image, methods=["GET"]),
 ]

@@ -39,6 +39,7 @@ from smpstudio.photo import (
 )
 from smpstudio.web._clients import CLINICAL, patient_id
 from smpstudio.web._http import page, records_for, staff, studio_of
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._photo_compare import VIEW_LABELS
 from smpstudio.web._state import blocking, compute
 
@@ -63,7 +64,7 @@ class Visit:
 
     @property
     def query(self) -> str:
-        return ",".join(str(i) for i in self.photo_ids)
+        return ",".join(rid(i) for i in self.photo_ids)
 
 
 def _visit_key(photo: Photo, zone: Any) -> tuple[str, str]:
@@ -87,15 +88,15 @@ def _chosen(raw: str, photos: list[Photo], visits: list[Visit]) -> list[Photo]:
     by_id = {p.id: p for p in photos}
     if not raw.strip():
         return [by_id[i] for i in visits[-1].photo_ids][-MAX_PHOTOS:] if visits else []
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
-    if not all(part.isdigit() for part in parts):
-        raise InputError("photos must be photo numbers separated by commas")
-    ids = list(dict.fromkeys(int(part) for part in parts))
-    if len(ids) > MAX_PHOTOS:
+    parts = [form_rid(part) for part in raw.split(",") if part.strip()]
+    if len(parts) > MAX_PHOTOS:
         raise InputError(f"choose at most {MAX_PHOTOS} photos for one series")
+    if not all(part is not None for part in parts):
+        raise InputError("photos must be the page's photo tokens separated by commas")
+    ids = list(dict.fromkeys(part for part in parts if part is not None))
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise InputError(f"photo {unknown[0]} is not among this client's photos")
+        raise InputError("a photo chosen is not among this client's photos")
     return [by_id[i] for i in ids]
 
 
@@ -139,7 +140,7 @@ def _gather(records: ClinicRecords, pid: int, raw: str) -> dict[str, Any]:
         "design": design,
         "hair": hair,
         "design_label": which,
-        "selected": ",".join(str(p.id) for p in chosen),
+        "selected": ",".join(rid(p.id) for p in chosen),
     }
 
 
@@ -234,5 +235,5 @@ async def series_page(request: Request) -> Response:
 
 
 routes = [
-    Route("/studio/patients/{patient_id:int}/photos/series", series_page, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/photos/series", series_page, methods=["GET"]),
 ]

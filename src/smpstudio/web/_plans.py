@@ -38,7 +38,6 @@ from smpstudio.reports import plan_files, plan_ics
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
 from smpstudio.web._http import (
     FormInput,
-    form_id,
     form_input,
     page,
     records_for,
@@ -46,6 +45,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._site import clinic_contact
 from smpstudio.web._state import Studio, blocking, compute
 
@@ -106,14 +106,15 @@ async def new_plan(request: Request) -> Response:
         context.update(values=form.values(), error=_sentence(exc))
         return page(request, "plan_form.html", context, status=422)
     studio.flash(request.state.signed.session.token_hash, f"Plan version {saved.version} saved.")
-    return redirect(f"/studio/patients/{pid}/plans/{saved.id}")
+    return redirect(f"/studio/patients/{rid(pid)}/plans/{rid(saved.id)}")
 
 
 def _design_version(designs: list[DesignVersion], chosen: str) -> DesignVersion:
     if not designs:
         raise InputError("save a design in the hairline designer first")
+    design_id = form_rid(chosen)
     for d in designs:
-        if str(d.id) == chosen:
+        if d.id == design_id:
             return d
     raise InputError("choose one of the client's designs")
 
@@ -218,7 +219,7 @@ async def plan_status(request: Request) -> Response:
     status = (await form_input(request)).get("status")
     await blocking(records.set_plan_status, plan_id, status)
     studio_of(request).flash(request.state.signed.session.token_hash, f"The plan is {status}.")
-    return redirect(f"/studio/patients/{pid}/plans/{plan_id}")
+    return redirect(f"/studio/patients/{rid(pid)}/plans/{rid(plan_id)}")
 
 
 def _documents(
@@ -281,7 +282,7 @@ async def plan_pdf(request: Request) -> Response:
     return Response(
         data,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="plan-{plan_id}.pdf"'},
+        headers={"content-disposition": f'attachment; filename="plan-{rid(plan_id)}.pdf"'},
     )
 
 
@@ -296,7 +297,7 @@ async def plan_calendar(request: Request) -> Response:
     return Response(
         data,
         media_type="text/calendar",
-        headers={"content-disposition": f'attachment; filename="aftercare-{plan_id}.ics"'},
+        headers={"content-disposition": f'attachment; filename="aftercare-{rid(plan_id)}.ics"'},
     )
 
 
@@ -328,7 +329,7 @@ async def session_form(request: Request) -> Response:
     context["values"] = {
         "performed_on": records.today().isoformat(),
         "duration_minutes": "180",
-        "practitioner_id": str(linked or ""),
+        "practitioner_id": rid(linked) if linked else "",
         "pigment_ml_1": "1",
     }
     body = context["chart"].get("body")
@@ -354,7 +355,7 @@ async def log_session(request: Request) -> Response:
     studio_of(request).flash(
         request.state.signed.session.token_hash, "Session recorded with its lots."
     )
-    return redirect(f"/studio/patients/{pid}")
+    return redirect(f"/studio/patients/{rid(pid)}")
 
 
 def _int(text: str, what: str) -> int:
@@ -365,7 +366,7 @@ def _int(text: str, what: str) -> int:
 
 
 def _id(text: str, what: str) -> int:
-    value = form_id(text)
+    value = form_rid(text)
     if value is None:
         raise InputError(f"{what} is not one of the client's")
     return value
@@ -403,7 +404,7 @@ def _session_fields(form: FormInput) -> dict[str, Any]:
         for lot in form.get("needle_lots").replace(",", "\n").splitlines()
         if lot.strip()
     ]
-    practitioner = form_id(form.get("practitioner_id"))
+    practitioner = form_rid(form.get("practitioner_id"))
     if practitioner is None:
         raise InputError("choose the practitioner who did the session")
     pain = form.get("pain_score").strip()
@@ -437,14 +438,14 @@ def _time(text: str) -> dt.time | None:
         raise InputError("the session's start time must be like 10:00") from None
 
 
-_PLAN = "/studio/patients/{patient_id:int}/plans"
+_PLAN = "/studio/patients/{patient_id:rid}/plans"
 routes = [
     Route(f"{_PLAN}/new", new_plan_form, methods=["GET"]),
     Route(f"{_PLAN}/new", new_plan, methods=["POST"]),
-    Route(_PLAN + "/{plan_id:int}", plan_page, methods=["GET"]),
-    Route(_PLAN + "/{plan_id:int}/status", plan_status, methods=["POST"]),
-    Route(_PLAN + "/{plan_id:int}/plan.pdf", plan_pdf, methods=["GET"]),
-    Route(_PLAN + "/{plan_id:int}/aftercare.ics", plan_calendar, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/sessions/new", session_form, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/sessions/new", log_session, methods=["POST"]),
+    Route(_PLAN + "/{plan_id:rid}", plan_page, methods=["GET"]),
+    Route(_PLAN + "/{plan_id:rid}/status", plan_status, methods=["POST"]),
+    Route(_PLAN + "/{plan_id:rid}/plan.pdf", plan_pdf, methods=["GET"]),
+    Route(_PLAN + "/{plan_id:rid}/aftercare.ics", plan_calendar, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/sessions/new", session_form, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/sessions/new", log_session, methods=["POST"]),
 ]

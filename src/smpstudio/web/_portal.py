@@ -49,17 +49,18 @@ from smpstudio.web._clients import CLINICAL
 from smpstudio.web._http import (
     Endpoint,
     anon_csrf_ok,
+    check_path_ids,
     client_address,
     client_scheme,
     close_form,
     error_page,
-    form_id,
     form_input,
     page,
     redirect,
     staff,
     studio_of,
 )
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._plans import _documents, _pdf
 from smpstudio.web._site import clinic_contact
 from smpstudio.web._state import RateLimiter, Studio, blocking, compute
@@ -110,11 +111,11 @@ def _send_now(studio: Studio, clinic_id: int) -> None:
 def _link_base(request: Request, clinic_id: int) -> str:
     configured = studio_of(request).config.portal_url.rstrip("/")
     base = configured or f"{client_scheme(request)}://{request.url.netloc}"
-    return f"{base}/portal/sign-in?clinic={clinic_id}&token="
+    return f"{base}/portal/sign-in?clinic={rid(clinic_id)}&token="
 
 
 def _portal_clinic(request: Request) -> int | None:
-    chosen = form_id(request.query_params.get("clinic", ""))
+    chosen = form_rid(request.query_params.get("clinic", ""))
     return chosen if chosen is not None else studio_of(request).public_clinic_id()
 
 
@@ -144,7 +145,7 @@ def _request_context(studio: Studio, clinic_id: int | None) -> dict[str, Any]:
 async def request_link(request: Request) -> Response:
     studio = studio_of(request)
     form = await form_input(request)
-    clinic_id = form_id(form.get("clinic"))
+    clinic_id = form_rid(form.get("clinic"))
     if clinic_id is None:
         clinic_id = studio.public_clinic_id()
     if clinic_id is None:
@@ -183,7 +184,7 @@ async def link_form(request: Request) -> Response:
     """Where the e-mailed link lands: a button that signs in (a POST), so that a mail
     scanner fetching the link does not use it up."""
     token = request.query_params.get("token", "")[:200]
-    clinic = form_id(request.query_params.get("clinic", ""))
+    clinic = form_rid(request.query_params.get("clinic", ""))
     context = {"title": "Sign in", "token": token, "clinic_id": clinic}
     return page(request, "portal_sign_in.html", context)
 
@@ -191,7 +192,7 @@ async def link_form(request: Request) -> Response:
 async def redeem(request: Request) -> Response:
     studio = studio_of(request)
     form = await form_input(request)
-    clinic_id = form_id(form.get("clinic"))
+    clinic_id = form_rid(form.get("clinic"))
     context = await blocking(_request_context, studio, clinic_id or studio.public_clinic_id())
     if not await anon_csrf_ok(request):
         context["error"] = "The form expired: open the link in your e-mail again."
@@ -246,6 +247,7 @@ def client() -> Callable[[Endpoint], Endpoint]:
                         request, 403, "Form expired", "Reload the page and submit it again."
                     )
             try:
+                check_path_ids(request)
                 return await endpoint(request)
             finally:
                 await close_form(request)
@@ -396,7 +398,7 @@ async def consent_sign(request: Request) -> Response:
     current, records = _me(request)
     kind: str = request.path_params["kind"]
     form = await form_input(request)
-    for_patient = form_id(form.get("for")) or 0
+    for_patient = form_rid(form.get("for")) or 0
     try:
         if form.get("action") == "withdraw":
             await blocking(
@@ -453,7 +455,7 @@ async def consent_document(request: Request) -> Response:
     return Response(
         data,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="consent-{document_id}.pdf"'},
+        headers={"content-disposition": f'attachment; filename="consent-{rid(document_id)}.pdf"'},
     )
 
 
@@ -468,7 +470,7 @@ async def plan_document(request: Request) -> Response:
     return Response(
         data,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="plan-{plan_id}.pdf"'},
+        headers={"content-disposition": f'attachment; filename="plan-{rid(plan_id)}.pdf"'},
     )
 
 
@@ -500,7 +502,7 @@ async def upload_photo(request: Request) -> Response:
     form = await form_input(request)
     upload = form.file("photo")
     try:
-        session_id = form_id(form.get("session"))
+        session_id = form_rid(form.get("session"))
         asked = await blocking(records.healed_photo_requests, current.patient_id)
         if session_id is None or session_id not in {r.session_id for r in asked}:
             raise InputError("your plan asks for no healed photo of that session now")
@@ -680,9 +682,9 @@ async def invite(request: Request) -> Response:
         raise
     except ClinicError as exc:
         studio.flash(signed.session.token_hash, _sentence(exc), "warn")
-        return redirect(f"/studio/patients/{pid}")
+        return redirect(f"/studio/patients/{rid(pid)}")
     studio.flash(signed.session.token_hash, "Portal sign-in link sent by e-mail.")
-    response = redirect(f"/studio/patients/{pid}")
+    response = redirect(f"/studio/patients/{rid(pid)}")
     response.background = BackgroundTask(_send_now, studio, clinic_id)
     return response
 
@@ -703,7 +705,7 @@ async def studio_consent_document(request: Request) -> Response:
     return Response(
         data,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="consent-{document_id}.pdf"'},
+        headers={"content-disposition": f'attachment; filename="consent-{rid(document_id)}.pdf"'},
     )
 
 
@@ -716,15 +718,15 @@ routes = [
     Route("/portal/home", home, methods=["GET"]),
     Route("/portal/consent/{kind:str}", consent_form, methods=["GET"]),
     Route("/portal/consent/{kind:str}", consent_sign, methods=["POST"]),
-    Route("/portal/documents/consent-{document_id:int}.pdf", consent_document, methods=["GET"]),
-    Route("/portal/documents/plan-{plan_id:int}.pdf", plan_document, methods=["GET"]),
+    Route("/portal/documents/consent-{document_id:rid}.pdf", consent_document, methods=["GET"]),
+    Route("/portal/documents/plan-{plan_id:rid}.pdf", plan_document, methods=["GET"]),
     Route("/portal/photos", upload_photo, methods=["POST"]),
-    Route("/portal/photos/{photo_id:int}", photo, methods=["GET"]),
+    Route("/portal/photos/{photo_id:rid}", photo, methods=["GET"]),
     Route("/portal/book", book_form, methods=["GET"]),
     Route("/portal/book", book, methods=["POST"]),
-    Route("/studio/patients/{patient_id:int}/portal-invite", invite, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/portal-invite", invite, methods=["POST"]),
     Route(
-        "/studio/patients/{patient_id:int}/consent-documents/{document_id:int}.pdf",
+        "/studio/patients/{patient_id:rid}/consent-documents/{document_id:rid}.pdf",
         studio_consent_document,
         methods=["GET"],
     ),

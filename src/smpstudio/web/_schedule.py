@@ -24,6 +24,7 @@ from smpstudio.web._http import (
     staff,
     studio_of,
 )
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._plans import find_plan
 from smpstudio.web._state import blocking
 
@@ -98,7 +99,7 @@ async def book_form(request: Request) -> Response:
     day = records.today() + dt.timedelta(days=7)
     context["values"] = {"date": day.isoformat(), "time": "10:00", "hours": "3"}
     query = request.query_params
-    plan_id, number = form_id(query.get("plan", "")), query.get("session", "")
+    plan_id, number = form_rid(query.get("plan", "")), query.get("session", "")
     if plan_id is not None and number and _clinical(request):
         context["values"] = await blocking(_from_plan, records, pid, plan_id, number)
         context["from_plan"] = context["values"]["session_number"]
@@ -111,12 +112,12 @@ def _from_plan(records: ClinicRecords, pid: int, plan_id: int, number: str) -> d
     _, content = find_plan(records, pid, plan_id)
     session = next((s for s in content["sessions"] if str(s["index"]) == number), None)
     if session is None:
-        raise InputError(f"plan {plan_id} has no session {number[:12]!r}")
+        raise InputError(f"the plan has no session {number[:12]!r}")
     return {
         "date": str(session["date"]),
         "time": str(content.get("appointment_time") or "10:00"),
         "hours": f"{float(session['booked_h']):g}",
-        "plan_id": str(plan_id),
+        "plan_id": rid(plan_id),
         "session_number": str(session["index"]),
     }
 
@@ -137,7 +138,7 @@ async def book(request: Request) -> Response:
         error = str(exc)[:1].upper() + str(exc)[1:]
     else:
         studio_of(request).flash(request.state.signed.session.token_hash, "Session booked.")
-        return redirect(f"/studio/patients/{pid}")
+        return redirect(f"/studio/patients/{rid(pid)}")
     context = await blocking(_book_context, records, pid, _clinical(request))
     context.update(values=form.values(), error=error, conflict=conflict, zone=records.timezone)
     context["offer"] = _offer(conflict, records.timezone)
@@ -153,8 +154,8 @@ def _offer(conflict: BookingConflictError | None, zone: ZoneInfo) -> dict[str, s
     return {
         "date": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
-        "practitioner_id": str(slot.practitioner_id),
-        "room_id": str(slot.room_id),
+        "practitioner_id": rid(slot.practitioner_id),
+        "room_id": rid(slot.room_id),
         "label": str(slot),
     }
 
@@ -173,7 +174,7 @@ def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
         raise InputError("the length must be a number of hours, e.g. 3 or 2.5") from None
     if not 0 < hours <= 24:
         raise InputError("the length must be a number of hours, e.g. 3 or 2.5")
-    practitioner, room = form_id(form.get("practitioner_id")), form_id(form.get("room_id"))
+    practitioner, room = form_rid(form.get("practitioner_id")), form_rid(form.get("room_id"))
     if practitioner is None or room is None:
         raise InputError("choose the practitioner and the room")
     return {
@@ -181,7 +182,7 @@ def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
         "room_id": room,
         "starts_at": dt.datetime.combine(day, at, tzinfo=zone),
         "duration": dt.timedelta(minutes=round(hours * 60)),
-        "plan_id": form_id(form.get("plan_id")),
+        "plan_id": form_rid(form.get("plan_id")),
         "session_number": form_id(form.get("session_number")),
     }
 
@@ -189,7 +190,7 @@ def _booking_fields(form: FormInput, zone: ZoneInfo) -> dict[str, Any]:
 def _move_context(records: ClinicRecords, booking_id: int) -> dict[str, Any]:
     row = records.booking(booking_id)
     if row.status != "booked":
-        raise InputError(f"booking {booking_id} is {row.status}: only a booked session moves")
+        raise InputError(f"the booking is {row.status}: only a booked session moves")
     zone = records.timezone
     start = row.starts_at.astimezone(zone)
     hours = (row.ends_at - row.starts_at).total_seconds() / 3600
@@ -204,8 +205,8 @@ def _move_context(records: ClinicRecords, booking_id: int) -> dict[str, Any]:
             "date": start.date().isoformat(),
             "time": start.strftime("%H:%M"),
             "hours": f"{hours:g}",
-            "practitioner_id": str(row.practitioner_id),
-            "room_id": str(row.room_id),
+            "practitioner_id": rid(row.practitioner_id),
+            "room_id": rid(row.room_id),
         },
     }
 
@@ -242,7 +243,7 @@ async def move(request: Request) -> Response:
     else:
         moved = row.starts_at.astimezone(records.timezone).strftime("%a %d %b %Y, %H:%M")
         studio_of(request).flash(request.state.signed.session.token_hash, f"Moved to {moved}.")
-        return redirect(f"/studio/patients/{row.patient_id}")
+        return redirect(f"/studio/patients/{rid(row.patient_id)}")
     context.update(values=form.values(), error=error, conflict=conflict)
     context["offer"] = _offer(conflict, records.timezone)
     return page(request, "move.html", context, status=409 if conflict else 422)
@@ -258,9 +259,9 @@ async def cancel(request: Request) -> Response:
 
 routes = [
     Route("/studio/schedule", schedule, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/book", book_form, methods=["GET"]),
-    Route("/studio/patients/{patient_id:int}/book", book, methods=["POST"]),
-    Route("/studio/bookings/{booking_id:int}/cancel", cancel, methods=["POST"]),
-    Route("/studio/bookings/{booking_id:int}/move", move_form, methods=["GET"]),
-    Route("/studio/bookings/{booking_id:int}/move", move, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/book", book_form, methods=["GET"]),
+    Route("/studio/patients/{patient_id:rid}/book", book, methods=["POST"]),
+    Route("/studio/bookings/{booking_id:rid}/cancel", cancel, methods=["POST"]),
+    Route("/studio/bookings/{booking_id:rid}/move", move_form, methods=["GET"]),
+    Route("/studio/bookings/{booking_id:rid}/move", move, methods=["POST"]),
 ]

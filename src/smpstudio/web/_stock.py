@@ -19,7 +19,8 @@ from starlette.routing import Route
 from smpstudio._errors import InputError
 from smpstudio.clinic import CHANNELS, STOCK_KINDS, ClinicRecords, RecordNotFoundError
 from smpstudio.web._clients import CLINICAL, parse_date, patient_id
-from smpstudio.web._http import form_id, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._state import blocking
 
 __all__ = ["routes"]
@@ -95,7 +96,7 @@ async def receive(request: Request) -> Response:
     records = records_for(request)
     form = await form_input(request)
     try:
-        item_id = form_id(form.get("item_id"))
+        item_id = form_rid(form.get("item_id"))
         if item_id is None:
             raise InputError("choose the item received")
         lot = await blocking(
@@ -126,7 +127,7 @@ async def count(request: Request) -> Response:
             note=form.get("note"),
         )
     except InputError as exc:
-        return await _refused(request, exc, {**form.values(), "lot_id": str(lot_id)})
+        return await _refused(request, exc, {**form.values(), "lot_id": rid(lot_id)})
     _flash(request, f"Lot {lot.lot}: {lot.quantity:g} in stock.")
     return redirect("/studio/stock")
 
@@ -181,14 +182,14 @@ async def opt_out(request: Request) -> Response:
     await blocking(records.set_message_opt_out, pid, channel=channel, opted_out=choice)
     label = "e-mail" if channel == "email" else "text messages"
     _flash(request, f"No more {label} to this client." if choice else f"{label.capitalize()} on.")
-    return redirect(f"/studio/patients/{pid}#messages")
+    return redirect(f"/studio/patients/{rid(pid)}#messages")
 
 
 routes = [
     Route("/studio/stock", stock, methods=["GET"]),
     Route("/studio/stock/items", add_item, methods=["POST"]),
     Route("/studio/stock/receive", receive, methods=["POST"]),
-    Route("/studio/stock/lots/{lot_id:int}/count", count, methods=["POST"]),
+    Route("/studio/stock/lots/{lot_id:rid}/count", count, methods=["POST"]),
     Route("/studio/recall", recall, methods=["GET", "POST"]),
-    Route("/studio/patients/{patient_id:int}/messages/opt-out", opt_out, methods=["POST"]),
+    Route("/studio/patients/{patient_id:rid}/messages/opt-out", opt_out, methods=["POST"]),
 ]

@@ -20,7 +20,8 @@ from smpstudio.clinic import (
     RecordNotFoundError,
 )
 from smpstudio.web._clients import parse_date
-from smpstudio.web._http import form_id, form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._http import form_input, page, records_for, redirect, staff, studio_of
+from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._state import Studio, blocking
 
 __all__ = ["routes"]
@@ -87,7 +88,7 @@ async def team_action(request: Request) -> Response:
                 full_name=form.get("full_name"),
                 email=form.get("email"),
                 role=form.get("role"),
-                practitioner_id=form_id(practitioner),
+                practitioner_id=form_rid(practitioner),
             )
             return await _team_page(request, issued={"email": user.email, "password": temporary})
         if action == "update-user":
@@ -134,7 +135,7 @@ async def team_action(request: Request) -> Response:
 
 
 def _int_field(text: str) -> int:
-    value = form_id(text)
+    value = form_rid(text)
     if value is None:
         raise RecordNotFoundError("no such account")
     return value
@@ -212,7 +213,7 @@ async def lead_action(request: Request) -> Response:
             )
             await blocking(records.update_lead, lead_id, status="converted", patient_id=patient.id)
             studio.flash(key, "Client created from the request.")
-            return redirect(f"/studio/patients/{patient.id}")
+            return redirect(f"/studio/patients/{rid(patient.id)}")
         await blocking(records.update_lead, lead_id, status=form.get("status"))
         studio.flash(key, "Request updated.")
     except InputError as exc:
@@ -249,14 +250,16 @@ async def audit(request: Request) -> Response:
     clinic_id = request.state.signed.user.clinic_id
     users = await blocking(studio.accounts.users, clinic_id, actor=_actor(request))
     names = {f"user:{u.id}": f"{u.full_name} ({u.role})" for u in users}
-    if who and who not in names:
+    tokens = {f"user:{u.id}": rid(u.id) for u in users}  # the filter's values
+    chosen = next((actor for actor, token in tokens.items() if token == who), None)
+    if who and chosen is None:
         raise InputError("the audit log's filter names nobody of this clinic: open it again")
     rows = await blocking(
         records_for(request).audit_trail,
         limit=AUDIT_PAGE + 1,
         before_seq=int(before) if before else None,
         action=action or None,
-        actor=who or None,
+        actor=chosen,
     )
     more = len(rows) > AUDIT_PAGE
     rows = rows[:AUDIT_PAGE]
@@ -267,6 +270,7 @@ async def audit(request: Request) -> Response:
             "title": "Audit log",
             "rows": rows,
             "names": names,
+            "tokens": tokens,
             "actions": AUDIT_ACTIONS,
             "action": action,
             "who": who,
@@ -280,6 +284,6 @@ routes = [
     Route("/studio/team", team, methods=["GET"]),
     Route("/studio/team", team_action, methods=["POST"]),
     Route("/studio/leads", leads, methods=["GET"]),
-    Route("/studio/leads/{lead_id:int}", lead_action, methods=["POST"]),
+    Route("/studio/leads/{lead_id:rid}", lead_action, methods=["POST"]),
     Route("/studio/audit", audit, methods=["GET"]),
 ]
