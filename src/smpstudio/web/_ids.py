@@ -24,6 +24,7 @@ process-wide while two apps of one process (the tests) have two databases and tw
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from contextvars import ContextVar
@@ -52,9 +53,6 @@ NOT_A_RECORD = 2**64
 """The id a refused token stands for: beyond every 64-bit key, so it is never found."""
 _TOKEN = re.compile(TOKEN_PATTERN)
 _HIGH_ZEROS = bytes(8)
-_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648 base32, lower case, no padding
-_VALUE = {char: value for value, char in enumerate(_ALPHABET)}
-_SHIFTS = tuple(range(5 * (TOKEN_LENGTH - 1), -1, -5))
 
 
 class RecordIds:
@@ -74,24 +72,25 @@ class RecordIds:
         block = _HIGH_ZEROS + record_id.to_bytes(8, "big")
         with self._lock:
             sealed = self._seal.update(block)
-        bits = int.from_bytes(sealed, "big") << 2  # 130 bits: 26 characters of 5
-        return "".join(_ALPHABET[(bits >> shift) & 31] for shift in _SHIFTS)
+        return _text(sealed)
 
     def decode(self, token: str) -> int | None:
         """The record id of ``token``, or None when it is not a token of this key."""
         if len(token) != TOKEN_LENGTH or not _TOKEN.match(token):
             return None
-        bits = 0
-        for char in token:
-            bits = bits << 5 | _VALUE[char]
-        if bits & 3:
+        sealed = base64.b32decode(token.upper() + "======")
+        if _text(sealed) != token:
             return None  # the last character's two spare bits are not zero
-        sealed = (bits >> 2).to_bytes(16, "big")
         with self._lock:
             block = self._open.update(sealed)
         if block[:8] != _HIGH_ZEROS:
             return None
         return int.from_bytes(block[8:], "big")
+
+
+def _text(sealed: bytes) -> str:
+    """16 bytes as 26 characters of RFC 4648 base32, lower case, without padding."""
+    return base64.b32encode(sealed).decode("ascii").rstrip("=").lower()
 
 
 _current: ContextVar[RecordIds] = ContextVar("smpstudio_record_ids")
