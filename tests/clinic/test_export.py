@@ -2,16 +2,20 @@
 record and photo; the erasure removes every row and file in one transaction, keeps the
 clinic's stock ledger, audits itself with counts only, refuses a wrong confirmation or a
 session still booked, leaves everything as it was when it fails midway, and finishes the
-removal of files after a crash between the commit and the files."""
+removal of files after a crash between the commit and the files. Every record id the export
+writes (keys, links, file names, audit actors) is a record token of the database's key, never
+the integer (issue 19): the tests walk all of ``client.json`` and decode every token back."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,19 +26,25 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
 
+from smpstudio import DESIGN_SCHEMA
 from smpstudio._errors import ClinicError
 from smpstudio.clinic import (
     EXPORT_FORMAT,
+    TOKEN_PATTERN,
     AuditEntry,
+    ClinicConfig,
     Database,
     NoShow,
     Payment,
     PigmentUse,
+    RecordIds,
     StockMovement,
     _export,
+    backup_database,
     check_database,
     finish_pending_erasures,
     open_database,
+    restore_database,
 )
 from smpstudio.clinic._export import (
     CLIENT_TABLE_NAMES,
@@ -44,10 +54,12 @@ from smpstudio.clinic._export import (
     _condition,
 )
 from smpstudio.clinic._models import Base
-from tests.clinic.conftest import World
+from tests.clinic.conftest import World, make_world
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 LONDON = ZoneInfo("Europe/London")
+PLAN = Path(__file__).parent.parent / "data" / "billing" / "plan-3.json"
+DESIGN = {"schema": DESIGN_SCHEMA, "inputs": {"pattern": "norwood-5", "hairline": "soft"}}
 
 
 def _treated_client(w: World) -> tuple[int, int, int]:
@@ -139,6 +151,8 @@ def test_the_export_holds_every_record_and_photo(fresh_world: World) -> None:
     assert summary.bytes == len(buffer.getvalue())
     entry = r.audit_trail(limit=1)[0]
     assert (entry.action, entry.object_type, entry.patient_id) == ("read", "export", pid)
+    ids = RecordIds(fresh_world.db.record_id_key())
+    assert ids.decode(photo["id"]) == r.photos(pid)[0].id  # a token of the photo's row
 
 
 def test_erasure_removes_every_row_and_file_and_keeps_the_stock_ledger(
@@ -257,12 +271,183 @@ def test_a_pending_list_of_a_failed_transaction_keeps_the_files(fresh_world: Wor
 def test_an_export_with_a_missing_photo_is_refused_whole(fresh_world: World) -> None:
     db, r = fresh_world.db, fresh_world.records
     pid, _, _ = _treated_client(fresh_world)
-    (db.config.photos_dir / r.photos(pid)[0].path).unlink()
+    photo = r.photos(pid)[0]
+    (db.config.photos_dir / photo.path).unlink()
     out = io.BytesIO()
-    with pytest.raises(ClinicError, match=r"photo \d+ is missing from the photo store"):
+    uploaded = photo.created_at.astimezone(LONDON).date().isoformat()
+    with pytest.raises(ClinicError) as refused:
         r.export_client(pid, out)
+    assert str(refused.value) == (
+        f"the session photo uploaded on {uploaded} is missing from the photo store, so nothing "
+        "was exported: ask whoever runs the studio to put its file back from the latest backup "
+        "('smpstudio db check' names the file; a backup keeps it under photos/), then export "
+        "again"
+    )
     entry = r.audit_trail(limit=1)[0]
     assert (entry.object_type, entry.outcome, entry.patient_id) == ("export", "refused", pid)
+
+
+def test_a_missing_or_damaged_photo_is_named_by_its_view_and_day(fresh_world: World) -> None:
+    """Not ``photo 12``: the view, the kind and the day taken (the clinic's day), and what to
+    do — for the photo read alone and for the export that needs it."""
+    db, r = fresh_world.db, fresh_world.records
+    pid = fresh_world.patient.id
+    taken = datetime(2026, 11, 3, 23, 30, tzinfo=ZoneInfo("America/New_York"))  # the 4th in London
+    photo = r.add_photo(pid, PNG, kind="before", view="front", taken_at=taken)
+    path = db.config.photos_dir / photo.path
+    path.write_bytes(PNG + b"tampered")
+    name = "the front-view before photo taken on 2026-11-04"
+    with pytest.raises(ClinicError) as damaged:
+        r.photo_bytes(photo.id)
+    assert str(damaged.value).startswith(f"{name} is damaged: its SHA-256 no longer matches; ask")
+    with pytest.raises(ClinicError) as refused:
+        r.export_client(pid, io.BytesIO())
+    assert str(refused.value).startswith(f"{name} is damaged (its SHA-256 no longer matches), so")
+    path.unlink()
+    with pytest.raises(ClinicError) as missing:
+        r.photo_bytes(photo.id)
+    assert str(missing.value).startswith(f"{name} is missing from the photo store: ask whoever")
+    for message in (damaged, refused, missing):
+        assert f"photo {photo.id} " not in str(message.value)
+        assert str(db.config.photos_dir) not in str(message.value)  # no server path either
+
+
+# --- record ids: tokens, never the database's integers ---
+
+_ACTOR_DIGITS = re.compile(r"\b(user|client):[0-9]+\b")  # a token may start with 2-7
+
+
+def _client_with_everything(w: World, r: Any) -> int:
+    """The treated client, plus a design, a plan made from it, a front photo with its time
+    taken, a no-show and its fee paid: rows of most client tables, linked to each other."""
+    pid, _, booking_id = _treated_client(w)
+    design = r.save_design(pid, DESIGN)
+    r.save_plan(pid, json.loads(PLAN.read_text()), design_version_id=design.id)
+    r.add_photo(
+        pid, PNG, kind="before", view="front", taken_at=datetime(2026, 11, 3, 9, 0, tzinfo=LONDON)
+    )
+    r.cancel_booking(booking_id)
+    now = r.now()
+    with w.db.transaction() as s:
+        no_show = s.execute(
+            insert(NoShow).values(
+                clinic_id=r.clinic_id,
+                patient_id=pid,
+                booking_id=booking_id,
+                starts_at=now,
+                notice_hours=2,
+                fee=5000,
+                currency="USD",
+                created_at=now,
+                created_by="user:4242",
+            )
+        ).inserted_primary_key[0]
+        s.execute(
+            insert(Payment).values(
+                clinic_id=r.clinic_id, patient_id=pid, number=1, kind="payment", method="cash",
+                amount=5000, currency="USD", no_show_id=no_show, created_at=now,
+                created_by="user:4242",
+            )
+        )  # fmt: skip
+    return pid
+
+
+def _under_id_keys(value: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+    """Every value, anywhere in ``value``, under a key ``id`` or ``…_id`` (not ``paid``)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "id" or str(key).endswith("_id"):
+                yield f"{where}.{key}", inner
+            yield from _under_id_keys(inner, f"{where}.{key}")
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            yield from _under_id_keys(inner, f"{where}[{n}]")
+
+
+def test_the_export_carries_record_tokens_never_database_ids(fresh_world: World) -> None:
+    """client.json, the photo file names, the audit's actors and the summary: no integer id
+    anywhere; every token is of the exported database's key and names the right row."""
+    db = fresh_world.db
+    r = db.clinic(fresh_world.records.clinic_id, actor="user:4242")  # as the studio acts
+    pid = _client_with_everything(fresh_world, r)
+    archive = zipfile.ZipFile(io.BytesIO(_zip(r, pid)))
+    text_of_json = archive.read("client.json").decode()
+    document = json.loads(text_of_json)
+    assert document["format"] == "smpstudio-client-export/2"
+    ids = RecordIds(db.record_id_key())  # the exported database's key
+
+    found = list(_under_id_keys(document))
+    assert len(found) > 50
+    for where, value in found:
+        assert not isinstance(value, int | float), f"{where} is a number: {value}"
+        if isinstance(value, str) and re.fullmatch(TOKEN_PATTERN, value):
+            assert ids.decode(value) is not None, (where, value)
+    tokens = [v for _, v in found if isinstance(v, str) and re.fullmatch(TOKEN_PATTERN, v)]
+    assert len(tokens) > 50  # the plan's own plan_id (a UUID of the plan) is the rest
+
+    records = document["records"]
+    with db.transaction(readonly=True) as s:
+        for table in (*CLIENT_TABLES, *(Base.metadata.tables[name] for name in KEPT)):
+            query = select(table).where(_condition(table, r.clinic_id, pid))
+            rows = [dict(row) for row in s.execute(query.order_by(table.c.id)).mappings()]
+            assert len(records[table.name]) == len(rows), table.name
+            for exported, row in zip(records[table.name], rows, strict=True):
+                for column, stored in row.items():
+                    if column == "id" or column.endswith("_id"):
+                        back = None if exported[column] is None else ids.decode(exported[column])
+                        assert back == stored, (table.name, column)
+    filled = {t for t, rows in records.items() if rows}
+    assert {"design_versions", "treatment_plans", "no_shows", "payments", "photos"} <= filled
+    assert records["payments"][0]["no_show_id"] == records["no_shows"][0]["id"]
+    assert records["treatment_plans"][0]["design_version_id"] == records["design_versions"][0]["id"]
+    assert records["patients"][0]["clinic_id"] == ids.encode(r.clinic_id)
+    forms = {f["id"] for f in records["consent_forms"]}
+    assert forms == {c["form_id"] for c in records["consents"]}
+
+    photos = {ids.decode(p["id"]): p for p in records["photos"]}
+    names = sorted(n for n in archive.namelist() if n.startswith("photos/"))
+    assert names == sorted(document["photos"])
+    assert {ids.decode(n.removeprefix("photos/").removesuffix(".png")) for n in names} == set(
+        photos
+    )
+
+    leak = _ACTOR_DIGITS.search(text_of_json)
+    assert leak is None, text_of_json[leak.start() - 300 : leak.end() + 50]
+    assert f"user:{ids.encode(4242)}" in {e["actor"] for e in document["audit"]}
+    assert records["no_shows"][0]["created_by"] == f"user:{ids.encode(4242)}"
+    objects = [e["object_id"] for e in document["audit"] if e["object_id"] is not None]
+    assert not [o for o in objects if o.isdigit()]
+    assert [ids.decode(o) for o in objects if re.fullmatch(TOKEN_PATTERN, o)].count(None) == 0
+    assert len([o for o in objects if re.fullmatch(TOKEN_PATTERN, o)]) > 5
+
+    pdf = pypdf.PdfReader(io.BytesIO(archive.read("summary.pdf")))
+    words = " ".join((page.extract_text() or "") for page in pdf.pages)
+    assert re.search(r"2026-11-03\s+front\s+before", words)  # the photo: day, view, kind
+    assert not re.search(r"[a-z2-7]{26}", words)  # no token either: a summary for people
+
+
+def test_a_restored_backup_exports_the_same_tokens(
+    backend: str, make_config: Callable[[str], ClinicConfig], tmp_path: Path
+) -> None:
+    """The key travels with the backup: the restored database writes the same export."""
+    with open_database(make_config(backend)) as db:
+        db.upgrade()
+        w = make_world(db)
+        pid = _client_with_everything(w, w.records)
+        before = json.loads(zipfile.ZipFile(io.BytesIO(_zip(w.records, pid))).read("client.json"))
+        backup_database(db, tmp_path / "backup")
+        clinic_id = w.records.clinic_id
+    target = make_config(backend)
+    with open_database(target) as empty:
+        report = restore_database(empty, tmp_path / "backup")
+        assert report.ok, report.problems
+    with open_database(target) as restored:
+        again = restored.clinic(clinic_id, actor="owner")
+        archive = zipfile.ZipFile(io.BytesIO(_zip(again, pid)))
+    after = json.loads(archive.read("client.json"))
+    assert after["records"] == before["records"]
+    assert after["photos"] == before["photos"]
+    assert archive.read(after["photos"][0]) == PNG
 
 
 def test_an_erasure_by_a_role_that_does_not_own_the_tables_is_refused(

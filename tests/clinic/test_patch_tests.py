@@ -192,7 +192,9 @@ def test_bad_readings_are_refused_and_a_reading_is_final(world: World) -> None:
         assert _last_audit(world).outcome == "refused"
     assert _count_readings(world, test.id) == 0
     _read(world, test)
-    with pytest.raises(ClinicError, match=r"was read already .* a reading is final"):
+    applied = f"{test.applied_at:%Y-%m-%d}"
+    read_already = rf"^the patch test of {test.brand} applied on {applied} was read already .*"
+    with pytest.raises(ClinicError, match=read_already + "a reading is final"):  # not its id
         _read(world, test, "marked", notes="late")
     assert _count_readings(world, test.id) == 1
     with pytest.raises(RecordNotFoundError, match="no patch test 999999"):

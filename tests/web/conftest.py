@@ -33,11 +33,11 @@ from smpstudio.clinic import (
     ClinicConfig,
     ClinicRecords,
     Database,
+    RecordIds,
     open_database,
 )
 from smpstudio.web import WebConfig, create_app
 from smpstudio.web._defaults import publish_default_consent_forms
-from smpstudio.web._ids import RecordIds
 
 ADMIN_URL = os.environ.get("SMPSTUDIO_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery staple"
@@ -161,7 +161,8 @@ def _ids(owner: World | TestClient | Starlette) -> RecordIds:
 
 def rid(owner: World | TestClient | Starlette, record_id: int) -> str:
     """The token of ``record_id`` in the URLs of ``owner``'s deployment (its database's key,
-    ``smpstudio.web._ids``): every test that builds a URL from a record id goes through this."""
+    ``smpstudio.clinic.RecordIds``): every test that builds a URL from a record id goes
+    through this."""
     return _ids(owner).encode(record_id)
 
 

@@ -12,6 +12,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+import pypdf
 import pytest
 from PIL import Image, ImageDraw
 from starlette.testclient import TestClient
@@ -169,6 +170,9 @@ def test_consent_is_signed_with_a_drawn_signature_and_withdrawn(w: World) -> Non
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+    (paper,) = w.a.records.consent_documents(pid)
+    words = " ".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"consent {rid(w, paper.consent_id)}" in words  # its reference: a token, not the id
     copies = [m for m in w.a.records.messages(pid) if m.kind == "consent_copy"]
     assert [m.attachment for m in copies] == [pdf.content]
     # Another client cannot read it.

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from smpstudio.clinic import ClinicConfig
+from smpstudio.clinic import TOKEN_PATTERN, ClinicConfig, RecordIds
 from smpstudio.web import create_app
-from smpstudio.web._ids import TOKEN_PATTERN, RecordIds
 from tests.web.conftest import World, make_world, rid
 
 EDGES = [0, 1, 2, 10**6, 2**31 - 1, 2**32, 2**63 - 1, 2**64 - 1]
@@ -33,6 +32,18 @@ def test_neighbouring_ids_share_no_visible_order() -> None:
     tokens = [ids.encode(n) for n in range(1, 201)]
     assert tokens != sorted(tokens)
     assert len({t[:4] for t in tokens}) > 150
+
+
+def test_ids_kept_as_text_and_actors_become_tokens() -> None:
+    """An audit row's object id (text) and its actors ``user:N`` / ``client:N``: the audit
+    page and the client export show their tokens; other text stays as it is."""
+    ids = RecordIds(bytes(range(16)))
+    assert ids.encode_text("12") == ids.encode(12)
+    assert ids.encode_text("v3") == "v3"
+    assert ids.encode_text("99999999999999999999") == "99999999999999999999"  # beyond 64 bits
+    assert ids.encode_actors("client:7 via portal") == f"client:{ids.encode(7)} via portal"
+    assert ids.encode_actors("user:12, owner") == f"user:{ids.encode(12)}, owner"
+    assert ids.encode_actors("superuser:12 and user:x") == "superuser:12 and user:x"
 
 
 def _flip(token: str, bit: int) -> str:

@@ -129,7 +129,9 @@ def test_the_owner_exports_then_erases_a_client_at_390_px(
     download.save_as(target)
     with zipfile.ZipFile(target) as archive:
         assert sorted(archive.namelist()) == ["client.json", "summary.pdf"]
-        assert json.loads(archive.read("client.json"))["client"]["given_name"] == given
+        client = json.loads(archive.read("client.json"))["client"]
+        assert client["given_name"] == given
+        assert client["id"] == rid(world, pid)  # a token, never the database's integer
 
     confirm = page.get_by_label("Type the client's full name")
     confirm.fill("Somebody Else")
@@ -140,7 +142,7 @@ def test_the_owner_exports_then_erases_a_client_at_390_px(
     page.get_by_label("Type the client's full name").fill(f"{given} Lee")
     page.get_by_role("button", name="Erase this client").click()
     page.wait_for_url(f"{server.url}/studio/patients")
-    page.get_by_text(f"records and 0 photos of client {pid}", exact=False).wait_for()
+    page.get_by_text(f"records and 0 photos of {given} Lee.", exact=False).wait_for()
     assert page.goto(f"{server.url}/studio/patients/{rid(world, pid)}").status == 404  # type: ignore[union-attr]
     assert refused == [], refused
     context.close()

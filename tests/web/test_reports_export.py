@@ -9,7 +9,7 @@ import io
 import json
 import zipfile
 
-from tests.web.conftest import World, csrf_of, rid
+from tests.web.conftest import World, csrf_of, rid, unrid
 
 
 def test_the_owner_exports_and_erases_a_client(world: World) -> None:
@@ -29,7 +29,8 @@ def test_the_owner_exports_and_erases_a_client(world: World) -> None:
     )
     archive = zipfile.ZipFile(io.BytesIO(download.content))
     document = json.loads(archive.read("client.json"))
-    assert document["client"]["id"] == pid
+    assert unrid(world, document["client"]["id"]) == pid  # a token, as in the URLs
+    assert document["client"]["id"] == rid(world, pid)
     assert len(document["records"]["consultations"]) == 1
     assert archive.read("summary.pdf").startswith(b"%PDF")
 
@@ -50,7 +51,8 @@ def test_the_owner_exports_and_erases_a_client(world: World) -> None:
     assert done.status_code == 303
     assert done.headers["location"] == "/studio/patients"
     listing = owner.get("/studio/patients")
-    assert f"records and 0 photos of client {pid}" in html.unescape(listing.text)
+    assert f"records and 0 photos of {name}." in html.unescape(listing.text)
+    assert f"client {pid}" not in listing.text
     assert owner.get(f"/studio/patients/{rid(world, pid)}").status_code == 404
     assert owner.get(f"/studio/patients/{rid(world, pid)}/export.zip").status_code == 404
 

@@ -120,6 +120,7 @@ from smpstudio.clinic._portal import (
     check_signature,
 )
 from smpstudio.clinic._portal_access import LINK_REFUSED, PortalAccess, PortalClient, portal_actor
+from smpstudio.clinic._record_ids import NOT_A_RECORD, TOKEN_PATTERN, TOKEN_REGEX, RecordIds
 from smpstudio.clinic._records import ClinicRecords
 from smpstudio.clinic._reports import REPORTS, Period, Report, ReportResult, report_by_slug
 from smpstudio.clinic._rules import ConsentStatus
@@ -151,6 +152,7 @@ __all__ = [
     "MESSAGE_KINDS",
     "MESSAGE_STATUSES",
     "MIN_CLIENT_AGE_YEARS",
+    "NOT_A_RECORD",
     "PAYMENT_KINDS",
     "PAYMENT_METHODS",
     "PHOTO_KINDS",
@@ -166,6 +168,8 @@ __all__ = [
     "STAGES",
     "STOCK_KINDS",
     "STOCK_UNITS",
+    "TOKEN_PATTERN",
+    "TOKEN_REGEX",
     "Account",
     "Accounts",
     "Attachment",
@@ -226,6 +230,7 @@ __all__ = [
     "PortalLink",
     "PortalSession",
     "Practitioner",
+    "RecordIds",
     "RecordNotFoundError",
     "Report",
     "ReportResult",

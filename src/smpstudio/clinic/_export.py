@@ -45,6 +45,7 @@ from smpstudio.clinic._models import (
     AuditEntry,
     Base,
     Booking,
+    Consent,
     ConsentForm,
     FollowUp,
     PatchTest,
@@ -53,6 +54,8 @@ from smpstudio.clinic._models import (
     SessionRecord,
     StockMovement,
 )
+from smpstudio.clinic._photo_names import PHOTO_FILE_BACK, photo_name
+from smpstudio.clinic._record_ids import RecordIds
 from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._store import Store
 
@@ -69,8 +72,11 @@ __all__ = [
     "finish_pending_erasures",
 ]
 
-EXPORT_FORMAT = "smpstudio-client-export/1"
-"""The ``format`` of ``client.json`` in an export."""
+EXPORT_FORMAT = "smpstudio-client-export/2"
+"""The ``format`` of ``client.json`` in an export (2: record ids are tokens, not integers)."""
+
+_ACTOR_COLUMNS = {"created_by", "recorded_by", "updated_by"}
+"""Columns naming who acted (``user:N``, ``client:N via portal``): their ids as tokens."""
 
 _THROUGH: dict[str, tuple[str, Any]] = {
     "session_pigments": ("session_id", SessionRecord),
@@ -140,7 +146,7 @@ _APPEND_ONLY = (
 
 _INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL: must be owner of the table
 
-_JSON_TEXT = {"content", "reasons", "answers", "rules", "findings"}
+_JSON_TEXT = {"content", "reasons", "answers", "rules", "findings", "lines"}
 
 ErasureCheck = Callable[[Session, int, int, date], str | None]
 """A rule that can refuse an erasure: (session, clinic id, client id, today) → why, or None."""
@@ -211,7 +217,19 @@ class ErasureSummary:
         return f"erased on request: {counts}; {self.photos} photo files"[:500]
 
 
-def _value(column: str, value: Any) -> Any:
+def _is_record_id(column: str) -> bool:
+    """A column holding a record id: ``id`` and every ``…_id`` (the keys and links)."""
+    return column == "id" or column.endswith("_id")
+
+
+def _value(column: str, value: Any, ids: RecordIds) -> Any:
+    """A cell of ``client.json``: record ids as tokens of the installation's key (never the
+    database's integers, which would tell how many records every clinic holds), times as
+    ISO 8601, bytes as base64, the JSON columns as JSON."""
+    if _is_record_id(column) and isinstance(value, int) and not isinstance(value, bool):
+        return ids.encode(value)
+    if column in _ACTOR_COLUMNS and isinstance(value, str):
+        return ids.encode_actors(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, bytes):  # a signature, a signed consent's PDF copy
@@ -266,22 +284,29 @@ class ExportService(Scope):
 
     def export_client(self, patient_id: int, out: IO[bytes]) -> ExportSummary:
         """Write the zip of everything kept about the client to ``out`` (an audited read):
-        ``client.json`` (every record, by table), ``photos/<id>.<ext>`` (each checked against
-        its SHA-256) and ``summary.pdf`` (a readable summary)."""
+        ``client.json`` (every record, by table), ``photos/<token>.<ext>`` (each checked
+        against its SHA-256) and ``summary.pdf`` (a readable summary). Every record id in
+        them is a token of the database's record-id key (:class:`RecordIds`), as in the
+        studio's URLs: the export tells nothing of other clients' or clinics' counts."""
         from smpstudio.clinic._export_pdf import summary_pdf
 
+        ids = RecordIds(self._db.record_id_key())  # before the unit: it may write the key
         with self._unit("read", "export", patient_id=patient_id) as s:
             patient = self._get(s, Patient, patient_id, "patient")
-            records = self._records_of(s, patient_id)
-            photos = self._photo_files(s, patient_id)
+            records = self._records_of(s, patient_id, ids)
+            photos = self._photo_files(s, patient_id, ids)
             document = {
                 "format": EXPORT_FORMAT,
+                "record_ids": (
+                    "every id is a record token (26 base32 characters) of this installation, "
+                    "the same as in the studio's addresses; equal tokens are the same record"
+                ),
                 "exported_at": self._now().isoformat(),
                 "clinic": self.clinic_name,
                 "client": records["patients"][0],
                 "records": records,
                 "photos": [name for name, _ in photos],
-                "audit": self._audit_of(s, patient_id),
+                "audit": self._audit_of(s, patient_id, ids),
             }
             counts = {table: len(rows) for table, rows in records.items() if rows}
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -299,24 +324,37 @@ class ExportService(Scope):
             self._log(s, AuditEvent("read", "export", patient_id, patient_id, detail=detail))
             return ExportSummary(counts, len(photos), size)
 
-    def _records_of(self, s: Session, patient_id: int) -> dict[str, list[dict[str, Any]]]:
+    def _records_of(
+        self, s: Session, patient_id: int, ids: RecordIds
+    ) -> dict[str, list[dict[str, Any]]]:
         found: dict[str, list[dict[str, Any]]] = {}
         for table in reversed(CLIENT_TABLES):  # parents first: the client, then the rest
             query = select(table).where(_condition(table, self.clinic_id, patient_id))
             rows = s.execute(query.order_by(table.c.id)).mappings()
-            found[table.name] = [{k: _value(k, v) for k, v in row.items()} for row in rows]
-        forms = {c["form_id"] for c in found.get("consents", [])}
-        if forms:
-            query = select(ConsentForm).where(
-                ConsentForm.clinic_id == self.clinic_id, ConsentForm.id.in_(forms)
+            found[table.name] = [{k: _value(k, v, ids) for k, v in row.items()} for row in rows]
+        for name in KEPT:  # the client's payments and invoices: theirs to see, the clinic's to keep
+            kept = Base.metadata.tables[name]
+            query = select(kept).where(
+                kept.c.clinic_id == self.clinic_id, kept.c.patient_id == patient_id
             )
-            found["consent_forms"] = [
-                {"id": f.id, "kind": f.kind, "version": f.version, "title": f.title, "body": f.body}
-                for f in s.scalars(query.order_by(ConsentForm.id))
-            ]
+            rows = s.execute(query.order_by(kept.c.id)).mappings()
+            found[name] = [{k: _value(k, v, ids) for k, v in row.items()} for row in rows]
+        forms = select(Consent.form_id).where(
+            Consent.clinic_id == self.clinic_id, Consent.patient_id == patient_id
+        )
+        query = select(ConsentForm).where(
+            ConsentForm.clinic_id == self.clinic_id, ConsentForm.id.in_(forms)
+        )
+        signed = [
+            {"id": ids.encode(f.id), "kind": f.kind, "version": f.version, "title": f.title,
+             "body": f.body}
+            for f in s.scalars(query.order_by(ConsentForm.id))
+        ]  # fmt: skip
+        if signed:
+            found["consent_forms"] = signed
         return found
 
-    def _photo_files(self, s: Session, patient_id: int) -> list[tuple[str, bytes]]:
+    def _photo_files(self, s: Session, patient_id: int, ids: RecordIds) -> list[tuple[str, bytes]]:
         rows = s.scalars(
             select(Photo)
             .where(Photo.clinic_id == self.clinic_id, Photo.patient_id == patient_id)
@@ -329,15 +367,18 @@ class ExportService(Scope):
                 data = path.read_bytes()
             except FileNotFoundError:
                 raise ClinicError(
-                    f"photo {row.id} is missing from the photo store: nothing exported "
-                    "(run 'smpstudio db check')"
+                    f"{photo_name(row, self.timezone)} is missing from the photo store, so "
+                    f"nothing was exported: {PHOTO_FILE_BACK}, then export again"
                 ) from None
             if hashlib.sha256(data).hexdigest() != row.sha256:
-                raise ClinicError(f"photo {row.id} is damaged (its SHA-256 no longer matches)")
-            files.append((f"photos/{row.id}{Path(row.path).suffix}", data))
+                raise ClinicError(
+                    f"{photo_name(row, self.timezone)} is damaged (its SHA-256 no longer "
+                    f"matches), so nothing was exported: {PHOTO_FILE_BACK}, then export again"
+                )
+            files.append((f"photos/{ids.encode(row.id)}{Path(row.path).suffix}", data))
         return files
 
-    def _audit_of(self, s: Session, patient_id: int) -> list[dict[str, Any]]:
+    def _audit_of(self, s: Session, patient_id: int, ids: RecordIds) -> list[dict[str, Any]]:
         query = (
             select(AuditEntry)
             .where(AuditEntry.chain == self.clinic_id, AuditEntry.patient_id == patient_id)
@@ -346,10 +387,10 @@ class ExportService(Scope):
         return [
             {
                 "at": e.at.isoformat(),
-                "actor": e.actor,
+                "actor": ids.encode_actors(e.actor),
                 "action": e.action,
                 "object": e.object_type,
-                "object_id": e.object_id,
+                "object_id": None if e.object_id is None else ids.encode_text(e.object_id),
                 "outcome": e.outcome,
             }
             for e in s.scalars(query)

@@ -1,5 +1,6 @@
 """The readable summary (PDF) of a client's export: who, what is kept, and the main
-records as tables. The full data is ``client.json`` beside it."""
+records as tables. The full data is ``client.json`` beside it. The summary shows no record
+id, not even a token: records are named by their dates, kinds and numbers."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ _SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     ("patch_tests", "Patch tests", (("applied_at", "Applied"), ("brand", "Pigment"),
                                     ("batch", "Batch"))),
     ("follow_ups", "Follow-ups", (("due_on", "Due"), ("kind", "Kind"), ("done_on", "Done"))),
-    ("photos", "Photos", (("id", "Photo"), ("kind", "Kind"), ("created_at", "Stored"))),
+    ("photos", "Photos", (("taken_at", "Taken"), ("view", "View"), ("kind", "Kind"),
+                          ("created_at", "Stored"))),
     ("messages", "Messages", (("due_at", "Due"), ("kind", "Kind"), ("status", "Status"))),
 )  # fmt: skip
 

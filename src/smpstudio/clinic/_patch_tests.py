@@ -104,7 +104,8 @@ class PatchTestService(Scope):
             self._active_practitioner(s, practitioner_id)
             if test.reading is not None:
                 raise ClinicError(
-                    f"patch test {patch_test_id} was read already "
+                    f"the patch test of {test.brand} applied on {test.applied_at:%Y-%m-%d} was "
+                    "read already "
                     f"({test.reading.reaction}, {test.reading.read_at:%Y-%m-%d %H:%M} UTC): "
                     "a reading is final; record a new patch test instead"
                 )

@@ -275,7 +275,7 @@ class PortalAccess:
                 s.flush()
                 actor = portal_actor(row.patient_id)
                 event = AuditEvent("sign-in", "portal-session", session.id, row.patient_id,
-                                   detail=f"link {row.id} used")  # fmt: skip
+                                   detail="sign-in link used")  # fmt: skip
                 self._log(s, row.clinic_id, actor, event)
                 return session_token
         with self._db.transaction() as s:
@@ -287,7 +287,7 @@ class PortalAccess:
             self._log(s, clinic_id, f"portal visitor {client or 'unknown'}"[:200], event)
             if row is not None and row.clinic_id != clinic_id:
                 other = AuditEvent("sign-in", "portal-link", row.id, row.patient_id, "refused",
-                                   f"link used on the portal of clinic {clinic_id}")  # fmt: skip
+                                   "link used on the portal of another clinic")  # fmt: skip
                 self._log(s, row.clinic_id, f"portal visitor {client or 'unknown'}"[:200], other)
         raise ClinicError(LINK_REFUSED)
 
@@ -298,11 +298,11 @@ class PortalAccess:
         if row.clinic_id != clinic_id:
             return "sign-in link of another clinic"
         if row.used_at is not None:
-            return f"sign-in link {row.id} used already"
+            return "sign-in link used already"
         if row.revoked_at is not None:
-            return f"sign-in link {row.id} replaced by a newer one"
+            return "sign-in link replaced by a newer one"
         if now >= row.expires_at:
-            return f"sign-in link {row.id} expired"
+            return "sign-in link expired"
         return None
 
     def session(self, token: str | None) -> PortalClient | None:

@@ -248,8 +248,8 @@ class Store:
     # --- secrets of the installation ---
 
     def record_id_key(self) -> bytes:
-        """The 16-byte key of the installation's record-id tokens (``smpstudio.web._ids``):
-        made by migration 0011, and made here if it is missing (a concurrent maker wins)."""
+        """The 16-byte key of the installation's record tokens (``clinic._record_ids``): made
+        by migration 0011, and made here if it is missing (a concurrent maker wins)."""
         self.require_current_schema()
         with self.transaction(readonly=True) as session:
             row = session.get(InstanceSecret, RECORD_ID_KEY)

@@ -3,7 +3,8 @@
 - ``/studio/patients/{id}/export``: what the export holds, its download, and the erasure
   form (the client's full name typed to confirm).
 - ``/studio/patients/{id}/export.zip``: the zip (``client.json``, ``photos/``,
-  ``summary.pdf``), an audited read.
+  ``summary.pdf``), an audited read; every record id in it is a record token, as in the
+  studio's addresses (``smpstudio.clinic._record_ids``).
 - ``POST /studio/patients/{id}/erase``: erase every record and photo of the client; a
   refusal comes back (422) with its one message, nothing erased (and audited).
 """
@@ -79,7 +80,8 @@ async def erase(request: Request) -> Response:
     count = sum(summary.rows.values())
     studio_of(request).flash(
         request.state.signed.session.token_hash,
-        f"Erased on request: {count} records and {summary.photos} photos of client {pid}. "
+        f"Erased on request: {count} records and {summary.photos} photos of "
+        f"{context['full_name']}. "
         "The audit log keeps the erasure, without their details.",
     )
     return redirect("/studio/patients")
