@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from smpstudio import ClinicError, Settings
 from smpstudio._clock import Clock
@@ -264,6 +264,27 @@ def test_a_dot_is_no_signature() -> None:
 
 
 # --- consent at home ---
+
+
+def test_a_damaged_consent_copy_is_named_by_its_day_not_its_id(c: Clocked) -> None:
+    me = c.client_records()
+    me.sign_consent_in_portal(
+        c.pid, "photo", for_patient_id=c.pid, signed_name="Sam Lee",
+        signature_png=signature(), render_pdf=render,
+    )  # fmt: skip
+    (document,) = me.consent_documents(c.pid)
+    with c.world.db.transaction() as s:  # a disk error: the stored bytes change under the hash
+        s.execute(
+            update(ConsentDocument)
+            .where(ConsentDocument.id == document.id)
+            .values(pdf=b"%PDF-1.4 damaged")
+        )
+    signed = document.created_at.astimezone(c.r.timezone).date().isoformat()
+    with pytest.raises(ClinicError) as refused:
+        me.consent_document_pdf(c.pid, document.id)
+    assert str(refused.value).startswith(f"the consent signed on {signed} is damaged")
+    assert "from the latest backup" in str(refused.value)
+    assert str(document.id) not in str(refused.value).replace(signed, "")
 
 
 def test_consent_signed_at_home_is_stored_with_its_pdf_and_emailed(

@@ -349,8 +349,10 @@ class PortalService(Scope):
         with self._unit("read", "consent-document", patient_id=patient_id) as s:
             row = self._get_owned(s, ConsentDocument, document_id, patient_id, "document")
             if hashlib.sha256(row.pdf).hexdigest() != row.pdf_sha256:
+                signed = row.created_at.astimezone(self.timezone).date().isoformat()
                 raise ClinicError(
-                    f"document {document_id} is damaged: its SHA-256 no longer matches"
+                    f"the consent signed on {signed} is damaged (its SHA-256 no longer "
+                    "matches): ask the clinic to put it back from the latest backup"
                 )
             self._log(s, AuditEvent("read", "consent-document", row.id, patient_id))
             return bytes(row.pdf)
