@@ -130,6 +130,22 @@ def memory_mb(pid: int) -> dict[str, float]:
     return {**found, "total": sum(found.values())}
 
 
+def _cpu_s(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of the server and of its preview processes so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def spent(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    children = [
+        int(c)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for c in (task / "children").read_text().split()
+    ]
+    return spent(pid), sum(spent(c) for c in children)
+
+
 def cpu_per_preview(positions: int = 12) -> dict[str, float]:
     """CPU time of one new position on one thread, in this process (the analysis once)."""
     from smpstudio.web._photo_designer import _initial
@@ -168,10 +184,17 @@ def measure() -> dict[str, Any]:
         first_open = 1000 * (time.perf_counter() - started)
         states += [_initial(c, patient, photo) for c in clients[1:]]
         warm = concurrent_round(clients[:2], partial(_warm, photo, states))
+        pid = studio.server.proc.pid
+        cpu_before = _cpu_s(pid)
         new = _round(clients, photo, states)
+        cpu_after = _cpu_s(pid)
+        new["server_cpu_ms_per_request"] = 1000 * (cpu_after[0] - cpu_before[0]) / new["requests"]
+        new["preview_processes_cpu_ms_per_request"] = (
+            1000 * (cpu_after[1] - cpu_before[1]) / new["requests"]
+        )
         print(json.dumps({"uncached": new}), file=sys.stderr, flush=True)
         seen = _round(clients, photo, states)
-        memory = memory_mb(studio.server.proc.pid)
+        memory = memory_mb(pid)
         head: dict[str, Any]
         try:
             _drag_json(clients[0], 0, [], start=10.3)  # the head's figure, in the same minutes
