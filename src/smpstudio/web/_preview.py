@@ -8,8 +8,10 @@ anything is computed: finished images, impressions per design and look, designs 
 
 Each browser tab (a ``client`` key) has at most one render in progress: a newer request
 from the same client makes the waiting one stale, and a stale request is answered at once
-with nothing (the page already asked for something newer). The numeric work runs on the
-studio's compute thread, never on the event loop.
+with nothing (the page already asked for something newer; :class:`LatestRequests`, shared
+with the designer on the photo). The numeric work runs in a preview process
+(:class:`PreviewProcesses`) or, without them, on the studio's compute thread; never on the
+event loop.
 
 Every front-view answer carries the geometry of the draggable points in image pixels: the
 mid-frontal point, both temporal points and the three control points on each side, the
