@@ -26,6 +26,7 @@ JSON).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -36,6 +37,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +68,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _prepare(folder: Path) -> str:
-    """A clinic with an owner, ``CLIENTS`` practitioners and a client; returns its URL token."""
+def _prepare(folder: Path) -> int:
+    """A clinic with an owner, ``CLIENTS`` practitioners and a client; returns the client's
+    id."""
     from smpstudio.clinic import Accounts, open_database
     from smpstudio.web._defaults import publish_default_consent_forms
 
@@ -93,10 +97,49 @@ def _prepare(folder: Path) -> str:
             )
         from datetime import date
 
-        patient = records.add_patient("Sam", "Bench", date_of_birth=date(1980, 5, 1)).id
-        from smpstudio.web._ids import RecordIds
+        return records.add_patient("Sam", "Bench", date_of_birth=date(1980, 5, 1)).id
 
-        return RecordIds(db.record_id_key()).encode(patient)  # its URL token
+
+def url_token(folder: Path, record_id: int) -> str:
+    """A record's id as the studio's URLs spell it."""
+    from smpstudio.clinic import open_database
+    from smpstudio.web._ids import RecordIds
+
+    with open_database(str(folder / "clinic.sqlite3"), data_dir=folder) as db:
+        return RecordIds(db.record_id_key()).encode(record_id)
+
+
+@dataclass
+class Studio:
+    """A prepared clinic served by ``smpstudio serve``, its client and ``CLIENTS`` signed-in
+    practitioners (HTTP clients)."""
+
+    folder: Path
+    patient: int
+    server: Serve
+    clients: list[Any]
+
+    def token(self, record_id: int) -> str:
+        return url_token(self.folder, record_id)
+
+
+@contextlib.contextmanager
+def serving(prefix: str, prepare: Callable[[Path, int], None] | None = None) -> Iterator[Studio]:
+    """A fresh clinic (``prepare`` adds to it before the server starts), served, with every
+    practitioner signed in; stopped afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    patient = _prepare(folder)
+    if prepare is not None:
+        prepare(folder, patient)
+    server = Serve(folder)
+    clients: list[Any] = []
+    try:
+        clients = [_sign_in(server.base, f"d{i}@bench.example") for i in range(CLIENTS)]
+        yield Studio(folder, patient, server, clients)
+    finally:
+        for c in clients:
+            c.close()
+        server.stop()
 
 
 class Serve:
@@ -182,11 +225,14 @@ def _drag_json(client: Any, i: int, latencies: list[float], start: float = 6.0) 
         assert r.status_code == 200, r.status_code
 
 
-def _json_round(clients: list[Any]) -> dict[str, float]:
+def concurrent_round(
+    clients: list[Any], drag: Callable[[Any, int, list[float]], None]
+) -> dict[str, float]:
+    """Every client runs ``drag(client, i, latencies)`` at once, on a thread each: the
+    latencies' summary and the requests answered per second."""
     per_client: list[list[float]] = [[] for _ in clients]
     threads = [
-        threading.Thread(target=_drag_json, args=(c, i, per_client[i]))
-        for i, c in enumerate(clients)
+        threading.Thread(target=drag, args=(c, i, per_client[i])) for i, c in enumerate(clients)
     ]
     started = time.perf_counter()
     for t in threads:
@@ -196,6 +242,10 @@ def _json_round(clients: list[Any]) -> dict[str, float]:
     wall = time.perf_counter() - started
     values = sorted(v for lst in per_client for v in lst)
     return {**_summary(values), "throughput_per_s": len(values) / wall}
+
+
+def _json_round(clients: list[Any]) -> dict[str, float]:
+    return concurrent_round(clients, _drag_json)
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -328,20 +378,14 @@ def _first_paint(base: str, patient: str) -> dict[str, float]:
 
 def measure() -> dict[str, Any]:
     """Prepare the clinic, start ``smpstudio serve``, measure, stop it."""
-    folder = Path(tempfile.mkdtemp(prefix="smp-web-bench-"))
-    patient = _prepare(folder)
-    server = Serve(folder)
-    try:
-        clients = [_sign_in(server.base, f"d{i}@bench.example") for i in range(CLIENTS)]
+    with serving("smp-web-bench-") as studio:
+        clients = studio.clients
         _drag_json(clients[0], 0, [], start=10.3)  # warm-up: compile, head geometry
         cold = _json_round(clients)
         warm = _json_round(clients)
-        for c in clients:
-            c.close()
-        paint = _first_paint(server.base, patient)
-        browsers = asyncio.run(_browsers(server.base, patient))
-    finally:
-        server.stop()
+        patient = studio.token(studio.patient)
+        paint = _first_paint(studio.server.base, patient)
+        browsers = asyncio.run(_browsers(studio.server.base, patient))
     return {
         "clients": CLIENTS,
         "size": SIZE,

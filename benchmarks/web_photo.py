@@ -6,7 +6,11 @@ then eight clients at once post ``POST /studio/photos/{id}/preview`` (JSON in, J
 ``JSON_STEPS`` times each, every hairline position new to the studio (each client drags
 its own point by its own steps), then the same positions again (from the cache). Before the
 rounds every client opens the designer page once (the first opening analyses the photo:
-its time is reported on its own). Run it with the project's ``.venv`` Python:
+its time is reported on its own), then two clients post a position at once (the warm-up:
+each preview process is sent the photo; its time is reported too). Each new position's
+render reports its CPU time (``Server-Timing: cpu``, measured where it ran: a preview
+process), a figure the machine's load hardly moves. Run it with the project's ``.venv``
+Python:
 ``python -m benchmarks.web_photo`` prints JSON.
 """
 
@@ -16,22 +20,21 @@ import html
 import json
 import os
 import re
+import statistics
 import sys
-import tempfile
-import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from benchmarks.web import (
     CLIENTS,
     ROOT,
-    Serve,
     _drag_json,
     _json_round,
-    _prepare,
-    _sign_in,
     _summary,
+    concurrent_round,
+    serving,
 )
 
 JSON_STEPS = 12
@@ -39,7 +42,7 @@ PHOTOS = ROOT / "tests" / "data" / "photos" / "eval"
 PHOTO = os.environ.get("SMP_BENCH_PHOTO", "biden-2013.jpg")
 
 
-def _add_photo(folder: Path, patient: int) -> int:
+def _add_photo(folder: Path, patient: int, out: list[int]) -> None:
     from smpstudio.clinic import open_database
 
     with open_database(str(folder / "clinic.sqlite3"), data_dir=folder) as db:
@@ -48,10 +51,10 @@ def _add_photo(folder: Path, patient: int) -> int:
         form = records.consent_forms("photo")[-1]
         records.record_consent(patient, form.id, decision="granted", signed_name="Sam Bench")
         data = (PHOTOS / PHOTO).read_bytes()
-        return records.add_photo(patient, data, kind="before", view="front").id
+        out.append(records.add_photo(patient, data, kind="before", view="front").id)
 
 
-def _initial(client: Any, patient: int, photo: int) -> dict[str, Any]:
+def _initial(client: Any, patient: str, photo: str) -> dict[str, Any]:
     page = client.get(f"/studio/patients/{patient}/photos/{photo}/designer")
     assert page.status_code == 200, page.status_code
     raw = re.search(r'data-initial="([^"]+)"', page.text)
@@ -60,37 +63,91 @@ def _initial(client: Any, patient: int, photo: int) -> dict[str, Any]:
     return state
 
 
-def _drag(client: Any, photo: int, state: dict[str, Any], i: int, out: list[float]) -> None:
+def _render_cpu_ms(response: Any) -> float | None:
+    """The render's CPU time the studio reports (``Server-Timing: cpu``), None when the
+    image came from its cache."""
+    found = re.search(r"cpu;dur=([0-9.]+)", response.headers.get("server-timing", ""))
+    return float(found[1]) if found else None
+
+
+def _drag(
+    photo: str,
+    states: list[dict[str, Any]],
+    cpu: list[float],
+    client: Any,
+    i: int,
+    out: list[float],
+) -> None:
     for step in range(JSON_STEPS):
-        points = [list(p) for p in state["points"]]
+        points = [list(p) for p in states[i]["points"]]
         points[4][1] += 1.0 + 0.5 * i + 4.0 * step  # each client its own positions
-        body = {**state, "points": points, "client": f"tab{i}"}
+        body = {**states[i], "points": points, "client": f"tab{i}"}
         started = time.perf_counter()
         r = client.post(f"/studio/photos/{photo}/preview", json=body)
         out.append(1000 * (time.perf_counter() - started))
         assert r.status_code == 200, r.status_code
+        spent = _render_cpu_ms(r)
+        if spent is not None:
+            cpu.append(spent)
 
 
-def _round(clients: list[Any], photo: int, states: list[dict[str, Any]]) -> dict[str, float]:
-    per: list[list[float]] = [[] for _ in clients]
-    threads = [
-        threading.Thread(target=_drag, args=(c, photo, states[i], i, per[i]))
-        for i, c in enumerate(clients)
-    ]
+def _warm(photo: str, states: list[dict[str, Any]], client: Any, i: int, out: list[float]) -> None:
+    """One position no round uses (two clients at once: each preview process is sent the
+    photo and lays its pool; the kernels are compiled)."""
+    points = [list(p) for p in states[i]["points"]]
+    points[4][1] -= 3.0 + i
+    body = {**states[i], "points": points, "client": f"warm{i}"}
     started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
-    values = [v for lst in per for v in lst]
-    return {**_summary(values), "throughput_per_s": len(values) / wall}
+    r = client.post(f"/studio/photos/{photo}/preview", json=body)
+    out.append(1000 * (time.perf_counter() - started))
+    assert r.status_code == 200, r.status_code
+
+
+def _round(clients: list[Any], photo: str, states: list[dict[str, Any]]) -> dict[str, float]:
+    cpu: list[float] = []
+    found = concurrent_round(clients, partial(_drag, photo, states, cpu))
+    if cpu:  # the renders' CPU time where they ran (a preview process): load-independent
+        found["render_cpu_median_ms"] = statistics.median(cpu)
+        found["render_cpu_p95_ms"] = _summary(cpu)["p95_ms"]
+    return found
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """Proportional set sizes (MB) of the server and of its descendants (the preview
+    processes) together."""
+    found: dict[str, float] = {}
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            pss = next(line for line in rollup.splitlines() if line.startswith("Pss:"))
+            found["server" if current == pid else str(current)] = int(pss.split()[1]) / 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return {**found, "total": sum(found.values())}
+
+
+def _cpu_s(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of the server and of its preview processes so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def spent(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    children = [
+        int(c)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for c in (task / "children").read_text().split()
+    ]
+    return spent(pid), sum(spent(c) for c in children)
 
 
 def cpu_per_preview(positions: int = 12) -> dict[str, float]:
     """CPU time of one new position on one thread, in this process (the analysis once)."""
-    import statistics
-
     from smpstudio.web._photo_designer import _initial
     from smpstudio.web._photo_service import PhotoDesignParams, PhotoDesignService
 
@@ -117,39 +174,44 @@ def cpu_per_preview(positions: int = 12) -> dict[str, float]:
 
 
 def measure() -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="smp-web-photo-bench-"))
-    patient = _prepare(folder)
-    photo = _add_photo(folder, patient)
-    server = Serve(folder)
-    try:
-        clients = [_sign_in(server.base, f"d{i}@bench.example") for i in range(CLIENTS)]
+    added: list[int] = []
+    with serving("smp-web-photo-bench-", partial(_add_photo, out=added)) as studio:
+        clients = studio.clients
+        patient, photo = studio.token(studio.patient), studio.token(added[0])
+        load_before = os.getloadavg()
         started = time.perf_counter()
         states = [_initial(clients[0], patient, photo)]
         first_open = 1000 * (time.perf_counter() - started)
         states += [_initial(c, patient, photo) for c in clients[1:]]
-        warm = {**states[0], "client": "warm"}
-        clients[0].post(f"/studio/photos/{photo}/preview", json=warm)  # compile the kernels
+        warm = concurrent_round(clients[:2], partial(_warm, photo, states))
+        pid = studio.server.proc.pid
+        cpu_before = _cpu_s(pid)
         new = _round(clients, photo, states)
+        cpu_after = _cpu_s(pid)
+        new["server_cpu_ms_per_request"] = 1000 * (cpu_after[0] - cpu_before[0]) / new["requests"]
+        new["preview_processes_cpu_ms_per_request"] = (
+            1000 * (cpu_after[1] - cpu_before[1]) / new["requests"]
+        )
         print(json.dumps({"uncached": new}), file=sys.stderr, flush=True)
         seen = _round(clients, photo, states)
+        memory = memory_mb(pid)
         head: dict[str, Any]
         try:
             _drag_json(clients[0], 0, [], start=10.3)  # the head's figure, in the same minutes
             head = _json_round(clients)
         except Exception as exc:  # a loaded machine: keep the photo's figures
             head = {"error": f"{type(exc).__name__}: {exc}"}
-        for c in clients:
-            c.close()
-    finally:
-        server.stop()
     return {
         "photo": PHOTO,
         "clients": CLIENTS,
         "first_open_ms": first_open,
+        "warm_up_ms": warm["max_ms"],
         "uncached": new,
         "cached": seen,
         "head_uncached": head,
+        "memory_pss_mb": memory,
         "cpu_per_preview_ms": cpu_per_preview(),
+        "loadavg_before": load_before,
         "loadavg": os.getloadavg(),
     }
 

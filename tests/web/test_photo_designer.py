@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,13 @@ import pytest
 from PIL import Image
 
 from smpstudio.photo._live import MAX_HAIRLINE_POINTS
-from smpstudio.web._photo_service import DENSITY_RANGE, MAX_STROKE_POINTS, MAX_STROKES
+from smpstudio.web._photo_service import (
+    DENSITY_RANGE,
+    MAX_STROKE_POINTS,
+    MAX_STROKES,
+    PhotoDesignParams,
+)
+from smpstudio.web._preview import stop_preview_processes
 from tests.web.conftest import World, csrf_of, rid
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "photos" / "eval"
@@ -48,6 +55,7 @@ def _pixels(jpeg: bytes) -> np.ndarray:
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None:
     world = world_on
+    stop_preview_processes()  # none holds the photo yet (they are keyed by its content)
     c = world.as_role("practitioner")
     pid = world.new_patient()
     photo = _upload(world, pid, BALD)
@@ -68,6 +76,9 @@ def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None
     first = _preview(c, photo, token, {**initial, "client": "t1"})
     assert first.status_code == 200
     assert first.headers["content-type"] == "image/jpeg"
+    service = world.app.state.studio.photo_designs
+    if service.processes:  # more than one core: rendered in a preview process, sent the photo
+        assert service.sent >= 1
     assert _pixels(first.content).shape == _pixels(before.content).shape
     # Deterministic: the same inputs give the same bytes (also when not from the cache).
     world.app.state.studio.photo_designs.images = type(world.app.state.studio.photo_designs.images)(
@@ -75,11 +86,15 @@ def test_design_on_the_photo_previews_saves_and_reopens(world_on: World) -> None
     )
     again = _preview(c, photo, token, {**initial, "client": "t1"})
     assert again.content == first.content
+    cached = _preview(c, photo, token, {**initial, "client": "t1"})
+    assert cached.content == first.content
+    assert "cpu;dur=" not in cached.headers["server-timing"]  # from the studio's cache
     # Lowering the middle of the line changes the after image.
     moved = json.loads(json.dumps(initial))
     moved["points"][4][1] += 40
     lower = _preview(c, photo, token, {**moved, "client": "t1"})
     assert lower.status_code == 200
+    assert "cpu;dur=" in lower.headers["server-timing"]  # rendered for this request
     assert np.abs(_pixels(lower.content).astype(int) - _pixels(first.content)).sum() > 0
 
     painted = {
@@ -204,3 +219,31 @@ def test_a_full_studio_lane_answers_503_with_retry_after(world: World) -> None:
         for _ in range(lane.slots):
             lane._leave()
     assert _preview(c, photo, token, moved).status_code == 200
+
+
+def test_opening_the_designer_renders_its_first_image_ahead(world: World) -> None:
+    """The page's opening sends the photo's analysis to a preview process and renders the
+    page's first image there in the background: the page's first request finds it."""
+    service = world.app.state.studio.photo_designs
+    if not service.processes:
+        pytest.skip("one core: no preview processes")
+    stop_preview_processes()  # none holds the photo yet (they are keyed by its content)
+    c = world.as_role("practitioner")
+    pid = world.new_patient()
+    photo = _upload(world, pid, BALD)
+    sent = service.sent
+    _, initial, token = _open(c, pid, photo)
+    assert service.sent == sent + 1
+    key = service.known(world.a.id, photo)
+    assert key is not None
+    live = service.lives.get(key)
+    assert live is not None
+    params = PhotoDesignParams.parse(initial, size=live.size)
+    deadline = time.monotonic() + 300  # a wait, not a measure: the process may start first
+    while service.cached(key, params) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r = _preview(c, photo, token, {**initial, "client": "t1"})
+    assert r.status_code == 200
+    assert "cpu;dur=" not in r.headers["server-timing"]  # rendered ahead, from the cache
+    _open(c, pid, photo)
+    assert service.sent == sent + 1  # the process holds the photo: not sent again

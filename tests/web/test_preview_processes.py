@@ -1,18 +1,33 @@
-"""Live previews rendered in preview processes: the same bytes as on the studio's own thread,
-a killed process replaced without losing the request, and no process outliving the studio."""
+"""Live previews rendered in preview processes (the virtual head's and the photo designer's):
+the same bytes as on the studio's own thread, a killed process replaced without losing the
+request, a photo's requests sent where its analysis is, stale requests dropped, and no
+process outliving the studio."""
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from smpstudio.web._preview import PreviewParams, PreviewService, stop_preview_processes
+from smpstudio.photo._live import LivePhoto
+from smpstudio.web._photo_designer import _initial
+from smpstudio.web._photo_service import LiveKey, PhotoDesignParams, PhotoDesignService
+from smpstudio.web._preview import (
+    PreviewParams,
+    PreviewProcesses,
+    PreviewService,
+    stop_preview_processes,
+)
 from tests.web.test_serve import _free_port, _start, _stop
+
+BALD = Path(__file__).resolve().parents[1] / "data" / "photos" / "eval" / "astronaut-shaved.jpg"
 
 
 def _params(**changes: object) -> PreviewParams:
@@ -58,11 +73,117 @@ def test_a_pool_shut_down_under_a_render_is_replaced() -> None:
     from smpstudio.web import _preview
 
     service = PreviewService(processes=1)
-    _preview._process_pool(1).shutdown(wait=True)  # as a stopping studio would, meanwhile
+    _preview.preview_processes(1).shutdown(wait=True)  # as a stopping studio would, meanwhile
     answered = service.render(_params(height_cm=9.0))  # drawn here
     assert answered is not None
     assert service.render(_params(height_cm=9.5)) is not None  # by new processes
     assert multiprocessing.active_children()
+
+
+@pytest.fixture(scope="module")
+def photo() -> tuple[LiveKey, LivePhoto]:
+    """An analysed photo (the analysis is made in the studio's process)."""
+    data = BALD.read_bytes()
+    key = (1, 1, hashlib.sha256(data).hexdigest())
+    return key, PhotoDesignService().live(None, lambda: (key, data))
+
+
+def _drag(live: LivePhoto, dy: float) -> PhotoDesignParams:
+    state: dict[str, Any] = _initial(live, None)
+    points = [list(p) for p in state["points"]]
+    for p in points[2:7]:
+        p[1] += dy
+    return PhotoDesignParams.parse({**state, "points": points}, size=live.size)
+
+
+def _workers() -> set[int]:
+    return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
+
+
+def test_photo_previews_render_in_a_preview_process_as_the_same_bytes(
+    photo: tuple[LiveKey, LivePhoto],
+) -> None:
+    key, live = photo
+    here = PhotoDesignService(processes=0)
+    there = PhotoDesignService(processes=2)
+    a = here.render(key, live, _drag(live, 40.0))
+    b = there.render(key, live, _drag(live, 40.0))
+    assert a is not None
+    assert b is not None
+    assert a.pid == os.getpid()
+    assert b.pid != os.getpid()
+    assert b.pid in _workers()  # answered by a preview process
+    assert b.cpu_ms > 0
+    assert a.jpeg == b.jpeg
+    assert there.sent == 1  # the analysis went to that process once …
+    c = there.render(key, live, _drag(live, 44.0))
+    assert c is not None
+    assert c.pid == b.pid  # … which is asked again (idle, it holds the photo)
+    assert there.sent == 1
+    cached = there.render(key, live, _drag(live, 44.0))
+    assert cached is not None
+    assert (cached.jpeg, cached.pid) == (c.jpeg, 0)  # from the studio's cache
+
+
+def test_a_killed_process_under_a_photo_is_replaced_and_the_photo_sent_again(
+    photo: tuple[LiveKey, LivePhoto],
+) -> None:
+    key, live = photo
+    service = PhotoDesignService(processes=1)
+    first = service.render(key, live, _drag(live, 30.0))
+    assert first is not None
+    assert first.pid in _workers()
+    os.kill(first.pid, signal.SIGKILL)
+    answered = service.render(key, live, _drag(live, 32.0))  # the process is gone: drawn here
+    assert answered is not None
+    assert answered.pid == os.getpid()
+    again = service.render(key, live, _drag(live, 34.0))  # a new process, sent the photo
+    assert again is not None
+    assert again.pid not in (first.pid, os.getpid())
+    assert service.sent == 2
+    here = PhotoDesignService(processes=0).render(key, live, _drag(live, 34.0))
+    assert here is not None
+    assert again.jpeg == here.jpeg
+
+
+def test_a_stale_photo_request_is_dropped_without_rendering(
+    photo: tuple[LiveKey, LivePhoto],
+) -> None:
+    key, live = photo
+    service = PhotoDesignService(processes=1)
+    params = _drag(live, 36.0)
+    first = service.claim("tab-x")
+    second = service.claim("tab-x")
+    assert service.render(key, live, params, client="tab-x", ticket=first) is None
+    assert service.stale == 1
+    assert service.cached(key, params) is None  # nothing was rendered for the stale one
+    assert service.sent == 0  # nor sent anywhere
+    assert service.render(key, live, params, client="tab-x", ticket=second) is not None
+    assert service.cached(key, params) is not None
+    other = service.claim("tab-y")
+    assert service.render(key, live, params, client="tab-y", ticket=other) is not None
+    assert service.stale == 1
+
+
+def test_work_with_an_affinity_stays_where_it_is_held_until_that_process_is_busy() -> None:
+    processes = PreviewProcesses(2)
+    try:
+        first = processes.run(os.getpid, affinity="photo-a")
+        assert processes.run(os.getpid, affinity="photo-a") == first
+        busy = threading.Thread(target=processes.run, args=(time.sleep, 2.0))
+        busy.start()  # no affinity: the least busy process, the first (both are idle)
+        while sum(processes.busy) == 0:
+            time.sleep(0.01)
+        # the process holding photo-a is busy, the other is idle and has room: it goes there
+        second = processes.run(os.getpid, affinity="photo-a")
+        busy.join()
+        assert second != first
+        assert {first, second} <= _workers()
+        # both hold it now: an idle one answers, whichever
+        assert processes.run(os.getpid, affinity="photo-a") in (first, second)
+        assert processes.busy == [0, 0]
+    finally:
+        processes.shutdown()
 
 
 def _children(pid: int) -> set[int]:

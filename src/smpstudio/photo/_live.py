@@ -101,6 +101,12 @@ class LiveCaches:
                 self._layers, self._skin = make()
             return self._layers, self._skin
 
+    def __reduce__(self) -> tuple[type[LiveCaches], tuple[()]]:
+        """A photo sent to another process (a preview process) is sent without its caches:
+        that process makes its own on first use (the same values: they depend only on the
+        photo and the design)."""
+        return LiveCaches, ()
+
     @property
     def nbytes(self) -> int:
         """Bytes held by the pools and layers made so far."""

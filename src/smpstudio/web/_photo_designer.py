@@ -5,7 +5,9 @@ at the preview's size) with the proposed hairline as draggable points; the pract
 drags them, picks the style, density, skin and hair colour, and paints areas to add to or
 take out of the treatment. ``POST /studio/photos/{photo}/preview`` takes that as JSON (the
 session's CSRF token in ``X-CSRF-Token``, a ``client`` key per tab) and answers the after
-image as ``image/jpeg``, ``204`` when a newer request of the same tab made it stale, ``400``
+image as ``image/jpeg`` (rendered in a preview process: :mod:`smpstudio.web._photo_service`;
+``Server-Timing`` says the request's time and, when it was rendered for it, the render's
+CPU time), ``204`` when a newer request of the same tab made it stale, ``400``
 with one sentence for bad input and ``503`` with ``Retry-After`` when the studio's heavy
 work is at its limit. ``GET /studio/photos/{photo}/designer/before.jpg`` is the working
 image itself. ``POST /studio/patients/{id}/photos/{photo}/designs`` saves the design as the
@@ -16,6 +18,7 @@ was drawn on. The photo's analysis is made once and cached
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -36,6 +39,7 @@ from smpstudio.web._photo_service import (
     DENSITY_RANGE,
     MAX_STROKE_POINTS,
     PhotoDesignParams,
+    Rendered,
     sha256,
 )
 from smpstudio.web._state import Studio, blocking, compute
@@ -113,7 +117,8 @@ async def preview(request: Request) -> Response:
     except InputError as exc:
         return _bad(str(exc))
     service = studio.photo_designs
-    found = service.cached(key, params)
+    cached = service.cached(key, params)
+    found = None if cached is None else Rendered(cached)
     if found is None:
         client = f"{request.state.signed.session.id}:{str(data.get('client', ''))[:40]}"
         ticket = service.claim(client)
@@ -126,7 +131,9 @@ async def preview(request: Request) -> Response:
     if found is None:
         return Response(status_code=204)
     timing = f"render;dur={1000 * (time.perf_counter() - started):.1f}"
-    return Response(found, media_type="image/jpeg", headers={"server-timing": timing})
+    if found.pid:  # rendered for this request: its CPU time where it ran
+        timing += f", cpu;dur={found.cpu_ms:.1f}"
+    return Response(found.jpeg, media_type="image/jpeg", headers={"server-timing": timing})
 
 
 @staff(*CLINICAL)
@@ -222,10 +229,15 @@ async def designer(request: Request) -> Response:
     initial: dict[str, Any] = {}
     live = None
     try:
-        _, live = await _live(request, photo_id)
+        key, live = await _live(request, photo_id)
         initial = _initial(live, context["chosen"])
     except PhotoError as exc:
         refused = str(exc)
+    else:
+        with contextlib.suppress(InputError):  # a saved design the checks now refuse
+            first = PhotoDesignParams.parse(initial, size=live.size)
+            # off the event loop: the first call starts a preview process
+            await blocking(studio_of(request).photo_designs.prepare, key, live, first)
     analysis = None if live is None else live.analysis
     context.update(
         refused=refused,

@@ -1,13 +1,22 @@
 """What the designer on a client's photo keeps between requests: each photo's analysis, the
-finished previews, and the one-render-per-tab rule.
+finished previews, the one-render-per-tab rule, and where the renders run.
 
 The analysis of a photo (face mesh, scale, person, hair and skin models: about a second) is
-made once per photo and kept in a small least-recently-used cache keyed by the clinic, the
-photo's id and its SHA-256, in the process that renders the previews (the studio's compute
-threads; :func:`smpstudio.photo.prepare_live`). A drag then only redraws the hairline, the
-treatment region, the placement and the render at the preview's size
-(:func:`smpstudio.photo.redraw`). A photo the analysis refuses (no face, no scale) keeps its
-message, so it is not analysed again on every request.
+made once per photo in the studio's process (the compute threads;
+:func:`smpstudio.photo.prepare_live`) and kept in a small least-recently-used cache keyed by
+the clinic, the photo's id and its SHA-256. A photo the analysis refuses (no face, no scale)
+keeps its message, so it is not analysed again on every request.
+
+A drag then only redraws the hairline, the treatment region, the placement and the render
+at the preview's size (:func:`smpstudio.photo.redraw`), and that runs in the preview
+processes, as the head's previews do (:class:`smpstudio.web._preview.PreviewProcesses`): the
+studio's process stays free for pages and the renders run side by side on every core. Each
+preview process keeps the analyses it was sent, with their candidate pools and render
+layers, keyed by the photo's SHA-256 (:class:`PhotoRenderer`, at most
+:data:`~smpstudio.web._preview.PreviewProcesses.HELD` photos); a photo's requests go to a
+process that holds it, and the analysis is sent (pickled, once) to a process that has not got
+it. Without preview processes (one core, or ``preview_processes=0``) the studio renders
+itself.
 """
 
 from __future__ import annotations
@@ -16,8 +25,11 @@ import hashlib
 import io
 import json
 import math
+import os
 import threading
+import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +45,7 @@ from smpstudio.dots import DilutionRule, dilution_rule
 from smpstudio.hairline import HAIRLINE_STYLES
 from smpstudio.photo import Correction, PhotoTreatment, ingest_photo, load_models
 from smpstudio.photo._live import MAX_HAIRLINE_POINTS, LivePhoto, prepare_live, redraw
+from smpstudio.web._preview import LatestRequests, PreviewProcesses, WorkerGone, preview_processes
 
 __all__ = [
     "DENSITY_RANGE",
@@ -42,6 +55,8 @@ __all__ = [
     "RADIUS_RANGE",
     "PhotoDesignParams",
     "PhotoDesignService",
+    "PhotoRenderer",
+    "Rendered",
     "Stroke",
 ]
 
@@ -202,20 +217,104 @@ LiveKey = tuple[int, int, str]
 """(clinic id, photo id, SHA-256 of the photo's bytes)."""
 
 
-class PhotoDesignService:
-    """The photos' analyses, the finished previews and the stale-request rule."""
+@dataclass(frozen=True)
+class Rendered:
+    """An after image: the JPEG, the process that rendered it and its CPU time (0 for an
+    image found in the cache)."""
 
-    def __init__(self, *, photos: int = 8, images: int = 256) -> None:
+    jpeg: bytes
+    pid: int = 0
+    cpu_ms: float = 0.0
+
+
+class PhotoRenderer:
+    """The numeric side of the photo designer with its caches: the analyses this process was
+    given (by the photo's SHA-256), designs per style and dilution rules per look. One lives
+    in the studio's process (no preview processes, or one died under a render) and one in
+    each preview process."""
+
+    def __init__(self, photos: int = PreviewProcesses.HELD) -> None:
+        self.lives: Lru[str, LivePhoto] = Lru(photos)
+        self._designs: Lru[str, Design] = Lru(8)
+        self._rules: Lru[tuple[str, str, str], DilutionRule] = Lru(32)
+
+    def design(self, style: str) -> Design:
+        """The design of a style (its treatment and settings; the pattern does not matter
+        on a photo)."""
+        return self._designs.get_or_make(
+            style, lambda: smpstudio.design(pattern="norwood-5", hairline=style)
+        )
+
+    def treatment(self, style: str, density: float) -> PhotoTreatment:
+        from dataclasses import replace
+
+        return replace(PhotoTreatment.from_design(self.design(style)), density_full_per_cm2=density)
+
+    def rule(self, skin: str, hair: str, style: str) -> DilutionRule:
+        settings = self.design(style).settings
+        try:
+            return self._rules.get_or_make(
+                (skin, hair, style), lambda: dilution_rule(skin, hair, settings=settings)
+            )
+        except (ValueError, KeyError) as exc:
+            raise InputError(f"hair {hair!r}: {exc}") from None
+
+    def render(self, live: LivePhoto, params: PhotoDesignParams) -> Rendered:
+        """The after image of ``params`` on ``live`` as JPEG."""
+        started = time.thread_time()
+        moment = params.state.split("-")
+        try:
+            pixels = redraw(
+                live,
+                points=np.asarray(params.points, dtype=np.float64),
+                corrections=[s.correction() for s in params.strokes],
+                treatment=self.treatment(params.style, params.density),
+                dilution=self.rule(params.skin, params.hair, params.style),
+                seed=7,
+                state="year" if moment[0] == "year" else moment[0],
+                years=float(moment[1]) if len(moment) > 1 else 0.0,
+            )
+        except PhotoError as exc:
+            raise InputError(str(exc)) from None
+        data = jpeg(pixels)
+        return Rendered(data, os.getpid(), 1000 * (time.thread_time() - started))
+
+
+_RENDERER = PhotoRenderer()
+"""This process's renderer (the studio's, or a preview process's)."""
+
+
+def render_photo_here(
+    sha: str, params: PhotoDesignParams, live: LivePhoto | None
+) -> Rendered | None:
+    """What a preview process runs: the after image on the photo of SHA-256 ``sha`` (kept
+    from an earlier request, or ``live`` sent with this one); None when this process has not
+    got the photo and it was not sent (the studio sends it then)."""
+    found = _RENDERER.lives.get(sha)  # kept with its pools and layers
+    if found is None:
+        if live is None:
+            return None
+        found = _RENDERER.lives.put(sha, live)
+    return _RENDERER.render(found, params)
+
+
+class PhotoDesignService(LatestRequests):
+    """The photos' analyses, the finished previews, the stale-request rule and where the
+    renders run (``processes`` > 0: the preview processes; else here)."""
+
+    def __init__(self, *, photos: int = 8, images: int = 256, processes: int = 0) -> None:
+        super().__init__()
+        self.processes = processes
+        self.renderer = _RENDERER
         self.lives: Lru[LiveKey, LivePhoto] = Lru(photos)
         self.refusals: Lru[LiveKey, str] = Lru(64)
         self.images: Lru[tuple[LiveKey, str], bytes] = Lru(images)
         self.befores: Lru[LiveKey, bytes] = Lru(photos)
         self._hashes: dict[tuple[int, int], str] = {}
-        self._designs: Lru[str, Design] = Lru(8)
-        self._rules: Lru[tuple[str, str, str], DilutionRule] = Lru(32)
-        self._latest: dict[str, int] = {}
         self._lock = threading.Lock()
         self.analyses = 0
+        self.sent = 0
+        """Analyses sent to a preview process."""
 
     def known(self, clinic_id: int, photo_id: int) -> LiveKey | None:
         """The key of a photo analysed before (no database read), or None."""
@@ -251,40 +350,9 @@ class PhotoDesignService:
         self.analyses += 1
         return self.lives.put(key, made)
 
-    def claim(self, client: str) -> int:
-        """Register a new request of ``client``; earlier ones become stale."""
-        with self._lock:
-            ticket = self._latest.get(client, 0) + 1
-            self._latest[client] = ticket
-            if len(self._latest) > 10_000:
-                self._latest.clear()
-                self._latest[client] = ticket
-            return ticket
-
-    def is_stale(self, client: str, ticket: int) -> bool:
-        with self._lock:
-            return self._latest.get(client, ticket) != ticket
-
     def design(self, style: str) -> Design:
-        """The design of a style (its treatment and settings; the pattern does not matter
-        on a photo)."""
-        return self._designs.get_or_make(
-            style, lambda: smpstudio.design(pattern="norwood-5", hairline=style)
-        )
-
-    def treatment(self, style: str, density: float) -> PhotoTreatment:
-        from dataclasses import replace
-
-        return replace(PhotoTreatment.from_design(self.design(style)), density_full_per_cm2=density)
-
-    def rule(self, skin: str, hair: str, style: str) -> DilutionRule:
-        settings = self.design(style).settings
-        try:
-            return self._rules.get_or_make(
-                (skin, hair, style), lambda: dilution_rule(skin, hair, settings=settings)
-            )
-        except (ValueError, KeyError) as exc:
-            raise InputError(f"hair {hair!r}: {exc}") from None
+        """The design of a style (what a design saved from the photo starts from)."""
+        return self.renderer.design(style)
 
     def cached(self, key: LiveKey, params: PhotoDesignParams) -> bytes | None:
         return self.images.get((key, params.key()))
@@ -297,30 +365,56 @@ class PhotoDesignService:
         *,
         client: str = "",
         ticket: int = 0,
-    ) -> bytes | None:
-        """The after image as JPEG (on a compute thread); None when a newer request of the
-        same tab came in meanwhile."""
+    ) -> Rendered | None:
+        """The after image (on a compute thread, which waits for a preview process); None
+        when a newer request of the same tab came in meanwhile."""
         if client and self.is_stale(client, ticket):
             return None
         image_key = (key, params.key())
         found = self.images.get(image_key)
         if found is not None:
-            return found
-        moment = params.state.split("-")
+            return Rendered(found)
+        made = self._render(key[2], live, params)
+        self.images.put(image_key, made.jpeg)
+        return made
+
+    def _render(self, sha: str, live: LivePhoto, params: PhotoDesignParams) -> Rendered:
+        if not self.processes:
+            return self.renderer.render(live, params)
+        processes = preview_processes(self.processes)
         try:
-            pixels = redraw(
-                live,
-                points=np.asarray(params.points, dtype=np.float64),
-                corrections=[s.correction() for s in params.strokes],
-                treatment=self.treatment(params.style, params.density),
-                dilution=self.rule(params.skin, params.hair, params.style),
-                seed=7,
-                state="year" if moment[0] == "year" else moment[0],
-                years=float(moment[1]) if len(moment) > 1 else 0.0,
-            )
-        except PhotoError as exc:
-            raise InputError(str(exc)) from None
-        return self.images.put(image_key, jpeg(pixels))
+            made = processes.run(render_photo_here, sha, params, None, affinity=sha)
+            if made is None:  # that process has not got the photo: send it, once
+                self.sent += 1
+                made = processes.run(render_photo_here, sha, params, live, affinity=sha)
+        except WorkerGone:
+            return self.renderer.render(live, params)
+        assert made is not None
+        return made
+
+    def prepare(self, key: LiveKey, live: LivePhoto, params: PhotoDesignParams) -> None:
+        """The designer's page was opened: send the photo's analysis to a preview process
+        now and render the page's first image there, in the background (its pool and layers
+        are made meanwhile; the image is kept for the page's first request)."""
+        if not self.processes:
+            return
+        processes = preview_processes(self.processes)
+        if processes.holds(key[2]):
+            return
+        image_key = (key, params.key())
+        try:
+            future = processes.submit(render_photo_here, key[2], params, live, affinity=key[2])
+        except WorkerGone:
+            return
+        self.sent += 1
+
+        def keep(done: Future[Rendered | None]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                made = done.result()
+                if made is not None:
+                    self.images.put(image_key, made.jpeg)
+
+        future.add_done_callback(keep)
 
     def before(self, key: LiveKey, live: LivePhoto) -> bytes:
         """The working image itself (the "before"), as JPEG."""

@@ -8,8 +8,10 @@ anything is computed: finished images, impressions per design and look, designs 
 
 Each browser tab (a ``client`` key) has at most one render in progress: a newer request
 from the same client makes the waiting one stale, and a stale request is answered at once
-with nothing (the page already asked for something newer). The numeric work runs on the
-studio's compute thread, never on the event loop.
+with nothing (the page already asked for something newer; :class:`LatestRequests`, shared
+with the designer on the photo). The numeric work runs in a preview process
+(:class:`PreviewProcesses`) or, without them, on the studio's compute thread; never on the
+event loop.
 
 Every front-view answer carries the geometry of the draggable points in image pixels: the
 mid-frontal point, both temporal points and the three control points on each side, the
@@ -27,12 +29,12 @@ import math
 import multiprocessing
 import os
 import threading
-from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numba
 import numpy as np
@@ -63,10 +65,15 @@ from smpstudio.render import (
 __all__ = [
     "PROFILE_RANGE",
     "RISE_RANGE_MM",
+    "LatestRequests",
     "PreviewParams",
+    "PreviewProcesses",
     "PreviewRenderer",
     "PreviewService",
+    "WorkerGone",
     "handles",
+    "in_worker",
+    "preview_processes",
     "render_here",
 ]
 
@@ -77,6 +84,7 @@ HEIGHT_RANGE_CM = (5.0, 11.0)
 HEADS = ("S", "M", "L")
 SIZES = (384, 512, 768, 1024)
 _JPEG_QUALITY = 88
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -333,11 +341,17 @@ _RENDERS = itertools.count(1)
 
 def render_here(params: PreviewParams) -> Preview:
     """Render with this process's renderer (what a preview process runs)."""
+    return _RENDERER.render(params)
+
+
+def in_worker(func: Callable[..., T], *args: Any) -> T:
+    """Run one render in this process: in a preview process, set up on its first task and
+    trimmed after every :data:`_TRIM_EVERY` th (the head's previews and the photo's)."""
     _set_up_worker()
-    preview = _RENDERER.render(params)
+    result = func(*args)
     if worker_share() is not None and next(_RENDERS) % _TRIM_EVERY == 0:
         release_free_memory()
-    return preview
+    return result
 
 
 _WORKER_SET_UP = threading.Event()
@@ -367,26 +381,180 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+class LatestRequests:
+    """The one-render-per-client rule: each browser tab (a ``client`` key) claims a ticket
+    per request; a newer claim makes the earlier tickets stale (the head's previews and the
+    photo designer's)."""
+
+    def __init__(self) -> None:
+        self._latest: dict[str, int] = {}
+        self._latest_lock = threading.Lock()
+        self.stale = 0
+        """Requests found stale (answered with nothing)."""
+
+    def claim(self, client: str) -> int:
+        """Register a new request of ``client``; earlier ones become stale."""
+        with self._latest_lock:
+            ticket = self._latest.get(client, 0) + 1
+            self._latest[client] = ticket
+            if len(self._latest) > 10_000:
+                self._latest.clear()
+                self._latest[client] = ticket
+            return ticket
+
+    def is_stale(self, client: str, ticket: int) -> bool:
+        """Whether a newer request of ``client`` came in (counted in :attr:`stale`)."""
+        with self._latest_lock:
+            stale = self._latest.get(client, ticket) != ticket
+            self.stale += stale
+            return stale
+
+
+class WorkerGone(Exception):  # noqa: N818  (a condition: the caller renders here instead)
+    """A preview process died under a render, or the processes were stopped meanwhile."""
+
+
+class PreviewProcesses:
+    """The preview processes, each with its own queue, so that work can be sent to the
+    process that already holds what it needs (a photo's analysis: ``affinity``).
+
+    Work without an affinity goes to the least busy process. Work with one goes to a
+    process that holds it (the studio's record of what each was sent: :data:`HELD` keys
+    each, least recently used first out, as in the processes) when one is idle; else to an
+    idle process with room for one more (it then holds it too: a photo dragged by many
+    designers is worked on by every core); else to the least busy process that holds it;
+    else to its home, the process that held fewest keys when it was first seen. A process
+    with no room is never sent a key to spare another a wait: that would push out a key it
+    holds for another designer, who would then wait for it to be sent again.
+    """
+
+    HELD = 4
+    """Keys (photos) one process holds (:mod:`smpstudio.web._photo_service`)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._executors: list[ProcessPoolExecutor | None] = [None] * size
+        self._busy = [0] * size
+        self._held: list[Lru[str, int]] = [Lru(self.HELD) for _ in range(size)]
+        self._home: Lru[str, int] = Lru(256)
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> list[int]:
+        """Work sent to each process and not yet answered."""
+        with self._lock:
+            return list(self._busy)
+
+    def _executor(self, k: int) -> ProcessPoolExecutor:
+        found = self._executors[k]
+        if found is None:
+            found = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(os.getpid(), self.size),
+            )
+            self._executors[k] = found
+        return found
+
+    def _pick(self, affinity: str | None) -> int:
+        slots = range(self.size)
+        idle = [k for k in slots if self._busy[k] == 0]
+        if affinity is None:
+            return min(slots, key=lambda k: self._busy[k])
+        holders = [k for k in slots if self._held[k].get(affinity) is not None]
+        for k in holders:
+            if k in idle:
+                return k
+        for k in idle:
+            if len(self._held[k]) < self.HELD:
+                return k
+        if holders:
+            return min(holders, key=lambda k: self._busy[k])
+        home = self._home.get(affinity)
+        if home is None:
+            home = min(slots, key=lambda k: (len(self._held[k]), self._busy[k]))
+            self._home.put(affinity, home)
+        return home
+
+    def holds(self, affinity: str) -> bool:
+        """Whether a process was sent ``affinity`` (and has not had to let it go since)."""
+        with self._lock:
+            return any(held.get(affinity) is not None for held in self._held)
+
+    def submit(self, func: Callable[..., T], *args: Any, affinity: str | None = None) -> Future[T]:
+        """Start ``func(*args)`` in a preview process, not waiting for it
+        (:class:`WorkerGone` when the processes were stopped meanwhile)."""
+        return self._start(func, args, affinity)[2]
+
+    def run(self, func: Callable[..., T], *args: Any, affinity: str | None = None) -> T:
+        """``func(*args)`` in a preview process (:class:`WorkerGone` when it died or the
+        processes were stopped meanwhile: the caller renders here instead)."""
+        k, executor, future = self._start(func, args, affinity)
+        try:
+            return future.result()
+        except (BrokenProcessPool, CancelledError):  # it died (killed, out of memory), or
+            self._drop(k, executor)  # the studio is stopping: anew
+            raise WorkerGone from None
+
+    def _start(
+        self, func: Callable[..., T], args: tuple[Any, ...], affinity: str | None
+    ) -> tuple[int, ProcessPoolExecutor, Future[T]]:
+        with self._lock:
+            k = self._pick(affinity)
+            executor = self._executor(k)
+            self._busy[k] += 1
+            if affinity is not None:
+                self._held[k].put(affinity, k)
+        try:
+            future = executor.submit(in_worker, func, *args)
+        except RuntimeError:  # shut down meanwhile (a studio stopping), or broken
+            self._done(k)
+            self._drop(k, executor)
+            raise WorkerGone from None
+        future.add_done_callback(lambda _: self._done(k))
+        return k, executor, future
+
+    def _done(self, k: int) -> None:
+        with self._lock:
+            self._busy[k] -= 1
+
+    def submit_each(self, func: Callable[..., Any], *args: Any) -> None:
+        """Start every process with ``func(*args)`` in the background (a warm-up)."""
+        with self._lock:
+            for k in range(self.size):
+                self._executor(k).submit(in_worker, func, *args)
+
+    def _drop(self, k: int, executor: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executors[k] is executor:
+                self._executors[k] = None
+                self._held[k] = Lru(self.HELD)
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the processes (they are started anew by the next :meth:`run`)."""
+        with self._lock:
+            found = list(self._executors)
+        for executor in found:
+            if executor is not None:
+                executor.shutdown(wait=wait, cancel_futures=True)
+
+
 _POOL_LOCK = threading.Lock()
-_POOL: tuple[int, ProcessPoolExecutor] | None = None
+_POOL: PreviewProcesses | None = None
 
 
-def _process_pool(size: int) -> ProcessPoolExecutor:
+def preview_processes(size: int) -> PreviewProcesses:
     """The preview processes, shared by every studio in this process and started when first
     needed ("spawn": the studio's threads are never forked)."""
     global _POOL
     with _POOL_LOCK:
-        if _POOL is None or _POOL[0] != size:
+        if _POOL is None or _POOL.size != size:
             if _POOL is not None:
-                _POOL[1].shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(
-                max_workers=size,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(os.getpid(), size),
-            )
-            _POOL = (size, pool)
-        return _POOL[1]
+                _POOL.shutdown(wait=False)
+            _POOL = PreviewProcesses(size)
+        return _POOL
 
 
 def stop_preview_processes() -> None:
@@ -395,29 +563,19 @@ def stop_preview_processes() -> None:
     with _POOL_LOCK:
         found, _POOL = _POOL, None
     if found is not None:
-        found[1].shutdown(wait=True, cancel_futures=True)
+        found.shutdown(wait=True)
 
 
-def _drop_pool(pool: ProcessPoolExecutor) -> None:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is not None and _POOL[1] is pool:
-            _POOL = None
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-class PreviewService:
+class PreviewService(LatestRequests):
     """Finished images, the one-render-per-client rule, and where renders run: in preview
     processes (``processes`` > 0; each has its own interpreter, so renders run side by side
     on every core) or on the calling thread (see the module's documentation)."""
 
     def __init__(self, *, processes: int = 0) -> None:
+        super().__init__()
         self.processes = processes
         self.renderer = _RENDERER
         self.images: Lru[tuple[str, ...], Preview] = Lru(256)
-        self._latest: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self.stale = 0
 
     def design(self, params: PreviewParams) -> Design:
         return self.renderer.design(params)
@@ -436,27 +594,11 @@ class PreviewService:
     def cached(self, params: PreviewParams) -> Preview | None:
         return self.images.get(self._image_key(params))
 
-    def claim(self, client: str) -> int:
-        """Register a new request of ``client``; earlier ones become stale."""
-        with self._lock:
-            ticket = self._latest.get(client, 0) + 1
-            self._latest[client] = ticket
-            if len(self._latest) > 10_000:
-                self._latest.clear()
-                self._latest[client] = ticket
-            return ticket
-
-    def is_stale(self, client: str, ticket: int) -> bool:
-        with self._lock:
-            return self._latest.get(client, ticket) != ticket
-
     def warm_up(self) -> None:
         """Start the preview processes and fill their caches with the default design, in the
         background (the first designer to open a preview does not wait for them)."""
         if self.processes:
-            pool = _process_pool(self.processes)
-            for _ in range(self.processes):
-                pool.submit(render_here, PreviewParams())
+            preview_processes(self.processes).submit_each(render_here, PreviewParams())
 
     def render(self, params: PreviewParams, *, client: str = "", ticket: int = 0) -> Preview | None:
         """Render (on a compute thread); None when a newer request of the client came in.
@@ -466,7 +608,6 @@ class PreviewService:
         render at a time, at most two per visitor's preview, most of them found cached.
         """
         if client and self.is_stale(client, ticket):
-            self.stale += 1
             return None
         key = self._image_key(params)
         found = self.images.get(key)
@@ -477,16 +618,9 @@ class PreviewService:
     def _render(self, params: PreviewParams) -> Preview:
         if not self.processes:
             return self.renderer.render(params)
-        pool = _process_pool(self.processes)
         try:
-            future = pool.submit(render_here, params)
-        except RuntimeError:  # the pool was shut down meanwhile (a studio stopping)
-            _drop_pool(pool)
-            return self.renderer.render(params)
-        try:
-            return future.result()
-        except BrokenProcessPool:  # a preview process died (killed, out of memory): start anew
-            _drop_pool(pool)
+            return preview_processes(self.processes).run(render_here, params)
+        except WorkerGone:
             return self.renderer.render(params)
 
 

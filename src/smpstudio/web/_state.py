@@ -101,8 +101,10 @@ class Studio:
         )
         self.proxies = TrustedProxies(config.trusted_proxies)
         self._public_clinic: int | None = config.public_clinic_id
-        self.preview = PreviewService(processes=_preview_processes(config))
-        self.photo_designs = PhotoDesignService()  # the designer on a client's photo
+        processes = _preview_processes(config)
+        self.preview = PreviewService(processes=processes)
+        # the designer on a client's photo, rendering in the same preview processes
+        self.photo_designs = PhotoDesignService(processes=processes)
 
     def public_clinic_id(self) -> int | None:
         """The clinic the public site speaks for (the first one unless configured)."""
