@@ -105,7 +105,11 @@
     c.setAttribute("aria-label", label);
     c.dataset.kind = kind;
     c.dataset.index = String(index);
-    c.addEventListener("pointerdown", startDrag);
+    window.smpLivePreview.draggable(c, {
+      start: () => { dragging = c; },
+      move: onDrag,
+      end: () => { dragging = null; if (geometry) setGeometry(geometry); },
+    });
     c.addEventListener("keydown", onKey);
     handlesGroup.appendChild(c);
     return c;
@@ -199,17 +203,6 @@
     return pt.matrixTransform(svg.getScreenCTM().inverse());
   }
 
-  function startDrag(event) {
-    const el = event.currentTarget;
-    dragging = el;
-    el.classList.add("dragging");
-    el.setPointerCapture(event.pointerId);
-    el.addEventListener("pointermove", onDrag);
-    el.addEventListener("pointerup", endDrag);
-    el.addEventListener("pointercancel", endDrag);
-    event.preventDefault();
-  }
-
   function onDrag(event) {
     const el = event.currentTarget;
     const p = svgPoint(event);
@@ -221,16 +214,6 @@
     drawGuide();
     applyRow(kind, index, p.y);
     request();
-  }
-
-  function endDrag(event) {
-    const el = event.currentTarget;
-    el.classList.remove("dragging");
-    el.removeEventListener("pointermove", onDrag);
-    el.removeEventListener("pointerup", endDrag);
-    el.removeEventListener("pointercancel", endDrag);
-    dragging = null;
-    if (geometry) setGeometry(geometry);
   }
 
   function onKey(event) {

@@ -9,6 +9,8 @@
 // the studio's refusal (the JSON {error} of options.refusal), signed out, busy (503: asked
 // again after Retry-After, at most 5 s), or no connection.
 //
+// smpLivePreview.draggable(el, hooks) makes a point of the overlay draggable with the pointer.
+//
 // smpLivePreview.compare(parts, onShow) binds the "before and after on one image" switch and
 // its divider.
 "use strict";
@@ -96,6 +98,29 @@ window.smpLivePreview = (function () {
     return { client, request, post, setStatus };
   }
 
+  // While el is held (the pointer captured, el marked "dragging"), hooks.move(event) follows
+  // the pointer; hooks.end(event) (optional) when it is let go. hooks.allow(event) (optional)
+  // says whether a press starts a drag; hooks.start(event) (optional) runs as it does.
+  function draggable(el, hooks) {
+    function end(event) {
+      el.classList.remove("dragging");
+      el.removeEventListener("pointermove", hooks.move);
+      el.removeEventListener("pointerup", end);
+      el.removeEventListener("pointercancel", end);
+      if (hooks.end) hooks.end(event);
+    }
+    el.addEventListener("pointerdown", (event) => {
+      if (hooks.allow && !hooks.allow(event)) return;
+      if (hooks.start) hooks.start(event);
+      el.classList.add("dragging");
+      el.setPointerCapture(event.pointerId);
+      el.addEventListener("pointermove", hooks.move);
+      el.addEventListener("pointerup", end);
+      el.addEventListener("pointercancel", end);
+      event.preventDefault();
+    });
+  }
+
   // parts: box (the checkbox), at (the divider's slider), before (the before image),
   // divider, row (the slider's row), stage; onShow: called when the switch is on.
   function compare(parts, onShow) {
@@ -111,5 +136,5 @@ window.smpLivePreview = (function () {
     parts.at.addEventListener("input", apply);
   }
 
-  return { channel, compare };
+  return { channel, compare, draggable };
 })();

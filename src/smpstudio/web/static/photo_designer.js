@@ -57,7 +57,7 @@
       c.setAttribute("aria-valuemin", "0");
       c.setAttribute("aria-valuemax", String(height));
       c.dataset.index = String(i);
-      c.addEventListener("pointerdown", startDrag);
+      window.smpLivePreview.draggable(c, { allow: () => !brush, start: (event) => event.stopPropagation(), move: onDrag });
       c.addEventListener("keydown", onKey);
       handlesGroup.appendChild(c);
       handles.push(c);
@@ -100,31 +100,11 @@
     return [round1(clamp(q.x, 0, width)), round1(clamp(q.y, 0, height))];
   }
 
-  function startDrag(event) {
-    if (brush) return;
-    const el = event.currentTarget;
-    el.classList.add("dragging");
-    el.setPointerCapture(event.pointerId);
-    el.addEventListener("pointermove", onDrag);
-    el.addEventListener("pointerup", endDrag);
-    el.addEventListener("pointercancel", endDrag);
-    event.preventDefault();
-    event.stopPropagation();
-  }
-
   function onDrag(event) {
     const i = Number(event.currentTarget.dataset.index);
     params.points[i] = svgPoint(event);
     placeHandles();
     request();
-  }
-
-  function endDrag(event) {
-    const el = event.currentTarget;
-    el.classList.remove("dragging");
-    el.removeEventListener("pointermove", onDrag);
-    el.removeEventListener("pointerup", endDrag);
-    el.removeEventListener("pointercancel", endDrag);
   }
 
   function onKey(event) {
