@@ -470,6 +470,12 @@ def _paths() -> dict[str, Schema]:
     p = "/studio/patients/{patient_id}"
     patient = _id("patient_id", "client")
     plan = _id("plan_id", "plan")
+
+    def plan_file(summary: str, ok: Schema) -> Schema:
+        """A file made from a saved plan (PDF, calendar)."""
+        refused = {"422": _html("The plan was not made in the studio.")}
+        return {"get": _staff_page(summary, "plans", ids=(patient, plan), ok=ok, extra=refused)}
+
     questions = {f"q_{key}": _enum(("yes", "no")) for key in CONTRAINDICATION_KEYS}
     photo_upload = {
         "photo": _string(format="binary", description="JPEG, PNG, WebP or HEIC; 50 MP at most."),
@@ -1040,24 +1046,14 @@ def _paths() -> dict[str, Schema]:
                 ids=(patient, plan),
             )
         },
-        p + "/plans/{plan_id}/plan.pdf": {
-            "get": _staff_page(
-                "The plan as a PDF (rebuilt, byte for byte the same).",
-                "plans",
-                ids=(patient, plan),
-                ok=_binary("The PDF (an attachment).", "application/pdf"),
-                extra={"422": _html("The plan was not made in the studio.")},
-            )
-        },
-        p + "/plans/{plan_id}/aftercare.ics": {
-            "get": _staff_page(
-                "The sessions and aftercare as a calendar.",
-                "plans",
-                ids=(patient, plan),
-                ok=_binary("The iCalendar file (an attachment).", "text/calendar"),
-                extra={"422": _html("The plan was not made in the studio.")},
-            )
-        },
+        p + "/plans/{plan_id}/plan.pdf": plan_file(
+            "The plan as a PDF (rebuilt, byte for byte the same).",
+            _binary("The PDF (an attachment).", "application/pdf"),
+        ),
+        p + "/plans/{plan_id}/aftercare.ics": plan_file(
+            "The sessions and aftercare as a calendar.",
+            _binary("The iCalendar file (an attachment).", "text/calendar"),
+        ),
         p + "/sessions/new": {
             "get": _staff_page("The session log form.", "plans", ids=(patient,)),
             "post": _staff_form(
