@@ -351,10 +351,11 @@ def test_every_page_passes_axe_and_is_photographed(
     assert len(list(shots.glob("*.png"))) >= 31
 
 
-def test_the_strict_csp_holds_on_the_designer(
-    live: tuple[World, LiveServer], browser: Browser
-) -> None:
-    world, server = live
+def _open_designer(
+    browser: Browser, world: World, server: LiveServer
+) -> tuple[BrowserContext, Page, list[str]]:
+    """The practitioner on the designer of the world's client, its first preview drawn, and
+    the list the strict CSP's refusals go to."""
     context = _context(browser)
     page = context.new_page()
     refused = _watch_csp(page)
@@ -367,6 +368,14 @@ def test_the_strict_csp_holds_on_the_designer(
     page.wait_for_function(
         "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
     )
+    return context, page, refused
+
+
+def test_the_strict_csp_holds_on_the_designer(
+    live: tuple[World, LiveServer], browser: Browser
+) -> None:
+    world, server = live
+    context, page, refused = _open_designer(browser, world, server)
     page.get_by_role("button", name="Day 0").click()
     page.wait_for_function(
         "() => document.getElementById('preview').dataset.state === 'fresh'", timeout=60_000
@@ -380,18 +389,7 @@ def test_the_designer_shows_before_and_after_on_one_image(
     live: tuple[World, LiveServer], browser: Browser, shots: Path
 ) -> None:
     world, server = live
-    context = _context(browser)
-    page = context.new_page()
-    refused = _watch_csp(page)
-    _sign_in(
-        page,
-        server.url,
-        world.a.staff["practitioner"],
-        f"/studio/patients/{rid(world, world.a.patient_id)}/designer",
-    )
-    page.wait_for_function(
-        "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
-    )
+    context, page, refused = _open_designer(browser, world, server)
     assert page.locator("#before-image").is_hidden()
     page.get_by_label("Before and after on one image").check()
     page.wait_for_function(
