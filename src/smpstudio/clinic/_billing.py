@@ -62,6 +62,7 @@ PAYMENT_METHODS: tuple[str, ...] = ("card", "cash", "transfer")
 PAYMENT_KINDS: tuple[str, ...] = ("payment", "refund")
 _METHOD_NAMES = {"card": "card", "cash": "cash", "transfer": "bank transfer"}
 _Numbered = TypeVar("_Numbered", Payment, Invoice)
+_Ledger = TypeVar("_Ledger", Payment, Invoice, NoShow)
 
 
 @dataclass(frozen=True)
@@ -529,31 +530,22 @@ class BillingService(Scope):
         latest = s.scalar(select(func.max(model.number)).where(model.clinic_id == self.clinic_id))
         return (latest or 0) + 1
 
+    def _patient_rows(
+        self, s: Session, model: type[_Ledger], patient_id: int, order: Any
+    ) -> tuple[_Ledger, ...]:
+        """The client's payments, invoices or no-shows in this clinic, in ``order``."""
+        query = select(model).where(
+            model.clinic_id == self.clinic_id, model.patient_id == patient_id
+        )
+        return tuple(s.scalars(query.order_by(order)))
+
     def account_in(self, s: Session, patient_id: int, *, clinic: Clinic | None = None) -> Account:
         """The client's account read within the session ``s`` (the erasure checks it in its
         own transaction)."""
         settings = billing_settings(clinic or self._clinic_row(s))
-        payments = tuple(
-            s.scalars(
-                select(Payment)
-                .where(Payment.clinic_id == self.clinic_id, Payment.patient_id == patient_id)
-                .order_by(Payment.number)
-            )
-        )
-        invoices = tuple(
-            s.scalars(
-                select(Invoice)
-                .where(Invoice.clinic_id == self.clinic_id, Invoice.patient_id == patient_id)
-                .order_by(Invoice.number)
-            )
-        )
-        no_shows = list(
-            s.scalars(
-                select(NoShow)
-                .where(NoShow.clinic_id == self.clinic_id, NoShow.patient_id == patient_id)
-                .order_by(NoShow.id)
-            )
-        )
+        payments = self._patient_rows(s, Payment, patient_id, Payment.number)
+        invoices = self._patient_rows(s, Invoice, patient_id, Invoice.number)
+        no_shows = self._patient_rows(s, NoShow, patient_id, NoShow.id)
         bookings = tuple(
             s.scalars(
                 select(Booking)
