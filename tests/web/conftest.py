@@ -14,15 +14,20 @@ import itertools
 import os
 import re
 import secrets
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
+from time import monotonic, sleep
 
 import psycopg
 import pytest
+import uvicorn
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from playwright.sync_api import Browser, sync_playwright
 from psycopg import sql
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -333,3 +338,85 @@ def _close_worlds() -> Iterator[None]:
 
 
 Signer = Callable[[str], TestClient]
+
+
+# --- a real browser and a live server (tests/web/test_browser*.py) --------------------------
+# Playwright drives Debian's Chromium against a real uvicorn server on loopback. The fixtures
+# are module-scoped: each test module has its own world, server and browser.
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make installs it)"
+)
+"""A browser test module's ``pytestmark``."""
+
+
+class LiveServer:
+    def __init__(self, world: World) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        config = uvicorn.Config(world.app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = monotonic() + 30
+        while not self.server.started and monotonic() < deadline:
+            sleep(0.02)
+        assert self.server.started
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, LiveServer]]:
+    """A world of the module's own, served by uvicorn on loopback (with the clinic's
+    address, phone and e-mail set, as the public pages show them)."""
+    tmp = tmp_path_factory.mktemp("browser")
+    world = make_world(ClinicConfig.from_env(db=str(tmp / "c.sqlite3"), data_dir=tmp), tmp)
+    world.app = create_app(
+        world.db,
+        accounts=world.accounts,
+        config=WebConfig(
+            public_clinic_id=world.a.id,
+            clinic_address="12 Greek Street, London W1D 4DH",
+            clinic_phone="+44 20 7946 0000",
+            clinic_email="hello@soho-smp.example",
+        ),
+    )
+    with LiveServer(world) as server:
+        yield world, server
+    world.close()
+    world.db.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Screenshots: $SMPSTUDIO_SCREENSHOTS (docs/screenshots when refreshing the docs)."""
+    target = os.environ.get("SMPSTUDIO_SCREENSHOTS")
+    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -14,101 +14,27 @@ real uvicorn server on loopback.
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from smpstudio.web import WebConfig, create_app
-from tests.web.conftest import BOOKING_DAYS, PASSWORD, World, make_world, rid, unrid
-
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make installs it)"
+from tests.web.conftest import (
+    BOOKING_DAYS,
+    CHROMIUM,
+    PASSWORD,
+    LiveServer,
+    World,
+    needs_chromium,
+    rid,
+    unrid,
 )
 
+AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 
-class LiveServer:
-    def __init__(self, world: World) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        config = uvicorn.Config(world.app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.server.started
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[tuple[World, LiveServer]]:
-    from smpstudio.clinic import ClinicConfig
-
-    tmp = tmp_path_factory.mktemp("browser")
-    world = make_world(ClinicConfig.from_env(db=str(tmp / "c.sqlite3"), data_dir=tmp), tmp)
-    world.app = create_app(
-        world.db,
-        accounts=world.accounts,
-        config=WebConfig(
-            public_clinic_id=world.a.id,
-            clinic_address="12 Greek Street, London W1D 4DH",
-            clinic_phone="+44 20 7946 0000",
-            clinic_email="hello@soho-smp.example",
-        ),
-    )
-    with LiveServer(world) as server:
-        yield world, server
-    world.close()
-    world.db.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = os.environ.get("SMPSTUDIO_SCREENSHOTS")
-    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+pytestmark = needs_chromium
 
 
 def _context(browser: Browser, **kw: object) -> BrowserContext:
@@ -425,10 +351,11 @@ def test_every_page_passes_axe_and_is_photographed(
     assert len(list(shots.glob("*.png"))) >= 31
 
 
-def test_the_strict_csp_holds_on_the_designer(
-    live: tuple[World, LiveServer], browser: Browser
-) -> None:
-    world, server = live
+def _open_designer(
+    browser: Browser, world: World, server: LiveServer
+) -> tuple[BrowserContext, Page, list[str]]:
+    """The practitioner on the designer of the world's client, its first preview drawn, and
+    the list the strict CSP's refusals go to."""
     context = _context(browser)
     page = context.new_page()
     refused = _watch_csp(page)
@@ -441,6 +368,14 @@ def test_the_strict_csp_holds_on_the_designer(
     page.wait_for_function(
         "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
     )
+    return context, page, refused
+
+
+def test_the_strict_csp_holds_on_the_designer(
+    live: tuple[World, LiveServer], browser: Browser
+) -> None:
+    world, server = live
+    context, page, refused = _open_designer(browser, world, server)
     page.get_by_role("button", name="Day 0").click()
     page.wait_for_function(
         "() => document.getElementById('preview').dataset.state === 'fresh'", timeout=60_000
@@ -454,18 +389,7 @@ def test_the_designer_shows_before_and_after_on_one_image(
     live: tuple[World, LiveServer], browser: Browser, shots: Path
 ) -> None:
     world, server = live
-    context = _context(browser)
-    page = context.new_page()
-    refused = _watch_csp(page)
-    _sign_in(
-        page,
-        server.url,
-        world.a.staff["practitioner"],
-        f"/studio/patients/{rid(world, world.a.patient_id)}/designer",
-    )
-    page.wait_for_function(
-        "() => Number(document.getElementById('designer').dataset.renders) >= 1", timeout=60_000
-    )
+    context, page, refused = _open_designer(browser, world, server)
     assert page.locator("#before-image").is_hidden()
     page.get_by_label("Before and after on one image").check()
     page.wait_for_function(

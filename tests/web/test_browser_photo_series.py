@@ -10,20 +10,10 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
-from tests.web.conftest import World, rid
-from tests.web.test_browser import (
-    LiveServer,
-    _axe,
-    _no_sideways_scroll,
-    _sign_in,
-    _watch_csp,
-    browser,
-    live,
-    pytestmark,
-    shots,
-)
+from tests.web.conftest import LiveServer, World, needs_chromium, rid
+from tests.web.test_browser import _axe, _no_sideways_scroll, _sign_in, _watch_csp
 
-__all__ = ["browser", "live", "pytestmark", "shots"]  # the fixtures and the skip, re-used
+pytestmark = needs_chromium
 
 PHOTOS = Path(__file__).parents[1] / "data" / "photos"
 PHONE = {"width": 390, "height": 844}

@@ -16,18 +16,16 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from smpstudio import Settings
 from smpstudio.clinic import Accounts, ClinicConfig, open_database
 from smpstudio.web import WebConfig, create_app
 from tests.clinic._smtp import SmtpServer
-from tests.web.conftest import HASHER, World, make_world, rid
-from tests.web.test_browser import ARGS, CHROMIUM, LiveServer, _axe, _no_sideways_scroll
+from tests.web.conftest import HASHER, LiveServer, World, make_world, needs_chromium, rid
+from tests.web.test_browser import _axe, _no_sideways_scroll
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make installs it)"
-)
+pytestmark = needs_chromium
 
 PHONE = {"width": 390, "height": 844}
 FIRST = date(2032, 3, 1)  # a Monday
@@ -117,14 +115,6 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         world.close()
         db.close()
         world.db.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _draw(page: Page) -> None:

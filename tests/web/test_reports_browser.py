@@ -7,31 +7,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from smpstudio.clinic import ClinicConfig
-from tests.web.conftest import World, make_world, rid
-from tests.web.test_browser import ARGS, CHROMIUM, LiveServer, _axe, _sign_in, _watch_csp
+from tests.web.conftest import LiveServer, World, make_world, needs_chromium, rid
+from tests.web.test_browser import _axe, _no_sideways_scroll, _sign_in, _watch_csp
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make installs it)"
-)
+pytestmark = needs_chromium
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Screenshots: $SMPSTUDIO_SCREENSHOTS (docs/screenshots when refreshing the docs)."""
-    target = os.environ.get("SMPSTUDIO_SCREENSHOTS")
-    folder = Path(target) if target else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +30,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Live
         yield world, server
     world.close()
     world.db.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def _no_sideways_scroll(page: object) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")  # type: ignore[attr-defined]
-    assert width <= 390, f"{page.url} is {width} px wide at 390 px"  # type: ignore[attr-defined]
 
 
 def test_a_practitioner_opens_a_report_and_downloads_its_csv_at_390_px(

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,6 +61,8 @@ __all__ = [
 PAYMENT_METHODS: tuple[str, ...] = ("card", "cash", "transfer")
 PAYMENT_KINDS: tuple[str, ...] = ("payment", "refund")
 _METHOD_NAMES = {"card": "card", "cash": "cash", "transfer": "bank transfer"}
+_Numbered = TypeVar("_Numbered", Payment, Invoice)
+_Ledger = TypeVar("_Ledger", Payment, Invoice, NoShow)
 
 
 @dataclass(frozen=True)
@@ -290,9 +293,9 @@ class BillingService(Scope):
         clinic's currency for one plan session or one no-show fee. A payment larger than
         what is left to pay on that line, or a refund larger than what was paid on it, is
         refused; so is a line the client does not have."""
-        with self._unit("create", "payment", patient_id=patient_id) as s:
-            self._get(s, Patient, patient_id, "patient")
-            clinic = self._locked_clinic(s)
+
+        def payment(s: Session, clinic: Clinic) -> tuple[Payment, str]:
+            nonlocal kind, method, reference, note
             kind = check_choice(kind, "kind", PAYMENT_KINDS)
             method = check_choice(method, "payment method", PAYMENT_METHODS)
             reference = check_text(reference, "reference", max_len=100, required=False)
@@ -343,11 +346,9 @@ class BillingService(Scope):
                 created_at=self._now(),
                 created_by=self.actor,
             )
-            s.add(row)
-            s.flush()
-            detail = f"{kind} {money(amount)} by {method} for {key} (receipt {row.number})"
-            self._log(s, AuditEvent("create", "payment", row.id, patient_id, detail=detail))
-            return row
+            return row, f"{kind} {money(amount)} by {method} for {key} (receipt {row.number})"
+
+        return self._create("payment", patient_id, payment)
 
     def mark_no_show(self, booking_id: int) -> NoShow:
         """The client did not come to a booked session, or cancelled within the clinic's
@@ -397,9 +398,8 @@ class BillingService(Scope):
         """Issue an invoice for everything the client's account has due: its number is the
         clinic's next (a sequence without gaps), its lines, the total with the tax it
         contains (prices include tax) and what was paid so far are kept as issued."""
-        with self._unit("create", "invoice", patient_id=patient_id) as s:
-            self._get(s, Patient, patient_id, "patient")
-            clinic = self._locked_clinic(s)
+
+        def invoice(s: Session, clinic: Clinic) -> tuple[Invoice, str]:
             account = self.account_in(s, patient_id, clinic=clinic)
             if account.problem:
                 raise ClinicError(account.problem)
@@ -426,11 +426,9 @@ class BillingService(Scope):
                 created_at=self._now(),
                 created_by=self.actor,
             )
-            s.add(row)
-            s.flush()
-            detail = f"invoice {row.number}: {settings.money(total)}"
-            self._log(s, AuditEvent("create", "invoice", row.id, patient_id, detail=detail))
-            return row
+            return row, f"invoice {row.number}: {settings.money(total)}"
+
+        return self._create("invoice", patient_id, invoice)
 
     # --- documents ---
 
@@ -498,6 +496,25 @@ class BillingService(Scope):
 
     # --- helpers ---
 
+    def _create(
+        self,
+        entity: str,
+        patient_id: int,
+        build: Callable[[Session, Clinic], tuple[_Numbered, str]],
+    ) -> _Numbered:
+        """Write a numbered record of the client's (a payment or refund, an invoice) in one
+        audited transaction: the client must be this clinic's, the clinic's row is locked,
+        ``build`` checks what was asked and makes the row with the audit's detail, the row
+        is written and the creation audited. A refusal (``ClinicError``) writes nothing and
+        is audited (``_unit``)."""
+        with self._unit("create", entity, patient_id=patient_id) as s:
+            self._get(s, Patient, patient_id, "patient")
+            row, detail = build(s, self._locked_clinic(s))
+            s.add(row)
+            s.flush()
+            self._log(s, AuditEvent("create", entity, row.id, patient_id, detail=detail))
+            return row
+
     def _clinic_row(self, s: Session) -> Clinic:
         row = s.get(Clinic, self.clinic_id)
         assert row is not None
@@ -513,31 +530,22 @@ class BillingService(Scope):
         latest = s.scalar(select(func.max(model.number)).where(model.clinic_id == self.clinic_id))
         return (latest or 0) + 1
 
+    def _patient_rows(
+        self, s: Session, model: type[_Ledger], patient_id: int, order: Any
+    ) -> tuple[_Ledger, ...]:
+        """The client's payments, invoices or no-shows in this clinic, in ``order``."""
+        query = select(model).where(
+            model.clinic_id == self.clinic_id, model.patient_id == patient_id
+        )
+        return tuple(s.scalars(query.order_by(order)))
+
     def account_in(self, s: Session, patient_id: int, *, clinic: Clinic | None = None) -> Account:
         """The client's account read within the session ``s`` (the erasure checks it in its
         own transaction)."""
         settings = billing_settings(clinic or self._clinic_row(s))
-        payments = tuple(
-            s.scalars(
-                select(Payment)
-                .where(Payment.clinic_id == self.clinic_id, Payment.patient_id == patient_id)
-                .order_by(Payment.number)
-            )
-        )
-        invoices = tuple(
-            s.scalars(
-                select(Invoice)
-                .where(Invoice.clinic_id == self.clinic_id, Invoice.patient_id == patient_id)
-                .order_by(Invoice.number)
-            )
-        )
-        no_shows = list(
-            s.scalars(
-                select(NoShow)
-                .where(NoShow.clinic_id == self.clinic_id, NoShow.patient_id == patient_id)
-                .order_by(NoShow.id)
-            )
-        )
+        payments = self._patient_rows(s, Payment, patient_id, Payment.number)
+        invoices = self._patient_rows(s, Invoice, patient_id, Invoice.number)
+        no_shows = self._patient_rows(s, NoShow, patient_id, NoShow.id)
         bookings = tuple(
             s.scalars(
                 select(Booking)

@@ -14,12 +14,11 @@ from typing import Any
 from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, Spacer, Table
 from reportlab.platypus import Image as PdfImage
 
-from smpstudio import __version__
 from smpstudio.plan import long_date
-from smpstudio.reports._pdf import _FONT, _MUTED, _grid, _p, _register_fonts, _styles
+from smpstudio.reports._pdf import _build, _grid, _p, _register_fonts, _styles
 
 __all__ = ["CONSENT_PDF_TITLE", "consent_pdf"]
 
@@ -48,23 +47,6 @@ def consent_pdf(
     """
     _register_fonts()
     st = _styles()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=CONSENT_PDF_TITLE,
-        author=clinic_name or "smpstudio",
-        subject="Consent signed in the client portal",
-        creator=f"smpstudio {__version__}",
-        producer=f"smpstudio {__version__}",
-        keywords=[],
-        invariant=1,
-        lang="en",
-    )
     width = A4[0] - 36 * mm
     story: list[Flowable] = [
         _p(clinic_name, st["small"]),
@@ -101,14 +83,10 @@ def consent_pdf(
             st["small"],
         )
     )
-
-    def on_page(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(_FONT, 7.5)
-        canvas.setFillColor(_MUTED)
-        canvas.drawString(18 * mm, 10 * mm, f"{clinic_name} · {CONSENT_PDF_TITLE} · {reference}")
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"page {document.page}")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return _build(
+        story,
+        title=CONSENT_PDF_TITLE,
+        author=clinic_name or "smpstudio",
+        subject="Consent signed in the client portal",
+        footer=f"{clinic_name} · {CONSENT_PDF_TITLE} · {reference}",
+    )

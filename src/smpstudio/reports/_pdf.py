@@ -104,23 +104,6 @@ def plan_pdf(
         raise PlanError(f"issued must be a date, got {issued!r}")
     _register_fonts()
     styles = _styles()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=PDF_TITLE,
-        author=clinic or "smpstudio",
-        subject="Scalp micropigmentation treatment plan",
-        creator=f"smpstudio {__version__}",
-        producer=f"smpstudio {__version__}",
-        keywords=[],
-        invariant=1,
-        lang="en",
-    )
     story: list[Flowable] = []
     story += _header(plan, styles, issued, clinic, client_name)
     story += _glance(plan, styles)
@@ -139,7 +122,46 @@ def plan_pdf(
     for section in guidance.values():  # risks, when to call
         story += _guidance(section, styles)
     story += _notes(plan, styles)
-    footer = f"smpstudio {__version__} · plan {plan.plan_id[:8]}"
+    return _build(
+        story,
+        title=PDF_TITLE,
+        author=clinic or "smpstudio",
+        subject="Scalp micropigmentation treatment plan",
+        footer=f"smpstudio {__version__} · plan {plan.plan_id[:8]}",
+        top_margin=16 * mm,
+    )
+
+
+def _build(
+    story: list[Flowable],
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    footer: str,
+    top_margin: float = 18 * mm,
+) -> bytes:
+    """``story`` as the bytes of an A4 PDF of smpstudio's: 18 mm margins (the top one
+    ``top_margin``), the same bytes for the same story (reportlab's invariant mode, no
+    keywords, English), and at the foot of every page ``footer`` on the left and the page
+    number on the right, small and muted."""
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=top_margin,
+        bottomMargin=18 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+        creator=f"smpstudio {__version__}",
+        producer=f"smpstudio {__version__}",
+        keywords=[],
+        invariant=1,
+        lang="en",
+    )
 
     def on_page(canvas: Any, document: Any) -> None:
         canvas.saveState()

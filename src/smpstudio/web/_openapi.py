@@ -288,6 +288,36 @@ def _json_error(description: str) -> Schema:
     }
 
 
+def _live_preview(
+    summary: str,
+    request: Schema,
+    ok: Schema,
+    refusal: dict[str, Schema],
+    *,
+    parameters: list[Schema] | None = None,
+    extra: dict[str, Schema] | None = None,
+) -> Schema:
+    """A designer's live preview: the design as JSON in, the image out (``ok``), 204 when a
+    newer request of the same tab made it stale, the answers of a signed-in change, the
+    ``refusal`` (its status code in order among those) and then any ``extra`` answers."""
+    common: dict[str, Schema] = {
+        "200": ok,
+        "204": {"description": "A newer request of the same tab made this stale."},
+        "401": _html("Not signed in."),
+        "403": _html("Wrong role, a missing or wrong X-CSRF-Token, another site."),
+        "413": _html("The body is larger than the studio accepts (26 MiB)."),
+    }
+    responses = {**dict(sorted({**common, **refusal}.items())), **(extra or {})}
+    return _op(
+        summary,
+        "designer",
+        responses,
+        parameters=parameters,
+        body={"required": True, "content": {"application/json": {"schema": request}}},
+        security=_CHANGE_SECURITY,
+    )
+
+
 def _photo_preview_request() -> Schema:
     point = {
         "type": "array",
@@ -440,6 +470,12 @@ def _paths() -> dict[str, Schema]:
     p = "/studio/patients/{patient_id}"
     patient = _id("patient_id", "client")
     plan = _id("plan_id", "plan")
+
+    def plan_file(summary: str, ok: Schema) -> Schema:
+        """A file made from a saved plan (PDF, calendar)."""
+        refused = {"422": _html("The plan was not made in the studio.")}
+        return {"get": _staff_page(summary, "plans", ids=(patient, plan), ok=ok, extra=refused)}
+
     questions = {f"q_{key}": _enum(("yes", "no")) for key in CONTRAINDICATION_KEYS}
     photo_upload = {
         "photo": _string(format="binary", description="JPEG, PNG, WebP or HEIC; 50 MP at most."),
@@ -886,67 +922,36 @@ def _paths() -> dict[str, Schema]:
         },
         # --- the designer ---
         "/studio/preview": {
-            "post": _op(
+            "post": _live_preview(
                 "The designer's live preview (design and look as JSON, never in the URL).",
-                "designer",
+                _preview_request(),
                 {
-                    "200": {
-                        **image,
-                        "headers": {
-                            "X-Smp-Geometry": {
-                                "description": "The draggable points (front view), JSON.",
-                                "schema": {"type": "string"},
-                            }
-                        },
-                    },
-                    "204": {"description": "A newer request of the same tab made this stale."},
-                    "401": _html("Not signed in."),
-                    "403": _html("Wrong role, a missing or wrong X-CSRF-Token, another site."),
-                    "413": _html("The body is larger than the studio accepts (26 MiB)."),
-                    "422": {
-                        "description": "Refused, with the reason.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["error"],
-                                    "properties": {"error": {"type": "string"}},
-                                }
-                            }
-                        },
+                    **image,
+                    "headers": {
+                        "X-Smp-Geometry": {
+                            "description": "The draggable points (front view), JSON.",
+                            "schema": {"type": "string"},
+                        }
                     },
                 },
-                body={
-                    "required": True,
-                    "content": {"application/json": {"schema": _preview_request()}},
-                },
-                security=_CHANGE_SECURITY,
+                {"422": _json_error("Refused, with the reason.")},
             )
         },
         # --- the designer on the client's photo ---
         "/studio/photos/{photo_id}/preview": {
-            "post": _op(
+            "post": _live_preview(
                 "The designer on a client's photo: the after image of a hairline drawn "
                 "through points and painted areas (JSON, never in the URL).",
-                "designer",
+                _photo_preview_request(),
+                image,
                 {
-                    "200": image,
-                    "204": {"description": "A newer request of the same tab made this stale."},
                     "400": _json_error(
                         "Refused with one sentence: not JSON, a point outside the image, too "
                         "many points or strokes, a photo without a face or scale."
-                    ),
-                    "401": _html("Not signed in."),
-                    "403": _html("Wrong role, a missing or wrong X-CSRF-Token, another site."),
-                    "413": _html("The body is larger than the studio accepts (26 MiB)."),
-                    **_NOT_FOUND,
+                    )
                 },
                 parameters=[_id("photo_id", "photo")],
-                body={
-                    "required": True,
-                    "content": {"application/json": {"schema": _photo_preview_request()}},
-                },
-                security=_CHANGE_SECURITY,
+                extra=_NOT_FOUND,
             )
         },
         "/studio/photos/{photo_id}/designer/before.jpg": {
@@ -1041,24 +1046,14 @@ def _paths() -> dict[str, Schema]:
                 ids=(patient, plan),
             )
         },
-        p + "/plans/{plan_id}/plan.pdf": {
-            "get": _staff_page(
-                "The plan as a PDF (rebuilt, byte for byte the same).",
-                "plans",
-                ids=(patient, plan),
-                ok=_binary("The PDF (an attachment).", "application/pdf"),
-                extra={"422": _html("The plan was not made in the studio.")},
-            )
-        },
-        p + "/plans/{plan_id}/aftercare.ics": {
-            "get": _staff_page(
-                "The sessions and aftercare as a calendar.",
-                "plans",
-                ids=(patient, plan),
-                ok=_binary("The iCalendar file (an attachment).", "text/calendar"),
-                extra={"422": _html("The plan was not made in the studio.")},
-            )
-        },
+        p + "/plans/{plan_id}/plan.pdf": plan_file(
+            "The plan as a PDF (rebuilt, byte for byte the same).",
+            _binary("The PDF (an attachment).", "application/pdf"),
+        ),
+        p + "/plans/{plan_id}/aftercare.ics": plan_file(
+            "The sessions and aftercare as a calendar.",
+            _binary("The iCalendar file (an attachment).", "text/calendar"),
+        ),
         p + "/sessions/new": {
             "get": _staff_page("The session log form.", "plans", ids=(patient,)),
             "post": _staff_form(

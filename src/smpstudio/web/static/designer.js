@@ -1,104 +1,51 @@
 // smpstudio hairline designer: drag the control points, the preview follows.
 // At most one preview request is in flight per tab; while it runs, further changes only
-// mark the design dirty, and the newest state is sent when the answer arrives.
+// mark the design dirty, and the newest state is sent when the answer arrives
+// (live_preview.js, loaded before this file).
 "use strict";
 
 (function () {
   const root = document.getElementById("designer");
   if (!root) return;
-  const csrf = root.dataset.csrf;
   const params = JSON.parse(root.dataset.initial);
-  const clientId = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
   const img = document.getElementById("preview");
   const svg = document.getElementById("overlay");
   const handlesGroup = document.getElementById("handles");
   const linePath = document.getElementById("hairline-path");
   const guidePath = document.getElementById("guide-path");
-  const status = document.getElementById("status");
   const paramsField = document.getElementById("params");
   const zonesBox = document.getElementById("zones");
   const beforeImg = document.getElementById("before-image");
   const compareBox = document.getElementById("compare");
-  const compareAt = document.getElementById("compare-at");
-  const compareRow = document.getElementById("compare-row");
-  const divider = document.getElementById("compare-divider");
-  const stage = document.getElementById("stage");
   // What the "before" image does not depend on: the designed hairline and the moment shown.
   const DESIGN_ONLY = ["height_cm", "temporal_rise_mm", "profile", "shape", "hairline", "state"];
   const SVGNS = "http://www.w3.org/2000/svg";
   const PROFILE = [-0.3, 1.3];
 
   let geometry = null;
-  let inflight = false;
-  let pending = false;
-  let lastUrl = null;
   let dragging = null;
-  let renders = 0;
 
   // --- requests -------------------------------------------------------------------
-  function setStatus(text) { status.textContent = text; }
+  const preview = window.smpLivePreview.channel({
+    root,
+    url: "/studio/preview",
+    csrf: root.dataset.csrf,
+    status: document.getElementById("status"),
+    image: img,
+    refusal: 422,
+    body: () => Object.assign({}, params, { zones: zonesBox.checked }),
+    shown: (response) => {
+      const header = response.headers.get("X-Smp-Geometry");
+      img.dataset.state = params.state;
+      setGeometry(header ? JSON.parse(header) : null);
+    },
+  });
 
   function request() {
     paramsField.value = JSON.stringify(params);
     syncControls();
     refreshBefore();
-    if (inflight) { pending = true; return; }
-    send();
-  }
-
-  async function send() {
-    inflight = true;
-    pending = false;
-    const started = performance.now();
-    setStatus("Rendering…");
-    try {
-      const response = await fetch("/studio/preview", {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(Object.assign({ client: clientId }, params, { zones: zonesBox.checked })),
-      });
-      if (response.status === 200) {
-        const blob = await response.blob();
-        const header = response.headers.get("X-Smp-Geometry");
-        await show(blob, header ? JSON.parse(header) : null);
-        renders += 1;
-        root.dataset.renders = String(renders);
-        setStatus(`Up to date · ${Math.round(performance.now() - started)} ms`);
-      } else if (response.status === 422) {
-        setStatus((await response.json()).error);
-      } else if (response.status === 401 || response.status === 403) {
-        setStatus("Signed out: sign in again to continue.");
-      } else if (response.status === 503) {
-        // The studio is at its limit of heavy work: ask again when it says, nothing is lost.
-        const wait = Math.min(5, Number(response.headers.get("Retry-After")) || 1);
-        setStatus("The studio is busy: trying again…");
-        setTimeout(() => { inflight = false; send(); }, 1000 * wait);
-        return;
-      } else if (response.status !== 204) {
-        setStatus("The preview could not be made.");
-      }
-    } catch (error) {
-      setStatus("No connection to the studio.");
-    }
-    inflight = false;
-    if (pending) send();
-  }
-
-  function show(blob, geo) {
-    return new Promise((resolve) => {
-      const url = URL.createObjectURL(blob);
-      img.onload = () => {
-        if (lastUrl) URL.revokeObjectURL(lastUrl);
-        lastUrl = url;
-        resolve();
-      };
-      img.onerror = () => resolve();
-      img.src = url;
-      img.dataset.state = params.state;
-      setGeometry(geo);
-    });
+    preview.request();
   }
 
   // --- before and after on one image ------------------------------------------------
@@ -119,13 +66,7 @@
     if (key === beforeKey) return;
     beforeBusy = true;
     try {
-      const response = await fetch("/studio/preview", {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(Object.assign({ client: `${clientId}-before` }, params, { state: "before", zones: false })),
-      });
+      const response = await preview.post(Object.assign({ client: `${preview.client}-before` }, params, { state: "before", zones: false }));
       if (response.status === 200) {
         const url = URL.createObjectURL(await response.blob());
         await new Promise((resolve) => { beforeImg.onload = resolve; beforeImg.onerror = resolve; beforeImg.src = url; });
@@ -139,15 +80,6 @@
     }
     beforeBusy = false;
     if (compareBox.checked && lookKey() !== beforeKey) setTimeout(refreshBefore, 250);
-  }
-
-  function showCompare() {
-    const on = compareBox.checked;
-    beforeImg.hidden = !on;
-    divider.hidden = !on;
-    compareRow.hidden = !on;
-    stage.style.setProperty("--split", `${compareAt.value}%`);
-    if (on) refreshBefore();
   }
 
   // --- geometry and handles ----------------------------------------------------
@@ -173,7 +105,11 @@
     c.setAttribute("aria-label", label);
     c.dataset.kind = kind;
     c.dataset.index = String(index);
-    c.addEventListener("pointerdown", startDrag);
+    window.smpLivePreview.draggable(c, {
+      start: () => { dragging = c; },
+      move: onDrag,
+      end: () => { dragging = null; if (geometry) setGeometry(geometry); },
+    });
     c.addEventListener("keydown", onKey);
     handlesGroup.appendChild(c);
     return c;
@@ -267,17 +203,6 @@
     return pt.matrixTransform(svg.getScreenCTM().inverse());
   }
 
-  function startDrag(event) {
-    const el = event.currentTarget;
-    dragging = el;
-    el.classList.add("dragging");
-    el.setPointerCapture(event.pointerId);
-    el.addEventListener("pointermove", onDrag);
-    el.addEventListener("pointerup", endDrag);
-    el.addEventListener("pointercancel", endDrag);
-    event.preventDefault();
-  }
-
   function onDrag(event) {
     const el = event.currentTarget;
     const p = svgPoint(event);
@@ -289,16 +214,6 @@
     drawGuide();
     applyRow(kind, index, p.y);
     request();
-  }
-
-  function endDrag(event) {
-    const el = event.currentTarget;
-    el.classList.remove("dragging");
-    el.removeEventListener("pointermove", onDrag);
-    el.removeEventListener("pointerup", endDrag);
-    el.removeEventListener("pointercancel", endDrag);
-    dragging = null;
-    if (geometry) setGeometry(geometry);
   }
 
   function onKey(event) {
@@ -379,7 +294,13 @@
   document.querySelectorAll("[data-state]").forEach((b) => b.addEventListener("click", () => { params.state = b.dataset.state; request(); }));
   document.querySelectorAll("[data-view]").forEach((b) => b.addEventListener("click", () => { params.view = b.dataset.view; request(); }));
   zonesBox.addEventListener("change", () => request());  // shown, not saved with the design
-  compareBox.addEventListener("change", showCompare);
-  compareAt.addEventListener("input", showCompare);
+  window.smpLivePreview.compare({
+    box: compareBox,
+    at: document.getElementById("compare-at"),
+    before: beforeImg,
+    divider: document.getElementById("compare-divider"),
+    row: document.getElementById("compare-row"),
+    stage: document.getElementById("stage"),
+  }, refreshBefore);
   request();
 })();

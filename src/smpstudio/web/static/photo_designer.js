@@ -1,111 +1,47 @@
 // smpstudio designer on the client's photo: drag the hairline's points and paint the treated
 // area; the after image follows. At most one preview request is in flight per tab; while it
 // runs, further changes only mark the design dirty, and the newest state is sent when the
-// answer arrives.
+// answer arrives (live_preview.js, loaded before this file).
 "use strict";
 
 (function () {
   const root = document.getElementById("photo-designer");
   if (!root) return;
-  const csrf = root.dataset.csrf;
   const photo = root.dataset.photo;
   const width = Number(root.dataset.width);
   const height = Number(root.dataset.height);
   const params = JSON.parse(root.dataset.initial);
-  const clientId = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
   const SVGNS = "http://www.w3.org/2000/svg";
   const MAX_STROKE_POINTS = 200;
   const byId = (id) => document.getElementById(id);
-  const img = byId("preview");
   const svg = byId("overlay");
   const handlesGroup = byId("handles");
   const strokesGroup = byId("strokes");
   const guidePath = byId("guide-path");
-  const status = byId("status");
   const paramsField = byId("params");
-  const beforeImg = byId("before-image");
-  const compareBox = byId("compare");
-  const compareAt = byId("compare-at");
-  const compareRow = byId("compare-row");
-  const divider = byId("compare-divider");
   const stage = byId("stage");
 
-  let inflight = false;
-  let pending = false;
-  let lastUrl = null;
-  let renders = 0;
   let brush = "";
   let painting = null;
 
-  function setStatus(text) { status.textContent = text; }
   function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
   function round1(v) { return Math.round(v * 10) / 10; }
 
   // --- requests -------------------------------------------------------------------
+  const preview = window.smpLivePreview.channel({
+    root,
+    url: `/studio/photos/${photo}/preview`,
+    csrf: root.dataset.csrf,
+    status: byId("status"),
+    image: byId("preview"),
+    refusal: 400,
+    body: () => params,
+  });
+
   function request() {
     paramsField.value = JSON.stringify(params);
     syncControls();
-    if (inflight) { pending = true; return; }
-    send();
-  }
-
-  async function send() {
-    inflight = true;
-    pending = false;
-    const started = performance.now();
-    setStatus("Rendering…");
-    try {
-      const response = await fetch(`/studio/photos/${photo}/preview`, {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(Object.assign({ client: clientId }, params)),
-      });
-      if (response.status === 200) {
-        await show(await response.blob());
-        renders += 1;
-        root.dataset.renders = String(renders);
-        setStatus(`Up to date · ${Math.round(performance.now() - started)} ms`);
-      } else if (response.status === 400) {
-        setStatus((await response.json()).error);
-      } else if (response.status === 401 || response.status === 403) {
-        setStatus("Signed out: sign in again to continue.");
-      } else if (response.status === 503) {
-        const wait = Math.min(5, Number(response.headers.get("Retry-After")) || 1);
-        setStatus("The studio is busy: trying again…");
-        setTimeout(() => { inflight = false; send(); }, 1000 * wait);
-        return;
-      } else if (response.status !== 204) {
-        setStatus("The preview could not be made.");
-      }
-    } catch (error) {
-      setStatus("No connection to the studio.");
-    }
-    inflight = false;
-    if (pending) send();
-  }
-
-  function show(blob) {
-    return new Promise((resolve) => {
-      const url = URL.createObjectURL(blob);
-      img.onload = () => {
-        if (lastUrl) URL.revokeObjectURL(lastUrl);
-        lastUrl = url;
-        resolve();
-      };
-      img.onerror = () => resolve();
-      img.src = url;
-    });
-  }
-
-  // --- before and after on one image ------------------------------------------------
-  function showCompare() {
-    const on = compareBox.checked;
-    beforeImg.hidden = !on;
-    divider.hidden = !on;
-    compareRow.hidden = !on;
-    stage.style.setProperty("--split", `${compareAt.value}%`);
+    preview.request();
   }
 
   // --- the hairline's points ----------------------------------------------------------
@@ -121,7 +57,7 @@
       c.setAttribute("aria-valuemin", "0");
       c.setAttribute("aria-valuemax", String(height));
       c.dataset.index = String(i);
-      c.addEventListener("pointerdown", startDrag);
+      window.smpLivePreview.draggable(c, { allow: () => !brush, start: (event) => event.stopPropagation(), move: onDrag });
       c.addEventListener("keydown", onKey);
       handlesGroup.appendChild(c);
       handles.push(c);
@@ -164,31 +100,11 @@
     return [round1(clamp(q.x, 0, width)), round1(clamp(q.y, 0, height))];
   }
 
-  function startDrag(event) {
-    if (brush) return;
-    const el = event.currentTarget;
-    el.classList.add("dragging");
-    el.setPointerCapture(event.pointerId);
-    el.addEventListener("pointermove", onDrag);
-    el.addEventListener("pointerup", endDrag);
-    el.addEventListener("pointercancel", endDrag);
-    event.preventDefault();
-    event.stopPropagation();
-  }
-
   function onDrag(event) {
     const i = Number(event.currentTarget.dataset.index);
     params.points[i] = svgPoint(event);
     placeHandles();
     request();
-  }
-
-  function endDrag(event) {
-    const el = event.currentTarget;
-    el.classList.remove("dragging");
-    el.removeEventListener("pointermove", onDrag);
-    el.removeEventListener("pointerup", endDrag);
-    el.removeEventListener("pointercancel", endDrag);
   }
 
   function onKey(event) {
@@ -220,7 +136,7 @@
 
   svg.addEventListener("pointerdown", (event) => {
     if (!brush || strokePoints() >= MAX_STROKE_POINTS || params.strokes.length >= 30) {
-      if (brush) setStatus("Enough painting: undo or clear a stroke to paint more.");
+      if (brush) preview.setStatus("Enough painting: undo or clear a stroke to paint more.");
       return;
     }
     const radius = clamp(Number(byId("radius").value) || 14, 2, 80);
@@ -279,7 +195,13 @@
   document.querySelectorAll("[data-brush]").forEach((b) => b.addEventListener("click", () => setBrush(b.dataset.brush)));
   byId("undo-stroke").addEventListener("click", () => { params.strokes.pop(); drawStrokes(); request(); });
   byId("clear-strokes").addEventListener("click", () => { params.strokes = []; drawStrokes(); request(); });
-  compareBox.addEventListener("change", showCompare);
-  compareAt.addEventListener("input", showCompare);
+  window.smpLivePreview.compare({
+    box: byId("compare"),
+    at: byId("compare-at"),
+    before: byId("before-image"),
+    divider: byId("compare-divider"),
+    row: byId("compare-row"),
+    stage,
+  });
   request();
 })();
