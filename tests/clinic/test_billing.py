@@ -350,6 +350,12 @@ def test_a_no_show_within_the_notice_window_charges_the_fee(world: World) -> Non
     entries = [e for e in r.audit_trail(limit=20) if e.object_type == "booking"]
     assert any("no-show, 22 h notice, fee USD 50.00" in e.detail for e in entries)
     assert any(e.outcome == "refused" and "no-show window" in e.detail for e in entries)
+    (paid,) = [
+        e for e in r.audit_trail(limit=20) if e.object_type == "payment" and e.outcome != "refused"
+    ]
+    assert paid.detail == (  # the line as the audit page shows it, never a record id
+        "payment USD 50.00 by card for no-show fee, session of 2030-06-13 (receipt 1)"
+    )
 
 
 # --- documents ---

@@ -346,7 +346,10 @@ class BillingService(Scope):
                 created_at=self._now(),
                 created_by=self.actor,
             )
-            return row, f"{kind} {money(amount)} by {method} for {key} (receipt {row.number})"
+            return (
+                row,
+                f"{kind} {money(amount)} by {method} for {line.description} (receipt {row.number})",
+            )
 
         return self._create("payment", patient_id, payment)
 
