@@ -317,18 +317,11 @@ def test_a_missing_or_damaged_photo_is_named_by_its_view_and_day(fresh_world: Wo
 _ACTOR_DIGITS = re.compile(r"\b(user|client):[0-9]+\b")  # a token may start with 2-7
 
 
-def _client_with_everything(w: World, r: Any) -> int:
-    """The treated client, plus a design, a plan made from it, a front photo with its time
-    taken, a no-show and its fee paid: rows of most client tables, linked to each other."""
-    pid, _, booking_id = _treated_client(w)
-    design = r.save_design(pid, DESIGN)
-    r.save_plan(pid, json.loads(PLAN.read_text()), design_version_id=design.id)
-    r.add_photo(
-        pid, PNG, kind="before", view="front", taken_at=datetime(2026, 11, 3, 9, 0, tzinfo=LONDON)
-    )
+def _no_show_fee_paid(db: Database, r: Any, pid: int, booking_id: int, *, created_by: str) -> None:
+    """The booking cancelled late: a no-show with its USD 50 fee, paid in cash."""
     r.cancel_booking(booking_id)
     now = r.now()
-    with w.db.transaction() as s:
+    with db.transaction() as s:
         no_show = s.execute(
             insert(NoShow).values(
                 clinic_id=r.clinic_id,
@@ -339,16 +332,28 @@ def _client_with_everything(w: World, r: Any) -> int:
                 fee=5000,
                 currency="USD",
                 created_at=now,
-                created_by="user:4242",
+                created_by=created_by,
             )
         ).inserted_primary_key[0]
         s.execute(
             insert(Payment).values(
                 clinic_id=r.clinic_id, patient_id=pid, number=1, kind="payment", method="cash",
                 amount=5000, currency="USD", no_show_id=no_show, created_at=now,
-                created_by="user:4242",
+                created_by=created_by,
             )
         )  # fmt: skip
+
+
+def _client_with_everything(w: World, r: Any) -> int:
+    """The treated client, plus a design, a plan made from it, a front photo with its time
+    taken, a no-show and its fee paid: rows of most client tables, linked to each other."""
+    pid, _, booking_id = _treated_client(w)
+    design = r.save_design(pid, DESIGN)
+    r.save_plan(pid, json.loads(PLAN.read_text()), design_version_id=design.id)
+    r.add_photo(
+        pid, PNG, kind="before", view="front", taken_at=datetime(2026, 11, 3, 9, 0, tzinfo=LONDON)
+    )
+    _no_show_fee_paid(w.db, r, pid, booking_id, created_by="user:4242")
     return pid
 
 
@@ -490,28 +495,7 @@ def test_a_client_with_financial_records_is_not_erased(fresh_world: World) -> No
     client who has any is refused, nothing erased."""
     db, r = fresh_world.db, fresh_world.records
     pid, _, booking_id = _treated_client(fresh_world)
-    r.cancel_booking(booking_id)
-    now = r.now()
-    with db.transaction() as s:
-        no_show = s.execute(
-            insert(NoShow).values(
-                clinic_id=r.clinic_id,
-                patient_id=pid,
-                booking_id=booking_id,
-                starts_at=now,
-                notice_hours=2,
-                fee=5000,
-                currency="USD",
-                created_at=now,
-                created_by="t",
-            )
-        ).inserted_primary_key[0]
-        s.execute(
-            insert(Payment).values(
-                clinic_id=r.clinic_id, patient_id=pid, number=1, kind="payment", method="cash",
-                amount=5000, currency="USD", no_show_id=no_show, created_at=now, created_by="t",
-            )
-        )  # fmt: skip
+    _no_show_fee_paid(db, r, pid, booking_id, created_by="t")
     before = _rows_of(db, r.clinic_id, pid)
     with pytest.raises(ClinicError, match="the client has 1 payments and refunds, which the"):
         r.erase_client(pid, confirm="Sam Lee")

@@ -27,6 +27,7 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from benchmarks.web import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Browser, sync_playwright
 from psycopg import sql
 from starlette.applications import Starlette
@@ -344,16 +345,7 @@ Signer = Callable[[str], TestClient]
 # Playwright drives Debian's Chromium against a real uvicorn server on loopback. The fixtures
 # are module-scoped: each test module has its own world, server and browser.
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = CHROMIUM_ARGS  # the benchmark's browsers run with the same flags
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make installs it)"
 )
