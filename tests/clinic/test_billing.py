@@ -382,6 +382,8 @@ def test_invoices_are_numbered_without_gaps_and_printed(world: World) -> None:
     text_ = pdf_text(billing_pdf(**r.invoice_document(first.id).__dict__))
     for expected in (
         "Invoice 000001",
+        f"{r.clinic_name} · Invoice 000001",  # the foot of every page, with its number
+        "page 1",
         r.clinic_name,
         "12 Frith Street",
         "London W1D 4RB",

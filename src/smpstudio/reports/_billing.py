@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from io import BytesIO
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -15,10 +14,18 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from smpstudio import __version__
-from smpstudio.reports._pdf import _BAND, _BOLD, _FONT, _INK, _MUTED, _RULE, _register_fonts
+from smpstudio.reports._pdf import (
+    _BAND,
+    _BOLD,
+    _FONT,
+    _INK,
+    _MUTED,
+    _RULE,
+    _build,
+    _register_fonts,
+)
 
 __all__ = ["billing_pdf"]
 
@@ -101,18 +108,10 @@ def billing_pdf(
     )
     story += [table, Spacer(1, 8 * mm)]
     story += [para(note, small) for note in notes]
-    out = BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
+    return _build(
+        story,
         title=f"{title} {number}",
         author=seller[0] if seller else "smpstudio",
-        creator=f"smpstudio {__version__}",
-        invariant=1,
+        subject=f"{title} {number}",
+        footer=f"{seller[0] if seller else 'smpstudio'} · {title} {number}",
     )
-    doc.build(story)
-    return out.getvalue()
