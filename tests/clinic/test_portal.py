@@ -100,7 +100,7 @@ def render(paper: ConsentPaper) -> bytes:
         clinic_name=paper.clinic_name, client_name=paper.client_name,
         date_of_birth=paper.date_of_birth, title=paper.title, version=paper.version,
         body=paper.body, body_sha256=paper.body_sha256, signed_name=paper.signed_name,
-        signed_at=paper.signed_at, reference=f"consent {paper.consent_id}",
+        signed_at=paper.signed_at, reference=paper.reference,
         signature_png=paper.signature_png,
     )  # fmt: skip
 

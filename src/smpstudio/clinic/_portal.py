@@ -47,6 +47,7 @@ from smpstudio.clinic._models import (
     Practitioner,
     SessionRecord,
 )
+from smpstudio.clinic._record_ids import RecordIds
 from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import check_text
 
@@ -134,6 +135,8 @@ class ConsentPaper:
     signed_at: datetime
     """Clinic-local time of the signature."""
     consent_id: int
+    reference: str
+    """``consent <token>``: the consent's record token, never its database id."""
     signature_png: bytes
 
 
@@ -203,6 +206,7 @@ class PortalService(Scope):
         """Grant the current version of ``kind`` consent with a drawn signature: the
         consent, its signature and PDF copy (``render_pdf``) and the e-mail with the copy
         are written together, audited."""
+        ids = RecordIds(self._db.record_id_key())  # before the unit: it may write the key
         with self._unit("create", "consent", patient_id=patient_id) as s:
             self._require_self(patient_id, for_patient_id)
             patient = self._get(s, Patient, patient_id, "patient")
@@ -229,6 +233,7 @@ class PortalService(Scope):
                 signed_name=name,
                 signed_at=now.astimezone(self.timezone),
                 consent_id=consent.id,
+                reference=f"consent {ids.encode(consent.id)}",
                 signature_png=clean,
             )
             pdf = render_pdf(paper)

@@ -376,7 +376,7 @@ def _render_consent(paper: ConsentPaper) -> bytes:
         body_sha256=paper.body_sha256,
         signed_name=paper.signed_name,
         signed_at=paper.signed_at,
-        reference=f"consent {rid(paper.consent_id)}",
+        reference=paper.reference,
         signature_png=paper.signature_png,
     )
 
