@@ -221,6 +221,7 @@ class SchedulingService(Scope):
         session_number: int | None,
     ) -> Booking:
         self._lock_patient(s, patient_id)
+        self._lock_calendars(s, practitioner_id, [room_id])
         check_aware(starts_at, "starts_at")
         self._check_duration(duration)
         day = starts_at.astimezone(self.timezone).date()
@@ -270,6 +271,26 @@ class SchedulingService(Scope):
         )
         if s.scalar(query.with_for_update()) is None:
             self._get(s, Patient, patient_id, "patient")
+
+    def _lock_calendars(self, s: Session, practitioner_id: int, room_ids: list[int]) -> None:
+        """Serialise bookings that could overlap (PostgreSQL row locks; SQLite has one
+        writer): the practitioner's row, then the rooms' in id order, always in that order
+        after the client's, so two bookings never wait for each other in a circle. Without
+        them, concurrent bookings of one room could both pass the planner and then meet in
+        the database's exclusion constraint, where PostgreSQL may answer a deadlock instead
+        of the overlap. ``FOR NO KEY UPDATE``: rows that merely refer to the practitioner or
+        a room (a session record, a stock movement) take their key-share locks unhindered."""
+        s.execute(
+            select(Practitioner.id)
+            .where(Practitioner.clinic_id == self.clinic_id, Practitioner.id == practitioner_id)
+            .with_for_update(key_share=True)
+        )
+        s.execute(
+            select(Room.id)
+            .where(Room.clinic_id == self.clinic_id, Room.id.in_(sorted(set(room_ids))))
+            .order_by(Room.id)
+            .with_for_update(key_share=True)
+        )
 
     def _check_duration(self, duration: object) -> None:
         if not isinstance(duration, timedelta):
@@ -484,6 +505,7 @@ class SchedulingService(Scope):
         self._check_duration(length)
         pid = practitioner_id or row.practitioner_id
         rid = room_id or row.room_id
+        self._lock_calendars(s, pid, [rid])
         day = starts_at.astimezone(self.timezone).date()
         self._check_practitioner(s, self._get(s, Practitioner, pid, "practitioner"), day)
         old_day = row.local_day
@@ -577,6 +599,7 @@ class SchedulingService(Scope):
         )  # fmt: skip
         if not rooms:
             raise ClinicError("the clinic has no room in use")
+        self._lock_calendars(s, practitioner.id, [room.id for room in rooms])
         done: list[Booking] = []
         events: list[AuditEvent] = []
         for number, start in sorted(starts.items(), key=lambda item: item[1]):
