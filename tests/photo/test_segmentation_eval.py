@@ -1,7 +1,9 @@
 """The segmentation against the hand-labelled evaluation set (tests/data/photos/eval).
 
 The floors are the figures measured when the hair model was added (docs/photo.md §5): a
-change that makes the segmentation worse than that on this set fails here.
+change that makes the segmentation worse than that on this set fails here. The five photos
+added later (``ADDED``: colour photos of dark skin, three-quarter views) have floors of their
+own, and the first 22 keep theirs (``_first``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ from PIL import Image
 from smpstudio.photo import analyze_photo, ingest_photo
 from smpstudio.photo._hair import HAIR_MODEL, hair_probability
 from tests.photo.conftest import SHAVED
+
+# added to the set after the floors of the first 22 photos were measured
+ADDED = (
+    "congress-c001072",
+    "congress-s001184",
+    "interfaces-040",
+    "interfaces-061",
+    "interfaces-065",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +49,25 @@ def _pooled(scores: list, method: str) -> dict[str, float]:  # type: ignore[type
     return pooled([s for s in scores if s.method == method])
 
 
+def _first(scores: list, method: str) -> dict[str, float]:  # type: ignore[type-arg]
+    """Pooled over the first 22 photos (without ``ADDED``)."""
+    return pooled([s for s in scores if s.method == method and s.name not in ADDED])
+
+
 def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
     """With the labelled hairline: the hair/skin/background split itself."""
-    model = _pooled(scores, "model, labelled hairline")
-    assert model["iou"] >= 0.68  # measured 0.71
-    assert model["mean_iou"] >= 0.68  # measured 0.72
-    assert model["bg_fp"] <= 0.001  # measured 0.08 %
+    first = _first(scores, "model, labelled hairline")
+    assert first["iou"] >= 0.68  # measured 0.71
+    assert first["mean_iou"] >= 0.68  # measured 0.72
+    assert first["bg_fp"] <= 0.001  # measured 0.08 %
+    assert first["face_fp"] <= 0.0005  # measured 0.00 %
+    model = _pooled(scores, "model, labelled hairline")  # all 27
+    assert model["iou"] >= 0.63  # measured 0.66
+    assert model["mean_iou"] >= 0.65  # measured 0.68
+    assert model["bg_fp"] <= 0.001  # measured 0.07 %
     assert model["face_fp"] <= 0.0005  # measured 0.00 %
     old = _pooled(scores, "heuristic, labelled hairline")
-    assert model["iou"] > old["iou"] + 0.2  # heuristics: 0.33
+    assert model["iou"] > old["iou"] + 0.2  # heuristics: 0.36
     by = {s.name: s for s in scores if s.method == "model, labelled hairline"}
     floors = {  # measured: 0.81, 0.80, 0.74, 0.68, 0.77, 0.82, 0.86, 0.86, 0.90
         "astronaut-shaved": 0.78,
@@ -58,6 +79,12 @@ def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
         "congress-a000055": 0.82,
         "congress-b000755": 0.82,
         "congress-a000022": 0.86,  # greyscale, once refused as drawn
+        # added: measured 0.63, 0.41, 0.81 (colour, dark skin), 0.69, 0.47 (three-quarter)
+        "congress-s001184": 0.60,
+        "congress-c001072": 0.38,
+        "interfaces-061": 0.78,
+        "interfaces-065": 0.66,
+        "interfaces-040": 0.44,
     }
     for name, floor in floors.items():
         assert (by[name].iou or 0.0) >= floor, name
@@ -69,11 +96,18 @@ def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
     and scalp is the client's natural hairline estimated from the face mesh (a dome), not
     the SMP hairline proposal (half the glabella–menton height up, temporal points 15 mm
     higher: it made the end-to-end IoU 0.09)."""
+    first = _first(scores, "model")
+    assert first["iou"] >= 0.58  # measured 0.61 (parsing, the ceiling: 0.71)
+    assert first["mean_iou"] >= 0.57  # measured 0.60
+    assert first["bg_fp"] <= 0.001  # measured 0.09 %
+    assert first["face_fp"] <= 0.005  # measured 0.35 %
+    # all 27: the added bald heads (dark skin, a three-quarter view) lose much of the
+    # forehead to the scalp, their estimated forehead edge lying below the labelled one
     model = _pooled(scores, "model")
-    assert model["iou"] >= 0.58  # measured 0.61 (parsing, the ceiling: 0.71)
-    assert model["mean_iou"] >= 0.57  # measured 0.60
+    assert model["iou"] >= 0.39  # measured 0.42 (parsing, the ceiling: 0.66)
+    assert model["mean_iou"] >= 0.44  # measured 0.47
     assert model["bg_fp"] <= 0.001  # measured 0.09 %
-    assert model["face_fp"] <= 0.005  # measured 0.35 %
+    assert model["face_fp"] <= 0.03  # measured 2.72 % (target 0.5 %: not met)
     by = {s.name: s for s in scores if s.method == "model"}
     floors = {  # measured: 0.66, 0.65, 0.60, 0.63, 0.69, 0.66, 0.69, 0.71, 0.76
         "astronaut-shaved": 0.63,
@@ -85,9 +119,21 @@ def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
         "congress-a000055": 0.66,
         "congress-b000382": 0.68,
         "congress-b000755": 0.73,
+        # added: measured 0.18, 0.20, 0.38, 0.22 (interfaces-065: 0.00, no floor)
+        "congress-s001184": 0.15,
+        "congress-c001072": 0.17,
+        "interfaces-061": 0.35,
+        "interfaces-040": 0.19,
     }
     for name, floor in floors.items():
         assert (by[name].iou or 0.0) >= floor, name
+    # the forehead called scalp on the added bald heads (measured 8.18, 7.46, 10.85 %)
+    for name, ceiling in (
+        ("congress-s001184", 0.09),
+        ("congress-c001072", 0.085),
+        ("interfaces-061", 0.12),
+    ):
+        assert by[name].face_rate <= ceiling, name
     # a full hairline in colour: the forehead runs up to the hair (measured 0.00–0.86 %)
     for name in ("chris", "luciano", "luciano-dim-cool", "obama-2012", "obama-2012-dim-warm"):
         assert by[name].face_rate <= 0.012, name

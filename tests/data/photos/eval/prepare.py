@@ -1,8 +1,9 @@
 """Build the evaluation photos from their sources (see SOURCES.md); run once, by hand.
 
-    python prepare.py SOURCE_DIR
+    python prepare.py SOURCE_DIR [NAME ...]
 
-``SOURCE_DIR`` holds the source files under the names in ``SOURCES`` (each taken from the
+With names, only those photos (and the variants derived from them) are built. ``SOURCE_DIR``
+holds the source files under the names in ``SOURCES`` (each taken from the
 repository, path and commit that SOURCES.md gives). Every photo is decoded, converted to
 8-bit RGB, scaled with area averaging so that its longest side is at most 1024 px, and saved
 as a new JPEG (quality 90) built from the pixel values alone: no EXIF, ICC or other
@@ -41,6 +42,13 @@ SOURCES = {
     "congress-b000911": "B000911.jpg",
     "congress-c000380": "C000380.jpg",
     "congress-a000368": "A000368.jpg",
+    # colour originals (unitedstates/images, via civicsense2025/civic-sense-main)
+    "congress-s001184": "S001184-colour.jpg",
+    "congress-c001072": "C001072-colour.jpg",
+    # cjdowner/interfaces, 1000 x 1000
+    "interfaces-061": "interfaces_061.jpg",
+    "interfaces-040": "interfaces_040.jpg",
+    "interfaces-065": "interfaces_065.jpg",
 }
 
 # name -> (source name above, gain in linear light, per-channel cast, side shadow)
@@ -70,9 +78,11 @@ def _save(pixels: np.ndarray, name: str) -> None:
     Image.fromarray(pixels, "RGB").save(HERE / f"{name}.jpg", quality=90)
 
 
-def main(source_dir: Path) -> None:
+def main(source_dir: Path, only: list[str]) -> None:
     done: dict[str, np.ndarray] = {}
     for name, file in SOURCES.items():
+        if only and name not in only:
+            continue
         with Image.open(source_dir / file) as image:
             rgb = image.convert("RGB")
             scale = min(1.0, MAX_SIDE / max(rgb.size))
@@ -83,6 +93,8 @@ def main(source_dir: Path) -> None:
         done[name] = pixels
         _save(pixels, name)
     for name, (base, gain, cast, shadow) in VARIANTS.items():
+        if base not in done:
+            continue
         lin = _linear(done[base].astype(np.float64)) * gain * np.asarray(cast)
         width = lin.shape[1]
         ramp = shadow + (1.0 - shadow) * np.linspace(0.0, 1.0, width) ** 1.5
@@ -90,4 +102,4 @@ def main(source_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), sys.argv[2:])
