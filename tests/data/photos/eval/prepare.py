@@ -48,7 +48,6 @@ SOURCES = {
     # cjdowner/interfaces, 1000 x 1000
     "interfaces-061": "interfaces_061.jpg",
     "interfaces-040": "interfaces_040.jpg",
-    "interfaces-065": "interfaces_065.jpg",
 }
 
 # name -> (source name above, gain in linear light, per-channel cast, side shadow)
