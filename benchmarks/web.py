@@ -102,8 +102,7 @@ def _prepare(folder: Path) -> int:
 
 def url_token(folder: Path, record_id: int) -> str:
     """A record's id as the studio's URLs spell it."""
-    from smpstudio.clinic import open_database
-    from smpstudio.web._ids import RecordIds
+    from smpstudio.clinic import RecordIds, open_database
 
     with open_database(str(folder / "clinic.sqlite3"), data_dir=folder) as db:
         return RecordIds(db.record_id_key()).encode(record_id)

@@ -20,8 +20,7 @@ from typing import IO
 
 import httpx2 as httpx
 
-from smpstudio.clinic import open_database
-from smpstudio.web._ids import RecordIds
+from smpstudio.clinic import RecordIds, open_database
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 OWNER = "owner@faults.example"

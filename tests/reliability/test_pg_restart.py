@@ -41,8 +41,7 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
-from smpstudio.clinic import Patient, database_unavailable, open_database
-from smpstudio.web._ids import RecordIds
+from smpstudio.clinic import Patient, RecordIds, database_unavailable, open_database
 from tests.clinic.conftest import ADMIN_URL, PostgresServer, reachable_postgres
 
 from ._proxy import TcpProxy

@@ -26,6 +26,7 @@ from smpstudio._memory import tune_allocator
 from smpstudio.clinic import (
     Accounts,
     Database,
+    RecordIds,
     RecordNotFoundError,
     database_unavailable,
     finish_pending_erasures,
@@ -52,7 +53,7 @@ from smpstudio.web import (
 )
 from smpstudio.web._config import WebConfig
 from smpstudio.web._http import error_page, warm_templates
-from smpstudio.web._ids import RecordIds, RecordIdsMiddleware
+from smpstudio.web._ids import RecordIdsMiddleware
 from smpstudio.web._load import Overloaded
 from smpstudio.web._preview import stop_preview_processes
 from smpstudio.web._security import SecurityMiddleware

@@ -324,7 +324,7 @@ def staff(*roles: str) -> Callable[[Endpoint], Endpoint]:
 
 def check_path_ids(request: Request) -> None:
     """404 for a record id no record can have: beyond the 64-bit keys (the database would
-    refuse it), which includes a refused token (``smpstudio.web._ids.NOT_A_RECORD``)."""
+    refuse it), which includes a refused token (``smpstudio.clinic.NOT_A_RECORD``)."""
     if any(isinstance(v, int) and v > MAX_RECORD_ID for v in request.path_params.values()):
         raise RecordNotFoundError("no such record")
 

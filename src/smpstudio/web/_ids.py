@@ -24,13 +24,9 @@ from contextvars import ContextVar
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from smpstudio.clinic import NOT_A_RECORD, TOKEN_PATTERN, TOKEN_REGEX, RecordIds
+from smpstudio.clinic import NOT_A_RECORD, TOKEN_REGEX, RecordIds
 
 __all__ = [
-    "NOT_A_RECORD",
-    "TOKEN_PATTERN",
-    "TOKEN_REGEX",
-    "RecordIds",
     "RecordIdsMiddleware",
     "actor_text",
     "form_rid",

@@ -41,6 +41,8 @@ from smpstudio.clinic import (
     ROLES,
     STAGES,
     STOCK_KINDS,
+    TOKEN_PATTERN,
+    TOKEN_REGEX,
 )
 from smpstudio.clinic import PHOTO_VIEWS as CLINICAL_PHOTO_VIEWS
 from smpstudio.colour import DilutionTable
@@ -50,7 +52,6 @@ from smpstudio.loss import PATTERN_NAMES
 from smpstudio.photo._live import MAX_HAIRLINE_POINTS
 from smpstudio.render import PHOTO_VIEWS
 from smpstudio.web._http import MAX_RECORD_ID
-from smpstudio.web._ids import TOKEN_PATTERN, TOKEN_REGEX
 from smpstudio.web._photo_service import (
     DENSITY_RANGE,
     MAX_STROKE_POINTS,
