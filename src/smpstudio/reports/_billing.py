@@ -108,10 +108,7 @@ def billing_pdf(
     )
     story += [table, Spacer(1, 8 * mm)]
     story += [para(note, small) for note in notes]
+    name, document = (seller[0] if seller else "smpstudio"), f"{title} {number}"
     return _build(
-        story,
-        title=f"{title} {number}",
-        author=seller[0] if seller else "smpstudio",
-        subject=f"{title} {number}",
-        footer=f"{seller[0] if seller else 'smpstudio'} · {title} {number}",
+        story, title=document, author=name, subject=document, footer=f"{name} · {document}"
     )
