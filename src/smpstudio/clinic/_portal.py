@@ -134,7 +134,6 @@ class ConsentPaper:
     signed_name: str
     signed_at: datetime
     """Clinic-local time of the signature."""
-    consent_id: int
     reference: str
     """``consent <token>``: the consent's record token, never its database id."""
     signature_png: bytes
@@ -232,7 +231,6 @@ class PortalService(Scope):
                 body_sha256=form.body_sha256,
                 signed_name=name,
                 signed_at=now.astimezone(self.timezone),
-                consent_id=consent.id,
                 reference=f"consent {ids.encode(consent.id)}",
                 signature_png=clean,
             )
