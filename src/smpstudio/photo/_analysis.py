@@ -21,6 +21,7 @@ from smpstudio.colour import (
 )
 from smpstudio.dots import DilutionRule
 from smpstudio.photo._cv import opencv
+from smpstudio.photo._design_height import DesignRise, default_profile, design_rise, head_top_px
 from smpstudio.photo._hair import load_hair_model
 from smpstudio.photo._hairline import HairlineProposal, hairline_from_points, propose_hairline
 from smpstudio.photo._ingest import Photo
@@ -249,11 +250,12 @@ def analyze_with_base(
         notes += marks.notes
         notes += marks.pose_warnings()
     scale = _scale(marks, edits)
-    hairline = _hairline(photo, marks, scale, edits, treatment)
     with stage("segmentation"):
         base = segment_base(
             photo, landmarks=marks, mm_per_px=None if scale is None else scale.mm_per_px
         )
+    hairline = _hairline(photo, marks, scale, edits, treatment, base)
+    with stage("segmentation"):
         seg = base.regions(
             hairline=hairline,
             corrections=edits.corrections,
@@ -309,6 +311,7 @@ def _hairline(
     scale: Scale | None,
     edits: PhotoEdits,
     treatment: PhotoTreatment,
+    base: SegmentationBase,
 ) -> HairlineProposal | None:
     mm = None if scale is None else scale.mm_per_px
     if edits.hairline is not None:
@@ -323,8 +326,14 @@ def _hairline(
         return None
     rule = edits.hairline_rule or treatment.hairline_rule
     height = edits.hairline_height_mm
-    if height is None and rule == "height":
-        height = treatment.hairline_height_mm
+    stretch = 1.0  # the design's millimetres as this photo shows them (module notes)
+    if height is None and rule == "height" and treatment.hairline_height_mm is not None:
+        if mm is not None and photo.view == "frontal":
+            rise = _design_rise(marks, mm, treatment, base)
+            height = rise.px * mm
+            stretch = height / treatment.hairline_height_mm
+        else:
+            height = treatment.hairline_height_mm
     if rule == "height" and (height is None or mm is None):
         rule, height = "thirds", None
     return propose_hairline(
@@ -332,12 +341,33 @@ def _hairline(
         mm_per_px=mm,
         rule=rule,
         height_mm=height,
-        temporal_rise_mm=treatment.temporal_rise_mm,
+        temporal_rise_mm=treatment.temporal_rise_mm * stretch,
         shape=treatment.hairline_shape,
-        widows_peak_mm=treatment.widows_peak_mm,
+        widows_peak_mm=treatment.widows_peak_mm * stretch,
         mid_frontal=edits.mid_frontal,
         temporal_right=edits.temporal_right,
         temporal_left=edits.temporal_left,
+    )
+
+
+def _design_rise(
+    marks: FaceLandmarks, mm_per_px: float, treatment: PhotoTreatment, base: SegmentationBase
+) -> DesignRise:
+    """The design's mid-frontal point on this frontal photo (:mod:`._design_height`)."""
+    assert treatment.hairline_height_mm is not None
+    pose = marks.pose
+    profile = (
+        np.asarray(treatment.head_profile_mm, dtype=np.float64)
+        if treatment.head_profile_mm
+        else default_profile()
+    )
+    return design_rise(
+        height_mm=treatment.hairline_height_mm,
+        setback_mm=treatment.hairline_setback_mm,
+        mm_per_px=mm_per_px,
+        pitch_deg=None if pose is None else pose[1],
+        top_px=head_top_px(base.person, zoom=base.zoom, marks=marks),
+        profile=profile,
     )
 
 

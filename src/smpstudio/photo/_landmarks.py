@@ -301,15 +301,15 @@ def _pose_notes(yaw: float, pitch: float) -> list[str]:
         )
     if pitch > CAMERA_BELOW_DEG:
         notes.append(
-            f"the camera is about {pitch:.0f}° below the face (looking up): the forehead looks "
-            "taller and the proposed hairline sits too high — hold the camera level with the "
-            "eyes"
+            f"the camera is about {pitch:.0f}° below the face (looking up): the forehead is "
+            "foreshortened and the design's hairline is placed for that angle, an estimate — "
+            "hold the camera level with the eyes"
         )
     elif pitch < -CAMERA_ABOVE_DEG:
         notes.append(
-            f"the camera is about {-pitch:.0f}° above the face (looking down): the forehead "
-            "looks shorter and the proposed hairline sits too low — hold the camera level "
-            "with the eyes"
+            f"the camera is about {-pitch:.0f}° above the face (looking down): the crown "
+            "shows and the design's hairline is placed for that angle, an estimate — hold the "
+            "camera level with the eyes"
         )
     return notes
 

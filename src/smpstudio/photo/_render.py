@@ -39,6 +39,7 @@ from smpstudio.photo._segment import FACE, SCALP, THINNING, Segmentation
 if TYPE_CHECKING:
     from smpstudio._design import Design
     from smpstudio._settings import Settings
+    from smpstudio.head import HeadShape
 
 __all__ = [
     "SIDE_BY_SIDE_MAX_SIDE",
@@ -87,6 +88,12 @@ class PhotoTreatment:
     head_length_mm: float = 196.0
     vertex_above_glabella_mm: float = 115.0
     hairline_height_mm: float | None = None
+    hairline_setback_mm: float = -20.4
+    """How far the mid-frontal point lies in front of the glabella (mm; negative: behind,
+    the forehead slopes back): head M at 75 mm, 20.4 mm behind."""
+    head_profile_mm: tuple[tuple[float, float], ...] = ()
+    """The design head's midline section above the glabella, ``(y, z)`` mm from it
+    (:func:`~smpstudio.photo._design_height.sagittal_profile`); empty: head M's."""
     hairline_rule: str = "thirds"
     temporal_rise_mm: float = 15.0
     hairline_shape: str = "rounded"
@@ -128,6 +135,8 @@ class PhotoTreatment:
             head_length_mm=head.measures.length_mm,
             vertex_above_glabella_mm=vertex[1] - glabella[1],
             hairline_height_mm=line.mid_frontal_point[1] - glabella[1],
+            hairline_setback_mm=line.mid_frontal_point[2] - glabella[2],
+            head_profile_mm=_profile(head.shape),
             hairline_rule=rule,
             temporal_rise_mm=max(rise, 0.0),
             hairline_shape=shape,
@@ -152,6 +161,12 @@ class PhotoTreatment:
             temporal_rise_mm=s.hairline_temporal_rise_mm,
             widows_peak_mm=s.widows_peak_depth_mm,
         )
+
+
+def _profile(shape: HeadShape) -> tuple[tuple[float, float], ...]:
+    from smpstudio.photo._design_height import sagittal_profile
+
+    return tuple((round(float(y), 3), round(float(z), 3)) for y, z in sagittal_profile(shape))
 
 
 def _from_settings(s: Settings) -> dict[str, Any]:

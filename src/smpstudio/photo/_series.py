@@ -14,10 +14,11 @@ and :data:`SKIN_TOLERANCE_MONK` Monk steps of it are pooled (weighted mean in li
 the others are named and left out, and the series says the readings disagree — different
 light, or a different person.
 
-**One design in physical units.** The hairline's height above the glabella (mm, as a
-frontal photo at eye level sees it) is the design's, or drawn by hand on a frontal photo,
-or (the thirds rule) the proposal on the most frontal photo; the most frontal photo with a
-face and a scale is the reference. Every other photo with a face gets the same anatomical
+**One design in physical units.** The most frontal photo with a face and a scale is the
+reference. The hairline's height above the glabella (mm, as the reference photo shows it)
+is the design's line placed on that photo for its camera and head
+(:mod:`~smpstudio.photo._design_height`), or drawn by hand on a frontal photo, or (the
+thirds rule) the proposal on the reference. Every other photo with a face gets the same anatomical
 height through its own landmarks: the height is carried in units of the face's own
 glabella–menton height, which a turn of the head does not shorten; a camera above or below
 shortens the forehead and the face differently (the hairline lies behind the glabella, the
@@ -472,9 +473,10 @@ def _shared_height(
         return None, "none"
     if drawn is not None:
         return _hairline_height(analyses[drawn]), "drawn"
-    if treatment.hairline_rule == "height" and treatment.hairline_height_mm is not None:
-        return float(treatment.hairline_height_mm), "design"
     height = _hairline_height(analyses[reference])
+    if treatment.hairline_rule == "height" and treatment.hairline_height_mm is not None:
+        # the design's line as the reference photo shows it (its camera's pitch, its head)
+        return (float(treatment.hairline_height_mm) if math.isnan(height) else height), "design"
     return (None, "none") if math.isnan(height) else (height, "thirds")
 
 
