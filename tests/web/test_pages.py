@@ -443,7 +443,7 @@ def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: 
     assert expected.hex in r.text  # the one analysis of the CLI and the studio
     assert r.text.count("data:image/jpeg;base64,") == 4  # her photo and the model head
     today, healed = (_image(r.text, label) for label in ("Your photo today", "After SMP, healed"))
-    assert today.shape == healed.shape == (512, 512, 3)  # the 512 px photo, not the model
+    assert today.shape == healed.shape == (204, 156, 3)  # her head, cut from the 512 px photo
     darker = today.astype(int).sum(axis=2) - healed.astype(int).sum(axis=2)
     assert (darker > 6).sum() > 100  # the healed result shows on her shaved crown
     after = sorted(photos_dir.rglob("*")) if photos_dir.exists() else []
