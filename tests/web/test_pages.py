@@ -3,6 +3,7 @@ booking with conflicts, the session log, plans with their PDF and calendar, requ
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from PIL import Image
 from pypdf import PdfReader
@@ -439,9 +441,32 @@ def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: 
     assert expected is not None
     assert "Skin tone read from your photo (forehead and cheeks" in r.text
     assert expected.hex in r.text  # the one analysis of the CLI and the studio
-    assert r.text.count("data:image/jpeg;base64,") == 2
+    assert r.text.count("data:image/jpeg;base64,") == 4  # her photo and the model head
+    today, healed = (_image(r.text, label) for label in ("Your photo today", "After SMP, healed"))
+    assert today.shape == healed.shape == (204, 156, 3)  # her head, cut from the 512 px photo
+    darker = today.astype(int).sum(axis=2) - healed.astype(int).sum(axis=2)
+    assert (darker > 6).sum() > 100  # the healed result shows on her shaved crown
     after = sorted(photos_dir.rglob("*")) if photos_dir.exists() else []
     assert after == before
+
+
+def _image(page: str, label: str) -> np.ndarray:
+    """The first image of the page whose alt text starts with ``label``."""
+    found = re.search(r'<img src="data:image/jpeg;base64,([^"]+)" alt="' + label, page)
+    assert found is not None, label
+    with Image.open(io.BytesIO(base64.b64decode(found[1]))) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def test_preview_your_look_says_when_the_photo_cannot_show_a_result(world: World) -> None:
+    """A full head of hair: nothing to treat on the photo, and the page says why."""
+    visitor = world.client()
+    full = Path(__file__).parents[1] / "data" / "photos" / "eval" / "astronaut.jpg"
+    r = _look(visitor, full.read_bytes(), "me.jpg")
+    assert r.status_code == 200
+    assert "Your photo shows no bald or thinning scalp" in r.text
+    assert "Your photo today" not in r.text
+    assert r.text.count("data:image/jpeg;base64,") == 2  # the model head only
 
 
 def test_preview_your_look_says_why_a_photo_gave_no_tone(world: World) -> None:

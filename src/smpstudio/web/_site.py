@@ -2,24 +2,33 @@
 your look", the consultation request (saved as a lead) and the contact page.
 
 Nothing a visitor types is kept except a consultation request they send with their consent
-to be contacted. A photo sent to "preview your look" is only read for its skin tone, in
-memory, and forgotten with the answer. Renders for visitors are limited per address.
+to be contacted. A photo sent to "preview your look" is read in memory — for its skin tone
+and, when it shows a face, to draw the design's healed result on it — and forgotten with the
+answer. Renders for visitors are limited per address.
 """
 
 from __future__ import annotations
 
 import base64
+import io
+import math
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from smpstudio import Settings
+from smpstudio import Design, Settings
 from smpstudio._errors import InputError
 from smpstudio.clinic import CONTRAINDICATIONS, STAGES, evaluate_candidacy
 from smpstudio.colour import MONK_SWATCHES, DilutionTable
+from smpstudio.dots import dilution_rule
 from smpstudio.hairline import HAIRLINE_STYLES
+from smpstudio.photo import PhotoAnalysis, PhotoTreatment, simulate_photo
 from smpstudio.plan import (
     LASTS_YEARS,
     REFRESH_YEARS,
@@ -47,7 +56,7 @@ from smpstudio.web._uploads import (
     SkinReading,
     UploadRejectedError,
     ingest_photo,
-    read_skin,
+    read_photo,
 )
 
 __all__ = ["routes"]
@@ -229,35 +238,136 @@ async def cost(request: Request) -> Response:
 # --- preview your look ---
 
 
-def _look_images(
-    studio: Studio, values: dict[str, str], photo: bytes | None
-) -> tuple[str, SkinReading | None, list[tuple[str, str]]]:
+LOOK_PHOTO_SIDE = 768
+"""Longest side (px) of the visitor's own before and after images on the page (the page
+shows them at most 512 px wide; 1.5× for sharp screens)."""
+_LOOK_JPEG_QUALITY = 88
+VISIBLE_LEVELS = 6
+"""Change of a pixel (sum over R, G, B of 8-bit levels) from which it counts as visibly
+changed: about two levels a channel."""
+VISIBLE_SHARE = 0.001
+"""Visibly changed pixels, as a share of the face's area, below which the result would not
+show on the photo (measured with norwood-6, soft, black hair: a shaved crown 8 %, Biden's
+thinning grey front 0.14 %, full heads of hair 0–0.07 %)."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """What "preview your look" shows: the skin tone used, the photo's reading, the
+    visitor's own photo before and after (data URLs with their size; empty when the photo
+    cannot show a result, ``photo_note`` says why) and the model head's before and after."""
+
+    skin: str
+    reading: SkinReading | None
+    own: tuple[tuple[str, str, int, int], ...]
+    photo_note: str | None
+    model: tuple[tuple[str, str], ...]
+
+
+_NO_RESULT_ON_PHOTO = (
+    "Your photo shows no bald or thinning scalp behind the hairline you chose, so the "
+    "result would not show on it: send a photo facing the camera that shows your hairline "
+    "and the top of your head, or look at the model head."
+)
+
+
+def _look_images(studio: Studio, values: dict[str, str], photo: bytes | None) -> Look:
     """The skin tone (measured on the photo when one was sent, which is then forgotten; the
-    chosen swatch when the photo cannot tell), the reading, and the before and healed
+    chosen swatch when the photo cannot tell), the reading, the design's healed result on
+    the visitor's own photo when it shows a face, and the model head's before and healed
     images, as data URLs; in the public lane, within its CPU budget."""
     skin = values.get("skin", MONK_SWATCHES[4])
-    reading = None
-    if photo is not None:
-        reading = read_skin(ingest_photo(photo, side=SKIN_SIDE_PX))
-        if reading.tone is not None:
-            skin = reading.tone.hex
-        checkpoint()
+    hair = values.get("hair", "dark-brown")
     base = {
         "pattern": values.get("pattern"),
         "hairline": values.get("hairline", "soft"),
         "skin": skin,
-        "hair": values.get("hair", "dark-brown"),
+        "hair": hair,
         "view": "top",
         "size": 512,
     }
-    images = []
+    reading: SkinReading | None = None
+    own: tuple[tuple[str, str, int, int], ...] = ()
+    note: str | None = None
+    if photo is not None:
+        design = studio.preview.design(PreviewParams.parse({**base, "state": "healed"}))
+        treatment = PhotoTreatment.from_design(design)
+        reading, analysis = read_photo(ingest_photo(photo, side=SKIN_SIDE_PX), treatment=treatment)
+        if reading.tone is not None:
+            skin = base["skin"] = reading.tone.hex
+        checkpoint()
+        if analysis is not None:
+            own, note = _on_photo(analysis, treatment, design, skin=skin, hair=hair)
+            checkpoint()
+    model = []
     for state, label in (("before", "Today"), ("healed", "After SMP, healed")):
         params = PreviewParams.parse({**base, "state": state})
         found = studio.preview.render(params)
         assert found is not None
-        images.append((label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode()))
+        model.append((label, "data:image/jpeg;base64," + base64.b64encode(found.jpeg).decode()))
         checkpoint()
-    return skin, reading, images
+    return Look(skin, reading, own, note, tuple(model))
+
+
+def _on_photo(
+    analysis: PhotoAnalysis, treatment: PhotoTreatment, design: Design, *, skin: str, hair: str
+) -> tuple[tuple[tuple[str, str, int, int], ...], str | None]:
+    """The visitor's photo before and with the design's healed result, or why not."""
+    sim = simulate_photo(
+        analysis,
+        treatment=treatment,
+        dilution=dilution_rule(skin, hair, settings=design.settings),
+        seed=int(design.inputs["seed"] or 0),
+    )
+    if not _shows(sim.before, sim.after, analysis):
+        return (), _NO_RESULT_ON_PHOTO
+    x0, y0, x1, y1 = _head_box(analysis)
+    images = []
+    for label, pixels in (("Your photo today", sim.before), ("After SMP, healed", sim.after)):
+        src, width, height = _jpeg_url(pixels[y0:y1, x0:x1])
+        images.append((label, src, width, height))
+    return tuple(images), None
+
+
+HEAD_BOX = (0.9, 1.35, 0.3)
+"""The head on the visitor's photo, in glabella–menton heights: half its width, its top
+above the glabella and its bottom below the menton (the head is about 1.25 face heights
+wide and rises 0.7–0.8 above the glabella; the rest is margin), so the result is seen at
+the size of the head, not of the whole photo."""
+
+
+def _head_box(analysis: PhotoAnalysis) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` of the head on the photo (the whole photo without a face)."""
+    height, width = analysis.photo.pixels.shape[:2]
+    marks = analysis.landmarks
+    if marks is None or not marks.has("glabella", "menton"):
+        return 0, 0, width, height
+    (gx, gy), (_, my) = marks["glabella"], marks["menton"]
+    drop = max(float(my - gy), 1.0)
+    half, above, below = (share * drop for share in HEAD_BOX)
+    x0, x1 = max(0, int(gx - half)), min(width, int(math.ceil(gx + half)))
+    y0, y1 = max(0, int(gy - above)), min(height, int(math.ceil(my + below)))
+    return x0, y0, x1, y1
+
+
+def _shows(
+    before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8], analysis: PhotoAnalysis
+) -> bool:
+    """Whether the result can be seen on the photo: at least :data:`VISIBLE_SHARE` of the
+    face's area changes by more than :data:`VISIBLE_LEVELS`."""
+    change = np.abs(after.astype(np.int16) - before.astype(np.int16)).sum(axis=2)
+    seg = analysis.segmentation
+    face_px = float(seg.mask("face").sum()) / seg.zoom**2
+    return float((change > VISIBLE_LEVELS).sum()) >= VISIBLE_SHARE * face_px
+
+
+def _jpeg_url(pixels: npt.NDArray[np.uint8]) -> tuple[str, int, int]:
+    image = Image.fromarray(pixels)
+    image.thumbnail((LOOK_PHOTO_SIDE, LOOK_PHOTO_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=_LOOK_JPEG_QUALITY)
+    url = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return url, image.width, image.height
 
 
 async def look(request: Request) -> Response:
@@ -298,9 +408,10 @@ async def _look(request: Request) -> Response:
             raise InputError("choose your hair loss")
         upload = form.file("photo")
         data = await upload.read() if upload is not None else None
-        skin, reading, images = await public_compute(studio, _look_images, studio, values, data)
+        look_ = await public_compute(studio, _look_images, studio, values, data)
+        reading = look_.reading
         if reading is not None:
-            context["measured"] = None if reading.tone is None else skin
+            context["measured"] = None if reading.tone is None else look_.skin
             context["skin_notes"] = reading.notes
     except UploadRejectedError as exc:
         context["error"] = str(exc)[:1].upper() + str(exc)[1:]
@@ -308,7 +419,7 @@ async def _look(request: Request) -> Response:
     except InputError as exc:
         context["error"] = str(exc)[:1].upper() + str(exc)[1:]
         return page(request, "site_preview.html", context, status=422)
-    context.update(images=images, skin=skin)
+    context.update(images=look_.model, own=look_.own, photo_note=look_.photo_note, skin=look_.skin)
     return page(request, "site_preview.html", context)
 
 

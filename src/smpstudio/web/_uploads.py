@@ -35,6 +35,7 @@ __all__ = [
     "SkinReading",
     "UploadRejectedError",
     "ingest_photo",
+    "read_photo",
     "read_skin",
 ]
 
@@ -109,20 +110,28 @@ def read_skin(upload: Ingested) -> SkinReading:
     use (:func:`smpstudio.photo.analyze_photo`): forehead and cheeks found by the face mesh,
     away from highlights and shadows, corrected for the light; none, with the reason, for a
     greyscale or strongly tinted photo, a drawing or a photo without a face."""
+    return read_photo(upload)[0]
+
+
+def read_photo(
+    upload: Ingested, *, treatment: photo.PhotoTreatment | None = None
+) -> tuple[SkinReading, photo.PhotoAnalysis | None]:
+    """:func:`read_skin`, with the analysis itself (None without a face), for a design's
+    ``treatment`` (its hairline placed on the photo)."""
     with uncharged():
         photo.load_models()
     try:
-        analysis = photo.analyze_photo(photo.Photo.from_array(upload.pixels))
+        analysis = photo.analyze_photo(photo.Photo.from_array(upload.pixels), treatment=treatment)
     except InputError as exc:
         drawn = "looks drawn" in str(exc)
-        return SkinReading(None, None, (_sentence(str(exc)) if drawn else _NO_FACE_NOTE,))
+        return SkinReading(None, None, (_sentence(str(exc)) if drawn else _NO_FACE_NOTE,)), None
     notes = [_sentence(n) for n in (analysis.lighting.notes if analysis.lighting else ())]
     marks = analysis.landmarks
     if marks is not None and marks.faces_found > 1:
         notes.insert(0, f"{marks.faces_found} faces on the photo: the largest was read.")
     if marks is None:
-        return SkinReading(None, None, (_NO_FACE_NOTE,))
-    return SkinReading(analysis.skin, analysis.skin_measured_on, tuple(notes))
+        return SkinReading(None, None, (_NO_FACE_NOTE,)), None
+    return SkinReading(analysis.skin, analysis.skin_measured_on, tuple(notes)), analysis
 
 
 def _sentence(text: str) -> str:
