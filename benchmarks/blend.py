@@ -6,7 +6,8 @@ body shade that blends (:func:`smpstudio.dots.blend_for`) for each skin and hair
 map gives the pixels of impressions on bald scalp (3) and of remaining hair without
 impressions (2), both facing the camera within 32° (alike in lighting); their mean CIELAB
 L* are compared, and the treated pixels with the same pixels before treatment (bare skin).
-``python -m benchmarks.blend`` prints the table of docs/render.md.
+``python -m benchmarks.blend`` prints the table of docs/render.md; ``python -m
+benchmarks.blend 0.8`` the same with 0.8 mm stubble (the setting ``shaved_stubble_mm``).
 """
 
 from __future__ import annotations
@@ -35,15 +36,18 @@ class BlendScene:
     mm_per_px: float
 
 
-def blend_scene(size: int = SIZE) -> BlendScene:
-    """The Norwood 5 top view and its two compared zones."""
+def blend_scene(size: int = SIZE, *, stubble_mm: float | None = None) -> BlendScene:
+    """The Norwood 5 top view and its two compared zones, with the default stubble or
+    ``stubble_mm``."""
     import smpstudio
     from smpstudio.dots import dilution_rule, place_impressions
     from smpstudio.render import frame_for, zone_map
     from smpstudio.render._raster import rasterise
     from smpstudio.render._zones import HAIR, IMPRESSIONS_ON_BALD
 
-    d = smpstudio.design(pattern="norwood-5", hairline="soft", seed=SEED)
+    overrides = {} if stubble_mm is None else {"shaved_stubble_mm": stubble_mm}
+    settings = smpstudio.Settings.from_overrides(overrides)
+    d = smpstudio.design(pattern="norwood-5", hairline="soft", seed=SEED, settings=settings)
     dots = place_impressions(d, dilution=dilution_rule("#d7bd96", "dark-brown"))
     frame = frame_for(d.head.shape, "top", size)
     geometry = rasterise(d.head.shape, frame)
@@ -89,10 +93,11 @@ def zone_lab(scene: BlendScene, monk: int, hair: str, state: str = "healed") -> 
     }
 
 
-def main() -> int:
-    scene = blend_scene()
+def main(argv: list[str]) -> int:
+    scene = blend_scene(stubble_mm=float(argv[0]) if argv else None)
     print(
-        f"Norwood 5, top view {SIZE} px ({scene.mm_per_px:.2f} mm/px); "
+        f"Norwood 5, top view {SIZE} px ({scene.mm_per_px:.2f} mm/px), stubble "
+        f"{scene.design.settings.shaved_stubble_mm:g} mm; "
         f"{int(scene.treated.sum())} treated and {int(scene.hair.sum())} hair pixels"
     )
     print("| Monk | " + " | ".join(HAIRS) + " |")
@@ -113,4 +118,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

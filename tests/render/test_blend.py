@@ -151,3 +151,44 @@ def test_the_floor_leaves_hair_lighter_than_the_skin_and_visible_blends_alone(
     advice = blend_for(skin_tone(MONK_SWATCHES[monk - 1]), hair, Settings())
     assert advice.limit != "visible"
     assert advice.ml_water == advice.blend_ml_water
+
+
+def test_the_stubble_length_is_one_setting_for_the_renderer_and_the_shade() -> None:
+    """``shaved_stubble_mm`` sets both the stubble the renderer grows on a shaved head and the
+    stubble the blended shade is solved against; longer stubble darkens the hair zone, so the
+    same shade leaves the scalp lighter than the hair, or a darker shade is chosen."""
+    import dataclasses
+
+    import smpstudio
+    from smpstudio import Settings
+    from smpstudio.colour import SHAVED, blend_shade
+    from smpstudio.render._hair import stubble
+
+    default, clipped = Settings(), Settings.from_overrides({"shaved_stubble_mm": 0.8})
+    lengths = {
+        s.shaved_stubble_mm: stubble(
+            smpstudio.design(pattern="norwood-5", hairline="soft", seed=3, settings=s), seed=3
+        ).lengths.mean()
+        for s in (default, clipped)
+    }
+    assert lengths[0.35] == pytest.approx(0.35, rel=0.02)
+    assert lengths[0.8] == pytest.approx(0.8, rel=0.02)
+    buzz = smpstudio.design(
+        pattern="norwood-5", hairline="soft", seed=3, settings=clipped, hair_length_mm=3
+    )
+    assert stubble(buzz, seed=3).lengths.mean() == pytest.approx(3.0, rel=0.02)
+
+    skin = skin_tone(MONK_SWATCHES[0])
+    advice = blend_for(skin, "black", clipped)
+    optics = dataclasses.replace(SHAVED, stubble_mm=0.8)
+    assert advice == blend_shade(
+        skin,
+        "black",
+        density_per_cm2=clipped.density_full_per_cm2,
+        session_fractions=clipped.session_fractions,
+        diameter_mm=clipped.dot_diameter_body_mm,
+        optics=optics,
+    )
+    before = blend_for(skin, "black", default)
+    assert (advice.ml_water, advice.delta_l) != (before.ml_water, before.delta_l)
+    assert advice.ml_water <= before.ml_water

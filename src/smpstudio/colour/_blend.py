@@ -100,7 +100,9 @@ class ShavedOptics:
     shaft_mm : float
         Shaft diameter, 60–80 µm (Wolfram 2003, §4).
     stubble_mm : float
-        Stubble a day after shaving: anagen hair grows about 0.35 mm a day (§6).
+        Stubble a day after shaving: anagen hair grows about 0.35 mm a day (§6). Designs
+        take it from the setting ``shaved_stubble_mm`` (:func:`smpstudio.dots.shaved_optics`),
+        as the renderer does: clippers with no guard leave 0.5–1.6 mm by the charts.
     stubble_opacity : float
         Share of the light a shaft in front of the skin stops [U].
     buried_mm, buried_width_mm : float
