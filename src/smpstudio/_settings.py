@@ -264,6 +264,16 @@ class Settings:
         help="Largest random deviation of a dot's diameter (hand pressure varies; no two "
         "follicles look alike).",
     )
+    shaved_stubble_mm: float = _setting(
+        0.35,
+        unit="mm",
+        minimum=0.1,
+        maximum=1.6,
+        help="Stubble of a shaved head (hair length 0), as drawn on the remaining hair and "
+        "matched by the blended shade. 0.35 mm is a day's growth after a razor (hair grows "
+        "about 0.35 mm a day); clippers with no guard leave 0.5–1 mm (0.8 mm in one chart), "
+        "a #0.5 guard 1.5 mm (1/16 in): sources disagree on what a 0-guard buzz cut leaves.",
+    )
 
     # --- sessions (shared by the plan and the clinic's scheduling) ---
     session_spacing_days: float = _setting(

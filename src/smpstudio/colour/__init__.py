@@ -12,8 +12,10 @@ their sources are in ``docs/colour.md``.
 
 from smpstudio.colour._blend import (
     BLEND_TOLERANCE,
+    DARK_HAIR_WITHIN,
     NOTICE_FROM,
     SHAVED,
+    VISIBLE_FROM,
     BlendAdvice,
     ShavedOptics,
     blend_shade,
@@ -85,6 +87,7 @@ from smpstudio.colour._skin import (
 __all__ = [
     "ALLOWED_FORMATS",
     "BLEND_TOLERANCE",
+    "DARK_HAIR_WITHIN",
     "FITZPATRICK_NOTE",
     "FLAG_MESSAGES",
     "HAIR_LIGHTER_MARGIN",
@@ -96,6 +99,7 @@ __all__ = [
     "SCAR_FADE_FACTOR",
     "SHAVED",
     "SUN_FADE_FACTORS",
+    "VISIBLE_FROM",
     "ZONE_NAMES",
     "BlendAdvice",
     "ContrastRange",

@@ -26,6 +26,13 @@ field; for the small coverages here it equals ``1 − n · a · k`` to a few per
 darkening). :func:`blend_shade` picks the body shade whose healed dots give ``R_smp`` the
 lightness of ``R_hair``, never darker than the dilution table's natural limit for the skin
 and hair, nor than the hair itself, and says when that limit keeps the scalp lighter.
+
+Where the hair is no lighter than the skin, a blend can mean dots nobody sees: black stubble
+on the darkest skins barely darkens them, so the shade that matches it is pale grey on a
+dark scalp. There a **visibility floor** darkens the shade until the healed treated scalp
+reads :data:`VISIBLE_FROM` darker than the bare skin — as far as the chart's own shade,
+which follows practice ("darker skin + dark hair → little or no water", domain reference
+§1.7, §5.4) — and the advice says so (``limit == "visible"``).
 """
 
 from __future__ import annotations
@@ -50,8 +57,10 @@ from smpstudio.colour._skin import SkinTone, nearest_monk
 
 __all__ = [
     "BLEND_TOLERANCE",
+    "DARK_HAIR_WITHIN",
     "NOTICE_FROM",
     "SHAVED",
+    "VISIBLE_FROM",
     "BlendAdvice",
     "ShavedOptics",
     "blend_shade",
@@ -64,6 +73,16 @@ BLEND_TOLERANCE = 5.0
 NOTICE_FROM = 2.5
 """|ΔL*| from which a shade held back by a limit is worth telling: about one just
 noticeable difference of lightness (ΔE*ab ≈ 2.3, Sharma's Digital Color Imaging Handbook) [U]."""
+VISIBLE_FROM = NOTICE_FROM
+"""L* by which the healed treated scalp must read darker than the bare skin for the treatment
+to show at all: one just noticeable difference (:data:`NOTICE_FROM`). A client pays for SMP
+to be seen; below this the dots are there but the scalp looks untreated from a metre."""
+DARK_HAIR_WITHIN = NOTICE_FROM
+"""L* by which the hair may be lighter than the skin and still count as dark hair on that
+skin, to which the visibility floor applies: less than one just noticeable difference
+(:data:`NOTICE_FROM`), so black hair on Monk 10 (L* 14.9 on 14.6) counts, while brown or
+grey hair on dark skin (lighter by 7 L* or more), which SMP's darkening can only move away
+from, keeps the blended (lightest) shade."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +100,9 @@ class ShavedOptics:
     shaft_mm : float
         Shaft diameter, 60–80 µm (Wolfram 2003, §4).
     stubble_mm : float
-        Stubble a day after shaving: anagen hair grows about 0.35 mm a day (§6).
+        Stubble a day after shaving: anagen hair grows about 0.35 mm a day (§6). Designs
+        take it from the setting ``shaved_stubble_mm`` (:func:`smpstudio.dots.shaved_optics`),
+        as the renderer does: clippers with no guard leave 0.5–1.6 mm by the charts.
     stubble_opacity : float
         Share of the light a shaft in front of the skin stops [U].
     buried_mm, buried_width_mm : float
@@ -174,19 +195,30 @@ class BlendAdvice:
         pass the table's natural limit for this skin and hair, ``"hair"`` when a darker dot
         would be darker than the hair itself (or every dot would: the lightest shade is
         used), ``"lightest"`` when even the lightest shade leaves the scalp darker than the
-        hair zone; None otherwise.
+        hair zone, ``"visible"`` when the shade was darkened past the blend so that the
+        treatment shows (the visibility floor); None otherwise.
+    darkening_l : float
+        Predicted L* of the bare skin minus that of the healed treated scalp (how much the
+        treatment shows from a metre).
+    blend_ml_water : float
+        The shade that blends best within the limits, before the visibility floor (equal to
+        ``ml_water`` unless ``limit == "visible"``).
     """
 
     ml_water: float
     chart_ml_water: float
     delta_l: float
     limit: str | None
+    darkening_l: float
+    blend_ml_water: float
 
     @property
     def notice(self) -> str | None:
         """What the practitioner should know, when the shade cannot blend: the scalp is
-        predicted more than :data:`BLEND_TOLERANCE` off the hair, or a limit holds the shade
-        back by more than :data:`NOTICE_FROM`."""
+        predicted more than :data:`BLEND_TOLERANCE` off the hair, a limit holds the shade
+        back by more than :data:`NOTICE_FROM`, or the visibility floor darkened it."""
+        if self.limit == "visible":
+            return self._visible_notice()
         off = abs(self.delta_l)
         if off <= NOTICE_FROM or (off <= BLEND_TOLERANCE and self.limit is None):
             return None
@@ -207,12 +239,29 @@ class BlendAdvice:
             "and SMP can only darken it; use fewer impressions or show the client the preview"
         )
 
+    def _visible_notice(self) -> str:
+        """Why the shade is darker than the blend, and how much the treatment shows."""
+        side = "darker" if self.delta_l < 0 else "lighter"
+        faint = (
+            "; that is still faint, as dark as the chart allows: add density for more"
+            if self.darkening_l < VISIBLE_FROM
+            else ""
+        )
+        return (
+            f"the shade is darkened from {self.blend_ml_water:g} to {self.ml_water:g} mL so that "
+            f"the treatment shows: the healed scalp will read {self.darkening_l:.1f} L* darker "
+            f"than the bare skin and {abs(self.delta_l):.1f} L* {side} than the remaining hair, "
+            f"which barely darkens this skin{faint}"
+        )
+
     def to_dict(self) -> dict[str, object]:
         """Plain-Python fields, for JSON."""
         return {
             "ml_water": self.ml_water,
             "chart_ml_water": self.chart_ml_water,
+            "blend_ml_water": self.blend_ml_water,
             "delta_L": round(self.delta_l, 2),
+            "darkening_L": round(self.darkening_l, 2),
             "limit": self.limit,
             "notice": self.notice,
         }
@@ -238,52 +287,155 @@ def blend_shade(
     natural limit for this skin and hair (:func:`stubble_range`) and no darker than the
     hair itself.
 
+    When the hair is no lighter than the skin (within :data:`DARK_HAIR_WITHIN`) and that
+    shade leaves the treated scalp less than :data:`VISIBLE_FROM` darker than the bare skin,
+    the visibility floor takes the lightest shade that reaches it, or else the darkest
+    allowed: within the natural limit, and no darker than the hair unless the chart's own
+    shade is (on dark skin the chart's near-black is the practice for dark hair).
+
     >>> advice = blend_shade([77.9, 3.47, 23.14], "dark-brown", density_per_cm2=80,
     ...                      session_fractions=(0.6, 0.9, 1.0))
     >>> advice.ml_water, advice.chart_ml_water, round(advice.delta_l, 1), advice.limit
     (3.0, 4.0, 0.6, None)
+    >>> dark = blend_shade([14.6, 1.5, 3.5], "black", density_per_cm2=80,
+    ...                    session_fractions=(0.6, 0.9, 1.0))  # Monk 10
+    >>> dark.ml_water, dark.blend_ml_water, dark.chart_ml_water, dark.limit
+    (0.0, 30.0, 0.0, 'visible')
     """
-    table = table or DilutionTable.default()
-    lab = skin.lab if isinstance(skin, SkinTone) else np.asarray(skin, dtype=np.float64)
-    hair_lab = hair_lightness_lab(hair, table)
-    skin_linear = np.clip(lab_to_linear(lab), 0.0, None)
-    hair_linear = np.clip(lab_to_linear(hair_lab), 0.0, None)
-    target = float(linear_to_lab(hair_zone_reflectance(skin_linear, hair_linear, optics=optics))[0])
-    shares = np.diff(np.concatenate([[0.0], np.asarray(session_fractions, dtype=np.float64)]))
-    natural = stubble_range(lab, hair_lab, table=table, model=model).high
+    scalp = _Scalp.of(
+        skin,
+        hair,
+        density_per_cm2=density_per_cm2,
+        session_fractions=session_fractions,
+        diameter_mm=diameter_mm,
+        table=table or DilutionTable.default(),
+        model=model,
+        optics=optics,
+    )
+    blended, limit = scalp.blend()
+    shade = scalp.visibility_floor(blended)
+    if shade != blended:
+        limit = "visible"
+    return BlendAdvice(
+        shade,
+        scalp.chart,
+        scalp.treated_l(shade) - scalp.target,
+        limit,
+        float(scalp.lab[0]) - scalp.treated_l(shade),
+        blended,
+    )
 
-    def predicted(shade: float) -> float:
-        strengths = [
-            model.splat([shade_for(shade, session=k + 1, table=table)], [diameter_mm])[0][0]
-            for k in range(len(shares))
-        ]
-        mean = treated_reflectance(
-            skin_linear,
-            strengths,
-            shares,
-            density_per_cm2=density_per_cm2,
+
+@dataclass(frozen=True, kw_only=True)
+class _Scalp:
+    """One client's skin and hair, and a design's dots: what :func:`blend_shade` weighs."""
+
+    lab: FloatArray
+    hair_lab: FloatArray
+    skin_linear: FloatArray
+    target: float  # L* of the shaved hair zone
+    natural: float  # the table's largest natural ΔL* of a dot against the skin
+    chart: float  # the chart's shade for this skin and hair
+    shares: FloatArray
+    diameter_mm: float
+    density_per_cm2: float
+    table: DilutionTable
+    model: PigmentModel
+    optics: ShavedOptics
+
+    @classmethod
+    def of(
+        cls,
+        skin: SkinLike,
+        hair: str | npt.ArrayLike,
+        *,
+        density_per_cm2: float,
+        session_fractions: Sequence[float],
+        diameter_mm: float,
+        table: DilutionTable,
+        model: PigmentModel,
+        optics: ShavedOptics,
+    ) -> _Scalp:
+        lab = skin.lab if isinstance(skin, SkinTone) else np.asarray(skin, dtype=np.float64)
+        hair_lab = hair_lightness_lab(hair, table)
+        skin_linear = np.clip(lab_to_linear(lab), 0.0, None)
+        hair_linear = np.clip(lab_to_linear(hair_lab), 0.0, None)
+        zone = hair_zone_reflectance(skin_linear, hair_linear, optics=optics)
+        fractions = np.asarray(session_fractions, dtype=np.float64)
+        return cls(
+            lab=lab,
+            hair_lab=hair_lab,
+            skin_linear=skin_linear,
+            target=float(linear_to_lab(zone)[0]),
+            natural=stubble_range(lab, hair_lab, table=table, model=model).high,
+            chart=shade_for(
+                table.chart_water(nearest_monk(lab)[0], float(hair_lab[0])), table=table
+            ),
+            shares=np.diff(np.concatenate([[0.0], fractions])),
             diameter_mm=diameter_mm,
+            density_per_cm2=density_per_cm2,
+            table=table,
+            model=model,
             optics=optics,
         )
-        return float(linear_to_lab(mean)[0]) - target
 
-    def refused(shade: float) -> str | None:
-        dot = dot_lab(lab, shade, model=model)
-        if lab[0] - dot[0] > natural + 1e-9:
+    def treated_l(self, shade: float) -> float:
+        """Predicted L* of the healed treated scalp with ``shade`` as the body shade."""
+        strengths = [
+            self.model.splat(
+                [shade_for(shade, session=k + 1, table=self.table)], [self.diameter_mm]
+            )[0][0]
+            for k in range(len(self.shares))
+        ]
+        mean = treated_reflectance(
+            self.skin_linear,
+            strengths,
+            self.shares,
+            density_per_cm2=self.density_per_cm2,
+            diameter_mm=self.diameter_mm,
+            optics=self.optics,
+        )
+        return float(linear_to_lab(mean)[0])
+
+    def refused(self, shade: float) -> str | None:
+        """The limit a dot of ``shade`` passes: ``"natural"``, ``"hair"`` or None."""
+        dot = dot_lab(self.lab, shade, model=self.model)
+        if self.lab[0] - dot[0] > self.natural + 1e-9:
             return "natural"
-        return "hair" if dot[0] < hair_lab[0] else None
+        return "hair" if dot[0] < self.hair_lab[0] else None
 
-    chart = shade_for(table.chart_water(nearest_monk(lab)[0], float(hair_lab[0])), table=table)
-    shades = table.shades_ml_water
-    allowed = [shade for shade in shades if refused(shade) is None]
-    if not allowed:  # even the lightest dot is darker than the hair
-        return BlendAdvice(shades[-1], chart, predicted(shades[-1]), "hair")
-    deltas = {shade: predicted(shade) for shade in allowed}
-    shade = min(allowed, key=lambda w: (abs(deltas[w]), w))
-    delta = deltas[shade]
-    limit = None
-    if delta > NOTICE_FROM and shade == allowed[0] and shade > shades[0]:
-        limit = refused(max(w for w in shades if w < shade))
-    elif delta < -NOTICE_FROM and shade == shades[-1]:
-        limit = "lightest"
-    return BlendAdvice(shade, chart, delta, limit)
+    def blend(self) -> tuple[float, str | None]:
+        """The allowed shade nearest the hair zone's lightness, and the limit that kept it
+        from blending better (:attr:`BlendAdvice.limit`)."""
+        shades = self.table.shades_ml_water
+        allowed = [shade for shade in shades if self.refused(shade) is None]
+        if not allowed:  # even the lightest dot is darker than the hair
+            return shades[-1], "hair"
+        deltas = {shade: self.treated_l(shade) - self.target for shade in allowed}
+        shade = min(allowed, key=lambda w: (abs(deltas[w]), w))
+        delta = deltas[shade]
+        if delta > NOTICE_FROM and shade == allowed[0] and shade > shades[0]:
+            return shade, self.refused(max(w for w in shades if w < shade))
+        if delta < -NOTICE_FROM and shade == shades[-1]:
+            return shade, "lightest"
+        return shade, None
+
+    def floor_allows(self, shade: float) -> bool:
+        """Whether the visibility floor may use ``shade``: within the natural limit, and no
+        darker than the hair unless no darker than the chart's shade either (the chart
+        follows practice: near-black for dark hair on dark skin, domain reference §5.4)."""
+        refusal = self.refused(shade)
+        return refusal is None or (refusal == "hair" and shade >= self.chart)
+
+    def visibility_floor(self, shade: float) -> float:
+        """``shade``, or a darker one so that the treatment shows (module docstring)."""
+        skin_l = float(self.lab[0])
+        if self.hair_lab[0] > skin_l + DARK_HAIR_WITHIN:
+            return shade
+        if self.treated_l(shade) <= skin_l - VISIBLE_FROM:
+            return shade
+        darker = [w for w in self.table.shades_ml_water if w < shade and self.floor_allows(w)]
+        showing = [w for w in darker if self.treated_l(w) <= skin_l - VISIBLE_FROM]
+        if showing:
+            return max(showing)
+        return min(darker, default=shade)

@@ -10,7 +10,7 @@ everywhere. Metrics (relative radius, local spacing, density error, spectrum) an
 """
 
 from smpstudio.dots._chart import ScalpChart, chart_of, to_chart
-from smpstudio.dots._dilution import TONE_STEP, blend_for, dilution_rule
+from smpstudio.dots._dilution import TONE_STEP, blend_for, dilution_rule, shaved_optics
 from smpstudio.dots._engine import (
     NEEDLES,
     DilutionRule,
@@ -68,6 +68,7 @@ __all__ = [
     "sample_on_head",
     "sample_plane",
     "sample_plane_sessions",
+    "shaved_optics",
     "stencil_svg",
     "surface_density_error",
     "to_chart",

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import numpy.typing as npt
 
 from smpstudio._settings import Settings
 from smpstudio._types import FloatArray, IntArray
 from smpstudio.colour import (
+    SHAVED,
     BlendAdvice,
     DilutionTable,
+    ShavedOptics,
     SkinLike,
     blend_shade,
     recommend_dilution,
@@ -19,7 +23,7 @@ from smpstudio.colour import (
 from smpstudio.density import ZONES
 from smpstudio.dots._engine import DilutionRule
 
-__all__ = ["TONE_STEP", "blend_for", "dilution_rule"]
+__all__ = ["TONE_STEP", "blend_for", "dilution_rule", "shaved_optics"]
 
 TONE_STEP = 0.05
 """Tones are rounded to this step before asking the dilution chart (lighter hairline dots
@@ -35,7 +39,7 @@ def blend_for(
 ) -> BlendAdvice:
     """The body shade that blends a design's healed dots with the remaining hair
     (:func:`smpstudio.colour.blend_shade` at the design's full density, session shares and
-    body dot diameter)."""
+    body dot diameter, against stubble of ``shaved_stubble_mm`` as the renderer draws it)."""
     scalp = skin_tone(skin) if isinstance(skin, str) else skin
     return blend_shade(
         scalp,
@@ -44,7 +48,13 @@ def blend_for(
         session_fractions=settings.session_fractions,
         diameter_mm=settings.dot_diameter_body_mm,
         table=table,
+        optics=shaved_optics(settings),
     )
+
+
+def shaved_optics(settings: Settings) -> ShavedOptics:
+    """The shaved-head optics with the clinic's stubble length (``shaved_stubble_mm``)."""
+    return dataclasses.replace(SHAVED, stubble_mm=settings.shaved_stubble_mm)
 
 
 def dilution_rule(

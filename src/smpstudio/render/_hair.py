@@ -3,9 +3,10 @@
 Follicular units (FU) sit as blue noise on the natural scalp at ``FU_DENSITY × coverage``
 (non-balding FU density 90–100 FU/cm², domain reference §4); each holds 1–4 hairs (Han
 Chinese composition 28 / 53 / 18 / 1 %, Guo et al., §4) of 60–80 µm shafts (Wolfram 2003,
-§4). A day after shaving a hair shows about 0.35 mm of stubble (anagen hair grows about
-0.3–0.35 mm a day, §6 TrichoScan). Hairs lean away from the crown whorl, which sits in the
-midline about 30° behind the vertex, and spiral slightly around it.
+§4). A shaved head's stubble is the setting ``shaved_stubble_mm`` (0.35 mm: a day after a
+razor, anagen hair growing about 0.3–0.35 mm a day, §6 TrichoScan), the length the blended
+shade is solved against (:func:`smpstudio.dots.blend_for`). Hairs lean away from the crown
+whorl, which sits in the midline about 30° behind the vertex, and spiral slightly around it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ LONG_FROM_MM = 8.0
 stands as stubble of its length."""
 _HAIRS_PER_FU = np.array([0.28, 0.53, 0.18, 0.01])
 _SHAFT_MM = SHAVED.shaft_mm
-_STUBBLE_MM = SHAVED.stubble_mm
 _WHORL_ALPHA_DEG = -30.0
 _SPIRAL = 0.35
 _SPREAD_MM = 0.12  # hairs of one unit emerge this close together
@@ -68,7 +68,7 @@ def stubble(design: Design, *, seed: int) -> Stubble:
         scars,
         design.settings.pattern_edge_mm,
         seed,
-        _short_length(design),
+        _standing_length(design),
     )
     found = _GROWN.get(key)
     if found is None:
@@ -100,15 +100,15 @@ def _grow(design: Design, seed: int, key: tuple[object, ...]) -> Stubble:
     normals = head.shape.normal(roots)
     roots = head.shape.project(roots + _tangent_jitter(rng, normals, _SPREAD_MM))
     directions = _lean(head, roots, head.shape.normal(roots), rng)
-    lengths = (_short_length(design) or _STUBBLE_MM) * rng.uniform(0.6, 1.4, size=len(roots))
+    lengths = _standing_length(design) * rng.uniform(0.6, 1.4, size=len(roots))
     return Stubble(roots, directions, lengths, key, counts=np.asarray(counts, dtype=np.int64))
 
 
-def _short_length(design: Design) -> float:
-    """The design's hair length when it stands as stubble longer than a day's (mm), else 0:
-    shaved (a day's stubble) or long (drawn as strands, :mod:`._strands`)."""
+def _standing_length(design: Design) -> float:
+    """The stubble's mean length (mm): the design's hair length when it stands as stubble,
+    else — shaved, or long (drawn as strands, :mod:`._strands`) — ``shaved_stubble_mm``."""
     length = design.hair_length_mm
-    return length if 0.0 < length < LONG_FROM_MM else 0.0
+    return length if 0.0 < length < LONG_FROM_MM else design.settings.shaved_stubble_mm
 
 
 def _tangent_jitter(rng: np.random.Generator, normals: FloatArray, scale: float) -> FloatArray:

@@ -4,8 +4,8 @@
 session's CSRF token in ``X-CSRF-Token`` and a ``client`` key per browser tab; it answers
 ``image/jpeg`` with the draggable points' geometry in the ``X-Smp-Geometry`` header and, for
 states with impressions, how the healed scalp's tone meets the remaining hair's in
-``X-Smp-Blend`` (JSON: shade, chart shade, predicted ΔL*, limit, notice), or ``204 No
-Content`` when a newer request of the same tab has made it stale.
+``X-Smp-Blend`` (JSON: shade, chart shade, blended shade, predicted ΔL*, darkening, limit,
+notice), or ``204 No Content`` when a newer request of the same tab has made it stale.
 """
 
 from __future__ import annotations

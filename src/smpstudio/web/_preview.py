@@ -293,6 +293,7 @@ class PreviewRenderer:
             s.density_full_per_cm2,
             s.session_fractions,
             s.dot_diameter_body_mm,
+            s.shaved_stubble_mm,
         )
 
         def make() -> tuple[DilutionRule, dict[str, Any]]:
