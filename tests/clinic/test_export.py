@@ -299,7 +299,7 @@ def test_a_missing_or_damaged_photo_is_named_by_its_view_and_day(fresh_world: Wo
     name = "the front-view before photo taken on 2026-11-04"
     with pytest.raises(ClinicError) as damaged:
         r.photo_bytes(photo.id)
-    assert str(damaged.value).startswith(f"{name} is damaged: its SHA-256 no longer matches; ask")
+    assert str(damaged.value).startswith(f"{name} is damaged (its SHA-256 no longer matches): ask")
     with pytest.raises(ClinicError) as refused:
         r.export_client(pid, io.BytesIO())
     assert str(refused.value).startswith(f"{name} is damaged (its SHA-256 no longer matches), so")

@@ -22,7 +22,6 @@ while a row still needs it, and never kept once its row is gone.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import uuid
@@ -54,7 +53,7 @@ from smpstudio.clinic._models import (
     SessionRecord,
     StockMovement,
 )
-from smpstudio.clinic._photo_names import PHOTO_FILE_BACK, photo_name
+from smpstudio.clinic._photo_names import read_photo_file
 from smpstudio.clinic._record_ids import RecordIds
 from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._store import Store
@@ -362,19 +361,13 @@ class ExportService(Scope):
         )
         files = []
         for row in rows:
-            path = self._db.config.photos_dir / row.path
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                raise ClinicError(
-                    f"{photo_name(row, self.timezone)} is missing from the photo store, so "
-                    f"nothing was exported: {PHOTO_FILE_BACK}, then export again"
-                ) from None
-            if hashlib.sha256(data).hexdigest() != row.sha256:
-                raise ClinicError(
-                    f"{photo_name(row, self.timezone)} is damaged (its SHA-256 no longer "
-                    f"matches), so nothing was exported: {PHOTO_FILE_BACK}, then export again"
-                )
+            data = read_photo_file(
+                row,
+                self._db.config.photos_dir,
+                self.timezone,
+                consequence=", so nothing was exported",
+                then=", then export again",
+            )
             files.append((f"photos/{ids.encode(row.id)}{Path(row.path).suffix}", data))
         return files
 

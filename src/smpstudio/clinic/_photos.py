@@ -20,7 +20,7 @@ from smpstudio.clinic import _rules
 from smpstudio.clinic._audit import AuditEvent
 from smpstudio.clinic._files import media_type, write_durably
 from smpstudio.clinic._models import Consultation, Patient, Photo, SessionRecord
-from smpstudio.clinic._photo_names import PHOTO_FILE_BACK, photo_name
+from smpstudio.clinic._photo_names import read_photo_file
 from smpstudio.clinic._scope import Scope
 from smpstudio.clinic._validate import check_aware, check_choice
 
@@ -138,18 +138,6 @@ class PhotoService(Scope):
         """The bytes of a photo, checked against its SHA-256 (an audited read)."""
         with self._unit("read", "photo") as s:
             row = self._get(s, Photo, photo_id, "photo")
-            path = self._db.config.photos_dir / row.path
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                raise ClinicError(
-                    f"{photo_name(row, self.timezone)} is missing from the photo store: "
-                    f"{PHOTO_FILE_BACK}"
-                ) from None
-            if hashlib.sha256(data).hexdigest() != row.sha256:
-                raise ClinicError(
-                    f"{photo_name(row, self.timezone)} is damaged: its SHA-256 no longer "
-                    f"matches; {PHOTO_FILE_BACK}"
-                )
+            data = read_photo_file(row, self._db.config.photos_dir, self.timezone)
             self._log(s, AuditEvent("read", "photo", row.id, row.patient_id))
             return data
