@@ -345,8 +345,8 @@ def _head_box(analysis: PhotoAnalysis) -> tuple[int, int, int, int]:
     (gx, gy), (_, my) = marks["glabella"], marks["menton"]
     drop = max(float(my - gy), 1.0)
     half, above, below = (share * drop for share in HEAD_BOX)
-    x0, x1 = max(0, int(gx - half)), min(width, int(math.ceil(gx + half)))
-    y0, y1 = max(0, int(gy - above)), min(height, int(math.ceil(my + below)))
+    x0, x1 = max(0, int(gx - half)), min(width, math.ceil(gx + half))
+    y0, y1 = max(0, int(gy - above)), min(height, math.ceil(my + below))
     return x0, y0, x1, y1
 
 
