@@ -311,3 +311,31 @@ def test_the_treated_scalp_is_visibly_darker_at_the_photos_scale(norwood6):
     assert scalp.sum() > 500
     darker = float(before[scalp].mean() - after[scalp].mean())
     assert darker > 2.0, darker  # 2.8 measured (1.2 with the chart's shades)
+
+
+def test_the_skin_read_on_the_photo_sets_the_design_and_the_plan(tmp_path, capsys):
+    """Without --skin the client's photo decides the skin for everything: the virtual head,
+    the impressions' dilutions and the plan, not only the photo (they used the default
+    #d7bd96 before)."""
+    out = tmp_path / "o"
+    code, stdout, err = _run(
+        [*_SIMULATE, "--views", "top", "--size", "64", "--photo", str(SHAVED),
+         "--start", "2030-03-04", "--out", str(out)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    from smpstudio.photo import analyze_photo, ingest_photo
+
+    tone = analyze_photo(ingest_photo(SHAVED)).skin
+    assert tone is not None
+    assert f"skin tone read on the photo: {tone.hex} (Monk {tone.monk}" in " ".join(err.split())
+    plan = json.loads((out / "plan.json").read_text())
+    assert tone.hex in json.dumps(plan)  # the plan is for this client's skin
+    assert "#d7bd96" not in json.dumps(plan)
+    given, _, err = _run(
+        [*_SIMULATE, "--views", "top", "--size", "64", "--photo", str(SHAVED),
+         "--skin", "#d7bd96", "--out", str(tmp_path / "given")],
+        capsys,
+    )  # fmt: skip
+    assert given == 0, err
+    assert "skin tone read on the photo" not in err

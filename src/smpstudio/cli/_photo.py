@@ -18,7 +18,7 @@ from smpstudio._design import Design
 from smpstudio._errors import PhotoError
 from smpstudio.cli._common import PathType, stdout_console, write_atomically
 from smpstudio.cli._group import cli
-from smpstudio.colour import load_dilution_table
+from smpstudio.colour import SkinTone, load_dilution_table, skin_tone
 from smpstudio.dots import dilution_rule
 from smpstudio.photo import (
     LANDMARK_NAMES,
@@ -209,6 +209,7 @@ def photo_simulation_files(
     edit_options: Mapping[str, Any] | None = None,
     max_height: int = 2048,
     notes: list[str] | None = None,
+    used_skin: list[SkinTone] | None = None,
 ) -> dict[str, bytes]:
     """SMP of ``design`` simulated on the client photo at ``path``.
 
@@ -242,6 +243,9 @@ def photo_simulation_files(
     notes
         A list that receives what the user should know: the analysis's warnings, and why
         the after photo equals the before when it does.
+    used_skin
+        A list that receives the skin tone the dilutions were chosen for (the one measured
+        on the photo without ``skin``).
     max_height
         Height limit of ``side-by-side.png``, which is also at most
         :data:`~smpstudio.photo.SIDE_BY_SIDE_MAX_SIDE` (4096) px wide (the before and
@@ -264,7 +268,7 @@ def photo_simulation_files(
     if edits is None:
         edits = edits_from_options(size=photo.size, **(edit_options or {}))
     analysis = _analyze(photo, edits, treatment)
-    tone = skin if skin is not None else analysis.skin
+    tone = skin_tone(skin) if isinstance(skin, str) else (skin or analysis.skin)
     if tone is None:
         light = analysis.lighting
         why = "no skin found on the photo"
@@ -288,6 +292,8 @@ def photo_simulation_files(
         notes += analysis.warnings
         if np.array_equal(sim.after, sim.before):
             notes.append(_unchanged_reason(analysis))
+    if used_skin is not None:
+        used_skin.append(tone)
     return sim.png_files(max_height=max_height)
 
 

@@ -42,7 +42,7 @@ from smpstudio.cli._series import (
     series_lines,
     series_views,
 )
-from smpstudio.colour import load_dilution_table
+from smpstudio.colour import SkinTone, load_dilution_table
 from smpstudio.dots import Impressions
 from smpstudio.head import MEASURE_RANGES_MM
 from smpstudio.plan import build_plan
@@ -193,27 +193,11 @@ def _simulate(
         step("designing")
         d = build_design(params)
         step()
-        step("placing impressions")
-        impressions = place(d, skin, hair, dilution_table)
-        chart = render_chart(d, look=look_for(skin, hair))
-        files = {"design.json": d.to_json().encode("utf-8"), "chart.png": png_of(chart)}
-        files.update(impression_files(d, impressions))
-        step()
-        step("rendering views")
-        images = render_files(
-            d,
-            impressions,
-            skin=skin,
-            hair=hair,
-            views=views,
-            size=size,
-            states=states,
-            zones=zones,
-            advance=lambda: step(),
-        )
-        files.update(images)
+        files: dict[str, bytes] = {}
+        measured: SkinTone | None = None
         if len(photos) == 1:
             step("simulating on the photo")
+            used: list[SkinTone] = []
             files.update(
                 photo_simulation_files(
                     photos[0],
@@ -224,8 +208,10 @@ def _simulate(
                     dilution_table=dilution_table,
                     edit_options=photo_edits,
                     notes=photo_notes,
+                    used_skin=used,
                 )
             )
+            measured = used[0] if photo_skin is None and used else None
             step()
         elif photos:
             step("simulating on the photos")
@@ -242,7 +228,34 @@ def _simulate(
             files.update(series_files)
             series_report += series_lines(series, pigment, skin_given=photo_skin is not None)
             warning = disagreement(series)
+            measured = pigment.skin if photo_skin is None else None
             step()
+        if measured is not None:  # the client's skin, read on the photo, sets everything
+            skin = measured.hex
+            photo_notes.append(
+                f"skin tone read on the photo: {measured.hex} (Monk {measured.monk}, ITA "
+                f"{measured.ita:.0f}°); the virtual head, the impressions' dilutions"
+                f"{' and the plan' if start is not None else ''} use it (give --skin to choose)"
+            )
+        step("placing impressions")
+        impressions = place(d, skin, hair, dilution_table)
+        chart = render_chart(d, look=look_for(skin, hair))
+        files.update({"design.json": d.to_json().encode("utf-8"), "chart.png": png_of(chart)})
+        files.update(impression_files(d, impressions))
+        step()
+        step("rendering views")
+        images = render_files(
+            d,
+            impressions,
+            skin=skin,
+            hair=hair,
+            views=views,
+            size=size,
+            states=states,
+            zones=zones,
+            advance=lambda: step(),
+        )
+        files.update(images)
         plan = None
         if start is not None:
             step("planning sessions")
@@ -328,7 +341,7 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
     multiple=True,
     metavar="PATH",
     help="A client photo (JPEG, PNG, WebP, HEIC): also write before-photo.png, "
-    "after-photo.png and side-by-side.png. Without --skin the skin is measured on it. "
+    "after-photo.png and side-by-side.png. Without --skin the skin is measured on it and sets the virtual head, the dilutions and the plan too. "
     "Repeat it for several photos of one client: one skin reading, pigment and hairline "
     "height for all, before-photo-N.png and after-photo-N.png each, contact-sheet.png and "
     "photo-series.json.",
