@@ -318,7 +318,7 @@ def test_the_skin_read_on_the_photo_sets_the_design_and_the_plan(tmp_path, capsy
     the impressions' dilutions and the plan, not only the photo (they used the default
     #d7bd96 before)."""
     out = tmp_path / "o"
-    code, stdout, err = _run(
+    code, _, err = _run(
         [*_SIMULATE, "--views", "top", "--size", "64", "--photo", str(SHAVED),
          "--start", "2030-03-04", "--out", str(out)],
         capsys,

@@ -341,7 +341,8 @@ def _pdf_images(files: dict[str, bytes], views: Sequence[str]) -> list[tuple[str
     multiple=True,
     metavar="PATH",
     help="A client photo (JPEG, PNG, WebP, HEIC): also write before-photo.png, "
-    "after-photo.png and side-by-side.png. Without --skin the skin is measured on it and sets the virtual head, the dilutions and the plan too. "
+    "after-photo.png and side-by-side.png. Without --skin the skin is measured on it and "
+    "sets the virtual head, the dilutions and the plan too. "
     "Repeat it for several photos of one client: one skin reading, pigment and hairline "
     "height for all, before-photo-N.png and after-photo-N.png each, contact-sheet.png and "
     "photo-series.json.",
