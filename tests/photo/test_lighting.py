@@ -7,7 +7,12 @@ import pytest
 from skimage import data
 
 from smpstudio.colour import delta_e, hex_to_srgb, linear_to_lab, srgb_to_linear
-from smpstudio.photo import Photo, analyze_photo
+from smpstudio.photo import Photo, analyze_photo, ingest_photo
+from smpstudio.photo._lighting import SCLERA_RGB, sclera_pixels
+
+from .conftest import DATA
+
+EVAL = DATA / "eval"
 
 
 def _relit(pixels: np.ndarray, gains: tuple[float, float, float], exposure: float = 1.0):
@@ -26,6 +31,7 @@ def test_the_reference_is_read_on_forehead_and_cheeks(reference):
     assert reference.skin_measured_on == "forehead and cheeks"
     assert reference.lighting.flags == ()
     assert reference.to_dict()["lighting"]["corrected"] is False
+    assert reference.to_dict()["lighting"]["reference"] == "whites of the eyes"
 
 
 @pytest.mark.parametrize(
@@ -75,3 +81,64 @@ def test_a_scalp_close_up_on_a_dark_backdrop_is_not_called_a_cast():
     assert analysis.lighting.flags == ()
     assert analysis.skin is not None
     assert analysis.skin_measured_on == "scalp"
+
+
+def _eval(name: str, gains: tuple[float, float, float] | None = None):
+    photo = ingest_photo(EVAL / f"{name}.jpg")
+    if gains is not None:
+        photo = Photo.from_array(_relit(photo.pixels, gains))
+    return analyze_photo(photo)
+
+
+def _at_luminance(hex_colour: str, like: str) -> np.ndarray:
+    """CIELAB of a colour scaled in linear light to another's luminance (exposure aside)."""
+    weights = np.array([0.2126, 0.7152, 0.0722])
+    colour = srgb_to_linear(np.asarray(hex_to_srgb(hex_colour)))
+    target = srgb_to_linear(np.asarray(hex_to_srgb(like)))
+    return np.asarray(linear_to_lab(colour * float(target @ weights) / float(colour @ weights)))
+
+
+@pytest.mark.parametrize(("name", "monk"), [("congress-s001184", 8), ("congress-c001072", 6)])
+def test_a_light_blue_shirt_in_studio_light_is_not_a_colour_cast(name, monk):
+    analysis = _eval(name)  # official portraits: studio flash, light-blue shirt, blue backdrop
+    light = analysis.lighting
+    assert not light.corrected
+    assert "cast-corrected" not in light.flags
+    assert light.reference == "whites of the eyes"
+    assert analysis.skin.hex == analysis.skin_as_seen.hex  # not made lighter by the shirt
+    assert analysis.skin.monk >= monk - 2  # SOURCES.md: Monk 8–9 and 6–7 (read: 6 and 6)
+
+
+def test_the_whites_of_the_eyes_are_found_and_read_near_their_calibration():
+    analysis = _eval("congress-s001184")
+    assert analysis.landmarks is not None
+    eyes = sclera_pixels(analysis.photo.pixels, analysis.landmarks.mesh)
+    assert len(eyes) > 500  # both eyes, a portrait at 1024 px
+    bright = eyes[eyes.min(axis=1) > 120]
+    colour = srgb_to_linear(bright / 255.0).mean(axis=0)
+    ratio = colour / colour.mean() / SCLERA_RGB
+    assert np.all(np.abs(np.log(ratio)) < 0.3), ratio
+
+
+def test_a_blue_shirt_under_a_warm_light_is_still_corrected():
+    neutral = _eval("congress-s001184")
+    warm = (1.25, 1.0, 0.6)  # the tungsten cast of eval/prepare.py
+    relit = _eval("congress-s001184", warm)
+    assert "cast-corrected" in relit.lighting.flags
+    seen = srgb_to_linear(np.asarray(hex_to_srgb(neutral.skin.hex)))
+    uncorrected = linear_to_lab(np.asarray(warm) * seen)
+    error = delta_e(relit.skin.lab, neutral.skin.lab)
+    assert error < 4.0, error  # measured 3.1 (uncorrected 5.7)
+    assert error < 0.6 * delta_e(uncorrected, neutral.skin.lab)
+
+
+@pytest.mark.parametrize(
+    ("variant", "original", "within"),
+    [("obama-2012-dim-warm", "obama-2012", 2.5), ("luciano-dim-cool", "luciano", 6.0)],
+)
+def test_a_dim_photo_in_coloured_light_is_corrected_from_the_eyes(variant, original, within):
+    dim, bright = _eval(variant), _eval(original)
+    assert "cast-corrected" in dim.lighting.flags
+    assert dim.lighting.reference == "whites of the eyes"  # nothing else is bright enough
+    error = delta_e(_at_luminance(dim.skin.hex, bright.skin.hex), bright.skin.lab)
+    assert error < within, error  # measured 1.2 and 4.1 (uncorrected 7.0 and 17.6)
