@@ -361,15 +361,17 @@ def _measure_skin(
 ) -> tuple[SkinTone | None, str | None, Lighting, SkinTone | None]:
     """Skin tone on the forehead and cheeks of the face mesh, away from highlights and
     shadows (the middle 60 % of the samples by luminance), corrected for the light (read on
-    the whites of the eyes and the white patch); without a face mesh on the bare scalp, then
-    the forehead or face. Also the skin's colour as the photo shows it, uncorrected (what
-    the rendering matches)."""
+    the whites of the eyes of a frontal view and the white patch); without a face mesh on
+    the bare scalp, then the forehead or face. Also the skin's colour as the photo shows
+    it, uncorrected (what the rendering matches)."""
     small, _ = downscaled(photo, WORK_SIDE)
     samples, where, cheeks = _skin_samples(photo, seg, marks)
     client_skin = seg.mask("face", "scalp", "thinning", "ears")
     if seg.skin is not None:
         client_skin |= seg.skin
-    eyes = None if marks is None or marks.mesh is None else sclera_pixels(photo.pixels, marks.mesh)
+    eyes = None
+    if photo.view == "frontal" and marks is not None and marks.mesh is not None:
+        eyes = sclera_pixels(photo.pixels, marks.mesh)  # a side view may show one eye only
     light = assess_lighting(
         small, skin=samples, cheeks_l=cheeks, not_reference=client_skin, sclera=eyes
     )
