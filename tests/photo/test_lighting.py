@@ -142,3 +142,68 @@ def test_a_dim_photo_in_coloured_light_is_corrected_from_the_eyes(variant, origi
     assert dim.lighting.reference == "whites of the eyes"  # nothing else is bright enough
     error = delta_e(_at_luminance(dim.skin.hex, bright.skin.hex), bright.skin.lab)
     assert error < within, error  # measured 1.2 and 4.1 (uncorrected 7.0 and 17.6)
+
+
+def _srgb(linear: np.ndarray) -> np.ndarray:
+    linear = np.clip(linear, 0.0, 1.0)
+    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return np.round(srgb * 255).astype(np.uint8)
+
+
+def _scene(gains: tuple[float, float, float], shirt: tuple[float, float, float]):
+    """A synthetic photo under a light of ``gains``: a face of skin (the top half, not a
+    reference), a mid-grey backdrop, a shirt of linear colour ``shirt``; and 200 sclera
+    pixels of the calibrated sclera colour with ±5 % of luminance texture."""
+    light = np.asarray(gains)
+    photo = np.empty((60, 80, 3))
+    photo[:] = 0.18 * light
+    photo[:30] = np.array([0.45, 0.3, 0.2]) * light
+    photo[40:, 20:60] = np.asarray(shirt) * light
+    texture = np.linspace(0.95, 1.05, 200)[:, None]
+    sclera = SCLERA_RGB / SCLERA_RGB.max() * 0.6 * light * texture
+    face = np.zeros((60, 80), bool)
+    face[:30] = True
+    return _srgb(photo), _srgb(sclera), face
+
+
+def test_the_eyes_overrule_a_light_blue_shirt_and_agree_with_a_white_one():
+    from smpstudio.photo._lighting import assess_lighting
+
+    blue_shirt = (0.55, 0.7, 0.95)
+    photo, eyes, face = _scene((1.0, 1.0, 1.0), blue_shirt)
+    alone = assess_lighting(photo, not_reference=face)
+    assert alone.corrected  # the white patch alone takes the shirt for the light
+    light = assess_lighting(photo, not_reference=face, sclera=eyes)
+    assert not light.corrected
+    assert light.reference == "whites of the eyes"
+    warm = (1.2, 1.0, 0.7)
+    photo, eyes, face = _scene(warm, (0.7, 0.7, 0.7))  # a white shirt under a warm light
+    light = assess_lighting(photo, not_reference=face, sclera=eyes)
+    assert light.corrected
+    assert light.reference == "white patch"
+    assert np.allclose(light.illuminant, np.asarray(warm) / np.mean(warm), atol=0.02)
+
+
+def test_the_eyes_alone_read_a_dim_cast_and_too_few_of_them_are_ignored():
+    from smpstudio.photo._lighting import MIN_SCLERA_PX, assess_lighting
+
+    warm = (1.2 * 0.3, 0.3, 0.7 * 0.3)  # dim: nothing but the eyes is a reference
+    photo, eyes, face = _scene(warm, (0.2, 0.2, 0.2))
+    light = assess_lighting(photo, not_reference=face, sclera=eyes)
+    assert light.reference == "whites of the eyes"
+    assert light.corrected
+    assert np.allclose(light.illuminant, np.asarray(warm) / np.mean(warm), atol=0.03)
+    few = assess_lighting(photo, not_reference=face, sclera=eyes[: 2 * MIN_SCLERA_PX - 1])
+    assert few.reference == "none"
+    assert not few.corrected
+
+
+def test_the_eyes_and_a_white_patch_that_disagree_leave_the_light_neutral():
+    from smpstudio.photo._lighting import assess_lighting
+
+    photo, _, face = _scene((1.0, 1.0, 1.0), (0.8, 0.8, 0.8))  # a white shirt, neutral light
+    _, eyes, _ = _scene((1.6, 1.0, 0.5), (0.8, 0.8, 0.8))  # eyes that read a strong warm cast
+    light = assess_lighting(photo, not_reference=face, sclera=eyes)
+    assert light.reference == "none"
+    assert not light.corrected
+    assert light.measurable
