@@ -31,7 +31,7 @@ from smpstudio.photo._landmarks import (
     face_landmarks,
     load_face_models,
 )
-from smpstudio.photo._lighting import Lighting, assess_lighting
+from smpstudio.photo._lighting import Lighting, assess_lighting, sclera_pixels
 from smpstudio.photo._person import load_person_model
 from smpstudio.photo._png import encode_pngs
 from smpstudio.photo._render import (
@@ -390,15 +390,21 @@ def _measure_skin(
     marks: FaceLandmarks | None,
 ) -> tuple[SkinTone | None, str | None, Lighting, SkinTone | None]:
     """Skin tone on the forehead and cheeks of the face mesh, away from highlights and
-    shadows (the middle 60 % of the samples by luminance), corrected for the light; without
-    a face mesh on the bare scalp, then the forehead or face. Also the skin's colour as the
-    photo shows it, uncorrected (what the rendering matches)."""
+    shadows (the middle 60 % of the samples by luminance), corrected for the light (read on
+    the whites of the eyes of a frontal view and the white patch); without a face mesh on
+    the bare scalp, then the forehead or face. Also the skin's colour as the photo shows
+    it, uncorrected (what the rendering matches)."""
     small, _ = downscaled(photo, WORK_SIDE)
     samples, where, cheeks = _skin_samples(photo, seg, marks)
     client_skin = seg.mask("face", "scalp", "thinning", "ears")
     if seg.skin is not None:
         client_skin |= seg.skin
-    light = assess_lighting(small, skin=samples, cheeks_l=cheeks, not_reference=client_skin)
+    eyes = None
+    if photo.view == "frontal" and marks is not None and marks.mesh is not None:
+        eyes = sclera_pixels(photo.pixels, marks.mesh)  # a side view may show one eye only
+    light = assess_lighting(
+        small, skin=samples, cheeks_l=cheeks, not_reference=client_skin, sclera=eyes
+    )
     if samples is None:
         return None, None, light, None
     seen = mean_linear_rgb(samples)
