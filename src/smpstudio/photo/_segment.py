@@ -3,8 +3,9 @@
 At a working resolution of at most :data:`WORK_SIDE` pixels:
 
 1. **Person and background**: MediaPipe's selfie segmenter, a trained model shipped in its
-   wheel (:mod:`smpstudio.photo._person`), where it finds the person around the face and the
-   head's middle; otherwise colour histograms of the frame's border (background) and of the
+   wheel (:mod:`smpstudio.photo._person`), its soft 256-px probability pulled to the photo's
+   edges by a guided filter, where it finds the person around the face and the head's
+   middle; otherwise colour histograms of the frame's border (background) and of the
    face and the middle of the head (person) classify every colour near the head by
    likelihood ratio, smoothed and kept where it joins the head.
 2. **Skin**: a Gaussian model of the client's own skin chroma (CIELAB a*, b*) sampled on
@@ -674,12 +675,69 @@ def _person(small: UInt8Array, face: FloatArray | None, head: _Ellipse) -> tuple
     if face is not None:
         fore |= _polygon_mask((rows, cols), face)
     probability = person_probability(small)
+    probability = _snap_to_edges(probability, small)
     trained = cv2.GaussianBlur(probability, (5, 5), 0) > 0.5
     if fore.any() and float(trained[fore].mean()) >= _PERSON_AGREEMENT:
         _, comp = cv2.connectedComponents(trained.astype(np.uint8), connectivity=8)
         seeds = np.unique(comp[fore & (comp > 0)])
         return np.asarray(np.isin(comp, seeds) & (comp > 0)), PERSON_MODEL
     return _person_by_colour(small, face, head, fore), "colour"
+
+
+def _snap_to_edges(probability: Float32Array, small: UInt8Array) -> Float32Array:
+    """The selfie segmenter's probability (soft: it sees the photo at 256 px) made to follow
+    the photo's own edges at the working resolution: a fast guided filter (He and Sun,
+    arXiv:1505.00996) with the colour image as guide, its linear coefficients fitted at the
+    model's resolution (:data:`_GUIDE_SIDE`) over :data:`_GUIDE_RADIUS` of its pixels and
+    applied at the working one, so the person's outline runs where the head's edge is."""
+    cv2 = opencv()
+
+    rows, cols = probability.shape
+    scale = min(1.0, _GUIDE_SIDE / max(rows, cols))
+    size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
+    guide = small.astype(np.float32) / np.float32(255.0)
+    low = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
+    p = cv2.resize(probability, size, interpolation=cv2.INTER_AREA)
+    box = (2 * _GUIDE_RADIUS + 1, 2 * _GUIDE_RADIUS + 1)
+
+    def mean(x: Float32Array) -> Float32Array:
+        return np.asarray(cv2.boxFilter(x, -1, box, borderType=cv2.BORDER_REFLECT))
+
+    mean_i, mean_p = mean(low), mean(p)
+    cov = mean(low * p[:, :, None]) - mean_i * mean_p[:, :, None]
+    pairs = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+    rr, rg, rb, gg, gb, bb = (
+        mean(low[:, :, i] * low[:, :, j]) - mean_i[:, :, i] * mean_i[:, :, j] for i, j in pairs
+    )
+    eps = np.float32(_GUIDE_EPS)
+    rr, gg, bb = rr + eps, gg + eps, bb + eps
+    # the symmetric 3 × 3 covariance inverted by its cofactors, pixel by pixel
+    c00, c01, c02 = gg * bb - gb * gb, rb * gb - rg * bb, rg * gb - rb * gg
+    c11, c12, c22 = rr * bb - rb * rb, rg * rb - rr * gb, rr * gg - rg * rg
+    det = rr * c00 + rg * c01 + rb * c02
+    x, y, z = cov[:, :, 0], cov[:, :, 1], cov[:, :, 2]
+    a = (
+        np.stack(
+            (c00 * x + c01 * y + c02 * z, c01 * x + c11 * y + c12 * z, c02 * x + c12 * y + c22 * z),
+            axis=2,
+        )
+        / det[:, :, None]
+    )
+    b = mean_p - (a * mean_i).sum(axis=2)
+    a = cv2.resize(mean(a), (cols, rows), interpolation=cv2.INTER_LINEAR)
+    b = cv2.resize(mean(b), (cols, rows), interpolation=cv2.INTER_LINEAR)
+    ones = np.ones((1, 3), dtype=np.float32)
+    return np.asarray(cv2.transform(a * guide, ones) + b, dtype=np.float32)
+
+
+_GUIDE_SIDE = 256
+"""Longest side (pixels) at which the guided filter's coefficients are fitted: the selfie
+segmenter's own input size."""
+_GUIDE_RADIUS = 2
+"""Radius of the guided filter's window, in pixels at :data:`_GUIDE_SIDE`."""
+_GUIDE_EPS = 0.01
+"""Regularisation of the guided filter (colour variance, RGB in 0–1): edges weaker than
+about 0.1 in RGB do not move the outline."""
 
 
 _PERSON_AGREEMENT = 0.6
