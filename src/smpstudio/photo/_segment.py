@@ -733,11 +733,15 @@ def _snap_to_edges(probability: Float32Array, small: UInt8Array) -> Float32Array
 _GUIDE_SIDE = 256
 """Longest side (pixels) at which the guided filter's coefficients are fitted: the selfie
 segmenter's own input size."""
-_GUIDE_RADIUS = 2
-"""Radius of the guided filter's window, in pixels at :data:`_GUIDE_SIDE`."""
-_GUIDE_EPS = 0.01
+_GUIDE_RADIUS = 3
+"""Radius of the guided filter's window, in pixels at :data:`_GUIDE_SIDE` (12 working pixels
+on a 1024-px photo)."""
+_GUIDE_EPS = 0.005
 """Regularisation of the guided filter (colour variance, RGB in 0–1): edges weaker than
-about 0.1 in RGB do not move the outline."""
+about 0.07 in RGB do not move the outline. Radius and regularisation chosen on the
+evaluation set (2026-12-07): radius 1–4 with 0.0025–0.02 tried; 3 and 0.005 gave the lowest
+background FP (pooled 0.05 % end to end, worst 2.22 %; 2 and 0.01: 0.06 %, 2.39 %; without
+the filter 0.09 %, 2.57 %) with parsing IoU 0.73, within 0.01 of the best on every photo."""
 
 
 _PERSON_AGREEMENT = 0.6
