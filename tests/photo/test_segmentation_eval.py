@@ -5,7 +5,7 @@ change that makes the segmentation worse than that on this set fails here. The f
 added later (``ADDED``: colour photos of dark skin, three-quarter views) have floors of their
 own, and the first 22 keep theirs (``_first``). Raised on 2026-12-07 to the figures measured
 after the smooth-crown rule, the person mask's guided filter and the relabelled head outlines
-of congress-c001072 and congress-s001184 (eval/SOURCES.md).
+of congress-c001072, congress-s001184 and interfaces-061 (eval/SOURCES.md).
 """
 
 from __future__ import annotations
@@ -58,38 +58,38 @@ def _first(scores: list, method: str) -> dict[str, float]:  # type: ignore[type-
 def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
     """With the labelled hairline: the hair/skin/background split itself."""
     first = _first(scores, "model, labelled hairline")
-    assert first["iou"] >= 0.68  # measured 0.71
+    assert first["iou"] >= 0.69  # measured 0.72
     assert first["mean_iou"] >= 0.70  # measured 0.73
-    assert first["bg_fp"] <= 0.0008  # measured 0.06 %
+    assert first["bg_fp"] <= 0.0007  # measured 0.05 %
     assert first["face_fp"] <= 0.0005  # measured 0.00 %
     model = _pooled(scores, "model, labelled hairline")  # all 26
-    assert model["iou"] >= 0.69  # measured 0.72
-    assert model["mean_iou"] >= 0.71  # measured 0.74
-    assert model["bg_fp"] <= 0.0008  # measured 0.06 %
+    assert model["iou"] >= 0.70  # measured 0.73
+    assert model["mean_iou"] >= 0.72  # measured 0.75
+    assert model["bg_fp"] <= 0.0006  # measured 0.04 %
     assert model["face_fp"] <= 0.0005  # measured 0.00 %
     old = _pooled(scores, "heuristic, labelled hairline")
     assert model["iou"] > old["iou"] + 0.2  # heuristics: 0.36
     by = {s.name: s for s in scores if s.method == "model, labelled hairline"}
-    floors = {  # measured: 0.83, 0.81, 0.74, 0.69, 0.78, 0.81, 0.86, 0.86, 0.90
+    floors = {  # measured: 0.83, 0.82, 0.75, 0.70, 0.78, 0.81, 0.86, 0.86, 0.90
         "astronaut-shaved": 0.80,
-        "astronaut-shaved-side-light": 0.78,
-        "biden-2013": 0.70,
-        "biden-2013-dark": 0.66,
+        "astronaut-shaved-side-light": 0.79,
+        "biden-2013": 0.72,
+        "biden-2013-dark": 0.67,
         "biden-2013-side-light": 0.75,
         "congress-b000382": 0.78,
         "congress-a000055": 0.82,
         "congress-b000755": 0.82,
         "congress-a000022": 0.86,  # greyscale, once refused as drawn
-        # added: measured 0.90, 0.93, 0.84 (colour, dark skin; the first two with their
-        # head's outline relabelled and the smooth crown no longer hair), 0.47 (three-quarter)
+        # added: measured 0.90, 0.93, 0.93 (colour, dark skin; with their head's outline
+        # relabelled, and c001072's smooth crown no longer hair), 0.47 (three-quarter)
         "congress-s001184": 0.87,
         "congress-c001072": 0.90,
-        "interfaces-061": 0.81,
+        "interfaces-061": 0.90,
         "interfaces-040": 0.44,
     }
     for name, floor in floors.items():
         assert (by[name].iou or 0.0) >= floor, name
-    assert max(s.bg_rate for s in by.values()) <= 0.026  # measured 2.39 % (congress-c000537)
+    assert max(s.bg_rate for s in by.values()) <= 0.024  # measured 2.22 % (congress-c000537)
 
 
 def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
@@ -98,37 +98,37 @@ def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
     the SMP hairline proposal (half the glabella–menton height up, temporal points 15 mm
     higher: it made the end-to-end IoU 0.09)."""
     first = _first(scores, "model")
-    assert first["iou"] >= 0.58  # measured 0.61 (parsing, the ceiling: 0.71)
-    assert first["mean_iou"] >= 0.57  # measured 0.60
-    assert first["bg_fp"] <= 0.0008  # measured 0.06 %
+    assert first["iou"] >= 0.59  # measured 0.62 (parsing, the ceiling: 0.72)
+    assert first["mean_iou"] >= 0.58  # measured 0.61
+    assert first["bg_fp"] <= 0.0007  # measured 0.05 %
     assert first["face_fp"] <= 0.005  # measured 0.35 %
     # all 26: the added bald heads (dark skin, a three-quarter view) lose much of the
     # forehead to the scalp, their estimated forehead edge lying below the labelled one
     model = _pooled(scores, "model")
-    assert model["iou"] >= 0.44  # measured 0.47 (parsing, the ceiling: 0.72)
+    assert model["iou"] >= 0.45  # measured 0.48 (parsing, the ceiling: 0.73)
     assert model["mean_iou"] >= 0.49  # measured 0.52
-    assert model["bg_fp"] <= 0.001  # measured 0.07 %
+    assert model["bg_fp"] <= 0.0008  # measured 0.05 %
     assert model["face_fp"] <= 0.035  # measured 3.04 % (target 0.5 %: not met)
     by = {s.name: s for s in scores if s.method == "model"}
-    floors = {  # measured: 0.68, 0.66, 0.60, 0.64, 0.71, 0.66, 0.69, 0.71, 0.76
+    floors = {  # measured: 0.68, 0.66, 0.61, 0.65, 0.71, 0.66, 0.69, 0.70, 0.76
         "astronaut-shaved": 0.65,
         "astronaut-shaved-side-light": 0.63,
-        "biden-2013": 0.57,
-        "biden-2013-dark": 0.61,
+        "biden-2013": 0.58,
+        "biden-2013-dark": 0.62,
         "biden-2013-side-light": 0.68,
         "congress-a000022": 0.63,
         "congress-a000055": 0.66,
         "congress-b000382": 0.68,
         "congress-b000755": 0.73,
-        # added: measured 0.20, 0.34, 0.40, 0.22
+        # added: measured 0.20, 0.34, 0.43, 0.22
         "congress-s001184": 0.17,
         "congress-c001072": 0.31,
-        "interfaces-061": 0.37,
+        "interfaces-061": 0.40,
         "interfaces-040": 0.19,
     }
     for name, floor in floors.items():
         assert (by[name].iou or 0.0) >= floor, name
-    # the forehead called scalp on the added bald heads (measured 8.23, 7.76, 10.82 %)
+    # the forehead called scalp on the added bald heads (measured 8.23, 7.76, 10.81 %)
     for name, ceiling in (
         ("congress-s001184", 0.09),
         ("congress-c001072", 0.085),
@@ -205,9 +205,9 @@ def test_the_forehead_ends_at_a_dome_below_the_smp_line() -> None:
 def test_a_shiny_dark_bald_crown_is_not_hair() -> None:
     """The crown of a dark, shiny bald head (congress-c001072, Monk 6–7, colour): the hair
     model calls its shaded rim and the highlight (the backdrop's hue, outside the skin's
-    chromaticity) hair; it is as smooth as bare skin, and bare skin it is. Before the
-    texture rule 2,245 of the 7,740 labelled bald-scalp pixels inside the person were hair
-    with the labelled hairline (29 %); now 15."""
+    chromaticity) hair; it is as smooth as bare skin, and bare skin it is. With the
+    labelled hairline, of the labelled bald-scalp pixels inside the person, 2,277 of 7,832
+    (29 %) were hair before the texture rule; now 41 of 7,902 (0.5 %)."""
     from benchmarks.photo_segmentation import labelled_hairline
 
     from smpstudio.photo import PhotoEdits
