@@ -69,3 +69,25 @@ def test_a_close_up_the_model_does_not_know_falls_back_to_colour():
     analysis = analyze_photo(crop)
     assert analysis.segmentation.person_source in ("colour", PERSON_MODEL)
     assert set(np.unique(analysis.segmentation.labels)) <= set(range(len(REGIONS)))
+
+
+def test_the_person_outline_follows_the_photos_edge() -> None:
+    """The selfie segmenter's soft, 256-px probability is pulled to the photo's edges: on a
+    1000-px photo of skin below a plain backdrop, a probability ramp (10 px wide) crossing
+    0.5 four pixels outside the edge, or four inside, crosses it within 2 px of the edge
+    after the filter (without it: 4), with a step of more than 0.3 at the edge."""
+    from smpstudio.photo._segment import _snap_to_edges
+
+    rows, cols = 1000, 600
+    y = np.arange(rows, dtype=np.float32)[:, None] * np.ones((1, cols), dtype=np.float32)
+    image = np.zeros((rows, cols, 3), dtype=np.uint8)
+    image[:] = (90, 120, 140)  # a blue-grey backdrop above row 500
+    image[500:] = (150, 100, 70)  # skin below
+    for shift in (-4.0, 4.0):
+        soft = np.clip(0.5 + (y - (500.0 + shift)) / 10.0, 0.0, 1.0).astype(np.float32)
+        snapped = _snap_to_edges(soft, image)
+        column = snapped[:, cols // 2]
+        first = int(np.flatnonzero(column > 0.5)[0])
+        assert abs(first - 500) <= 2, (shift, first)
+        assert column[500] - column[499] > 0.3
+        assert np.array_equal(snapped, _snap_to_edges(soft, image))  # deterministic

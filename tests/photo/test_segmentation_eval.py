@@ -3,7 +3,10 @@
 The floors are the figures measured when the hair model was added (docs/photo.md §5): a
 change that makes the segmentation worse than that on this set fails here. The five photos
 added later (``ADDED``: colour photos of dark skin, three-quarter views) have floors of their
-own, and the first 22 keep theirs (``_first``).
+own, and the first 22 keep theirs (``_first``). Raised on 2026-12-07 to the figures measured
+after the smooth-crown rule, the person mask's guided filter and the relabelled head outlines
+of congress-c001072, congress-s001184, interfaces-061, congress-b000382 and congress-a000055
+(eval/SOURCES.md).
 """
 
 from __future__ import annotations
@@ -56,37 +59,38 @@ def _first(scores: list, method: str) -> dict[str, float]:  # type: ignore[type-
 def test_parsing_floors(scores: list) -> None:  # type: ignore[type-arg]
     """With the labelled hairline: the hair/skin/background split itself."""
     first = _first(scores, "model, labelled hairline")
-    assert first["iou"] >= 0.68  # measured 0.71
-    assert first["mean_iou"] >= 0.68  # measured 0.72
-    assert first["bg_fp"] <= 0.001  # measured 0.08 %
+    assert first["iou"] >= 0.69  # measured 0.72
+    assert first["mean_iou"] >= 0.72  # measured 0.75
+    assert first["bg_fp"] <= 0.0007  # measured 0.05 %
     assert first["face_fp"] <= 0.0005  # measured 0.00 %
     model = _pooled(scores, "model, labelled hairline")  # all 26
-    assert model["iou"] >= 0.63  # measured 0.66
-    assert model["mean_iou"] >= 0.65  # measured 0.68
-    assert model["bg_fp"] <= 0.001  # measured 0.08 %
+    assert model["iou"] >= 0.70  # measured 0.73
+    assert model["mean_iou"] >= 0.73  # measured 0.76
+    assert model["bg_fp"] <= 0.0006  # measured 0.04 %
     assert model["face_fp"] <= 0.0005  # measured 0.00 %
     old = _pooled(scores, "heuristic, labelled hairline")
     assert model["iou"] > old["iou"] + 0.2  # heuristics: 0.36
     by = {s.name: s for s in scores if s.method == "model, labelled hairline"}
-    floors = {  # measured: 0.81, 0.80, 0.74, 0.68, 0.77, 0.82, 0.86, 0.86, 0.90
-        "astronaut-shaved": 0.78,
-        "astronaut-shaved-side-light": 0.77,
-        "biden-2013": 0.70,
-        "biden-2013-dark": 0.64,
-        "biden-2013-side-light": 0.73,
-        "congress-b000382": 0.78,
-        "congress-a000055": 0.82,
+    floors = {  # measured: 0.83, 0.82, 0.75, 0.70, 0.78, 0.94, 0.94, 0.86, 0.90
+        "astronaut-shaved": 0.80,
+        "astronaut-shaved-side-light": 0.79,
+        "biden-2013": 0.72,
+        "biden-2013-dark": 0.67,
+        "biden-2013-side-light": 0.75,
+        "congress-b000382": 0.91,  # these two with their head's outline relabelled
+        "congress-a000055": 0.91,
         "congress-b000755": 0.82,
         "congress-a000022": 0.86,  # greyscale, once refused as drawn
-        # added: measured 0.63, 0.41, 0.81 (colour, dark skin), 0.47 (three-quarter)
-        "congress-s001184": 0.60,
-        "congress-c001072": 0.38,
-        "interfaces-061": 0.78,
+        # added: measured 0.90, 0.93, 0.93 (colour, dark skin; with their head's outline
+        # relabelled, and c001072's smooth crown no longer hair), 0.47 (three-quarter)
+        "congress-s001184": 0.87,
+        "congress-c001072": 0.90,
+        "interfaces-061": 0.90,
         "interfaces-040": 0.44,
     }
     for name, floor in floors.items():
         assert (by[name].iou or 0.0) >= floor, name
-    assert max(s.bg_rate for s in by.values()) <= 0.03  # measured 2.57 % (congress-c000537)
+    assert max(s.bg_rate for s in by.values()) <= 0.024  # measured 2.22 % (congress-c000537)
 
 
 def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
@@ -95,37 +99,37 @@ def test_end_to_end_floors(scores: list) -> None:  # type: ignore[type-arg]
     the SMP hairline proposal (half the glabella–menton height up, temporal points 15 mm
     higher: it made the end-to-end IoU 0.09)."""
     first = _first(scores, "model")
-    assert first["iou"] >= 0.58  # measured 0.61 (parsing, the ceiling: 0.71)
-    assert first["mean_iou"] >= 0.57  # measured 0.60
-    assert first["bg_fp"] <= 0.001  # measured 0.09 %
+    assert first["iou"] >= 0.59  # measured 0.62 (parsing, the ceiling: 0.72)
+    assert first["mean_iou"] >= 0.59  # measured 0.62
+    assert first["bg_fp"] <= 0.0007  # measured 0.05 %
     assert first["face_fp"] <= 0.005  # measured 0.35 %
     # all 26: the added bald heads (dark skin, a three-quarter view) lose much of the
     # forehead to the scalp, their estimated forehead edge lying below the labelled one
     model = _pooled(scores, "model")
-    assert model["iou"] >= 0.41  # measured 0.44 (parsing, the ceiling: 0.66)
-    assert model["mean_iou"] >= 0.47  # measured 0.50
-    assert model["bg_fp"] <= 0.0015  # measured 0.10 %
-    assert model["face_fp"] <= 0.035  # measured 3.01 % (target 0.5 %: not met)
+    assert model["iou"] >= 0.45  # measured 0.48 (parsing, the ceiling: 0.73)
+    assert model["mean_iou"] >= 0.50  # measured 0.53
+    assert model["bg_fp"] <= 0.0008  # measured 0.05 %
+    assert model["face_fp"] <= 0.035  # measured 3.04 % (target 0.5 %: not met)
     by = {s.name: s for s in scores if s.method == "model"}
-    floors = {  # measured: 0.66, 0.65, 0.60, 0.63, 0.69, 0.66, 0.69, 0.71, 0.76
-        "astronaut-shaved": 0.63,
-        "astronaut-shaved-side-light": 0.62,
-        "biden-2013": 0.57,
-        "biden-2013-dark": 0.60,
-        "biden-2013-side-light": 0.66,
+    floors = {  # measured: 0.68, 0.66, 0.61, 0.65, 0.71, 0.66, 0.74, 0.81, 0.76
+        "astronaut-shaved": 0.65,
+        "astronaut-shaved-side-light": 0.63,
+        "biden-2013": 0.58,
+        "biden-2013-dark": 0.62,
+        "biden-2013-side-light": 0.68,
         "congress-a000022": 0.63,
-        "congress-a000055": 0.66,
-        "congress-b000382": 0.68,
+        "congress-a000055": 0.71,
+        "congress-b000382": 0.78,
         "congress-b000755": 0.73,
-        # added: measured 0.18, 0.20, 0.38, 0.22
-        "congress-s001184": 0.15,
-        "congress-c001072": 0.17,
-        "interfaces-061": 0.35,
+        # added: measured 0.20, 0.34, 0.43, 0.22
+        "congress-s001184": 0.17,
+        "congress-c001072": 0.31,
+        "interfaces-061": 0.40,
         "interfaces-040": 0.19,
     }
     for name, floor in floors.items():
         assert (by[name].iou or 0.0) >= floor, name
-    # the forehead called scalp on the added bald heads (measured 8.18, 7.46, 10.85 %)
+    # the forehead called scalp on the added bald heads (measured 8.23, 7.76, 10.81 %)
     for name, ceiling in (
         ("congress-s001184", 0.09),
         ("congress-c001072", 0.085),
@@ -197,3 +201,48 @@ def test_the_forehead_ends_at_a_dome_below_the_smp_line() -> None:
     assert mid < height_at(line.polyline, 0.0) - 5  # below the proposal
     drawn = analyze_photo(photo, edits=PhotoEdits(hairline=labelled_hairline("congress-b000382")))
     assert drawn.segmentation.boundary is drawn.hairline
+
+
+def test_a_shiny_dark_bald_crown_is_not_hair() -> None:
+    """The crown of a dark, shiny bald head (congress-c001072, Monk 6–7, colour): the hair
+    model calls its shaded rim and the highlight (the backdrop's hue, outside the skin's
+    chromaticity) hair; it is as smooth as bare skin, and bare skin it is. With the
+    labelled hairline, of the labelled bald-scalp pixels inside the person, 2,277 of 7,832
+    (29 %) were hair before the texture rule; now 41 of 7,902 (0.5 %)."""
+    from benchmarks.photo_segmentation import labelled_hairline
+
+    from smpstudio.photo import PhotoEdits
+    from smpstudio.photo._segment import HAIR
+
+    name = "congress-c001072"
+    photo = ingest_photo(EVAL / f"{name}.jpg")
+    seg = analyze_photo(photo, edits=PhotoEdits(hairline=labelled_hairline(name))).segmentation
+    truth = np.asarray(Image.open(EVAL / "masks" / f"{name}.png"))
+    scalp = (truth == 4) & (seg.labels != 0)  # labelled bald scalp the person mask holds
+    assert scalp.sum() > 5000
+    assert (seg.labels[scalp] == HAIR).mean() < 0.02
+
+
+def test_only_skin_smoother_than_the_face_is_bare_whatever_the_model() -> None:
+    """The texture rule on a synthetic head: a smooth shaded dome (a broad highlight, no
+    fine texture) is bare; strands as fine as hair, a face with pores, and a dark shadow
+    are not."""
+    from smpstudio.photo._segment import _bare_smooth
+
+    rng = np.random.default_rng(7)
+    rows, cols = 200, 300
+    y, x = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    light = np.full((rows, cols), 55.0, dtype=np.float32)
+    light[:, :100] += 20.0 * np.exp(-((x[:, :100] - 50) ** 2 + (y[:, :100] - 60) ** 2) / 900)
+    face = np.s_[:, 100:200]  # skin with pores
+    light[face] += rng.normal(0.0, 2.0, (rows, 100)).astype(np.float32)
+    light[:, 200:] += np.where((x[:, 200:].astype(int) // 2) % 2 == 0, 6.0, -6.0)  # strands
+    light[150:, :100] = 5.0  # a deep shadow, far darker than the skin
+    near = np.zeros((rows, cols), dtype=bool)
+    near[80:120, 130:170] = True
+    bare = _bare_smooth(light, near, skin_light=55.0)
+    assert bare[20:140, 10:90].all()  # the dome, highlight and all
+    assert not bare[:, 210:290].any()  # the strands
+    assert bare[10:190, 110:190].mean() < 0.05  # the face's own skin
+    assert not bare[160:, 10:90].any()  # the shadow
+    assert not _bare_smooth(light, None, skin_light=55.0).any()  # no face, no rule
