@@ -132,7 +132,7 @@ def test_the_design_line_lies_below_the_top_of_every_bald_head(name):
     )
     changed = np.any(sim.after != sim.before, axis=2)
     # a band across the head: 1.5 % of the top's height times the eyes' span (the old
-    # placement changed 122 and 169 pixels of c001072 and s001184, now 1,198 and 1,988)
+    # placement changed 122 and 169 pixels of c001072 and s001184, now 4,086 and 2,200)
     span = float(
         np.dot(
             analysis.landmarks["left_canthus"] - analysis.landmarks["right_canthus"],
