@@ -11,7 +11,7 @@ from PIL import Image
 from skimage import data
 
 import smpstudio
-from smpstudio.photo import Photo, PhotoAnalysis, analyze_photo, ingest_photo
+from smpstudio.photo import Photo, PhotoAnalysis, PhotoTreatment, analyze_photo, ingest_photo
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "photos"
 SHAVED = DATA / "astronaut-shaved.jpg"
@@ -67,3 +67,15 @@ def shaved_analysis(shaved_photo: Photo) -> PhotoAnalysis:
 @pytest.fixture(scope="session")
 def norwood6() -> smpstudio.Design:
     return smpstudio.design(pattern="norwood-6", hairline="soft", seed=3)
+
+
+@pytest.fixture(scope="session")
+def head_design() -> smpstudio.Design:
+    """The design the virtual-head renders were made with (tools/make_pose_photos.py)."""
+    return smpstudio.design(pattern="norwood-3", hairline="soft", seed=1)
+
+
+@pytest.fixture(scope="session")
+def treatment(head_design: smpstudio.Design) -> PhotoTreatment:
+    """The treatment of :func:`head_design`."""
+    return PhotoTreatment.from_design(head_design)

@@ -43,17 +43,6 @@ BALD = (
 )
 
 
-@pytest.fixture(scope="module")
-def head_design() -> smpstudio.Design:
-    """The design the virtual-head renders were made with (tools/make_pose_photos.py)."""
-    return smpstudio.design(pattern="norwood-3", hairline="soft", seed=1)
-
-
-@pytest.fixture(scope="module")
-def treatment(head_design: smpstudio.Design) -> PhotoTreatment:
-    return PhotoTreatment.from_design(head_design)
-
-
 def _rise(analysis) -> float:
     marks = analysis.landmarks
     return float(np.dot(analysis.hairline.mid_frontal - marks["glabella"], marks.up))

@@ -16,7 +16,6 @@ from smpstudio.dots import blend_for
 from smpstudio.photo import (
     PhotoAnalysis,
     PhotoEdits,
-    PhotoTreatment,
     analyze_photo,
     analyze_series,
     contact_sheet,
@@ -31,17 +30,6 @@ from .conftest import DATA
 EVAL = DATA / "eval"
 HEAD = DATA / "virtual-head"
 HAIR = "dark-brown"
-
-
-@pytest.fixture(scope="module")
-def head_design() -> smpstudio.Design:
-    """The design the virtual-head renders were made with (tools/make_pose_photos.py)."""
-    return smpstudio.design(pattern="norwood-3", hairline="soft", seed=1)
-
-
-@pytest.fixture(scope="module")
-def treatment(head_design: smpstudio.Design) -> PhotoTreatment:
-    return PhotoTreatment.from_design(head_design)
 
 
 @pytest.fixture(scope="module")
