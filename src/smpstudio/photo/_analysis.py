@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +22,19 @@ from smpstudio.colour import (
 )
 from smpstudio.dots import DilutionRule
 from smpstudio.photo._cv import opencv
-from smpstudio.photo._design_height import DesignRise, default_profile, design_rise, head_top_px
+from smpstudio.photo._design_height import (
+    MAX_YAW_CORRECTED_DEG,
+    DesignRise,
+    default_profile,
+    design_rise,
+    head_top_px,
+)
 from smpstudio.photo._hair import load_hair_model
 from smpstudio.photo._hairline import HairlineProposal, hairline_from_points, propose_hairline
 from smpstudio.photo._ingest import Photo
 from smpstudio.photo._landmarks import (
     REQUIRED_LANDMARKS,
+    TURNED_DEG,
     FaceLandmarks,
     face_landmarks,
     load_face_models,
@@ -328,8 +336,8 @@ def _hairline(
     height = edits.hairline_height_mm
     stretch = 1.0  # the design's millimetres as this photo shows them (module notes)
     if height is None and rule == "height" and treatment.hairline_height_mm is not None:
-        if mm is not None and photo.view == "frontal":
-            rise = _design_rise(marks, mm, treatment, base)
+        if scale is not None and mm is not None and photo.view == "frontal":
+            rise = _design_rise(marks, mm, treatment, base, scale_source=scale.source)
             height = rise.px * mm
             stretch = height / treatment.hairline_height_mm
         else:
@@ -351,11 +359,20 @@ def _hairline(
 
 
 def _design_rise(
-    marks: FaceLandmarks, mm_per_px: float, treatment: PhotoTreatment, base: SegmentationBase
+    marks: FaceLandmarks,
+    mm_per_px: float,
+    treatment: PhotoTreatment,
+    base: SegmentationBase,
+    *,
+    scale_source: str = "interpupillary",
 ) -> DesignRise:
     """The design's mid-frontal point on this frontal photo (:mod:`._design_height`)."""
     assert treatment.hairline_height_mm is not None
     pose = marks.pose
+    turned = pose is not None and abs(pose[0]) > TURNED_DEG
+    if turned and pose is not None and scale_source == "interpupillary":
+        # the pupils of a turned face are foreshortened by cos(yaw) (_design_height notes)
+        mm_per_px *= math.cos(math.radians(min(abs(pose[0]), MAX_YAW_CORRECTED_DEG)))
     profile = (
         np.asarray(treatment.head_profile_mm, dtype=np.float64)
         if treatment.head_profile_mm
@@ -366,7 +383,8 @@ def _design_rise(
         setback_mm=treatment.hairline_setback_mm,
         mm_per_px=mm_per_px,
         pitch_deg=None if pose is None else pose[1],
-        top_px=head_top_px(base.person, zoom=base.zoom, marks=marks),
+        # a turned head's outline above the glabella is not its top: only the eyes' scale
+        top_px=None if turned else head_top_px(base.person, zoom=base.zoom, marks=marks),
         profile=profile,
     )
 
