@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from smpstudio.clinic import Consultation, Lead, Patient, SessionRecord
+from smpstudio.colour import MONK_SWATCHES
 from tests.web.conftest import BOOKING_DAYS, World, csrf_of, rid, unrid
 
 
@@ -441,6 +442,8 @@ def test_preview_your_look_reads_the_skin_from_a_photo_and_keeps_nothing(world: 
     assert expected is not None
     assert "Skin tone read from your photo (forehead and cheeks" in r.text
     assert expected.hex in r.text  # the one analysis of the CLI and the studio
+    swatch = MONK_SWATCHES[expected.monk - 1]  # the form shows the swatch nearest the reading
+    assert re.search(rf'value="{swatch}" checked', r.text), swatch
     assert r.text.count("data:image/jpeg;base64,") == 4  # her photo and the model head
     today, healed = (_image(r.text, label) for label in ("Your photo today", "After SMP, healed"))
     assert today.shape == healed.shape == (204, 156, 3)  # her head, cut from the 512 px photo

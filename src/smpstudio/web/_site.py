@@ -413,6 +413,8 @@ async def _look(request: Request) -> Response:
         if reading is not None:
             context["measured"] = None if reading.tone is None else look_.skin
             context["skin_notes"] = reading.notes
+        if reading is not None and reading.tone is not None:  # the swatch nearest the reading
+            context["values"] = {**values, "skin": MONK_SWATCHES[reading.tone.monk - 1]}
     except UploadRejectedError as exc:
         context["error"] = str(exc)[:1].upper() + str(exc)[1:]
         return page(request, "site_preview.html", context, status=exc.status)
