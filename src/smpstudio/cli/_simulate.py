@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from PIL import Image
@@ -57,6 +58,9 @@ from smpstudio.render import (
     render_view,
     zone_map,
 )
+
+if TYPE_CHECKING:
+    from smpstudio.photo import Photo
 
 __all__ = ["DEMO", "parse_views", "render_files"]
 
@@ -163,6 +167,58 @@ def _progress(total: int) -> Iterator[Any]:
         yield step
 
 
+@dataclass(frozen=True)
+class _OnPhotos:
+    """What simulating on the client's photos gave: the files, the series' report lines and
+    warning, and the skin read on the photos (None when ``--skin`` was given)."""
+
+    files: dict[str, bytes]
+    report: list[str]
+    warning: str | None
+    measured: SkinTone | None
+
+
+def _on_photos(
+    photos: Sequence[Path],
+    series_photos: Sequence[Photo],
+    *,
+    design: Design,
+    photo_views: Sequence[str],
+    skin: str | None,
+    hair: str,
+    dilution_table: Path | None,
+    edits: dict[str, Any] | None,
+    notes: list[str],
+) -> _OnPhotos:
+    """The design simulated on one photo, or on a series of photos of one client."""
+    if len(photos) == 1:
+        used: list[SkinTone] = []
+        files = photo_simulation_files(
+            photos[0],
+            view=series_views(photo_views, 1)[0],
+            design=design,
+            skin=skin,
+            hair=hair,
+            dilution_table=dilution_table,
+            edit_options=edits,
+            notes=notes,
+            used_skin=used,
+        )
+        return _OnPhotos(files, [], None, used[0] if skin is None and used else None)
+    files, series, pigment = photo_series_files(
+        photos,
+        photos=series_photos,
+        design=design,
+        skin=skin,
+        hair=hair,
+        dilution_table=dilution_table,
+        edit_options=edits,
+        notes=notes,
+    )
+    report = series_lines(series, pigment, skin_given=skin is not None)
+    return _OnPhotos(files, report, disagreement(series), pigment.skin if skin is None else None)
+
+
 def _simulate(
     params: dict[str, Any],
     *,
@@ -195,40 +251,22 @@ def _simulate(
         step()
         files: dict[str, bytes] = {}
         measured: SkinTone | None = None
-        if len(photos) == 1:
-            step("simulating on the photo")
-            used: list[SkinTone] = []
-            files.update(
-                photo_simulation_files(
-                    photos[0],
-                    view=series_views(photo_views, 1)[0],
-                    design=d,
-                    skin=photo_skin,
-                    hair=hair,
-                    dilution_table=dilution_table,
-                    edit_options=photo_edits,
-                    notes=photo_notes,
-                    used_skin=used,
-                )
-            )
-            measured = used[0] if photo_skin is None and used else None
-            step()
-        elif photos:
-            step("simulating on the photos")
-            series_files, series, pigment = photo_series_files(
+        if photos:
+            step("simulating on the photo" if len(photos) == 1 else "simulating on the photos")
+            shot = _on_photos(
                 photos,
-                photos=series_photos,
+                series_photos,
                 design=d,
+                photo_views=photo_views,
                 skin=photo_skin,
                 hair=hair,
                 dilution_table=dilution_table,
-                edit_options=photo_edits,
+                edits=photo_edits,
                 notes=photo_notes,
             )
-            files.update(series_files)
-            series_report += series_lines(series, pigment, skin_given=photo_skin is not None)
-            warning = disagreement(series)
-            measured = pigment.skin if photo_skin is None else None
+            files.update(shot.files)
+            series_report += shot.report
+            warning, measured = shot.warning, shot.measured
             step()
         if measured is not None:  # the client's skin, read on the photo, sets everything
             skin = measured.hex
