@@ -134,7 +134,7 @@ def test_the_hairline_sits_at_one_anatomical_height(head_series, head_photos, tr
         for a, (_, p) in zip(head_series.analyses, HEAD_CAMERAS, strict=True)
     ]
     # each photo alone is placed for its camera (the turned face's eyes foreshortened, the
-    # pitch from below); before, the turned and the low photo were 10–11 mm off alone
+    # pitch from below); before, the turned or the low photo was more than 9 mm off alone
     assert max(abs(e) for e in alone_errors) < 4.0, alone_errors
     assert max(abs(e) for e in errors) < 4.0, errors
     assert max(errors) - min(errors) < 4.0, errors

@@ -53,7 +53,7 @@ side by side at one depth, so the turn shortens their distance on the photo by `
 the design's millimetres are placed with the eyes' scale times that (up to this yaw, the
 pose's calibration range), and the outline is not used (above a turned face's glabella it
 is not the head's top). On renders of the virtual head turned 35° either way the line then
-lies within 4 mm of the truth (the pose reads 38–40°), where it was 10–12 mm low. The
+lies within 4 mm of the truth (the pose reads 38–40°), where it was 13–17 mm low. The
 photo's own scale is left as it is (the segmentation's millimetre windows were measured
 with it)."""
 PITCH_LIMIT_DEG = 30.0
