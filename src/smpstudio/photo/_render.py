@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -163,7 +164,10 @@ class PhotoTreatment:
         )
 
 
+@lru_cache(maxsize=16)
 def _profile(shape: HeadShape) -> tuple[tuple[float, float], ...]:
+    """The head's midline section as the treatment keeps it; cached by head (0.6 ms to
+    compute, and the studio's photo designer builds a treatment for every preview)."""
     from smpstudio.photo._design_height import sagittal_profile
 
     return tuple((round(float(y), 3), round(float(z), 3)) for y, z in sagittal_profile(shape))
