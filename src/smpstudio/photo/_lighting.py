@@ -120,7 +120,7 @@ _IRIS_MARGIN = 1.1
 """Iris radii left out around the iris centre (the limbus is blurred)."""
 _SCLERA_REACH = 3.0
 """Iris radii from the iris centre beyond which the eye's corner (pink caruncle) begins."""
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
+_LUMA = np.array([0.2126, 0.7152, 0.0722])  # Rec. 709 luminance of linear RGB
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,7 @@ class Lighting:
         if not self.corrected:
             return rgb
         fixed = rgb / self.illuminant
-        weights = np.array([0.2126, 0.7152, 0.0722])
-        before, after = float(rgb @ weights), float(fixed @ weights)
+        before, after = float(rgb @ _LUMA), float(fixed @ _LUMA)
         return np.asarray(fixed * (before / after if after > 0 else 1.0), dtype=np.float64)
 
     def to_dict(self) -> dict[str, object]:
@@ -229,7 +228,7 @@ def assess_lighting(
             f"the light is coloured (channels {cast:.2f}× apart): the skin tone was corrected "
             f"for it ({reference}); daylight photos measure better"
         )
-    luminance = linear @ np.array([0.2126, 0.7152, 0.0722])
+    luminance = linear @ _LUMA
     if float(np.percentile(luminance, 99)) < _DIM:
         flags.append("under-exposed")
         notes.append("the photo is dark (under-exposed): the skin tone reads too dark")
