@@ -12,15 +12,12 @@ to the clinic and audited.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -42,6 +39,7 @@ from smpstudio.web._http import page, records_for, staff, studio_of
 from smpstudio.web._ids import form_rid, rid
 from smpstudio.web._photo_compare import VIEW_LABELS
 from smpstudio.web._state import blocking, compute
+from smpstudio.web._uploads import jpeg_data_uri
 
 __all__ = ["MAX_PHOTOS", "routes"]
 
@@ -145,11 +143,7 @@ def _gather(records: ClinicRecords, pid: int, raw: str) -> dict[str, Any]:
 
 
 def _data_uri(pixels: np.ndarray[Any, Any]) -> str:
-    image = Image.fromarray(np.ascontiguousarray(pixels), "RGB")
-    image.thumbnail((SHOWN_SIDE_PX, SHOWN_SIDE_PX), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=85)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return jpeg_data_uri(pixels, side=SHOWN_SIDE_PX, quality=85)[0]
 
 
 def series_results(shots: list[dict[str, Any]], design: Design, hair: str) -> dict[str, Any]:

@@ -10,14 +10,12 @@ answer. Renders for visitors are limited per address.
 from __future__ import annotations
 
 import base64
-import io
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -56,6 +54,7 @@ from smpstudio.web._uploads import (
     SkinReading,
     UploadRejectedError,
     ingest_photo,
+    jpeg_data_uri,
     read_photo,
 )
 
@@ -324,7 +323,9 @@ def _on_photo(
     x0, y0, x1, y1 = _head_box(analysis)
     images = []
     for label, pixels in (("Your photo today", sim.before), ("After SMP, healed", sim.after)):
-        src, width, height = _jpeg_url(pixels[y0:y1, x0:x1])
+        src, width, height = jpeg_data_uri(
+            pixels[y0:y1, x0:x1], side=LOOK_PHOTO_SIDE, quality=_LOOK_JPEG_QUALITY
+        )
         images.append((label, src, width, height))
     return tuple(images), None
 
@@ -359,15 +360,6 @@ def _shows(
     seg = analysis.segmentation
     face_px = float(seg.mask("face").sum()) / seg.zoom**2
     return float((change > VISIBLE_LEVELS).sum()) >= VISIBLE_SHARE * face_px
-
-
-def _jpeg_url(pixels: npt.NDArray[np.uint8]) -> tuple[str, int, int]:
-    image = Image.fromarray(pixels)
-    image.thumbnail((LOOK_PHOTO_SIDE, LOOK_PHOTO_SIDE), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=_LOOK_JPEG_QUALITY)
-    url = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
-    return url, image.width, image.height
 
 
 async def look(request: Request) -> Response:

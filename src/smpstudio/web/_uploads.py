@@ -16,6 +16,7 @@ skin tone only, decodes it at ``SKIN_SIDE_PX``.
 
 from __future__ import annotations
 
+import base64
 import io
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ __all__ = [
     "SkinReading",
     "UploadRejectedError",
     "ingest_photo",
+    "jpeg_data_uri",
     "read_photo",
     "read_skin",
 ]
@@ -137,3 +139,16 @@ def read_photo(
 def _sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def jpeg_data_uri(
+    pixels: npt.NDArray[np.uint8], *, side: int, quality: int
+) -> tuple[str, int, int]:
+    """8-bit RGB pixels shrunk to at most ``side`` on their long side, as a JPEG ``data:``
+    URI for a page, with the image's width and height."""
+    image = Image.fromarray(np.ascontiguousarray(pixels), "RGB")
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    uri = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return uri, image.width, image.height
