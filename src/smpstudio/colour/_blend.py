@@ -316,13 +316,9 @@ def blend_shade(
     shade = scalp.visibility_floor(blended)
     if shade != blended:
         limit = "visible"
+    treated = scalp.treated_l(shade)
     return BlendAdvice(
-        shade,
-        scalp.chart,
-        scalp.treated_l(shade) - scalp.target,
-        limit,
-        float(scalp.lab[0]) - scalp.treated_l(shade),
-        blended,
+        shade, scalp.chart, treated - scalp.target, limit, float(scalp.lab[0]) - treated, blended
     )
 
 
