@@ -364,7 +364,7 @@ def _design_rise(
     treatment: PhotoTreatment,
     base: SegmentationBase,
     *,
-    scale_source: str = "interpupillary",
+    scale_source: str,
 ) -> DesignRise:
     """The design's mid-frontal point on this frontal photo (:mod:`._design_height`)."""
     assert treatment.hairline_height_mm is not None
