@@ -268,7 +268,7 @@ def photo_simulation_files(
     if edits is None:
         edits = edits_from_options(size=photo.size, **(edit_options or {}))
     analysis = _analyze(photo, edits, treatment)
-    tone = skin_tone(skin) if isinstance(skin, str) else (skin or analysis.skin)
+    tone = skin_tone(skin) if skin is not None else analysis.skin
     if tone is None:
         light = analysis.lighting
         why = "no skin found on the photo"
