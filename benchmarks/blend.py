@@ -7,7 +7,8 @@ map gives the pixels of impressions on bald scalp (3) and of remaining hair with
 impressions (2), both facing the camera within 32° (alike in lighting); their mean CIELAB
 L* are compared, and the treated pixels with the same pixels before treatment (bare skin).
 ``python -m benchmarks.blend`` prints the table of docs/render.md; ``python -m
-benchmarks.blend 0.8`` the same with 0.8 mm stubble (the setting ``shaved_stubble_mm``).
+benchmarks.blend 0.35`` the same with a razor's 0.35 mm stubble (the setting
+``shaved_stubble_mm``, 0.8 mm by default).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def zone_lab(scene: BlendScene, monk: int, hair: str, state: str = "healed") -> 
         "chart_ml_water": advice.chart_ml_water,
         "predicted": advice.delta_l,
         "limit": advice.limit,
+        "notice": advice.notice,
         "blend_ml_water": advice.blend_ml_water,
         "darkening": advice.darkening_l,
     }
@@ -110,7 +112,7 @@ def main(argv: list[str]) -> int:
             delta = float(r["treated"][0] - r["hair"][0])
             worst = max(worst, abs(delta))
             shows = float(r["bare"][0] - r["treated"][0])
-            mark = "*" if r["limit"] == "visible" else ""
+            mark = {"visible": "*", "chart": "†"}.get(r["limit"] or "", "")
             cells.append(f"{delta:+.1f} ({r['ml_water']:g} mL{mark}; {shows:.1f})")
         print(f"| {monk} | " + " | ".join(cells) + " |")
     print(f"max |ΔL*| = {worst:.1f}; (shade; bare minus treated L*), * the visibility floor")

@@ -20,6 +20,8 @@ BENCHMARKED = (
     "smpstudio",
     "smpstudio.clinic",
     "smpstudio.clinic._synthetic",
+    "smpstudio.colour",
+    "smpstudio.colour._convert",
     "smpstudio.dots",
     "smpstudio.dots._metrics",
     "smpstudio.render",

@@ -265,14 +265,14 @@ class Settings:
         "follicles look alike).",
     )
     shaved_stubble_mm: float = _setting(
-        0.35,
+        0.8,
         unit="mm",
         minimum=0.1,
         maximum=1.6,
         help="Stubble of a shaved head (hair length 0), as drawn on the remaining hair and "
-        "matched by the blended shade. 0.35 mm is a day's growth after a razor (hair grows "
-        "about 0.35 mm a day); clippers with no guard leave 0.5–1 mm (0.8 mm in one chart), "
-        "a #0.5 guard 1.5 mm (1/16 in): sources disagree on what a 0-guard buzz cut leaves.",
+        "matched by the blended shade: 0.8 mm, a 0-guard buzz cut (clippers with no guard "
+        "leave 0.5–1 mm, 0.8 mm in one chart; a #0.5 guard 1.5 mm). A razor's shave is "
+        "0.35 mm a day later (hair grows about 0.35 mm a day).",
     )
 
     # --- sessions (shared by the plan and the clinic's scheduling) ---

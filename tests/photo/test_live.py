@@ -59,7 +59,8 @@ def test_a_redraw_is_deterministic_and_dots_stay_on_the_scalp(live) -> None:  # 
     )
     labels = live.base.regions(hairline=line).labels
     never = np.isin(labels, [REGIONS.index(r) for r in ("background", "ears", "clothing")])
-    assert (changed & never).sum() < 0.01 * changed.sum()  # splats' rims at the outline
+    # the faint rims of the dots' shadows at the head's outline (halo σ 0.5 mm)
+    assert (changed & never).sum() < 0.015 * changed.sum()
     # Lower line: more of the scalp is treated.
     lower = points.copy()
     lower[2:7, 1] += 30.0

@@ -1,7 +1,8 @@
 """Blending: seen from a metre, the healed treated scalp takes the tone of the remaining
-shaved hair (mean L* within 5) for Monk 1–10 × black, dark-brown, brown and grey hair, or,
-where that would leave the treatment unseen on dark skin with dark hair, reads darker than
-the bare skin (the visibility floor); fresh reads darker and redder, years later lighter."""
+shaved hair (mean L* within 5) for Monk 1–10 × black, dark-brown, brown and grey hair; where
+the chart's shade is kept for dark hair, or the visibility floor darkens it, it reads darker
+than the bare skin; where a limit holds the shade, the advice says so. Fresh reads darker
+and redder, years later lighter."""
 
 from __future__ import annotations
 
@@ -39,8 +40,10 @@ def test_healed_scalp_takes_the_tone_of_the_remaining_hair(scene: BlendScene, mo
         delta = float(r["treated"][0] - r["hair"][0])
         shows = float(r["bare"][0] - r["treated"][0])
         print(f"Monk {monk} {hair}: ΔL* {delta:+.2f} at {r['ml_water']:g} mL, shows {shows:.2f}")
-        if r["limit"] == "visible":  # darkened so the treatment shows, as far as allowed
+        if r["limit"] in ("visible", "chart"):  # darker than the blend, as far as allowed
             _assert_floor_holds(monk, hair, r, shows)
+        elif r["limit"] is not None:  # a limit holds the shade back: the advice says so
+            assert abs(delta) <= BLEND_TOLERANCE or r["notice"] is not None, (monk, hair)
         else:
             assert abs(delta) <= BLEND_TOLERANCE, (monk, hair, delta)
         # The model that picks the shade predicts the render: to 2 L*, 3.5 on the darkest
@@ -49,13 +52,15 @@ def test_healed_scalp_takes_the_tone_of_the_remaining_hair(scene: BlendScene, mo
 
 
 def _assert_floor_holds(monk: int, hair: str, r: dict[str, Any], shows: float) -> None:
-    """Where the visibility floor chose the shade, the rendered treated scalp reads at least
-    VISIBLE_FROM darker than the same pixels bare — or, where no allowed shade gets there
-    (Monk 7–10 at 80 /cm²), the shade is the chart's, the darkest the floor may take — as
-    the model predicts, and the dots stay within the table's natural limit."""
+    """Where the chart's shade or the visibility floor chose the shade, the rendered treated
+    scalp reads at least VISIBLE_FROM darker than the same pixels bare — or the shade is the
+    chart's, the darkest the floor may take — as the model predicts (to 1 L* or a fifth of
+    the darkening: the mean of the pixels' L* reads darker than the L* of their mean light,
+    more so the stronger the dots), and the dots stay within the table's natural limit."""
     skin = skin_tone(MONK_SWATCHES[monk - 1])
     assert shows >= VISIBLE_FROM or r["ml_water"] == r["chart_ml_water"], (monk, hair, shows)
-    assert abs(shows - r["darkening"]) < 1.0, (monk, hair, shows, r["darkening"])
+    within = max(1.0, 0.2 * r["darkening"])
+    assert abs(shows - r["darkening"]) < within, (monk, hair, shows, r["darkening"])
     contrast = skin.lab[0] - dot_lab(skin, r["ml_water"])[0]
     assert contrast <= stubble_range(skin, hair).high + 1e-9, (monk, hair, r["ml_water"])
 
@@ -121,10 +126,10 @@ def test_the_blended_shade_follows_skin_and_hair() -> None:
 
 @pytest.mark.parametrize(("monk", "hair"), [(9, "black"), (10, "black"), (9, "dark-brown")])
 def test_dark_hair_on_dark_skin_gets_a_shade_that_shows(monk: int, hair: str) -> None:
-    """Black stubble barely darkens Monk 9–10 skin, so the shade that merely blends with it
-    is pale (8–30 mL) and the treatment would not show; practice and the chart mix
-    near-black there. The visibility floor darkens the shade to within two chart steps of
-    the chart's, and the advice says why."""
+    """Black stubble barely darkens Monk 9–10 skin in the model, so the shade that merely
+    blends with it is pale (6 mL) where photographed buzz cuts read far darker; practice
+    and the chart mix near-black there. The chart's shade is kept, the treated scalp reads
+    clearly darker than the bare skin, and the advice says why."""
     from smpstudio import Settings
 
     table = DilutionTable.default()
@@ -132,24 +137,25 @@ def test_dark_hair_on_dark_skin_gets_a_shade_that_shows(monk: int, hair: str) ->
     steps = table.shades_ml_water
     assert abs(steps.index(advice.ml_water) - steps.index(advice.chart_ml_water)) <= 2
     assert advice.ml_water <= 2.0
-    assert advice.limit == "visible"
+    assert advice.limit == "chart"
     assert advice.blend_ml_water > advice.ml_water
-    assert advice.darkening_l > 1.0  # the treated scalp reads darker than the bare skin
+    assert advice.darkening_l > 2 * VISIBLE_FROM  # the treated scalp reads darker than bare
     assert advice.notice is not None
-    assert "so that the treatment shows" in advice.notice
+    assert "photographed buzz cuts read darker" in advice.notice
     assert advice.to_dict()["darkening_L"] == round(advice.darkening_l, 2)
 
 
-@pytest.mark.parametrize(("monk", "hair"), [(9, "brown"), (10, "grey"), (1, "grey"), (5, "black")])
-def test_the_floor_leaves_hair_lighter_than_the_skin_and_visible_blends_alone(
+@pytest.mark.parametrize(("monk", "hair"), [(9, "brown"), (10, "grey"), (1, "grey"), (1, "black")])
+def test_the_floors_leave_hair_lighter_than_the_skin_and_visible_blends_alone(
     monk: int, hair: str
 ) -> None:
     """Brown or grey hair lighter than dark skin keeps its pale shade (dots no darker than
-    the hair), and where the blended shade shows, or a limit holds it, nothing changes."""
+    the hair), and where the blended shade is the chart's or darker, or a limit holds it,
+    nothing changes."""
     from smpstudio import Settings
 
     advice = blend_for(skin_tone(MONK_SWATCHES[monk - 1]), hair, Settings())
-    assert advice.limit != "visible"
+    assert advice.limit not in ("visible", "chart")
     assert advice.ml_water == advice.blend_ml_water
 
 
@@ -164,15 +170,15 @@ def test_the_stubble_length_is_one_setting_for_the_renderer_and_the_shade() -> N
     from smpstudio.colour import SHAVED, blend_shade
     from smpstudio.render._hair import stubble
 
-    default, clipped = Settings(), Settings.from_overrides({"shaved_stubble_mm": 0.8})
+    razor, clipped = Settings.from_overrides({"shaved_stubble_mm": 0.35}), Settings()
     lengths = {
         s.shaved_stubble_mm: stubble(
             smpstudio.design(pattern="norwood-5", hairline="soft", seed=3, settings=s), seed=3
         ).lengths.mean()
-        for s in (default, clipped)
+        for s in (razor, clipped)
     }
     assert lengths[0.35] == pytest.approx(0.35, rel=0.02)
-    assert lengths[0.8] == pytest.approx(0.8, rel=0.02)
+    assert lengths[0.8] == pytest.approx(0.8, rel=0.02)  # the default: a 0-guard buzz cut
     buzz = smpstudio.design(
         pattern="norwood-5", hairline="soft", seed=3, settings=clipped, hair_length_mm=3
     )
@@ -189,6 +195,6 @@ def test_the_stubble_length_is_one_setting_for_the_renderer_and_the_shade() -> N
         diameter_mm=clipped.dot_diameter_body_mm,
         optics=optics,
     )
-    before = blend_for(skin, "black", default)
+    before = blend_for(skin, "black", razor)
     assert (advice.ml_water, advice.delta_l) != (before.ml_water, before.delta_l)
     assert advice.ml_water <= before.ml_water

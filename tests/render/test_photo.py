@@ -67,7 +67,9 @@ def test_healed_smp_matches_the_shadow_of_shaved_hair(nw5) -> None:  # type: ign
     hair_shadow = 1.0 - before[hair].mean() / bare
     smp_shadow = 1.0 - after[treated].mean() / bare
     print(f"shadow of shaved hair {hair_shadow:.3f}, of healed SMP {smp_shadow:.3f}")
-    assert 0.04 < hair_shadow < 0.25
+    # a 0-guard buzz cut: visibly darker (a razor's shave of a day cast 0.04–0.11), yet
+    # lighter than the lightest photographed buzz cut (0.63; tests/data/photos/buzz-cuts)
+    assert 0.2 < hair_shadow < 0.6
     assert 0.6 * hair_shadow < smp_shadow < 1.1 * hair_shadow
     np.testing.assert_allclose(before[hair].mean(), after[hair].mean(), rtol=0.02)
 

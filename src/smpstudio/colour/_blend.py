@@ -10,22 +10,40 @@ darkened by small absorbers, and the renderer draws both with the optics below
 - **Shaved hair** (per hair, ``n_h = FU density × hairs per FU``): the shaft inside the
   follicle seen through the epidermis — a blurred streak ``buried_mm × buried_width_mm``
   absorbing ``buried_share × (1 − hair / skin)`` of the light — and the cut stubble above
-  the skin, ``stubble_mm × shaft_mm``, opaque at ``stubble_opacity`` in the hair's colour::
+  the skin, ``stubble_mm × shaft_mm``, opaque at ``stubble_opacity`` in the hair's colour.
+  The streak's width is the shaft blurred by the skin as a dot's halo is, fitted to
+  photographed buzz cuts::
 
       R_hair = R_skin · exp(−n_h · a_buried · buried_share · κ) · P + (1 − P) · C_hair
       P      = exp(−n_h · a_stubble · stubble_opacity),   κ = max(0, 1 − C_hair / R_skin)
 
 - **Healed SMP** (``n_d`` dots per area of session shares ``f_k``): each dot a Gaussian
-  footprint of peak coverage 1 — its healed disc (σ = d / 4) spread by scattering in the
-  dermis (``dermal_spread_mm``) — absorbing the pigment model's ``k = s · (1 − e^(−D))``::
+  core of peak coverage 1 — its healed disc (σ = d / 4) spread by scattering in the dermis
+  (``dermal_spread_mm``) — and a wide, faint halo (σ_h ``halo_mm``, peak ``halo_peak``):
+  light diffusing in the dermis passes a deposit many times, so it darkens far more skin
+  than its 0.1 mm. Both absorb the pigment model's ``k = s · (1 − e^(−D))``::
 
-      R_smp  = R_skin · exp(−n_d · a_dot · Σ_k f_k · k_k),   a_dot = 2π (d² / 16 + σ_d²)
+      R_smp  = R_skin · exp(−n_d · a_dot · Σ_k f_k · k_k)
+      a_dot  = 2π (d² / 16 + σ_d² + halo_peak · σ_h²)
 
 ``exp(−n · a · k)`` is the mean transmittance of absorbers scattered at random (a Poisson
 field; for the small coverages here it equals ``1 − n · a · k`` to a few per cent of the
 darkening). :func:`blend_shade` picks the body shade whose healed dots give ``R_smp`` the
 lightness of ``R_hair``, never darker than the dilution table's natural limit for the skin
 and hair, nor than the hair itself, and says when that limit keeps the scalp lighter.
+
+**Calibration** (docs/render.md, "Buzz cuts measured"). A 0-guard buzz cut (the setting
+``shaved_stubble_mm``, 0.8 mm) with the buried shaft's width fitted so that, drawn on the
+virtual head and measured as the photographs are, it lets through about 0.6 of the light at
+the front of the dome on Monk 5–7: visibly darker, and lighter than every photographed buzz
+cut (0.07–0.37, all longer). The halo's peak is then the one with which the chart's shades
+at the default density blend with it on fair skin (Monk 5, dark-brown hair), as the dermal
+spread was before.
+
+Photographed buzz cuts read darker than the model's hair on every skin, most of all where
+black hair meets dark skin, which the model's mix of hair and skin colour barely darkens. So
+where the hair is no lighter than the skin the shade is never lighter than the chart's
+(``limit == "chart"``): the chart follows practice, near-black for dark hair on dark skin.
 
 Where the hair is no lighter than the skin, a blend can mean dots nobody sees: black stubble
 on the darkest skins barely darkens them, so the shade that matches it is pale grey on a
@@ -100,31 +118,42 @@ class ShavedOptics:
     shaft_mm : float
         Shaft diameter, 60–80 µm (Wolfram 2003, §4).
     stubble_mm : float
-        Stubble a day after shaving: anagen hair grows about 0.35 mm a day (§6). Designs
-        take it from the setting ``shaved_stubble_mm`` (:func:`smpstudio.dots.shaved_optics`),
-        as the renderer does: clippers with no guard leave 0.5–1.6 mm by the charts.
+        A 0-guard buzz cut: clippers with no guard leave 0.5–1 mm (0.8 mm in one chart);
+        a razor's shave leaves about 0.35 mm a day later (hair grows about 0.35 mm a day,
+        §6). Designs take it from the setting ``shaved_stubble_mm``
+        (:func:`smpstudio.dots.shaved_optics`), as the renderer does.
     stubble_opacity : float
         Share of the light a shaft in front of the skin stops [U].
     buried_mm, buried_width_mm : float
         Length and blurred width of the shaft seen through the skin under each hair [U]:
-        the upper follicle, above the depth where dermal scattering hides it.
+        the upper follicle, above the depth where dermal scattering hides it, blurred by
+        the skin about as wide as a dot's halo; the width is fitted so that a 0-guard buzz
+        cut darkens the scalp as photographed ones do (docs/render.md, "Buzz cuts
+        measured").
     buried_share : float
         Share of the hair's contrast that shows through the epidermis [U].
     dermal_spread_mm : float
-        σ of the blur of a dot's shadow by scattering in the papillary dermis, where the
-        pigment sits (§1.1) [U]; calibrated so that healed SMP at the chart's shades
-        blends with shaved hair (docs/render.md).
+        σ of the blur of a dot's core by scattering in the papillary dermis, where the
+        pigment sits (§1.1) [U]: a healed dot seen close up.
+    halo_mm, halo_peak : float
+        σ and peak coverage of the wide, faint shadow around each dot: light diffusing in
+        the dermis passes a deposit many times, so it darkens far more skin than its
+        0.1 mm [U]. The width is the dermis's diffusion scale, about half a millimetre;
+        the peak is calibrated so that healed SMP at the chart's shades blends with a
+        0-guard buzz cut on fair skin (docs/render.md).
     """
 
     fu_per_cm2: float = 90.0
     hairs_per_fu: float = 1.92
     shaft_mm: float = 0.075
-    stubble_mm: float = 0.35
+    stubble_mm: float = 0.8
     stubble_opacity: float = 0.92
     buried_mm: float = 1.0
-    buried_width_mm: float = 0.1
+    buried_width_mm: float = 0.4
     buried_share: float = 0.45
     dermal_spread_mm: float = 0.18
+    halo_mm: float = 0.5
+    halo_peak: float = 0.48
 
     @property
     def hairs_per_mm2(self) -> float:
@@ -132,8 +161,10 @@ class ShavedOptics:
         return self.fu_per_cm2 * self.hairs_per_fu / 100.0
 
     def dot_area_mm2(self, diameter_mm: float) -> float:
-        """Integral of a healed dot's coverage (mm²): its disc spread by the dermis."""
-        return 2.0 * math.pi * ((diameter_mm / 4.0) ** 2 + self.dermal_spread_mm**2)
+        """Integral of a healed dot's coverage (mm²): its disc spread by the dermis, and
+        the halo of its shadow."""
+        core = (diameter_mm / 4.0) ** 2 + self.dermal_spread_mm**2
+        return 2.0 * math.pi * (core + self.halo_peak * self.halo_mm**2)
 
 
 SHAVED = ShavedOptics()
@@ -148,7 +179,7 @@ def hair_zone_reflectance(
     >>> skin = srgb_to_linear(hex_to_srgb("#d7bd96"))
     >>> hair = srgb_to_linear(hex_to_srgb("#3e322b"))
     >>> (hair_zone_reflectance(skin, hair) / skin).round(3).tolist()
-    [0.895, 0.894, 0.896]
+    [0.687, 0.685, 0.69]
     """
     skin = np.asarray(skin_linear, dtype=np.float64)
     hair = np.asarray(hair_linear, dtype=np.float64)
@@ -195,14 +226,17 @@ class BlendAdvice:
         pass the table's natural limit for this skin and hair, ``"hair"`` when a darker dot
         would be darker than the hair itself (or every dot would: the lightest shade is
         used), ``"lightest"`` when even the lightest shade leaves the scalp darker than the
-        hair zone, ``"visible"`` when the shade was darkened past the blend so that the
+        hair zone, ``"chart"`` when the chart's shade was kept over a lighter one that
+        blends by the model (dark hair: photographed buzz cuts read darker than the model's
+        hair), ``"visible"`` when the shade was darkened past the blend so that the
         treatment shows (the visibility floor); None otherwise.
     darkening_l : float
         Predicted L* of the bare skin minus that of the healed treated scalp (how much the
         treatment shows from a metre).
     blend_ml_water : float
-        The shade that blends best within the limits, before the visibility floor (equal to
-        ``ml_water`` unless ``limit == "visible"``).
+        The shade that blends best within the limits, before the chart's shade and the
+        visibility floor (equal to ``ml_water`` unless ``limit`` is ``"chart"`` or
+        ``"visible"``).
     """
 
     ml_water: float
@@ -219,6 +253,8 @@ class BlendAdvice:
         back by more than :data:`NOTICE_FROM`, or the visibility floor darkened it."""
         if self.limit == "visible":
             return self._visible_notice()
+        if self.limit == "chart":
+            return self._chart_notice()
         off = abs(self.delta_l)
         if off <= NOTICE_FROM or (off <= BLEND_TOLERANCE and self.limit is None):
             return None
@@ -237,6 +273,18 @@ class BlendAdvice:
             f"the healed scalp will read about {gap} darker than the remaining hair even with "
             f"the lightest shade ({self.ml_water:g} mL): the hair is lighter than the scalp "
             "and SMP can only darken it; use fewer impressions or show the client the preview"
+        )
+
+    def _chart_notice(self) -> str | None:
+        """Said only when the chart's shade, kept over the lighter blend, is predicted
+        more than :data:`BLEND_TOLERANCE` darker than the remaining hair."""
+        if -self.delta_l <= BLEND_TOLERANCE:
+            return None
+        return (
+            f"the chart's shade ({self.ml_water:g} mL) is kept: the model predicts the healed "
+            f"scalp {abs(self.delta_l):.0f} L* darker than the remaining hair, but photographed "
+            f"buzz cuts read darker than the model's; {self.blend_ml_water:g} mL would blend by "
+            "the model: check the preview with the client"
         )
 
     def _visible_notice(self) -> str:
@@ -287,8 +335,10 @@ def blend_shade(
     natural limit for this skin and hair (:func:`stubble_range`) and no darker than the
     hair itself.
 
-    When the hair is no lighter than the skin (within :data:`DARK_HAIR_WITHIN`) and that
-    shade leaves the treated scalp less than :data:`VISIBLE_FROM` darker than the bare skin,
+    When the hair is no lighter than the skin (within :data:`DARK_HAIR_WITHIN`), the shade
+    is never lighter than the chart's (photographed buzz cuts read darker than the model's
+    hair); when it then leaves the treated scalp less than :data:`VISIBLE_FROM` darker than
+    the bare skin,
     the visibility floor takes the lightest shade that reaches it, or else the darkest
     allowed: within the natural limit, and no darker than the hair unless the chart's own
     shade is (on dark skin the chart's near-black is the practice for dark hair).
@@ -296,11 +346,11 @@ def blend_shade(
     >>> advice = blend_shade([77.9, 3.47, 23.14], "dark-brown", density_per_cm2=80,
     ...                      session_fractions=(0.6, 0.9, 1.0))
     >>> advice.ml_water, advice.chart_ml_water, round(advice.delta_l, 1), advice.limit
-    (3.0, 4.0, 0.6, None)
+    (4.0, 4.0, 0.2, None)
     >>> dark = blend_shade([14.6, 1.5, 3.5], "black", density_per_cm2=80,
     ...                    session_fractions=(0.6, 0.9, 1.0))  # Monk 10
     >>> dark.ml_water, dark.blend_ml_water, dark.chart_ml_water, dark.limit
-    (0.0, 30.0, 0.0, 'visible')
+    (0.0, 30.0, 0.0, 'chart')
     """
     scalp = _Scalp.of(
         skin,
@@ -313,9 +363,12 @@ def blend_shade(
         optics=optics,
     )
     blended, limit = scalp.blend()
-    shade = scalp.visibility_floor(blended)
-    if shade != blended:
+    charted = scalp.chart_floor(blended)
+    shade = scalp.visibility_floor(charted)
+    if shade != charted:
         limit = "visible"
+    elif charted != blended:
+        limit = "chart"
     treated = scalp.treated_l(shade)
     return BlendAdvice(
         shade, scalp.chart, treated - scalp.target, limit, float(scalp.lab[0]) - treated, blended
@@ -422,6 +475,15 @@ class _Scalp:
         follows practice: near-black for dark hair on dark skin, domain reference §5.4)."""
         refusal = self.refused(shade)
         return refusal is None or (refusal == "hair" and shade >= self.chart)
+
+    def chart_floor(self, shade: float) -> float:
+        """``shade``, or the chart's when that is darker and the hair is no lighter than the
+        skin: photographed buzz cuts read darker than the model's hair (module notes)."""
+        if self.hair_lab[0] > float(self.lab[0]) + DARK_HAIR_WITHIN:
+            return shade
+        if shade > self.chart and self.floor_allows(self.chart):
+            return self.chart
+        return shade
 
     def visibility_floor(self, shade: float) -> float:
         """``shade``, or a darker one so that the treatment shows (module docstring)."""

@@ -52,7 +52,9 @@ __all__ = [
 ]
 
 _ZONE_BODY, _ZONE_TRANSITION, _ZONE_SENTINEL, _ZONE_ENHANCEMENT = 1, 2, 3, 5
-_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # a dot's shadow spread in the dermis (σ, mm)
+_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # a dot's core spread in the dermis (σ, mm)
+_DOT_HALO_MM = SHAVED.halo_mm  # the wide, faint shadow around each dot (σ, mm) …
+_DOT_HALO_PEAK = SHAVED.halo_peak  # … and its peak coverage
 _CAMERA_BLUR_PX = 0.45  # optics and demosaicing of a phone photo (σ, px) [U]
 _MIN_COS = 0.2  # foreshortening is capped at 5× (the silhouette's edge)
 _HAIR_DARKER = (0.18, 0.45)  # a pixel this much darker than the local skin is hair (ramp)
@@ -524,19 +526,9 @@ def render_on_photo(
         dots.dilution, dots.diameter_mm, state=state, years=years, speed=conditions.speed
     )
     strength = np.ascontiguousarray(strength)
-    sigma2 = ((diameter / 4.0) ** 2 + _SUBSURFACE_MM**2) / mm_per_px**2
-    squeeze = 1.0 - dots.cos**2
-    m = dots.tilt
-    extra = _CAMERA_BLUR_PX**2 + 1.0 / 12.0
-    cov = np.column_stack(
-        [
-            sigma2 * (1.0 - squeeze * m[:, 0] ** 2) + extra,
-            -sigma2 * squeeze * m[:, 0] * m[:, 1],
-            sigma2 * (1.0 - squeeze * m[:, 1] ** 2) + extra,
-        ]
-    )
-    area = 2.0 * math.pi * sigma2 * dots.cos
-    reach = 3.0 * math.sqrt(float(cov[:, [0, 2]].max())) + 2.0
+    cov, area = _footprints(dots, diameter, _SUBSURFACE_MM, mm_per_px)
+    wide, wide_area = _footprints(dots, diameter, _DOT_HALO_MM, mm_per_px)
+    reach = 3.0 * math.sqrt(float(wide[:, [0, 2]].max())) + 2.0
     if state == "fresh":
         reach = max(reach, 2.5 * model.halo_radius_mm / mm_per_px + 2.0)
     height, width = out.shape[:2]
@@ -551,6 +543,8 @@ def render_on_photo(
     transmit = np.ones_like(linear)
     centres = np.ascontiguousarray(dots.xy - np.array([x0, y0]))
     splat_absorb(transmit, centres, np.ascontiguousarray(cov), np.ascontiguousarray(area), strength)
+    halo_area = np.ascontiguousarray(_DOT_HALO_PEAK * wide_area)
+    splat_absorb(transmit, centres, np.ascontiguousarray(wide), halo_area, strength)
     if state != "fresh":  # only the pixels a dot darkens, in one pass
         composite_absorbed(crop, linear, sheen, visible, transmit, SRGB_TABLE)
         return out
@@ -567,6 +561,25 @@ def render_on_photo(
     encoded = encode_srgb(np.ascontiguousarray(result, dtype=np.float32))
     crop[changed] = encoded[changed]
     return out
+
+
+def _footprints(
+    dots: PhotoImpressions, diameter: FloatArray, spread_mm: float, mm_per_px: float
+) -> tuple[FloatArray, FloatArray]:
+    """Covariances (px²: xx, xy, yy) and areas (px²) of the dots' discs spread by
+    ``spread_mm`` (σ) and squeezed by the foreshortening, at peak coverage 1."""
+    sigma2 = ((diameter / 4.0) ** 2 + spread_mm**2) / mm_per_px**2
+    squeeze = 1.0 - dots.cos**2
+    m = dots.tilt
+    extra = _CAMERA_BLUR_PX**2 + 1.0 / 12.0
+    cov = np.column_stack(
+        [
+            sigma2 * (1.0 - squeeze * m[:, 0] ** 2) + extra,
+            -sigma2 * squeeze * m[:, 0] * m[:, 1],
+            sigma2 * (1.0 - squeeze * m[:, 1] ** 2) + extra,
+        ]
+    )
+    return cov, 2.0 * math.pi * sigma2 * dots.cos
 
 
 def _own_layers(

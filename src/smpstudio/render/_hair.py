@@ -3,9 +3,9 @@
 Follicular units (FU) sit as blue noise on the natural scalp at ``FU_DENSITY × coverage``
 (non-balding FU density 90–100 FU/cm², domain reference §4); each holds 1–4 hairs (Han
 Chinese composition 28 / 53 / 18 / 1 %, Guo et al., §4) of 60–80 µm shafts (Wolfram 2003,
-§4). A shaved head's stubble is the setting ``shaved_stubble_mm`` (0.35 mm: a day after a
-razor, anagen hair growing about 0.3–0.35 mm a day, §6 TrichoScan), the length the blended
-shade is solved against (:func:`smpstudio.dots.blend_for`). Hairs lean away from the crown
+§4). A shaved head's stubble is the setting ``shaved_stubble_mm`` (0.8 mm: a 0-guard buzz
+cut; a razor's shave is 0.35 mm a day later), the length the blended shade is solved against
+(:func:`smpstudio.dots.blend_for`). Hairs lean away from the crown
 whorl, which sits in the midline about 30° behind the vertex, and spiral slightly around it.
 """
 

@@ -83,7 +83,9 @@ view women's thinning is graded on (the midline view of Savin's scale, domain re
 _PART_TILT_RAD = math.radians(20.0)  # the part view leans this far from vertical, to the face
 # The optics of shaved hair and healed dots, shared with the blend model that picks the
 # shade (smpstudio.colour.SHAVED; docs/render.md, "Blending").
-_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # spread of a dot's shadow in the dermis (σ, mm)
+_SUBSURFACE_MM = SHAVED.dermal_spread_mm  # spread of a dot's core in the dermis (σ, mm)
+_DOT_HALO_MM = SHAVED.halo_mm  # the wide, faint shadow around each dot (σ, mm) …
+_DOT_HALO_PEAK = SHAVED.halo_peak  # … and its peak coverage
 _HAIR_OPACITY = SHAVED.stubble_opacity
 _BURIED_MM = SHAVED.buried_mm  # length of shaft seen through the skin under each hair
 _BURIED_WIDTH_MM = SHAVED.buried_width_mm  # its width, blurred by the epidermis
@@ -325,6 +327,9 @@ class Splats:
         Radius (px) of the red halo around each puncture (``fresh``), 0 for none.
     halo_transmittance
         Linear RGB transmittance at the centre of a halo.
+    cores
+        How many of the footprints are dots' cores (the first ones; -1: all). The rest are
+        the wide, faint shadows around them (``ShavedOptics.halo_mm``), in the same order.
     """
 
     centres: FloatArray
@@ -333,9 +338,11 @@ class Splats:
     strength: FloatArray
     halo_px: float = 0.0
     halo_transmittance: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    cores: int = -1
 
     def __len__(self) -> int:
-        return int(self.centres.shape[0])
+        """The number of dots (cores)."""
+        return int(self.centres.shape[0]) if self.cores < 0 else self.cores
 
 
 def view_base(
@@ -509,8 +516,9 @@ def impression_splats(
     Returns
     -------
     Splats
-        Footprints blurred by the dermis (σ = 0.18 mm) and their strength from the pigment
-        model (:meth:`smpstudio.colour.PigmentModel.splat`).
+        Cores blurred by the dermis (σ = 0.18 mm), then their halos (σ = 0.5 mm, peak 0.48),
+        and their strength from the pigment model
+        (:meth:`smpstudio.colour.PigmentModel.splat`).
     """
     moment = parse_state(state) if isinstance(state, str) else state
     frame, look = base.frame, base.look
@@ -527,15 +535,19 @@ def impression_splats(
         speed=speed,
     )
     centres, cov, area, facing = _disc_splats(frame, impressions.positions, normals, diameter)
+    _, wide, wide_area, _ = _disc_splats(
+        frame, impressions.positions, normals, diameter, spread_mm=_DOT_HALO_MM
+    )
     halo = model.halo_radius_mm / frame.mm_per_px if moment.name == "fresh" else 0.0
     tint = tuple(float(t) for t in model.erythema_transmittance)
     return Splats(
-        np.ascontiguousarray(centres[facing]),
-        np.ascontiguousarray(cov[facing]),
-        np.ascontiguousarray(area[facing]),
-        np.ascontiguousarray(strength[facing]),
+        np.ascontiguousarray(np.concatenate([centres[facing], centres[facing]])),
+        np.ascontiguousarray(np.concatenate([cov[facing], wide[facing]])),
+        np.ascontiguousarray(np.concatenate([area[facing], _DOT_HALO_PEAK * wide_area[facing]])),
+        np.ascontiguousarray(np.concatenate([strength[facing], strength[facing]])),
         halo,
         (tint[0], tint[1], tint[2]),
+        int(facing.sum()),
     )
 
 
@@ -564,12 +576,12 @@ def draw_splats(base: ViewBase, splats: Splats) -> UInt8Array:
     n = len(splats)
     centres, cov, strength = splats.centres, splats.cov, splats.strength
     norm = splats.area / (2.0 * math.pi * np.sqrt(cov[:, 0] * cov[:, 2] - cov[:, 1] ** 2))
-    reach = np.full(n, 3.0)
+    reach = np.full(len(centres), 3.0)
     if splats.halo_px > 0.0 and n:
         s2 = splats.halo_px**2
         halo_cov = np.broadcast_to(np.array([s2, 0.0, s2]), (n, 3))
         red = 1.0 - np.asarray(splats.halo_transmittance, dtype=np.float64)
-        centres = np.concatenate([centres, centres])
+        centres = np.concatenate([centres, centres[:n]])
         cov = np.concatenate([cov, halo_cov])
         norm = np.concatenate([norm, np.ones(n)])
         reach = np.concatenate([reach, np.full(n, 2.5)])
@@ -653,10 +665,15 @@ _FADE_MM = (-5.0, 30.0)
 
 
 def _disc_splats(
-    frame: Frame, positions: FloatArray, normals: FloatArray, diameter_mm: FloatArray
+    frame: Frame,
+    positions: FloatArray,
+    normals: FloatArray,
+    diameter_mm: FloatArray,
+    *,
+    spread_mm: float = _SUBSURFACE_MM,
 ) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
-    """Screen centres, covariances (px²: xx, xy, yy) and areas (px²) of discs on the skin,
-    and which of them face the camera."""
+    """Screen centres, covariances (px²: xx, xy, yy) and areas (px²) of discs on the skin
+    spread by ``spread_mm`` (σ), and which of them face the camera."""
     fwd, up, right = np.asarray(frame.view.forward), np.asarray(frame.view.up), frame.view.right
     cos = -(normals @ fwd)
     facing = cos > 0.05
@@ -664,7 +681,7 @@ def _disc_splats(
     m = np.column_stack([normals @ right, -(normals @ up)])
     m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
     px = frame.mm_per_px
-    sigma2 = ((diameter_mm / 4.0) ** 2 + _SUBSURFACE_MM**2) / px**2
+    sigma2 = ((diameter_mm / 4.0) ** 2 + spread_mm**2) / px**2
     squeeze = 1.0 - cos**2
     cov = np.column_stack(
         [
