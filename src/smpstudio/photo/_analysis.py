@@ -46,6 +46,7 @@ from smpstudio.photo._render import (
     SIDE_BY_SIDE_MAX_SIDE,
     PhotoImpressions,
     PhotoTreatment,
+    SkinMask,
     place_on_photo,
     render_on_photo,
     side_by_side,
@@ -648,6 +649,7 @@ def simulate_photo(
             years=years,
             model=model,
             conditions=conditions,
+            skin=SkinMask.of(analysis.segmentation),
         )
     return PhotoSimulation(np.asarray(analysis.photo.pixels), after, dots, line)
 

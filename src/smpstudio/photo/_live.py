@@ -41,6 +41,7 @@ from smpstudio.photo._render import (
     PhotoImpressions,
     PhotoLayers,
     PhotoTreatment,
+    SkinMask,
     photo_layers,
     render_on_photo,
 )
@@ -329,6 +330,7 @@ def redraw(
             years=years,
         )
     layers, skin = live.caches.layers(lambda: _layers(live))
+    x0, y0 = placed.box[:2]
     return render_on_photo(
         analysis.photo.pixels,
         placed.dots,
@@ -337,6 +339,7 @@ def redraw(
         state=state,
         years=years,
         layers=layers,
+        skin=SkinMask.of(placed.seg, origin=(float(x0), float(y0))),
     )
 
 

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SIDE_BY_SIDE_MAX_SIDE",
     "PhotoImpressions",
+    "SkinMask",
     "PhotoTreatment",
     "place_on_photo",
     "render_on_photo",
@@ -486,6 +487,7 @@ def render_on_photo(
     conditions: FadeConditions | None = None,
     hair_occludes: bool = True,
     layers: PhotoLayers | None = None,
+    skin: SkinMask | None = None,
 ) -> UInt8Array:
     """The photo with the impressions rendered into it (see the module notes).
 
@@ -506,6 +508,9 @@ def render_on_photo(
     layers
         The photo's own layers made before (:func:`photo_layers`), used where they cover
         the dots' box (the designer's drag): only the splats and the composite are made.
+    skin
+        Where the dots' shadows may fall (:meth:`SkinMask.of`): the background, ears and
+        clothing never change, however near a dot lies to them. Everywhere when None.
     """
     from smpstudio.render._kernels import (
         SRGB_TABLE,
@@ -540,6 +545,8 @@ def render_on_photo(
     linear, sheen, visible = _own_layers(
         crop, (x0, y0, x1, y1), layers, skin_linear, mm_per_px, hair_occludes=hair_occludes
     )
+    if skin is not None:
+        visible = np.asarray(visible * skin.sample((x0, y0, x1, y1)), dtype=np.float32)
     transmit = np.ones_like(linear)
     centres = np.ascontiguousarray(dots.xy - np.array([x0, y0]))
     splat_absorb(transmit, centres, np.ascontiguousarray(cov), np.ascontiguousarray(area), strength)
@@ -561,6 +568,43 @@ def render_on_photo(
     encoded = encode_srgb(np.ascontiguousarray(result, dtype=np.float32))
     crop[changed] = encoded[changed]
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class SkinMask:
+    """Where on a photo the dots' shadows may fall, on the segmentation's grid: ``grid``
+    (rows, cols) is True on skin and hair, seen at ``zoom`` grid cells a photo pixel, its
+    cell (0, 0) at photo pixel ``origin``."""
+
+    grid: BoolArray
+    zoom: float
+    origin: tuple[float, float] = (0.0, 0.0)
+
+    @classmethod
+    def of(cls, seg: Segmentation, origin: tuple[float, float] = (0.0, 0.0)) -> SkinMask:
+        """Everything but the background, ears and clothing of ``seg``."""
+        return cls(~seg.mask("background", "ears", "clothing"), seg.zoom, origin)
+
+    def sample(self, box: tuple[int, int, int, int]) -> Float32Array:
+        """The mask on the photo pixels of ``box`` (x0, y0, x1, y1), bilinear between
+        the grid's cells: 1 on skin, 0 off it, a soft step at the outline."""
+        cv2 = opencv()
+
+        x0, y0, x1, y1 = box
+        cols = (np.arange(x0, x1) + 0.5 - self.origin[0]) * self.zoom - 0.5
+        rows = (np.arange(y0, y1) + 0.5 - self.origin[1]) * self.zoom - 0.5
+        grid = np.ascontiguousarray(self.grid, dtype=np.float32)
+        map_x = np.ascontiguousarray(np.broadcast_to(cols[None, :], (y1 - y0, x1 - x0)))
+        map_y = np.ascontiguousarray(np.broadcast_to(rows[:, None], (y1 - y0, x1 - x0)))
+        found = cv2.remap(
+            grid,
+            map_x.astype(np.float32),
+            map_y.astype(np.float32),
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0.0,
+        )
+        return np.asarray(found, dtype=np.float32)
 
 
 def _footprints(
