@@ -115,7 +115,7 @@ def main(argv: list[str]) -> int:
             mark = {"visible": "*", "chart": "†"}.get(r["limit"] or "", "")
             cells.append(f"{delta:+.1f} ({r['ml_water']:g} mL{mark}; {shows:.1f})")
         print(f"| {monk} | " + " | ".join(cells) + " |")
-    print(f"max |ΔL*| = {worst:.1f}; (shade; bare minus treated L*), * the visibility floor")
+    print(f"max |ΔL*| = {worst:.1f}; (shade; bare minus treated L*), * visibility floor, † chart")
     return 0
 
 

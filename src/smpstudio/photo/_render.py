@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 __all__ = [
     "SIDE_BY_SIDE_MAX_SIDE",
     "PhotoImpressions",
-    "SkinMask",
     "PhotoTreatment",
+    "SkinMask",
     "place_on_photo",
     "render_on_photo",
     "side_by_side",
