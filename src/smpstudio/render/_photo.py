@@ -86,6 +86,8 @@ _PART_TILT_RAD = math.radians(20.0)  # the part view leans this far from vertica
 _SUBSURFACE_MM = SHAVED.dermal_spread_mm  # spread of a dot's core in the dermis (σ, mm)
 _DOT_HALO_MM = SHAVED.halo_mm  # the wide, faint shadow around each dot (σ, mm) …
 _DOT_HALO_PEAK = SHAVED.halo_peak  # … and its peak coverage
+_HALO_REACH = 2.5  # σ: a halo's box, its corners 2 % of its faint peak …
+_HALO_KEPT = math.erf(_HALO_REACH / math.sqrt(2.0)) ** 2  # … keeping 97.5 % of its light
 _HAIR_OPACITY = SHAVED.stubble_opacity
 _BURIED_MM = SHAVED.buried_mm  # length of shaft seen through the skin under each hair
 _BURIED_WIDTH_MM = SHAVED.buried_width_mm  # its width, blurred by the epidermis
@@ -534,10 +536,10 @@ def impression_splats(
         years=moment.years,
         speed=speed,
     )
-    centres, cov, area, facing = _disc_splats(frame, impressions.positions, normals, diameter)
-    _, wide, wide_area, _ = _disc_splats(
-        frame, impressions.positions, normals, diameter, spread_mm=_DOT_HALO_MM
+    centres, footprints, facing = _disc_splats(
+        frame, impressions.positions, normals, diameter, (_SUBSURFACE_MM, _DOT_HALO_MM)
     )
+    (cov, area), (wide, wide_area) = footprints
     halo = model.halo_radius_mm / frame.mm_per_px if moment.name == "fresh" else 0.0
     tint = tuple(float(t) for t in model.erythema_transmittance)
     return Splats(
@@ -577,6 +579,9 @@ def draw_splats(base: ViewBase, splats: Splats) -> UInt8Array:
     centres, cov, strength = splats.centres, splats.cov, splats.strength
     norm = splats.area / (2.0 * math.pi * np.sqrt(cov[:, 0] * cov[:, 2] - cov[:, 1] ** 2))
     reach = np.full(len(centres), 3.0)
+    if splats.cores >= 0:  # the faint halos: cut at 2.5 σ, their lost 2.5 % given back
+        reach[n:] = _HALO_REACH
+        norm[n:] /= _HALO_KEPT
     if splats.halo_px > 0.0 and n:
         s2 = splats.halo_px**2
         halo_cov = np.broadcast_to(np.array([s2, 0.0, s2]), (n, 3))
@@ -669,11 +674,10 @@ def _disc_splats(
     positions: FloatArray,
     normals: FloatArray,
     diameter_mm: FloatArray,
-    *,
-    spread_mm: float = _SUBSURFACE_MM,
-) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
-    """Screen centres, covariances (px²: xx, xy, yy) and areas (px²) of discs on the skin
-    spread by ``spread_mm`` (σ), and which of them face the camera."""
+    spreads_mm: tuple[float, ...],
+) -> tuple[FloatArray, list[tuple[FloatArray, FloatArray]], BoolArray]:
+    """Screen centres of discs on the skin; for each spread (σ, mm) their covariances (px²:
+    xx, xy, yy) and areas (px²) spread by it; and which of them face the camera."""
     fwd, up, right = np.asarray(frame.view.forward), np.asarray(frame.view.up), frame.view.right
     cos = -(normals @ fwd)
     facing = cos > 0.05
@@ -681,19 +685,22 @@ def _disc_splats(
     m = np.column_stack([normals @ right, -(normals @ up)])
     m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
     px = frame.mm_per_px
-    sigma2 = ((diameter_mm / 4.0) ** 2 + spread_mm**2) / px**2
     squeeze = 1.0 - cos**2
-    cov = np.column_stack(
-        [
-            sigma2 * (1.0 - squeeze * m[:, 0] ** 2) + 1.0 / 12.0,
-            -sigma2 * squeeze * m[:, 0] * m[:, 1],
-            sigma2 * (1.0 - squeeze * m[:, 1] ** 2) + 1.0 / 12.0,
-        ]
-    )
-    # Peak coverage 1 at the centre (the dot looks as dark as its deposit, as the colour
-    # model predicts); the dermis spreads its shadow over the blurred footprint.
-    area = 2.0 * math.pi * sigma2 * np.clip(cos, 0.0, 1.0)
-    return np.column_stack([col, row]), cov, area, facing
+    seen = np.clip(cos, 0.0, 1.0)
+    footprints = []
+    for spread in spreads_mm:
+        sigma2 = ((diameter_mm / 4.0) ** 2 + spread**2) / px**2
+        cov = np.column_stack(
+            [
+                sigma2 * (1.0 - squeeze * m[:, 0] ** 2) + 1.0 / 12.0,
+                -sigma2 * squeeze * m[:, 0] * m[:, 1],
+                sigma2 * (1.0 - squeeze * m[:, 1] ** 2) + 1.0 / 12.0,
+            ]
+        )
+        # Peak coverage 1 at the centre (the dot looks as dark as its deposit, as the
+        # colour model predicts); the dermis spreads its shadow over the blurred footprint.
+        footprints.append((cov, 2.0 * math.pi * sigma2 * seen))
+    return np.column_stack([col, row]), footprints, facing
 
 
 def _scar_speed(look: Look) -> float:
