@@ -55,12 +55,12 @@ def test_healed_scalp_takes_the_tone_of_the_remaining_hair(scene: BlendScene, mo
 def _assert_floor_holds(monk: int, hair: str, r: dict[str, Any], shows: float) -> None:
     """Where the chart's shade or the visibility floor chose the shade, the rendered treated
     scalp reads at least VISIBLE_FROM darker than the same pixels bare — or the shade is the
-    chart's, the darkest the floor may take — as the model predicts (to 1 L* or a quarter of
+    chart's, the darkest the floor may take — as the model predicts (to 1 L* or 30 % of
     the darkening: the mean of the pixels' L* reads darker than the L* of their mean light,
     more so the stronger the dots), and the dots stay within the table's natural limit."""
     skin = skin_tone(MONK_SWATCHES[monk - 1])
     assert shows >= VISIBLE_FROM or r["ml_water"] == r["chart_ml_water"], (monk, hair, shows)
-    within = max(1.0, 0.25 * r["darkening"])
+    within = max(1.0, 0.3 * r["darkening"])
     assert abs(shows - r["darkening"]) < within, (monk, hair, shows, r["darkening"])
     contrast = skin.lab[0] - dot_lab(skin, r["ml_water"])[0]
     assert contrast <= stubble_range(skin, hair).high + 1e-9, (monk, hair, r["ml_water"])

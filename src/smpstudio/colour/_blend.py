@@ -138,7 +138,7 @@ class ShavedOptics:
     halo_mm, halo_peak : float
         σ and peak coverage of the wide, faint shadow around each dot: light diffusing in
         the dermis passes a deposit many times, so it darkens far more skin than its
-        0.1 mm [U]. The width is the dermis's diffusion scale, about half a millimetre;
+        0.1 mm [U]. The width is about the dermis's diffusion scale (0.4 mm);
         the peak is calibrated so that healed SMP at the chart's shades blends with a
         0-guard buzz cut on fair skin (docs/render.md).
     """
@@ -152,8 +152,8 @@ class ShavedOptics:
     buried_width_mm: float = 0.4
     buried_share: float = 0.45
     dermal_spread_mm: float = 0.18
-    halo_mm: float = 0.5
-    halo_peak: float = 0.48
+    halo_mm: float = 0.4
+    halo_peak: float = 0.75
 
     @property
     def hairs_per_mm2(self) -> float:

@@ -518,7 +518,7 @@ def impression_splats(
     Returns
     -------
     Splats
-        Cores blurred by the dermis (σ = 0.18 mm), then their halos (σ = 0.5 mm, peak 0.48),
+        Cores blurred by the dermis (σ = 0.18 mm), then their halos (σ = 0.4 mm, peak 0.75),
         and their strength from the pigment model
         (:meth:`smpstudio.colour.PigmentModel.splat`).
     """
