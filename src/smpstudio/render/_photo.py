@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from smpstudio._errors import InputError
-from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt8Array
+from smpstudio._types import Float32Array, FloatArray, IntArray, UInt8Array
 from smpstudio.colour import (
     SHAVED,
     DilutionTable,
@@ -86,6 +86,7 @@ _PART_TILT_RAD = math.radians(20.0)  # the part view leans this far from vertica
 _SUBSURFACE_MM = SHAVED.dermal_spread_mm  # spread of a dot's core in the dermis (σ, mm)
 _DOT_HALO_MM = SHAVED.halo_mm  # the wide, faint shadow around each dot (σ, mm) …
 _DOT_HALO_PEAK = SHAVED.halo_peak  # … and its peak coverage
+_FACING_FROM = 0.05  # cosine of the view's angle to the skin above which a dot is drawn
 _HALO_REACH = 2.5  # σ: a halo's box, its corners 2 % of its faint peak …
 _HALO_KEPT = math.erf(_HALO_REACH / math.sqrt(2.0)) ** 2  # … keeping 97.5 % of its light
 _HAIR_OPACITY = SHAVED.stubble_opacity
@@ -528,28 +529,33 @@ def impression_splats(
         return Splats(np.zeros((0, 2)), np.zeros((0, 3)), np.zeros(0), np.zeros((0, 3)))
     model = look.model
     normals = base.shape.normal(impressions.positions)
-    speed = np.where(impressions.zone == 4, _scar_speed(look), look.conditions.speed)  # scar
+    seen = np.flatnonzero(-(normals @ np.asarray(frame.view.forward)) > _FACING_FROM)
+    speed = np.where(impressions.zone[seen] == 4, _scar_speed(look), look.conditions.speed)
     strength, diameter = model.splat(
-        impressions.dilution,
-        impressions.diameter_mm,
+        impressions.dilution[seen],
+        impressions.diameter_mm[seen],
         state=moment.name,
         years=moment.years,
         speed=speed,
     )
-    centres, footprints, facing = _disc_splats(
-        frame, impressions.positions, normals, diameter, (_SUBSURFACE_MM, _DOT_HALO_MM)
+    centres, footprints = _disc_splats(
+        frame,
+        impressions.positions[seen],
+        normals[seen],
+        diameter,
+        (_SUBSURFACE_MM, _DOT_HALO_MM),
     )
     (cov, area), (wide, wide_area) = footprints
     halo = model.halo_radius_mm / frame.mm_per_px if moment.name == "fresh" else 0.0
     tint = tuple(float(t) for t in model.erythema_transmittance)
     return Splats(
-        np.ascontiguousarray(np.concatenate([centres[facing], centres[facing]])),
-        np.ascontiguousarray(np.concatenate([cov[facing], wide[facing]])),
-        np.ascontiguousarray(np.concatenate([area[facing], _DOT_HALO_PEAK * wide_area[facing]])),
-        np.ascontiguousarray(np.concatenate([strength[facing], strength[facing]])),
+        np.concatenate([centres, centres]),
+        np.concatenate([cov, wide]),
+        np.concatenate([area, _DOT_HALO_PEAK * wide_area]),
+        np.concatenate([strength, strength]),
         halo,
         (tint[0], tint[1], tint[2]),
-        int(facing.sum()),
+        len(seen),
     )
 
 
@@ -675,12 +681,11 @@ def _disc_splats(
     normals: FloatArray,
     diameter_mm: FloatArray,
     spreads_mm: tuple[float, ...],
-) -> tuple[FloatArray, list[tuple[FloatArray, FloatArray]], BoolArray]:
-    """Screen centres of discs on the skin; for each spread (σ, mm) their covariances (px²:
-    xx, xy, yy) and areas (px²) spread by it; and which of them face the camera."""
+) -> tuple[FloatArray, list[tuple[FloatArray, FloatArray]]]:
+    """Screen centres of discs on the skin, and for each spread (σ, mm) their covariances
+    (px²: xx, xy, yy) and areas (px²) spread by it."""
     fwd, up, right = np.asarray(frame.view.forward), np.asarray(frame.view.up), frame.view.right
     cos = -(normals @ fwd)
-    facing = cos > 0.05
     col, row, _ = frame.project(positions)
     m = np.column_stack([normals @ right, -(normals @ up)])
     m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
@@ -700,7 +705,7 @@ def _disc_splats(
         # Peak coverage 1 at the centre (the dot looks as dark as its deposit, as the
         # colour model predicts); the dermis spreads its shadow over the blurred footprint.
         footprints.append((cov, 2.0 * math.pi * sigma2 * seen))
-    return np.column_stack([col, row]), footprints, facing
+    return np.column_stack([col, row]), footprints
 
 
 def _scar_speed(look: Look) -> float:
