@@ -167,6 +167,35 @@ class TestPhysicalDensity:
         # lightest photographed buzz cut (0.63 of the light stopped)
         assert 0.15 < darker < 0.6, darker
 
+    def test_the_dots_shadows_never_fall_on_the_background(self):
+        """A strip across the crown marked background: the dots beside it are placed up to
+        its edge and their shadows (a halo reaches 1.2 mm, 5 px here) would darken it, but
+        no pixel the segmentation calls background changes (the mask is interpolated between
+        its cells, so the strip's edge pixel itself may)."""
+        from smpstudio.photo import Correction
+
+        strip = Correction(
+            "background", polygon=np.array([[100, 380], [700, 380], [700, 420], [100, 420]])
+        )
+        analysis = analyze_photo(
+            _top_view(), edits=PhotoEdits(mm_per_px=0.25, corrections=(strip,))
+        )
+        seg = analysis.segmentation
+        assert seg.zoom == 1.0
+        sim = simulate_photo(
+            analysis,
+            treatment=PhotoTreatment(),
+            dilution=dilution_rule(analysis.skin, "black"),
+            seed=5,
+        )
+        changed = np.any(sim.after != sim.before, axis=2)
+        background = seg.mask("background")
+        assert changed[370:380, 150:650].sum() > 1000  # treated up to the strip
+        inner = np.zeros_like(background)  # the strip, a pixel in from its edges
+        inner[382:419, 120:680] = background[382:419, 120:680]
+        assert inner.sum() > 15_000
+        assert not (changed & inner).any()
+
     def test_deterministic_and_seeded(self, top_analysis, top_sim):
         rule = dilution_rule(top_analysis.skin, "dark-brown")
         again = simulate_photo(top_analysis, treatment=PhotoTreatment(), dilution=rule, seed=5)
