@@ -476,10 +476,16 @@ class _Scalp:
         refusal = self.refused(shade)
         return refusal is None or (refusal == "hair" and shade >= self.chart)
 
+    @property
+    def dark_hair(self) -> bool:
+        """Whether the hair is no lighter than the skin (within :data:`DARK_HAIR_WITHIN`):
+        where the chart's shade and the visibility floor apply."""
+        return bool(self.hair_lab[0] <= float(self.lab[0]) + DARK_HAIR_WITHIN)
+
     def chart_floor(self, shade: float) -> float:
         """``shade``, or the chart's when that is darker and the hair is no lighter than the
         skin: photographed buzz cuts read darker than the model's hair (module notes)."""
-        if self.hair_lab[0] > float(self.lab[0]) + DARK_HAIR_WITHIN:
+        if not self.dark_hair:
             return shade
         if shade > self.chart and self.floor_allows(self.chart):
             return self.chart
@@ -488,7 +494,7 @@ class _Scalp:
     def visibility_floor(self, shade: float) -> float:
         """``shade``, or a darker one so that the treatment shows (module docstring)."""
         skin_l = float(self.lab[0])
-        if self.hair_lab[0] > skin_l + DARK_HAIR_WITHIN:
+        if not self.dark_hair:
             return shade
         if self.treated_l(shade) <= skin_l - VISIBLE_FROM:
             return shade
