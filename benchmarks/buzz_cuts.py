@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 from smpstudio.colour import hex_to_srgb, srgb_to_linear
-from smpstudio.colour._convert import linear_to_lab
+from smpstudio.colour._convert import lab_to_linear, linear_to_lab
 
 FOLDER = Path(__file__).resolve().parents[1] / "tests" / "data" / "photos" / "buzz-cuts"
 LUMA = np.array([0.2126, 0.7152, 0.0722])
@@ -59,8 +59,8 @@ class BuzzCut:
 
 
 def _luminance_of(lightness: float) -> float:
-    f = (lightness + 16.0) / 116.0
-    return f**3 if f > 6.0 / 29.0 else 3.0 * (6.0 / 29.0) ** 2 * (f - 4.0 / 29.0)
+    """Relative luminance of a grey of this L*."""
+    return float(lab_to_linear(np.array([lightness, 0.0, 0.0]))[1])
 
 
 def _lightness(y: float) -> float:
