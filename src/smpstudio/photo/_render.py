@@ -573,17 +573,18 @@ def render_on_photo(
 @dataclass(frozen=True, eq=False)
 class SkinMask:
     """Where on a photo the dots' shadows may fall, on the segmentation's grid: ``grid``
-    (rows, cols) is True on skin and hair, seen at ``zoom`` grid cells a photo pixel, its
-    cell (0, 0) at photo pixel ``origin``."""
+    (rows, cols, float32) is 1 on skin and hair, 0 elsewhere, seen at ``zoom`` grid cells a
+    photo pixel, its cell (0, 0) at photo pixel ``origin``."""
 
-    grid: BoolArray
+    grid: Float32Array
     zoom: float
     origin: tuple[float, float] = (0.0, 0.0)
 
     @classmethod
     def of(cls, seg: Segmentation, origin: tuple[float, float] = (0.0, 0.0)) -> SkinMask:
         """Everything but the background, ears and clothing of ``seg``."""
-        return cls(~seg.mask("background", "ears", "clothing"), seg.zoom, origin)
+        skin = ~seg.mask("background", "ears", "clothing")
+        return cls(np.ascontiguousarray(skin, dtype=np.float32), seg.zoom, origin)
 
     def sample(self, box: tuple[int, int, int, int]) -> Float32Array:
         """The mask on the photo pixels of ``box`` (x0, y0, x1, y1), bilinear between
@@ -591,15 +592,13 @@ class SkinMask:
         cv2 = opencv()
 
         x0, y0, x1, y1 = box
-        cols = (np.arange(x0, x1) + 0.5 - self.origin[0]) * self.zoom - 0.5
-        rows = (np.arange(y0, y1) + 0.5 - self.origin[1]) * self.zoom - 0.5
-        grid = np.ascontiguousarray(self.grid, dtype=np.float32)
-        map_x = np.ascontiguousarray(np.broadcast_to(cols[None, :], (y1 - y0, x1 - x0)))
-        map_y = np.ascontiguousarray(np.broadcast_to(rows[:, None], (y1 - y0, x1 - x0)))
+        cols = ((np.arange(x0, x1) + 0.5 - self.origin[0]) * self.zoom - 0.5).astype(np.float32)
+        rows = ((np.arange(y0, y1) + 0.5 - self.origin[1]) * self.zoom - 0.5).astype(np.float32)
+        shape = (y1 - y0, x1 - x0)
         found = cv2.remap(
-            grid,
-            map_x.astype(np.float32),
-            map_y.astype(np.float32),
+            self.grid,
+            np.ascontiguousarray(np.broadcast_to(cols[None, :], shape)),
+            np.ascontiguousarray(np.broadcast_to(rows[:, None], shape)),
             cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=0.0,
