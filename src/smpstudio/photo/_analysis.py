@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,13 +23,20 @@ from smpstudio.dots import DilutionRule
 from smpstudio.photo._cv import opencv
 from smpstudio.photo._design_height import (
     MAX_YAW_CORRECTED_DEG,
+    PITCH_LIMIT_DEG,
     DesignRise,
     default_profile,
     design_rise,
     head_top_px,
 )
 from smpstudio.photo._hair import load_hair_model
-from smpstudio.photo._hairline import HairlineProposal, hairline_from_points, propose_hairline
+from smpstudio.photo._hairline import (
+    HairlineProposal,
+    design_hairline_on_photo,
+    hairline_from_points,
+    propose_hairline,
+)
+from smpstudio.photo._head_frame import HeadFrame
 from smpstudio.photo._ingest import Photo
 from smpstudio.photo._landmarks import (
     REQUIRED_LANDMARKS,
@@ -335,10 +341,40 @@ def _hairline(
         return None
     rule = edits.hairline_rule or treatment.hairline_rule
     height = edits.hairline_height_mm
+    frame = _turned_head_frame(photo, marks, scale, treatment)
+    if frame is not None and scale is not None and mm is not None:
+        face_mm, head = frame
+        moved = (edits.mid_frontal, edits.temporal_right, edits.temporal_left)
+        if rule == "height" and treatment.hairline_mm and all(p is None for p in moved):
+            return design_hairline_on_photo(
+                marks,
+                head,
+                line_mm=np.asarray(treatment.hairline_mm, dtype=np.float64),
+                temporal_mm=np.asarray(treatment.temporal_points_mm, dtype=np.float64),
+                mm_per_px=face_mm,
+                seen_rise_px=None if height is None else height / mm,
+            )
+        if height is not None:  # a height as seen on the photo, in the photo's scale
+            height *= face_mm / mm
+        elif rule == "height" and treatment.hairline_height_mm is not None:
+            height = treatment.hairline_height_mm
+        return propose_hairline(
+            marks,
+            mm_per_px=face_mm,
+            rule="height" if height is not None else rule,
+            height_mm=height,
+            temporal_rise_mm=treatment.temporal_rise_mm,
+            shape=treatment.hairline_shape,
+            widows_peak_mm=treatment.widows_peak_mm,
+            mid_frontal=edits.mid_frontal,
+            temporal_right=edits.temporal_right,
+            temporal_left=edits.temporal_left,
+            frame=head,
+        )
     stretch = 1.0  # the design's millimetres as this photo shows them (module notes)
     if height is None and rule == "height" and treatment.hairline_height_mm is not None:
         if scale is not None and mm is not None and photo.view == "frontal":
-            rise = _design_rise(marks, mm, treatment, base, scale_source=scale.source)
+            rise = _design_rise(marks, mm, treatment, base)
             height = rise.px * mm
             stretch = height / treatment.hairline_height_mm
         else:
@@ -359,21 +395,46 @@ def _hairline(
     )
 
 
+def _turned_head_frame(
+    photo: Photo, marks: FaceLandmarks, scale: Scale | None, treatment: PhotoTreatment
+) -> tuple[float, HeadFrame] | None:
+    """On a frontal photo of a face turned more than :data:`TURNED_DEG`, the face's scale
+    and the head's axes, so the hairline is built on the head and projected
+    (:mod:`._head_frame`); None otherwise."""
+    pose = marks.pose
+    if photo.view != "frontal" or pose is None or scale is None or abs(pose[0]) <= TURNED_DEG:
+        return None
+    yaw = float(np.clip(pose[0], -MAX_YAW_CORRECTED_DEG, MAX_YAW_CORRECTED_DEG))
+    pitch = float(np.clip(pose[1], -PITCH_LIMIT_DEG, PITCH_LIMIT_DEG))
+    face_mm = scale.mm_per_px  # the pupils' foreshortening is out of it (_scale)
+    profile = (
+        np.asarray(treatment.head_profile_mm, dtype=np.float64)
+        if treatment.head_profile_mm
+        else default_profile()
+    )
+    frame = HeadFrame.from_pose(
+        yaw_deg=yaw,
+        pitch_deg=pitch,
+        across_px=marks.across,
+        up_px=marks.up,
+        mm_per_px=face_mm,
+        breadth_mm=treatment.head_breadth_mm,
+        length_mm=treatment.head_length_mm,
+        profile_mm=profile,
+    )
+    return face_mm, frame
+
+
 def _design_rise(
     marks: FaceLandmarks,
     mm_per_px: float,
     treatment: PhotoTreatment,
     base: SegmentationBase,
-    *,
-    scale_source: str,
 ) -> DesignRise:
     """The design's mid-frontal point on this frontal photo (:mod:`._design_height`)."""
     assert treatment.hairline_height_mm is not None
     pose = marks.pose
     turned = pose is not None and abs(pose[0]) > TURNED_DEG
-    if turned and pose is not None and scale_source == "interpupillary":
-        # the pupils of a turned face are foreshortened by cos(yaw) (_design_height notes)
-        mm_per_px *= math.cos(math.radians(min(abs(pose[0]), MAX_YAW_CORRECTED_DEG)))
     profile = (
         np.asarray(treatment.head_profile_mm, dtype=np.float64)
         if treatment.head_profile_mm
@@ -630,6 +691,7 @@ def simulate_photo(
             treatment=treatment,
             dilution=dilution,
             seed=seed,
+            yaw_deg=0.0 if marks is None or marks.pose is None else marks.pose[0],
         )
     if session is not None:
         if not 1 <= session <= len(treatment.session_fractions):

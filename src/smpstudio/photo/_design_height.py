@@ -50,12 +50,12 @@ __all__ = [
 MAX_YAW_CORRECTED_DEG = 60.0
 """On a face turned more than :data:`~smpstudio.photo._landmarks.TURNED_DEG` the pupils lie
 side by side at one depth, so the turn shortens their distance on the photo by ``cos(yaw)``:
-the design's millimetres are placed with the eyes' scale times that (up to this yaw, the
-pose's calibration range), and the outline is not used (above a turned face's glabella it
-is not the head's top). On renders of the virtual head turned 35° either way the line then
-lies within 4 mm of the truth (the pose reads 38–40°), where it was 13–17 mm low. The
-photo's own scale is left as it is (the segmentation's millimetre windows were measured
-with it)."""
+the scale from the eyes takes that out up to this yaw (the pose's calibration range;
+:func:`~smpstudio.photo._scale.scale_from_landmarks`), and the outline is not used (above a
+turned face's glabella it is not the head's top). On renders of the virtual head turned 35°
+either way the line then lies within 4 mm of the truth (the pose reads 38–40°), where it was
+13–17 mm low; on the three-quarter evaluation photo (turned 59°) the face measured 206 mm
+from glabella to chin, and 107 mm with the turn taken out."""
 PITCH_LIMIT_DEG = 30.0
 """Estimated camera pitches are used up to this (the pose calibration's range, renders at
 −30…30°); beyond it the photo is far from frontal and the pitch is clipped."""

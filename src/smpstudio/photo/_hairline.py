@@ -24,6 +24,7 @@ from smpstudio._errors import PhotoError
 from smpstudio._rng import rng_for
 from smpstudio._types import Float32Array, FloatArray
 from smpstudio.photo._cv import opencv
+from smpstudio.photo._head_frame import HeadFrame
 from smpstudio.photo._landmarks import FaceLandmarks
 
 FOREHEAD_TOP_SHARE = 0.6
@@ -36,6 +37,7 @@ UPPER_OVAL: tuple[int, ...] = (162, 21, 54, 103, 67, 109, 10, 338, 297, 332, 284
 __all__ = [
     "PHOTO_HAIRLINE_SHAPES",
     "HairlineProposal",
+    "design_hairline_on_photo",
     "forehead_top",
     "hairline_from_points",
     "parse_points",
@@ -189,6 +191,7 @@ def propose_hairline(
     mid_frontal: tuple[float, float] | None = None,
     temporal_right: tuple[float, float] | None = None,
     temporal_left: tuple[float, float] | None = None,
+    frame: HeadFrame | None = None,
 ) -> HairlineProposal:
     """Propose a hairline from the face (see the module notes).
 
@@ -209,6 +212,10 @@ def propose_hairline(
         ``rounded``, ``flat`` (30 % of the rise) or ``widows-peak``.
     mid_frontal, temporal_right, temporal_left
         Points moved by hand (pixels); the curve passes through them.
+    frame
+        The head's axes on a turned face (:class:`~smpstudio.photo._head_frame.HeadFrame`):
+        the line is built on the head's surface and projected, and only its seen part is
+        kept; ``mm_per_px`` is then the face's own scale (the turn taken out).
 
     Examples
     --------
@@ -239,8 +246,18 @@ def propose_hairline(
     rise = temporal_rise_mm / mm_per_px if mm_per_px else 0.12 * drop
     if shape == "flat":
         rise *= _FLAT_SHARE
-    s_right = float(np.dot(marks["right_canthus"] - g, across))
-    s_left = float(np.dot(marks["left_canthus"] - g, across))
+
+    def head_point(p: FloatArray) -> tuple[float, float]:
+        d = np.asarray(p, dtype=np.float64) - g
+        if frame is not None:
+            return frame.locate(d)
+        return float(np.dot(d, across)), float(np.dot(d, up))
+
+    s_right = head_point(marks["right_canthus"])[0]
+    s_left = head_point(marks["left_canthus"])[0]
+    if frame is not None:  # the far canthus lies behind the nose's line: the near one's mirror
+        half = max(abs(s_right), abs(s_left))
+        s_right, s_left = -half, half
     key = {
         "mid": (0.0, mid_t),
         "right": (s_right, mid_t + rise),
@@ -248,27 +265,99 @@ def propose_hairline(
     }
     for name, moved in (("mid", mid_frontal), ("right", temporal_right), ("left", temporal_left)):
         if moved is not None:
-            d = np.asarray(moved, dtype=np.float64) - g
-            key[name] = (float(np.dot(d, across)), float(np.dot(d, up)))
+            key[name] = head_point(np.asarray(moved, dtype=np.float64))
     peak = widows_peak_mm / mm_per_px if (shape == "widows-peak" and mm_per_px) else 0.0
     s, t = _face_curve(key, peak)
-    line = g + s[:, None] * across + t[:, None] * up
-
-    def to_image(st: tuple[float, float]) -> FloatArray:
-        return np.asarray(g + st[0] * across + st[1] * up, dtype=np.float64)
+    shown: dict[str, FloatArray | None] = {}
+    if frame is None:
+        line = g + s[:, None] * across + t[:, None] * up
+        for name, (a, b) in key.items():
+            shown[name] = g + a * across + b * up
+    else:
+        offsets, seen = frame.project(s, t)
+        line = g + offsets[_longest_run(seen)]
+        for name, (a, b) in key.items():
+            at, visible = frame.project(np.array([a]), np.array([b]))
+            shown[name] = g + at[0] if bool(visible[0]) else None
+    mid_point = shown["mid"]
+    if mid_point is None:  # the middle is hidden: the seen line's highest point
+        mid_point = line[int(np.argmax(line @ up))]
 
     height = key["mid"][1] * mm_per_px if mm_per_px else math.nan
     moved_any = any(p is not None for p in (mid_frontal, temporal_right, temporal_left))
     return HairlineProposal(
         polyline=_resampled(line, _STEP_PX),
-        mid_frontal=to_image(key["mid"]),
-        temporal_right=to_image(key["right"]),
-        temporal_left=to_image(key["left"]),
+        mid_frontal=np.asarray(mid_point, dtype=np.float64),
+        temporal_right=_point(shown["right"]),
+        temporal_left=_point(shown["left"]),
         rule="manual" if moved_any else rule,
         height_mm=height,
         across=across,
         up=up,
     )
+
+
+def design_hairline_on_photo(
+    marks: FaceLandmarks,
+    frame: HeadFrame,
+    *,
+    line_mm: FloatArray,
+    temporal_mm: FloatArray,
+    mm_per_px: float,
+    seen_rise_px: float | None = None,
+) -> HairlineProposal:
+    """A design's own hairline (``line_mm``: ``(x, y, z)`` mm from its glabella, x toward
+    the client's left, y up, z forward; ``temporal_mm`` its two temporal points) as the
+    camera of a turned face sees it: on the head's axes (``frame``) at the face's scale
+    ``mm_per_px``, its hidden part left out. ``seen_rise_px`` scales the design (about its
+    glabella) so that its mid-frontal point rises that far above the glabella on the photo:
+    a height carried from another photo of the client."""
+    g = marks["glabella"]
+    pts = np.asarray(line_mm, dtype=np.float64).reshape(-1, 3) / mm_per_px
+    temporal = np.asarray(temporal_mm, dtype=np.float64).reshape(-1, 3) / mm_per_px
+    middle = int(np.argmin(np.abs(pts[:, 0])))
+    if seen_rise_px is not None:
+        at, _ = frame.project(
+            pts[middle : middle + 1, 0],
+            pts[middle : middle + 1, 1],
+            depth=pts[middle : middle + 1, 2],
+        )
+        rise = float(np.dot(at[0], marks.up))
+        if rise > 0:
+            pts, temporal = pts * (seen_rise_px / rise), temporal * (seen_rise_px / rise)
+    offsets, seen = frame.project(pts[:, 0], pts[:, 1], depth=pts[:, 2])
+    line = g + offsets[_longest_run(seen)]
+    keys, key_seen = frame.project(temporal[:, 0], temporal[:, 1], depth=temporal[:, 2])
+    shown = [g + k if v else None for k, v in zip(keys, key_seen.tolist(), strict=True)]
+    mid = g + offsets[middle] if bool(seen[middle]) else line[int(np.argmax(line @ marks.up))]
+    return HairlineProposal(
+        polyline=_resampled(line, _STEP_PX),
+        mid_frontal=np.asarray(mid, dtype=np.float64),
+        temporal_right=_point(shown[0]) if shown else None,
+        temporal_left=_point(shown[-1]) if len(shown) > 1 else None,
+        rule="height",
+        height_mm=float(np.dot(mid - g, marks.up)) * mm_per_px,
+        across=marks.across,
+        up=marks.up,
+    )
+
+
+def _point(p: FloatArray | None) -> FloatArray | None:
+    return None if p is None else np.asarray(p, dtype=np.float64).reshape(2)
+
+
+def _longest_run(seen: npt.NDArray[np.bool_]) -> slice:
+    """The longest stretch of consecutive seen points (all of them when none is seen, so
+    a line always has points)."""
+    best, start, best_slice = 0, -1, slice(0, len(seen))
+    for i, flag in enumerate([*seen.tolist(), False]):
+        if flag and start < 0:
+            start = i
+        elif not flag and start >= 0:
+            if i - start > best:
+                best, best_slice = i - start, slice(start, i)
+            start = -1
+    return best_slice
 
 
 def _face_curve(key: dict[str, tuple[float, float]], peak: float) -> tuple[FloatArray, FloatArray]:

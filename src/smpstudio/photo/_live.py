@@ -36,12 +36,13 @@ from smpstudio.photo._cv import opencv
 from smpstudio.photo._hairline import HairlineProposal, hairline_from_points
 from smpstudio.photo._ingest import Photo
 from smpstudio.photo._landmarks import FaceLandmarks, face_landmarks
-from smpstudio.photo._live_dots import LivePool, dome_of, lay_pool, place_from_pool, reach_mask
+from smpstudio.photo._live_dots import LivePool, lay_pool, place_from_pool, reach_mask
 from smpstudio.photo._render import (
     PhotoImpressions,
     PhotoLayers,
     PhotoTreatment,
     SkinMask,
+    head_dome,
     photo_layers,
     render_on_photo,
 )
@@ -425,6 +426,8 @@ def _pool(
     g = np.asarray(glabella, dtype=np.float64)
     a = np.asarray(across, dtype=np.float64)
     margin = _reach_px(live, treatment)
+    pose = live.analysis.landmarks.pose if live.analysis.landmarks is not None else None
+    yaw = 0.0 if pose is None else pose[0]
     # Laid for the densest design the designer offers, so the density slider thresholds
     # the same candidates (laying takes ~0.1 s; a drag ~1 ms of it).
     laid = replace(
@@ -436,7 +439,9 @@ def _pool(
         treatment.sentinel_fraction,
         treatment.scatter_fraction,
         treatment.head_breadth_mm,
+        treatment.head_length_mm,
         treatment.vertex_above_glabella_mm,
+        yaw,
         seed,
         margin,
         g.tobytes(),
@@ -446,7 +451,7 @@ def _pool(
         key,
         lambda: lay_pool(
             reach_mask(_scalp_zone(live.base), margin),
-            dome=dome_of(g, a, mm, laid),
+            dome=head_dome(g, a, mm, laid, yaw_deg=yaw),
             mm_per_px=mm,
             treatment=laid,
             seed=seed,

@@ -96,15 +96,6 @@ def peak_per_cm2(treatment: PhotoTreatment) -> float:
     return treatment.density_full_per_cm2 * max(1.0, edge)
 
 
-def dome_of(
-    glabella: FloatArray, across: FloatArray, mm_per_px: float, treatment: PhotoTreatment
-) -> _Dome:
-    """The dome of a frontal photo (as ``_render._dome`` with a hairline and a glabella)."""
-    half = treatment.head_breadth_mm / 2.0 / mm_per_px
-    tall = treatment.vertex_above_glabella_mm / mm_per_px
-    return _Dome(np.asarray(glabella, dtype=np.float64), np.asarray(across), half, tall)
-
-
 def lay_pool(
     reach: BoolArray,
     *,

@@ -23,6 +23,7 @@ skin's own chromaticity) and hairs (darker than the local skin; pigment under th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,9 @@ from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt
 from smpstudio.colour import SHAVED, FadeConditions, PigmentModel, srgb_to_linear
 from smpstudio.dots import DilutionRule, sample_plane_sessions
 from smpstudio.photo._cv import opencv
+from smpstudio.photo._design_height import MAX_YAW_CORRECTED_DEG
 from smpstudio.photo._hairline import HairlineProposal
+from smpstudio.photo._landmarks import TURNED_DEG
 from smpstudio.photo._segment import FACE, SCALP, THINNING, Segmentation
 
 if TYPE_CHECKING:
@@ -98,6 +101,13 @@ class PhotoTreatment:
     head_profile_mm: tuple[tuple[float, float], ...] = ()
     """The design head's midline section above the glabella, ``(y, z)`` mm from it
     (:func:`~smpstudio.photo._design_height.sagittal_profile`); empty: head M's."""
+    hairline_mm: tuple[tuple[float, float, float], ...] = ()
+    """The design's hairline on its head, smooth (the style's irregularity is added on the
+    photo): ``(x, y, z)`` mm from the glabella, x toward the client's left, y up, z forward,
+    from the client's right end to the left; a turned face's photo shows it as its camera
+    sees it (:mod:`._head_frame`). Empty: no design."""
+    temporal_points_mm: tuple[tuple[float, float, float], ...] = ()
+    """The design's temporal points (right, left), as :attr:`hairline_mm`."""
     hairline_rule: str = "thirds"
     temporal_rise_mm: float = 15.0
     hairline_shape: str = "rounded"
@@ -141,6 +151,8 @@ class PhotoTreatment:
             hairline_height_mm=line.mid_frontal_point[1] - glabella[1],
             hairline_setback_mm=line.mid_frontal_point[2] - glabella[2],
             head_profile_mm=_profile(head.shape),
+            hairline_mm=_from_glabella(line.base_polyline, glabella),
+            temporal_points_mm=_from_glabella(np.asarray(line.temporal_points), glabella),
             hairline_rule=rule,
             temporal_rise_mm=max(rise, 0.0),
             hairline_shape=shape,
@@ -165,6 +177,21 @@ class PhotoTreatment:
             temporal_rise_mm=s.hairline_temporal_rise_mm,
             widows_peak_mm=s.widows_peak_depth_mm,
         )
+
+
+def _from_glabella(
+    points: FloatArray, glabella: Sequence[float]
+) -> tuple[tuple[float, float, float], ...]:
+    """Design-head points as millimetres from its glabella, rounded to a micrometre (cached
+    by value: the studio's photo designer builds a treatment for every preview)."""
+    pts = np.ascontiguousarray(points, dtype=np.float64)
+    return _relative(pts.tobytes(), tuple(float(v) for v in glabella))
+
+
+@lru_cache(maxsize=64)
+def _relative(points: bytes, glabella: tuple[float, ...]) -> tuple[tuple[float, float, float], ...]:
+    rel = np.round(np.frombuffer(points).reshape(-1, 3) - np.asarray(glabella), 3)
+    return tuple((float(x), float(y), float(z)) for x, y, z in rel)
 
 
 @lru_cache(maxsize=16)
@@ -251,17 +278,45 @@ class _Dome:
         return r2
 
 
+def head_dome(
+    glabella: FloatArray,
+    across: FloatArray,
+    mm_per_px: float,
+    treatment: PhotoTreatment,
+    *,
+    yaw_deg: float = 0.0,
+) -> _Dome:
+    """The dome of a photo with a face: the design head's skull, as wide as its breadth and
+    as tall as its vertex above the glabella, centred on the glabella. A face turned more
+    than :data:`~smpstudio.photo._landmarks.TURNED_DEG` shows the skull obliquely — its
+    breadth foreshortened, its length showing — centred half a head length behind the
+    face: on the three-quarter evaluation photo (turned 59°) the frontal dome put the bare
+    temple beyond the head's edge, foreshortened to the limit, and laid three times the
+    density there."""
+    half = treatment.head_breadth_mm / 2.0 / mm_per_px
+    tall = treatment.vertex_above_glabella_mm / mm_per_px
+    g = np.asarray(glabella, dtype=np.float64)
+    axis = np.asarray(across, dtype=np.float64)
+    if abs(yaw_deg) <= TURNED_DEG:
+        return _Dome(g, axis, half, tall)
+    yaw = math.radians(min(abs(yaw_deg), MAX_YAW_CORRECTED_DEG))
+    length = treatment.head_length_mm / 2.0 / mm_per_px
+    seen = math.hypot(half * math.cos(yaw), length * math.sin(yaw))
+    # turned toward the client's left (yaw < 0): the skull's centre on the photo's left
+    back = math.copysign(math.sin(yaw), yaw_deg) * length
+    return _Dome(g + axis * back, axis, seen, tall)
+
+
 def _dome(
     seg: Segmentation,
     hairline: HairlineProposal | None,
     glabella: FloatArray | None,
     mm_per_px: float,
     treatment: PhotoTreatment,
+    yaw_deg: float,
 ) -> _Dome:
     if hairline is not None and glabella is not None:
-        half = treatment.head_breadth_mm / 2.0 / mm_per_px
-        tall = treatment.vertex_above_glabella_mm / mm_per_px
-        return _Dome(glabella, hairline.across, half, tall)
+        return head_dome(glabella, hairline.across, mm_per_px, treatment, yaw_deg=yaw_deg)
     head = seg.mask("scalp", "thinning", "hair")
     rows, cols = np.nonzero(head)
     if len(rows) < 10:
@@ -283,6 +338,7 @@ def place_on_photo(
     treatment: PhotoTreatment,
     dilution: DilutionRule,
     seed: int = 0,
+    yaw_deg: float = 0.0,
 ) -> PhotoImpressions:
     """Place every impression in the photo's treatment region at physical density.
 
@@ -302,11 +358,13 @@ def place_on_photo(
         Dilution of each dot from its zone, session and tone.
     seed
         Seed of the blue noise and of the per-dot variation.
+    yaw_deg
+        The face's turn (the pose's yaw), for the dome of a turned face.
     """
     zoom = seg.zoom
     rows, cols = seg.labels.shape
     g = None if glabella is None else np.asarray(glabella, dtype=np.float64)
-    dome = _dome(seg, hairline, g, mm_per_px, treatment)
+    dome = _dome(seg, hairline, g, mm_per_px, treatment, yaw_deg)
     cos = dome.cos_grid(rows, cols, zoom)
     per_cm2, zone, tone = _target(seg, hairline, cos, mm_per_px, treatment, seed)
     per_px = per_cm2 / 100.0 * mm_per_px**2 / cos  # photo pixels
@@ -402,6 +460,9 @@ def _target(
     behind = scalp & (d >= 0)
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
+    factor = np.minimum(
+        factor, _from_forehead(labels, behind, seg.zoom, mm_per_px, cos, t.transition_mm)
+    )
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)
     zone[behind] = np.where(enhancement[behind], _ZONE_ENHANCEMENT, _ZONE_BODY)
@@ -420,6 +481,30 @@ def _target(
         zone[scatter] = _ZONE_SENTINEL
         tone[scatter] = t.light_edge
     return density, zone, tone
+
+
+def _from_forehead(
+    labels: UInt8Array,
+    behind: BoolArray,
+    zoom: float,
+    mm_per_px: float,
+    cos: FloatArray,
+    transition_mm: float,
+) -> FloatArray:
+    """A fade (0 at the forehead, full density one transition away) where the treated
+    scalp meets the client's forehead behind the design's line: there the treatment ends at
+    the forehead, not at the line, and without the fade the dots stopped at full density in
+    a hard edge across the temple (a three-quarter view, where the design's temporal line
+    runs down the side of the head below the forehead's edge). The design's line keeps its
+    own transition, which starts at ``edge_fraction``."""
+    cv2 = opencv()
+
+    face = labels == FACE
+    if not (face.any() and behind.any()):
+        return np.ones(labels.shape)
+    away = cv2.distanceTransform((~face).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)
+    d = away.astype(np.float64) / zoom * mm_per_px / cos
+    return _smoothstep(d / max(transition_mm, 1e-6))
 
 
 def _smoothstep(x: FloatArray) -> FloatArray:

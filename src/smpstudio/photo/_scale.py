@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smpstudio._errors import PhotoError
-from smpstudio.photo._landmarks import FaceLandmarks
+from smpstudio.photo._design_height import MAX_YAW_CORRECTED_DEG
+from smpstudio.photo._landmarks import TURNED_DEG, FaceLandmarks
 
 __all__ = [
     "DEFAULT_IPD_MM",
@@ -99,7 +100,15 @@ def scale_from_landmarks(marks: FaceLandmarks, *, ipd_mm: float = DEFAULT_IPD_MM
             f"the pupils are {pixels:.1f} px apart: the face is too small in the photo to "
             "measure; come closer (see the capture guide) or give --mm-per-px"
         )
-    return Scale(ipd_mm / pixels, "interpupillary", {"ipd_mm": ipd_mm, "ipd_px": pixels})
+    detail = {"ipd_mm": ipd_mm, "ipd_px": pixels}
+    pose = marks.pose
+    if pose is not None and abs(pose[0]) > TURNED_DEG:
+        # the pupils of a turned face lie side by side at one depth: the turn shortens
+        # their distance on the photo by cos(yaw), not the face's height
+        turn = math.radians(min(abs(pose[0]), MAX_YAW_CORRECTED_DEG))
+        detail["yaw_deg"] = round(pose[0], 1)
+        return Scale(ipd_mm * math.cos(turn) / pixels, "interpupillary", detail)
+    return Scale(ipd_mm / pixels, "interpupillary", detail)
 
 
 def parse_calibration(text: str) -> tuple[tuple[float, float], tuple[float, float], float]:

@@ -44,10 +44,16 @@ from smpstudio._errors import PhotoError
 from smpstudio._types import BoolArray, Float32Array, FloatArray, UInt8Array
 from smpstudio.colour import srgb_to_linear
 from smpstudio.photo._cv import opencv
+from smpstudio.photo._design_height import MAX_YAW_CORRECTED_DEG
 from smpstudio.photo._hair import HAIR_MODEL, hair_probability
 from smpstudio.photo._hairline import HairlineProposal, forehead_top, parse_points
 from smpstudio.photo._ingest import Photo, ingest_photo
-from smpstudio.photo._landmarks import FACE_OVAL, SKIN_SAMPLES, FaceLandmarks
+from smpstudio.photo._landmarks import (
+    FACE_OVAL,
+    SKIN_SAMPLES,
+    THREE_QUARTER_DEG,
+    FaceLandmarks,
+)
 from smpstudio.photo._person import PERSON_MODEL, person_probability
 from smpstudio.photo._work import downscaled
 
@@ -338,7 +344,12 @@ class SegmentationBase:
             behind = _scalp_zone(head_zone, self.view)
         model = self.hair_p is not None
         if model:
-            if boundary is not None and boundary.rule == "forehead" and not self.colourless:
+            if (
+                boundary is not None
+                and boundary.rule == "forehead"
+                and not self.colourless
+                and not _three_quarter(self.landmarks)
+            ):
                 assert self.raw_p is not None
                 behind &= ~_forehead_below_full_hairline(
                     behind, hair, self.raw_p, boundary, zoom, mm_per_px
@@ -483,6 +494,17 @@ def _face_scalp_boundary(
     if hairline is None or hairline.rule == "manual" or marks is None:
         return hairline
     return forehead_top(marks, mm_per_px=mm_per_px) or hairline
+
+
+def _three_quarter(marks: FaceLandmarks | None) -> bool:
+    """A three-quarter view (:data:`~smpstudio.photo._landmarks.THREE_QUARTER_DEG`): its
+    hair front is not above the natural hairline in the photo's columns (on the near temple
+    it lies beside it), so the full-hairline rule, which looks up each column, is not used —
+    it cut the skin between the line and the hair into upright strips of forehead and scalp,
+    and a design's line across them left a stripe of dots. (A face turned 12° still has its
+    front above the line: ``chris``'s forehead became 7.9 % scalp without the rule.)"""
+    pose = None if marks is None else marks.pose
+    return pose is not None and abs(pose[0]) >= THREE_QUARTER_DEG[0]
 
 
 _HAIR_LEVEL = 0.5
@@ -634,11 +656,43 @@ def _head_ellipse(
         drop = float(np.dot(g - m, marks.up))
         canthi = float(np.hypot(*(marks["left_canthus"] - marks["right_canthus"]))) * zoom
         centre = g + marks.up * 0.1 * drop
-        return _Ellipse(centre, marks.across, 1.35 * canthi, 1.3 * drop)
+        if not _three_quarter(marks):
+            return _Ellipse(centre, marks.across, 1.35 * canthi, 1.3 * drop)
+        assert marks.pose is not None
+        return _turned_head_ellipse(centre, marks.across, canthi, drop, marks.pose[0])
     rows, cols = photo.height * zoom, photo.width * zoom
     return _Ellipse(
         np.array([cols / 2.0, rows * 0.48]), np.array([1.0, 0.0]), 0.46 * cols, 0.47 * rows
     )
+
+
+_SKULL_HALF_BREADTH = 0.835
+_SKULL_HALF_LENGTH = 1.08
+_GLABELLA_TO_CENTRE = 1.07
+"""The skull's half breadth and half length and the glabella's distance in front of its
+centre, in canthal widths (head M: 76, 98 and 97.5 mm for 91 mm between the lateral canthi);
+a frontal head ellipse is 1.35 canthal widths across each way, the rest hair."""
+
+
+def _turned_head_ellipse(
+    centre: FloatArray, across: FloatArray, canthi: float, drop: float, yaw_deg: float
+) -> _Ellipse:
+    """The head ellipse of a three-quarter view turned ``yaw_deg``: the skull seen
+    obliquely (its breadth foreshortened, its length showing) with the frontal ellipse's
+    margin for hair, centred on the skull's centre, which lies behind the face. A turned
+    face's eyes are foreshortened by ``cos(yaw)``, so the canthal width is taken back to the
+    face's own. (Centred on the face, the ellipse of ``interfaces-040``, turned 59°, ended
+    mid-temple: the skin behind it was called neck, and the recession was cut upright.)"""
+    yaw = math.radians(min(abs(yaw_deg), MAX_YAW_CORRECTED_DEG))
+    width = canthi / math.cos(yaw)
+    seen = math.hypot(
+        _SKULL_HALF_BREADTH * width * math.cos(yaw), _SKULL_HALF_LENGTH * width * math.sin(yaw)
+    )
+    half = seen + (1.35 - _SKULL_HALF_BREADTH) * width
+    back = math.copysign(math.sin(yaw), yaw_deg) * _GLABELLA_TO_CENTRE * width
+    # the face turned toward the client's left (yaw < 0) puts the back of the head on the
+    # photo's left, against the eye line's direction
+    return _Ellipse(centre + across * back, across, half, 1.3 * drop)
 
 
 def _guess_mm_per_px(head: _Ellipse, zoom: float) -> float:
