@@ -481,8 +481,16 @@ def _confirmed_mesh(
 ) -> tuple[FloatArray | None, list[tuple[float, float, float, float]]]:
     """The face mesh of the chosen face. Without ``face``, a box where the mesh finds no
     face (the detector's false alarm: a helmet, a pattern) is dropped and the next largest
-    tried; the boxes left are returned."""
+    tried; the boxes left are returned. With several boxes, each is confirmed by the mesh
+    first, so the faces counted and numbered for ``--face`` are faces (the detector took
+    the ear of a man turned 59° for a second face)."""
     boxes = list(boxes)
+    if len(boxes) > 1:
+        meshes = [_mesh_around(pixels, tuple(v / zoom for v in b)) for b in boxes]
+        faces = [(b, m) for b, m in zip(boxes, meshes, strict=True) if m is not None]
+        if faces:
+            chosen = _choose_face([b for b, _ in faces], face, notes)
+            return faces[chosen][1], [b for b, _ in faces]
     while boxes:
         notes_now: list[str] = []
         chosen = _choose_face(boxes, face, notes_now)
