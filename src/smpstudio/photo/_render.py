@@ -38,7 +38,7 @@ from smpstudio.photo._cv import opencv
 from smpstudio.photo._design_height import MAX_YAW_CORRECTED_DEG
 from smpstudio.photo._hairline import HairlineProposal
 from smpstudio.photo._landmarks import TURNED_DEG
-from smpstudio.photo._segment import FACE, SCALP, THINNING, Segmentation
+from smpstudio.photo._segment import EARS, FACE, SCALP, THINNING, Segmentation
 
 if TYPE_CHECKING:
     from smpstudio._design import Design
@@ -461,7 +461,7 @@ def _target(
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
     factor = np.minimum(
-        factor, _from_forehead(labels, behind, seg.zoom, mm_per_px, cos, t.transition_mm)
+        factor, _fade_to_face(labels, behind, seg.zoom, mm_per_px, cos, t.transition_mm)
     )
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)
@@ -483,7 +483,7 @@ def _target(
     return density, zone, tone
 
 
-def _from_forehead(
+def _fade_to_face(
     labels: UInt8Array,
     behind: BoolArray,
     zoom: float,
@@ -491,15 +491,16 @@ def _from_forehead(
     cos: FloatArray,
     transition_mm: float,
 ) -> FloatArray:
-    """A fade (0 at the forehead, full density one transition away) where the treated
-    scalp meets the client's forehead behind the design's line: there the treatment ends at
-    the forehead, not at the line, and without the fade the dots stopped at full density in
-    a hard edge across the temple (a three-quarter view, where the design's temporal line
-    runs down the side of the head below the forehead's edge). The design's line keeps its
-    own transition, which starts at ``edge_fraction``."""
+    """A fade (0 at the face, full density one transition away) where the treated scalp
+    meets the client's face or the skin beside it (the ears' band) behind the design's
+    line: there the treatment ends at the face, not at the line, and without the fade the
+    dots stopped at full density in a hard edge — across the temple of a three-quarter view,
+    whose design temporal line runs down the side of the head below the forehead's edge,
+    and level with the brows above the near ear. The design's line keeps its own transition,
+    which starts at ``edge_fraction``."""
     cv2 = opencv()
 
-    face = labels == FACE
+    face = (labels == FACE) | (labels == EARS)
     if not (face.any() and behind.any()):
         return np.ones(labels.shape)
     away = cv2.distanceTransform((~face).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)
