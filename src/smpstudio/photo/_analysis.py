@@ -341,36 +341,9 @@ def _hairline(
         return None
     rule = edits.hairline_rule or treatment.hairline_rule
     height = edits.hairline_height_mm
-    frame = _turned_head_frame(photo, marks, scale, treatment)
-    if frame is not None and scale is not None and mm is not None:
-        face_mm, head = frame
-        moved = (edits.mid_frontal, edits.temporal_right, edits.temporal_left)
-        if rule == "height" and treatment.hairline_mm and all(p is None for p in moved):
-            return design_hairline_on_photo(
-                marks,
-                head,
-                line_mm=np.asarray(treatment.hairline_mm, dtype=np.float64),
-                temporal_mm=np.asarray(treatment.temporal_points_mm, dtype=np.float64),
-                mm_per_px=face_mm,
-                seen_rise_px=None if height is None else height / mm,
-            )
-        if height is not None:  # a height as seen on the photo, in the photo's scale
-            height *= face_mm / mm
-        elif rule == "height" and treatment.hairline_height_mm is not None:
-            height = treatment.hairline_height_mm
-        return propose_hairline(
-            marks,
-            mm_per_px=face_mm,
-            rule="height" if height is not None else rule,
-            height_mm=height,
-            temporal_rise_mm=treatment.temporal_rise_mm,
-            shape=treatment.hairline_shape,
-            widows_peak_mm=treatment.widows_peak_mm,
-            mid_frontal=edits.mid_frontal,
-            temporal_right=edits.temporal_right,
-            temporal_left=edits.temporal_left,
-            frame=head,
-        )
+    head = _turned_head_frame(photo, marks, scale, treatment)
+    if head is not None and mm is not None:
+        return _turned_hairline(marks, head, mm, edits, treatment, rule=rule, height=height)
     stretch = 1.0  # the design's millimetres as this photo shows them (module notes)
     if height is None and rule == "height" and treatment.hairline_height_mm is not None:
         if scale is not None and mm is not None and photo.view == "frontal":
@@ -395,34 +368,72 @@ def _hairline(
     )
 
 
+def _turned_hairline(
+    marks: FaceLandmarks,
+    head: HeadFrame,
+    mm: float,
+    edits: PhotoEdits,
+    treatment: PhotoTreatment,
+    *,
+    rule: str,
+    height: float | None,
+) -> HairlineProposal:
+    """The hairline of a turned face, built on the head: the design's own line as the
+    camera sees it (scaled to a height given as seen on the photo), or — without a design,
+    or with key points moved by hand — the proposal's construction in the head's axes."""
+    moved = (edits.mid_frontal, edits.temporal_right, edits.temporal_left)
+    if rule == "height" and treatment.hairline_mm and all(p is None for p in moved):
+        return design_hairline_on_photo(
+            marks,
+            head,
+            line_mm=np.asarray(treatment.hairline_mm, dtype=np.float64),
+            temporal_mm=np.asarray(treatment.temporal_points_mm, dtype=np.float64),
+            mm_per_px=mm,
+            seen_rise_px=None if height is None else height / mm,
+        )
+    if height is None and rule == "height":
+        height = treatment.hairline_height_mm
+    return propose_hairline(
+        marks,
+        mm_per_px=mm,
+        rule="height" if height is not None else "thirds",
+        height_mm=height,
+        temporal_rise_mm=treatment.temporal_rise_mm,
+        shape=treatment.hairline_shape,
+        widows_peak_mm=treatment.widows_peak_mm,
+        mid_frontal=edits.mid_frontal,
+        temporal_right=edits.temporal_right,
+        temporal_left=edits.temporal_left,
+        frame=head,
+    )
+
+
 def _turned_head_frame(
     photo: Photo, marks: FaceLandmarks, scale: Scale | None, treatment: PhotoTreatment
-) -> tuple[float, HeadFrame] | None:
-    """On a frontal photo of a face turned more than :data:`TURNED_DEG`, the face's scale
-    and the head's axes, so the hairline is built on the head and projected
-    (:mod:`._head_frame`); None otherwise."""
+) -> HeadFrame | None:
+    """On a frontal photo of a face turned more than :data:`TURNED_DEG`, the head's axes at
+    the face's scale (the pupils' foreshortening is out of it, :mod:`._scale`), so the
+    hairline is built on the head and projected (:mod:`._head_frame`); None otherwise."""
     pose = marks.pose
     if photo.view != "frontal" or pose is None or scale is None or abs(pose[0]) <= TURNED_DEG:
         return None
     yaw = float(np.clip(pose[0], -MAX_YAW_CORRECTED_DEG, MAX_YAW_CORRECTED_DEG))
     pitch = float(np.clip(pose[1], -PITCH_LIMIT_DEG, PITCH_LIMIT_DEG))
-    face_mm = scale.mm_per_px  # the pupils' foreshortening is out of it (_scale)
     profile = (
         np.asarray(treatment.head_profile_mm, dtype=np.float64)
         if treatment.head_profile_mm
         else default_profile()
     )
-    frame = HeadFrame.from_pose(
+    return HeadFrame.from_pose(
         yaw_deg=yaw,
         pitch_deg=pitch,
         across_px=marks.across,
         up_px=marks.up,
-        mm_per_px=face_mm,
+        mm_per_px=scale.mm_per_px,
         breadth_mm=treatment.head_breadth_mm,
         length_mm=treatment.head_length_mm,
         profile_mm=profile,
     )
-    return face_mm, frame
 
 
 def _design_rise(
