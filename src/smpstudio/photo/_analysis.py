@@ -419,11 +419,6 @@ def _turned_head_frame(
         return None
     yaw = float(np.clip(pose[0], -MAX_YAW_CORRECTED_DEG, MAX_YAW_CORRECTED_DEG))
     pitch = float(np.clip(pose[1], -PITCH_LIMIT_DEG, PITCH_LIMIT_DEG))
-    profile = (
-        np.asarray(treatment.head_profile_mm, dtype=np.float64)
-        if treatment.head_profile_mm
-        else default_profile()
-    )
     return HeadFrame.from_pose(
         yaw_deg=yaw,
         pitch_deg=pitch,
@@ -432,8 +427,15 @@ def _turned_head_frame(
         mm_per_px=scale.mm_per_px,
         breadth_mm=treatment.head_breadth_mm,
         length_mm=treatment.head_length_mm,
-        profile_mm=profile,
+        profile_mm=_profile_of(treatment),
     )
+
+
+def _profile_of(treatment: PhotoTreatment) -> FloatArray:
+    """The design head's midline section (head M's when the treatment has none)."""
+    if treatment.head_profile_mm:
+        return np.asarray(treatment.head_profile_mm, dtype=np.float64)
+    return default_profile()
 
 
 def _design_rise(
@@ -446,11 +448,6 @@ def _design_rise(
     assert treatment.hairline_height_mm is not None
     pose = marks.pose
     turned = pose is not None and abs(pose[0]) > TURNED_DEG
-    profile = (
-        np.asarray(treatment.head_profile_mm, dtype=np.float64)
-        if treatment.head_profile_mm
-        else default_profile()
-    )
     return design_rise(
         height_mm=treatment.hairline_height_mm,
         setback_mm=treatment.hairline_setback_mm,
@@ -458,7 +455,7 @@ def _design_rise(
         pitch_deg=None if pose is None else pose[1],
         # a turned head's outline above the glabella is not its top: only the eyes' scale
         top_px=None if turned else head_top_px(base.person, zoom=base.zoom, marks=marks),
-        profile=profile,
+        profile=_profile_of(treatment),
     )
 
 
