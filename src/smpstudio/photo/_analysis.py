@@ -445,17 +445,17 @@ def _design_rise(
     treatment: PhotoTreatment,
     base: SegmentationBase,
 ) -> DesignRise:
-    """The design's mid-frontal point on this frontal photo (:mod:`._design_height`)."""
+    """The design's mid-frontal point on this frontal photo of a face that is not turned
+    (:mod:`._design_height`; a turned face's line is built on the head,
+    :func:`_turned_hairline`)."""
     assert treatment.hairline_height_mm is not None
     pose = marks.pose
-    turned = pose is not None and abs(pose[0]) > TURNED_DEG
     return design_rise(
         height_mm=treatment.hairline_height_mm,
         setback_mm=treatment.hairline_setback_mm,
         mm_per_px=mm_per_px,
         pitch_deg=None if pose is None else pose[1],
-        # a turned head's outline above the glabella is not its top: only the eyes' scale
-        top_px=None if turned else head_top_px(base.person, zoom=base.zoom, marks=marks),
+        top_px=head_top_px(base.person, zoom=base.zoom, marks=marks),
         profile=_profile_of(treatment),
     )
 
