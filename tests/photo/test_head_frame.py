@@ -145,3 +145,27 @@ def test_a_three_quarter_view_fills_the_temple_recession_not_a_stripe(three_quar
     cols = np.flatnonzero(changed.any(axis=0))
     recession = np.flatnonzero(labelled.any(axis=0))
     assert cols.max() - cols.min() > 0.35 * (recession.max() - recession.min())
+
+
+def test_the_designer_fades_toward_the_face_as_the_render_does(three_quarter):
+    """The studio's designer evaluates the render's target density at its candidates
+    (``_live_dots._target_at``); on a three-quarter view, where the treated temple meets the
+    forehead behind the design's line, both fade the same way."""
+    from smpstudio.photo._live_dots import _target_at
+    from smpstudio.photo._render import _ZONE_SENTINEL, _target
+
+    design = smpstudio.design(pattern="norwood-3", hairline="soft")
+    treatment = PhotoTreatment.from_design(design)
+    analysis = analyze_photo(three_quarter, treatment=treatment)
+    seg, line, mm = analysis.segmentation, analysis.hairline, analysis.mm_per_px
+    rows, cols = seg.labels.shape
+    cos = np.full((rows, cols), 0.8)
+    grid, _, _ = _target(seg, line, cos, mm, treatment, 3)
+    r, c = np.nonzero(seg.mask("scalp", "thinning"))
+    xy = np.column_stack([c, r]).astype(np.float64) / seg.zoom
+    at, zone, _ = _target_at(seg, r, c, xy, cos[r, c], line, mm, treatment, 3)
+    behind = zone != _ZONE_SENTINEL  # (the sentinels' clusters are sampled at points)
+    assert np.allclose(at[behind], grid[r, c][behind])
+    full = treatment.density_full_per_cm2
+    faded = (grid[r, c] > 0) & (grid[r, c] < treatment.edge_fraction * full * 0.99)
+    assert faded.sum() > 200  # treated scalp thinning out toward the forehead, below the edge

@@ -44,6 +44,7 @@ from smpstudio.photo._render import (
     _Dome,
     _empty,
     _smoothstep,
+    face_behind_px,
 )
 from smpstudio.photo._segment import FACE, SCALP, THINNING, Segmentation
 
@@ -248,11 +249,13 @@ def _target_at(
         density[scalp] = t.density_full_per_cm2 * need[scalp]
         zone[scalp] = body[scalp]
         return density, zone, tone
-    signed = hairline.signed_distance((len(seg.labels), seg.labels.shape[1]), zoom=seg.zoom)[r, c]
-    d = signed.astype(np.float64) * mm_per_px / cos
+    grid = hairline.signed_distance((len(seg.labels), seg.labels.shape[1]), zoom=seg.zoom)
+    d = grid[r, c].astype(np.float64) * mm_per_px / cos
     behind = scalp & (d >= 0)
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
+    to_face = face_behind_px(seg.labels, grid >= 0)[r, c] / seg.zoom * mm_per_px / cos
+    factor = np.minimum(factor, _smoothstep(to_face / max(t.transition_mm, 1e-6)))
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)
     zone[behind] = body[behind]

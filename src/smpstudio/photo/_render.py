@@ -460,9 +460,8 @@ def _target(
     behind = scalp & (d >= 0)
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
-    factor = np.minimum(
-        factor, _fade_to_face(labels, behind, seg.zoom, mm_per_px, cos, t.transition_mm)
-    )
+    to_face = face_behind_px(labels, signed_px >= 0) / seg.zoom * mm_per_px / cos
+    factor = np.minimum(factor, _smoothstep(to_face / max(t.transition_mm, 1e-6)))
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)
     zone[behind] = np.where(enhancement[behind], _ZONE_ENHANCEMENT, _ZONE_BODY)
@@ -483,29 +482,28 @@ def _target(
     return density, zone, tone
 
 
-def _fade_to_face(
-    labels: UInt8Array,
-    behind: BoolArray,
-    zoom: float,
-    mm_per_px: float,
-    cos: FloatArray,
-    transition_mm: float,
-) -> FloatArray:
-    """A fade (0 at the face, full density one transition away) where the treated scalp
-    meets the client's face or the skin beside it (the ears' band) behind the design's
-    line: there the treatment ends at the face, not at the line, and without the fade the
-    dots stopped at full density in a hard edge — across the temple of a three-quarter view,
-    whose design temporal line runs down the side of the head below the forehead's edge,
-    and level with the brows above the near ear. The design's line keeps its own transition,
-    which starts at ``edge_fraction``."""
+def face_behind_px(labels: UInt8Array, behind_line: BoolArray) -> Float32Array:
+    """Distance (grid pixels) to the nearest pixel of the client's face or the skin beside
+    it (the ears' band) that lies behind the design's line; far everywhere when there is
+    none.
+
+    The density fades to nothing over the style's transition toward those pixels: there
+    the treatment ends at the face, not at the line, and without the fade the dots stopped
+    at full density in a hard edge — across the temple of a three-quarter view, whose
+    design temporal line runs down the side of the head below the forehead's edge, and
+    level with the brows above the near ear. Face in front of the line (a line drawn by
+    hand is the face's edge itself) does not fade anything: the line keeps its own
+    transition, which starts at ``edge_fraction``."""
     cv2 = opencv()
 
-    face = (labels == FACE) | (labels == EARS)
-    if not (face.any() and behind.any()):
-        return np.ones(labels.shape)
+    face = ((labels == FACE) | (labels == EARS)) & behind_line
+    if not face.any():
+        return np.full(labels.shape, np.float32(_FAR_PX), dtype=np.float32)
     away = cv2.distanceTransform((~face).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)
-    d = away.astype(np.float64) / zoom * mm_per_px / cos
-    return _smoothstep(d / max(transition_mm, 1e-6))
+    return np.asarray(away, dtype=np.float32)
+
+
+_FAR_PX = 1.0e6
 
 
 def _smoothstep(x: FloatArray) -> FloatArray:
