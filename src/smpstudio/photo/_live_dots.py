@@ -254,7 +254,9 @@ def _target_at(
     behind = scalp & (d >= 0)
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
-    to_face = face_behind_px(seg.labels, grid >= 0)[r, c] / seg.zoom * mm_per_px / cos
+    reach = t.transition_mm / mm_per_px * seg.zoom / _MIN_COS
+    to_face = face_behind_px(seg.labels, grid >= 0, reach_px=reach)[r, c]
+    to_face = to_face / seg.zoom * mm_per_px / cos
     factor = np.minimum(factor, _smoothstep(to_face / max(t.transition_mm, 1e-6)))
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)

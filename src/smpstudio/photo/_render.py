@@ -460,7 +460,8 @@ def _target(
     behind = scalp & (d >= 0)
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
-    to_face = face_behind_px(labels, signed_px >= 0) / seg.zoom * mm_per_px / cos
+    reach = t.transition_mm / mm_per_px * seg.zoom / _MIN_COS
+    to_face = face_behind_px(labels, signed_px >= 0, reach_px=reach) / seg.zoom * mm_per_px / cos
     factor = np.minimum(factor, _smoothstep(to_face / max(t.transition_mm, 1e-6)))
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)
@@ -482,10 +483,10 @@ def _target(
     return density, zone, tone
 
 
-def face_behind_px(labels: UInt8Array, behind_line: BoolArray) -> Float32Array:
+def face_behind_px(labels: UInt8Array, behind_line: BoolArray, *, reach_px: float) -> Float32Array:
     """Distance (grid pixels) to the nearest pixel of the client's face or the skin beside
-    it (the ears' band) that lies behind the design's line; far everywhere when there is
-    none.
+    it (the ears' band) that lies behind the design's line, within ``reach_px`` of them (the
+    transform runs on that box only); far elsewhere and when there is none.
 
     The density fades to nothing over the style's transition toward those pixels: there
     the treatment ends at the face, not at the line, and without the fade the dots stopped
@@ -497,10 +498,17 @@ def face_behind_px(labels: UInt8Array, behind_line: BoolArray) -> Float32Array:
     cv2 = opencv()
 
     face = ((labels == FACE) | (labels == EARS)) & behind_line
-    if not face.any():
-        return np.full(labels.shape, np.float32(_FAR_PX), dtype=np.float32)
-    away = cv2.distanceTransform((~face).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)
-    return np.asarray(away, dtype=np.float32)
+    out = np.full(labels.shape, np.float32(_FAR_PX), dtype=np.float32)
+    rows = np.flatnonzero(face.any(axis=1))
+    if len(rows) == 0:
+        return out
+    cols = np.flatnonzero(face.any(axis=0))
+    grow = math.ceil(reach_px) + 1
+    r0, r1 = max(0, rows[0] - grow), min(face.shape[0], rows[-1] + grow + 1)
+    c0, c1 = max(0, cols[0] - grow), min(face.shape[1], cols[-1] + grow + 1)
+    box = (~face[r0:r1, c0:c1]).astype(np.uint8)
+    out[r0:r1, c0:c1] = cv2.distanceTransform(box, cv2.DIST_L2, cv2.DIST_MASK_5)
+    return out
 
 
 _FAR_PX = 1.0e6
