@@ -491,6 +491,10 @@ def _confirmed_mesh(
         if faces:
             chosen = _choose_face([b for b, _ in faces], face, notes)
             return faces[chosen][1], [b for b, _ in faces]
+        if face is None:  # only false alarms: each box was tried above
+            return None, []
+        _choose_face(boxes, face, notes)  # a face asked for: its number is still checked
+        return None, boxes
     while boxes:
         notes_now: list[str] = []
         chosen = _choose_face(boxes, face, notes_now)
