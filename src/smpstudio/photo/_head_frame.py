@@ -24,8 +24,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from smpstudio._types import BoolArray, FloatArray
+from smpstudio.photo._design_height import MAX_YAW_CORRECTED_DEG
 
-__all__ = ["HeadFrame"]
+__all__ = ["HeadFrame", "oblique_skull"]
+
+
+def oblique_skull(
+    half_breadth: float, half_length: float, centre_behind: float, yaw_deg: float
+) -> tuple[float, float]:
+    """How a skull turned ``yaw_deg`` (up to :data:`MAX_YAW_CORRECTED_DEG`) shows on a
+    photo: its half width — the breadth foreshortened, the length showing — and how far its
+    centre, ``centre_behind`` the face, lies from the face along the eye line (negative for a
+    face turned toward the client's left, whose back of the head is on the photo's left)."""
+    yaw = math.radians(min(abs(yaw_deg), MAX_YAW_CORRECTED_DEG))
+    seen = math.hypot(half_breadth * math.cos(yaw), half_length * math.sin(yaw))
+    return seen, math.copysign(math.sin(yaw), yaw_deg) * centre_behind
 
 
 @dataclass(frozen=True)

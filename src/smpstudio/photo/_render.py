@@ -35,8 +35,8 @@ from smpstudio._types import BoolArray, Float32Array, FloatArray, IntArray, UInt
 from smpstudio.colour import SHAVED, FadeConditions, PigmentModel, srgb_to_linear
 from smpstudio.dots import DilutionRule, sample_plane_sessions
 from smpstudio.photo._cv import opencv
-from smpstudio.photo._design_height import MAX_YAW_CORRECTED_DEG
 from smpstudio.photo._hairline import HairlineProposal
+from smpstudio.photo._head_frame import oblique_skull
 from smpstudio.photo._landmarks import TURNED_DEG
 from smpstudio.photo._segment import EARS, FACE, SCALP, THINNING, Segmentation
 
@@ -299,11 +299,8 @@ def head_dome(
     axis = np.asarray(across, dtype=np.float64)
     if abs(yaw_deg) <= TURNED_DEG:
         return _Dome(g, axis, half, tall)
-    yaw = math.radians(min(abs(yaw_deg), MAX_YAW_CORRECTED_DEG))
     length = treatment.head_length_mm / 2.0 / mm_per_px
-    seen = math.hypot(half * math.cos(yaw), length * math.sin(yaw))
-    # turned toward the client's left (yaw < 0): the skull's centre on the photo's left
-    back = math.copysign(math.sin(yaw), yaw_deg) * length
+    seen, back = oblique_skull(half, length, length, yaw_deg)
     return _Dome(g + axis * back, axis, seen, tall)
 
 

@@ -47,6 +47,7 @@ from smpstudio.photo._cv import opencv
 from smpstudio.photo._design_height import MAX_YAW_CORRECTED_DEG
 from smpstudio.photo._hair import HAIR_MODEL, hair_probability
 from smpstudio.photo._hairline import HairlineProposal, forehead_top, parse_points
+from smpstudio.photo._head_frame import oblique_skull
 from smpstudio.photo._ingest import Photo, ingest_photo
 from smpstudio.photo._landmarks import (
     FACE_OVAL,
@@ -683,15 +684,14 @@ def _turned_head_ellipse(
     face's eyes are foreshortened by ``cos(yaw)``, so the canthal width is taken back to the
     face's own. (Centred on the face, the ellipse of ``interfaces-040``, turned 59°, ended
     mid-temple: the skin behind it was called neck, and the recession was cut upright.)"""
-    yaw = math.radians(min(abs(yaw_deg), MAX_YAW_CORRECTED_DEG))
-    width = canthi / math.cos(yaw)
-    seen = math.hypot(
-        _SKULL_HALF_BREADTH * width * math.cos(yaw), _SKULL_HALF_LENGTH * width * math.sin(yaw)
+    width = canthi / math.cos(math.radians(min(abs(yaw_deg), MAX_YAW_CORRECTED_DEG)))
+    seen, back = oblique_skull(
+        _SKULL_HALF_BREADTH * width,
+        _SKULL_HALF_LENGTH * width,
+        _GLABELLA_TO_CENTRE * width,
+        yaw_deg,
     )
     half = seen + (1.35 - _SKULL_HALF_BREADTH) * width
-    back = math.copysign(math.sin(yaw), yaw_deg) * _GLABELLA_TO_CENTRE * width
-    # the face turned toward the client's left (yaw < 0) puts the back of the head on the
-    # photo's left, against the eye line's direction
     return _Ellipse(centre + across * back, across, half, 1.3 * drop)
 
 
