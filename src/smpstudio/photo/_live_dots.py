@@ -44,7 +44,7 @@ from smpstudio.photo._render import (
     _Dome,
     _empty,
     _smoothstep,
-    face_behind_px,
+    face_behind_mm,
 )
 from smpstudio.photo._segment import FACE, SCALP, THINNING, Segmentation
 
@@ -254,9 +254,7 @@ def _target_at(
     behind = scalp & (d >= 0)
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
-    reach = t.transition_mm / mm_per_px * seg.zoom / _MIN_COS
-    to_face = face_behind_px(seg.labels, grid >= 0, reach_px=reach)[r, c]
-    to_face = to_face / seg.zoom * mm_per_px / cos
+    to_face = face_behind_mm(seg.labels, grid >= 0, seg.zoom, mm_per_px, t)[r, c] / cos
     factor = np.minimum(factor, _smoothstep(to_face / max(t.transition_mm, 1e-6)))
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)

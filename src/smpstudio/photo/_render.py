@@ -457,8 +457,7 @@ def _target(
     behind = scalp & (d >= 0)
     ramp = _smoothstep(d / max(t.transition_mm, 1e-6))
     factor = t.edge_fraction + (1.0 - t.edge_fraction) * ramp
-    reach = t.transition_mm / mm_per_px * seg.zoom / _MIN_COS
-    to_face = face_behind_px(labels, signed_px >= 0, reach_px=reach) / seg.zoom * mm_per_px / cos
+    to_face = face_behind_mm(labels, signed_px >= 0, seg.zoom, mm_per_px, t) / cos
     factor = np.minimum(factor, _smoothstep(to_face / max(t.transition_mm, 1e-6)))
     density[behind] = (t.density_full_per_cm2 * need * factor)[behind]
     in_band = behind & (d < t.transition_mm)
@@ -480,10 +479,17 @@ def _target(
     return density, zone, tone
 
 
-def face_behind_px(labels: UInt8Array, behind_line: BoolArray, *, reach_px: float) -> Float32Array:
-    """Distance (grid pixels) to the nearest pixel of the client's face or the skin beside
-    it (the ears' band) that lies behind the design's line, within ``reach_px`` of them (the
-    transform runs on that box only); far elsewhere and when there is none.
+def face_behind_mm(
+    labels: UInt8Array,
+    behind_line: BoolArray,
+    zoom: float,
+    mm_per_px: float,
+    t: PhotoTreatment,
+) -> Float32Array:
+    """Distance (mm on the photo, before foreshortening) of each grid pixel to the nearest
+    pixel of the client's face or the skin beside it (the ears' band) that lies behind the
+    design's line, within the style's transition at the steepest foreshortening of them
+    (the transform runs on that box only); far elsewhere and when there is none.
 
     The density fades to nothing over the style's transition toward those pixels: there
     the treatment ends at the face, not at the line, and without the fade the dots stopped
@@ -500,12 +506,12 @@ def face_behind_px(labels: UInt8Array, behind_line: BoolArray, *, reach_px: floa
     if len(rows) == 0:
         return out
     cols = np.flatnonzero(face.any(axis=0))
-    grow = math.ceil(reach_px) + 1
+    grow = math.ceil(t.transition_mm / mm_per_px * zoom / _MIN_COS) + 1
     r0, r1 = max(0, rows[0] - grow), min(face.shape[0], rows[-1] + grow + 1)
     c0, c1 = max(0, cols[0] - grow), min(face.shape[1], cols[-1] + grow + 1)
     box = (~face[r0:r1, c0:c1]).astype(np.uint8)
     out[r0:r1, c0:c1] = cv2.distanceTransform(box, cv2.DIST_L2, cv2.DIST_MASK_5)
-    return out
+    return np.asarray(out / zoom * mm_per_px, dtype=np.float32)
 
 
 _FAR_PX = 1.0e6
